@@ -1,0 +1,76 @@
+//! The crate's error type.
+//!
+//! Every fallible operation of the library returns [`Error`]. Variants say what went wrong and
+//! where (record id, field, line, position in a batch). Values that may be personal data (phones,
+//! emails, identifiers, free text) appear only masked, so errors can be logged safely.
+
+use crate::model::CustomerId;
+
+/// Everything that can go wrong in the library.
+///
+/// # Examples
+/// ```
+/// use clientele::{CustomerId, Error};
+/// let err = CustomerId::new("   ").unwrap_err();
+/// assert!(matches!(err, Error::InvalidId { .. }));
+/// assert_eq!(err.to_string(), "invalid customer id: the id is empty");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A customer id was empty or otherwise unusable.
+    #[error("invalid customer id: {reason}")]
+    InvalidId {
+        /// Why the id was refused.
+        reason: &'static str,
+    },
+    /// A field value could not be parsed into its typed form.
+    #[error("invalid value for `{field}`: {reason} (value {masked})")]
+    InvalidValue {
+        /// The field (or column) name.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The offending value, masked.
+        masked: String,
+    },
+    /// A record that must exist does not.
+    #[error("customer `{id}` not found")]
+    NotFound {
+        /// The id that was looked for.
+        id: CustomerId,
+    },
+    /// A record that must not exist already does.
+    #[error("customer `{id}` already exists")]
+    AlreadyExists {
+        /// The id that was already present.
+        id: CustomerId,
+    },
+    /// A change in a batch given to `CustomerStore::apply` was refused; nothing of the batch was
+    /// applied.
+    #[error("change #{index} of the batch was refused, nothing was applied: {source}")]
+    BatchRefused {
+        /// Zero-based position of the refused change in the batch.
+        index: usize,
+        /// Why it was refused.
+        #[source]
+        source: Box<Error>,
+    },
+    /// An input row could not be turned into a record.
+    #[error("line {line}: {reason}")]
+    Row {
+        /// One-based line number in the input (the header is line 1).
+        line: u64,
+        /// Why the row was refused.
+        reason: String,
+    },
+    /// A storage back end failed.
+    #[error("storage failure: {message}")]
+    Storage {
+        /// The back end's own description.
+        message: String,
+    },
+}
+
+/// Shorthand for `Result<T, clientele::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

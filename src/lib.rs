@@ -1,0 +1,54 @@
+//! # clientele
+//!
+//! The core of a customer data platform, as a library: typed customer records, a storage trait
+//! your application implements, and (as the crate grows) normalization, validation, fuzzy
+//! duplicate detection, merging and lifecycle scoring, correct on Chinese as well as
+//! Latin-script data. It does no I/O of its own.
+//!
+//! ## A first record
+//! ```
+//! use clientele::{Customer, CustomerId, CustomerKind};
+//! use clientele::store::{CustomerStore, MemoryStore, SecondaryKey};
+//!
+//! let wei = Customer::builder(CustomerId::new("C0001")?, CustomerKind::Person)
+//!     .full_name("张伟")
+//!     .family_name("张")
+//!     .given_name("伟")
+//!     .phone("+86 138 0013 5678")
+//!     .email("zhang.wei@example.com")
+//!     .tag("vip")
+//!     .build();
+//!
+//! let mut store = MemoryStore::new();
+//! store.put(wei.clone())?;
+//!
+//! // Find customers by a phone number however it was written.
+//! let hits = store.lookup(&SecondaryKey::phone("138-0013-5678").unwrap())?;
+//! assert_eq!(hits, vec![wei.id.clone()]);
+//!
+//! // Personal data never reaches logs through Debug.
+//! assert!(!format!("{wei:?}").contains("0013"));
+//! # Ok::<(), clientele::Error>(())
+//! ```
+//!
+//! ## Concepts
+//! - [`model`]: [`Customer`] and its parts (names, phones, emails, addresses, national IDs, tags,
+//!   custom fields, consent), and activity ([`model::Transaction`], [`model::Interaction`]).
+//!   Values are kept as written; `Debug` masks phones, emails and identifiers.
+//! - [`store`]: the [`store::CustomerStore`] trait (get, scan in batches, secondary-key lookup,
+//!   activity, and an all-or-nothing `apply`), the [`store::MemoryStore`] reference
+//!   implementation and the [`store::conformance`] suite for your own implementations.
+//! - [`import`]: rows of text (CSV cells, form fields) to records, with line-numbered errors and
+//!   nothing lost.
+//! - [`Error`]: one error type; messages never carry full personal values.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod import;
+pub mod model;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use model::{Customer, CustomerId, CustomerKind};

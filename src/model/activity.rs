@@ -1,0 +1,136 @@
+//! Activity kept beside a record: transactions and interactions.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::id::{CurrencyCode, CustomerId};
+
+/// An amount of money in minor units (cents, fen) of an ISO 4217 currency.
+///
+/// Minor units keep sums exact; converting to a decimal needs the currency's exponent.
+///
+/// ```
+/// use clientele::model::{CurrencyCode, Money};
+/// let m = Money { minor_units: 12_950, currency: CurrencyCode::new("CNY")? };
+/// assert_eq!(m.to_major(2), 129.5);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    /// The amount in the currency's minor unit (may be negative for refunds).
+    pub minor_units: i64,
+    /// The currency.
+    pub currency: CurrencyCode,
+}
+
+impl Money {
+    /// The amount in major units for a currency with `exponent` minor digits (2 for CNY, 0 for
+    /// JPY, 3 for KWD).
+    pub fn to_major(&self, exponent: u8) -> f64 {
+        self.minor_units as f64 / 10f64.powi(i32::from(exponent))
+    }
+}
+
+/// A purchase (or refund) by a customer.
+///
+/// ```
+/// use clientele::model::{CurrencyCode, Money, Transaction};
+/// use clientele::CustomerId;
+/// use chrono::{TimeZone, Utc};
+/// let t = Transaction {
+///     customer: CustomerId::new("C1")?,
+///     at: Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap(),
+///     amount: Money { minor_units: 2999, currency: CurrencyCode::new("USD")? },
+///     channel: Some("webshop".into()),
+///     reference: None,
+/// };
+/// assert_eq!(t.amount.minor_units, 2999);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Transaction {
+    /// Whose transaction it is.
+    pub customer: CustomerId,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// How much.
+    pub amount: Money,
+    /// Through which channel (store, webshop, app, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The caller's own reference (order number), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// The kind of a customer interaction.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InteractionKind {
+    /// A phone call.
+    Call,
+    /// A visit (in store, on site).
+    Visit,
+    /// A complaint.
+    Complaint,
+    /// Feedback (survey, review).
+    Feedback,
+    /// A note by staff.
+    Note,
+    /// An email or message exchange.
+    Message,
+    /// Anything else, named by the caller.
+    Other(String),
+}
+
+/// A contact with a customer that is not a purchase.
+///
+/// ```
+/// use clientele::model::{Interaction, InteractionKind};
+/// use clientele::CustomerId;
+/// use chrono::{TimeZone, Utc};
+/// let i = Interaction {
+///     customer: CustomerId::new("C1")?,
+///     at: Utc.with_ymd_and_hms(2024, 5, 2, 15, 30, 0).unwrap(),
+///     kind: InteractionKind::Complaint,
+///     note: Some("late delivery".into()),
+/// };
+/// assert_eq!(i.kind, InteractionKind::Complaint);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Interaction {
+    /// With whom.
+    pub customer: CustomerId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What kind of contact.
+    pub kind: InteractionKind,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// All activity of one customer, in the order it was recorded.
+///
+/// ```
+/// use clientele::model::Activity;
+/// assert!(Activity::default().is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Activity {
+    /// Purchases and refunds.
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
+    /// Calls, visits, complaints and other contacts.
+    #[serde(default)]
+    pub interactions: Vec<Interaction>,
+}
+
+impl Activity {
+    /// Whether there is no activity at all.
+    pub fn is_empty(&self) -> bool {
+        self.transactions.is_empty() && self.interactions.is_empty()
+    }
+}

@@ -1,0 +1,23 @@
+//! The customer record model: ids, names, contacts, identifiers, consent and activity.
+//!
+//! Records hold values **as written** by the caller; canonical forms and match keys come from
+//! [`crate::normalize`] and never overwrite what the caller gave unless the caller asks. Every
+//! type here is serde-serializable, and every type that holds a phone, an email or an identifier
+//! masks it in `Debug`.
+
+mod activity;
+mod contact;
+mod customer;
+mod date;
+mod id;
+mod mask;
+
+pub use activity::{Activity, Interaction, InteractionKind, Money, Transaction};
+pub use contact::{Address, ContactLabel, Email, NationalId, NationalIdKind, Phone};
+pub use customer::{
+    CompanyName, Consent, ConsentPurpose, ConsentStatus, CustomValue, Customer, CustomerBuilder,
+    CustomerKind, PersonName,
+};
+pub use date::parse_date;
+pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
+pub use mask::{mask_email, mask_id, mask_phone, mask_value};

@@ -1,0 +1,208 @@
+//! Secondary keys and the indexers that derive them from records.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Customer, mask_value};
+
+/// A key under which a store indexes a record besides its id: a namespace and a value, such as
+/// `phone:00135678` or `block:name:zhang`.
+///
+/// Keys are derived by a [`KeyIndexer`], never typed in by hand, so two stores with the same
+/// indexer agree on them. `Debug` masks the value, which is often personal data.
+///
+/// ```
+/// use clientele::store::SecondaryKey;
+/// let k = SecondaryKey::new("block", "zw");
+/// assert_eq!((k.namespace(), k.value()), ("block", "zw"));
+/// assert_eq!(k.as_str(), "block:zw");
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecondaryKey(String);
+
+impl SecondaryKey {
+    /// A key in a namespace. A `:` in the namespace is replaced by `_` so the split stays
+    /// unambiguous.
+    pub fn new(namespace: &str, value: &str) -> Self {
+        Self(format!("{}:{value}", namespace.replace(':', "_")))
+    }
+
+    /// The phone key: the last 8 digits of a number however it was written (`+86 138-0013-5678`,
+    /// `13800135678` and full-width digits give one key), or `None` for fewer than 7 digits.
+    ///
+    /// Eight digits survive every prefix variant (`+86`, `0086`, trunk `0`) while still being
+    /// selective; a store's lookup is a candidate search, so the rare collision across countries
+    /// is settled by whoever compares the candidates.
+    ///
+    /// ```
+    /// use clientele::store::SecondaryKey;
+    /// assert_eq!(SecondaryKey::phone("+86 138 0013 5678"), SecondaryKey::phone("１３８００１３５６７８"));
+    /// assert_eq!(SecondaryKey::phone("12-34"), None);
+    /// ```
+    pub fn phone(raw: &str) -> Option<Self> {
+        let digits: Vec<char> = raw
+            .chars()
+            .filter_map(|c| match c {
+                '0'..='9' => Some(c),
+                // Full-width digits, common in Chinese input.
+                '０'..='９' => char::from_digit(c as u32 - '０' as u32, 10),
+                _ => None,
+            })
+            .collect();
+        if digits.len() < 7 {
+            return None;
+        }
+        let tail: String = digits.iter().skip(digits.len().saturating_sub(8)).collect();
+        Some(Self::new("phone", &tail))
+    }
+
+    /// The email key: trimmed and lower-cased, or `None` without an `@`.
+    ///
+    /// ```
+    /// use clientele::store::SecondaryKey;
+    /// assert_eq!(SecondaryKey::email(" Ann.Lee@Example.COM "), SecondaryKey::email("ann.lee@example.com"));
+    /// ```
+    pub fn email(raw: &str) -> Option<Self> {
+        let t = raw.trim();
+        t.contains('@')
+            .then(|| Self::new("email", &t.to_lowercase()))
+    }
+
+    /// The identifier key: letters and digits only, upper-cased, or `None` when nothing is left.
+    ///
+    /// ```
+    /// use clientele::store::SecondaryKey;
+    /// assert_eq!(SecondaryKey::national_id("11010519491231002x"), SecondaryKey::national_id("110105 19491231 002X"));
+    /// ```
+    pub fn national_id(raw: &str) -> Option<Self> {
+        let v: String = raw
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_uppercase)
+            .collect();
+        (!v.is_empty()).then(|| Self::new("nid", &v))
+    }
+
+    /// The namespace part.
+    pub fn namespace(&self) -> &str {
+        self.0.split_once(':').map_or("", |(ns, _)| ns)
+    }
+
+    /// The value part.
+    pub fn value(&self) -> &str {
+        self.0.split_once(':').map_or(self.0.as_str(), |(_, v)| v)
+    }
+
+    /// The whole key as stored (`namespace:value`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecondaryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SecondaryKey({}:{})",
+            self.namespace(),
+            mask_value(self.value())
+        )
+    }
+}
+
+/// Derives the secondary keys of a record; a store indexes every key its indexer yields.
+///
+/// Implement it to index your own keys (blocking keys of the duplicate detector, a loyalty card
+/// number in a custom field). Keys must depend on the record alone, so that the index can be
+/// rebuilt, and must be deterministic.
+///
+/// ```
+/// use clientele::store::{KeyIndexer, SecondaryKey};
+/// use clientele::model::{Customer, CustomValue};
+///
+/// #[derive(Debug)]
+/// struct LoyaltyCard;
+/// impl KeyIndexer for LoyaltyCard {
+///     fn keys(&self, c: &Customer, out: &mut Vec<SecondaryKey>) {
+///         if let Some(CustomValue::Text(card)) = c.custom.get("loyalty_card") {
+///             out.push(SecondaryKey::new("card", card));
+///         }
+///     }
+/// }
+/// ```
+pub trait KeyIndexer: Send + Sync + fmt::Debug {
+    /// Appends the record's keys to `out` (repeats are allowed; stores ignore them).
+    fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>);
+
+    /// The record's keys, sorted and without repeats.
+    fn keys_of(&self, customer: &Customer) -> Vec<SecondaryKey> {
+        let mut out = Vec::new();
+        self.keys(customer, &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The default indexer: every phone ([`SecondaryKey::phone`]), email ([`SecondaryKey::email`])
+/// and national identifier ([`SecondaryKey::national_id`]) of a record.
+///
+/// ```
+/// use clientele::store::{ContactKeys, KeyIndexer, SecondaryKey};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person).email("a@b.cn").build();
+/// assert_eq!(ContactKeys.keys_of(&c), vec![SecondaryKey::email("a@b.cn").unwrap()]);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ContactKeys;
+
+impl KeyIndexer for ContactKeys {
+    fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>) {
+        out.extend(
+            customer
+                .phones
+                .iter()
+                .filter_map(|p| SecondaryKey::phone(&p.number)),
+        );
+        out.extend(
+            customer
+                .emails
+                .iter()
+                .filter_map(|e| SecondaryKey::email(&e.address)),
+        );
+        out.extend(
+            customer
+                .national_ids
+                .iter()
+                .filter_map(|n| SecondaryKey::national_id(&n.value)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_key_ignores_country_prefix_variants() {
+        let a = SecondaryKey::phone("+86 10 6552 9988");
+        assert_eq!(a, SecondaryKey::phone("010-6552-9988"));
+        assert_eq!(a, SecondaryKey::phone("0086 10 65529988"));
+    }
+
+    #[test]
+    fn debug_masks_the_key_value() {
+        let k = SecondaryKey::phone("13800135678").unwrap();
+        assert!(!format!("{k:?}").contains("00135678"));
+    }
+
+    #[test]
+    fn namespace_colons_do_not_break_the_split() {
+        let k = SecondaryKey::new("a:b", "c:d");
+        assert_eq!(k.namespace(), "a_b");
+        assert_eq!(k.value(), "c:d");
+    }
+}

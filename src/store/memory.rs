@@ -1,0 +1,280 @@
+//! The in-memory reference store.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use super::{Change, ContactKeys, CustomerStore, KeyIndexer, SecondaryKey};
+use crate::error::Error;
+use crate::model::{Activity, Customer, CustomerId};
+
+/// The reference [`CustomerStore`]: records in a B-tree by id, activity beside them, and a
+/// secondary-key index kept consistent with every write.
+///
+/// Writes cost O(k log n) for k keys per record; a failed batch is rolled back from an undo log,
+/// so its cost is proportional to what it had done. Reads are lock-free (`&self`), so a store
+/// behind an `Arc` serves matching threads in parallel.
+///
+/// # Examples
+/// ```
+/// use clientele::store::{Change, CustomerStore, MemoryStore};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let mut store = MemoryStore::new();
+/// let a = Customer::builder(CustomerId::new("A")?, CustomerKind::Person).build();
+/// store.insert(a.clone())?;
+/// // Inserting "A" again is refused, so the whole batch is: "B" is not kept either.
+/// let b = Customer::builder(CustomerId::new("B")?, CustomerKind::Person).build();
+/// assert!(store.apply(vec![Change::Insert(b.clone()), Change::Insert(a)]).is_err());
+/// assert_eq!(store.get(&b.id)?, None);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    customers: BTreeMap<CustomerId, Customer>,
+    activity: HashMap<CustomerId, Activity>,
+    index: HashMap<SecondaryKey, BTreeSet<CustomerId>>,
+    indexer: Arc<dyn KeyIndexer>,
+}
+
+/// What rolls back one applied change.
+enum Undo {
+    Customer(CustomerId, Option<Customer>),
+    Activity(CustomerId, Option<Activity>),
+    PopTransaction(CustomerId),
+    PopInteraction(CustomerId),
+}
+
+impl MemoryStore {
+    /// An empty store indexing contact keys ([`ContactKeys`]).
+    pub fn new() -> Self {
+        Self::with_indexer(Arc::new(ContactKeys))
+    }
+
+    /// An empty store indexing the keys of the given indexer.
+    ///
+    /// ```
+    /// use clientele::store::{ContactKeys, MemoryStore};
+    /// use std::sync::Arc;
+    /// let store = MemoryStore::with_indexer(Arc::new(ContactKeys));
+    /// # let _ = store;
+    /// ```
+    pub fn with_indexer(indexer: Arc<dyn KeyIndexer>) -> Self {
+        Self {
+            customers: BTreeMap::new(),
+            activity: HashMap::new(),
+            index: HashMap::new(),
+            indexer,
+        }
+    }
+
+    /// The number of distinct secondary keys in the index.
+    pub fn key_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Sets or removes a record, keeping the index consistent; returns the previous record.
+    fn set_customer(&mut self, id: &CustomerId, new: Option<Customer>) -> Option<Customer> {
+        let old = match new {
+            Some(c) => {
+                for key in self.indexer.keys_of(&c) {
+                    self.index.entry(key).or_default().insert(id.clone());
+                }
+                self.customers.insert(id.clone(), c)
+            }
+            None => self.customers.remove(id),
+        };
+        if let Some(old) = &old {
+            let still: BTreeSet<SecondaryKey> = self
+                .customers
+                .get(id)
+                .map(|c| self.indexer.keys_of(c).into_iter().collect())
+                .unwrap_or_default();
+            for key in self.indexer.keys_of(old) {
+                if still.contains(&key) {
+                    continue;
+                }
+                if let Some(ids) = self.index.get_mut(&key) {
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        self.index.remove(&key);
+                    }
+                }
+            }
+        }
+        old
+    }
+
+    fn require(&self, id: &CustomerId) -> Result<(), Error> {
+        if self.customers.contains_key(id) {
+            Ok(())
+        } else {
+            Err(Error::NotFound { id: id.clone() })
+        }
+    }
+
+    fn apply_one(&mut self, change: Change, undo: &mut Vec<Undo>) -> Result<(), Error> {
+        match change {
+            Change::Put(c) => {
+                let id = c.id.clone();
+                let old = self.set_customer(&id, Some(c));
+                undo.push(Undo::Customer(id, old));
+            }
+            Change::Insert(c) => {
+                if self.customers.contains_key(&c.id) {
+                    return Err(Error::AlreadyExists { id: c.id });
+                }
+                let id = c.id.clone();
+                let old = self.set_customer(&id, Some(c));
+                undo.push(Undo::Customer(id, old));
+            }
+            Change::Delete(id) => {
+                self.require(&id)?;
+                let old = self.set_customer(&id, None);
+                undo.push(Undo::Customer(id.clone(), old));
+                let old_activity = self.activity.remove(&id);
+                undo.push(Undo::Activity(id, old_activity));
+            }
+            Change::AddTransaction(t) => {
+                self.require(&t.customer)?;
+                let id = t.customer.clone();
+                self.activity
+                    .entry(id.clone())
+                    .or_default()
+                    .transactions
+                    .push(t);
+                undo.push(Undo::PopTransaction(id));
+            }
+            Change::AddInteraction(i) => {
+                self.require(&i.customer)?;
+                let id = i.customer.clone();
+                self.activity
+                    .entry(id.clone())
+                    .or_default()
+                    .interactions
+                    .push(i);
+                undo.push(Undo::PopInteraction(id));
+            }
+            Change::SetActivity { customer, activity } => {
+                self.require(&customer)?;
+                let foreign = activity.transactions.iter().any(|t| t.customer != customer)
+                    || activity.interactions.iter().any(|i| i.customer != customer);
+                if foreign {
+                    return Err(Error::InvalidValue {
+                        field: "activity".to_owned(),
+                        reason: format!("an item names a customer other than `{customer}`"),
+                        masked: String::new(),
+                    });
+                }
+                let old = if activity.is_empty() {
+                    self.activity.remove(&customer)
+                } else {
+                    self.activity.insert(customer.clone(), activity)
+                };
+                undo.push(Undo::Activity(customer, old));
+            }
+        }
+        Ok(())
+    }
+
+    fn rollback(&mut self, undo: Vec<Undo>) {
+        for step in undo.into_iter().rev() {
+            match step {
+                Undo::Customer(id, old) => {
+                    self.set_customer(&id, old);
+                }
+                Undo::Activity(id, Some(old)) => {
+                    self.activity.insert(id, old);
+                }
+                Undo::Activity(id, None) => {
+                    self.activity.remove(&id);
+                }
+                Undo::PopTransaction(id) => {
+                    if let Some(a) = self.activity.get_mut(&id) {
+                        a.transactions.pop();
+                        if a.is_empty() {
+                            self.activity.remove(&id);
+                        }
+                    }
+                }
+                Undo::PopInteraction(id) => {
+                    if let Some(a) = self.activity.get_mut(&id) {
+                        a.interactions.pop();
+                        if a.is_empty() {
+                            self.activity.remove(&id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("customers", &self.customers.len())
+            .field("with_activity", &self.activity.len())
+            .field("keys", &self.index.len())
+            .field("indexer", &self.indexer)
+            .finish()
+    }
+}
+
+impl CustomerStore for MemoryStore {
+    type Error = Error;
+
+    fn get(&self, id: &CustomerId) -> Result<Option<Customer>, Error> {
+        Ok(self.customers.get(id).cloned())
+    }
+
+    fn scan(&self, after: Option<&CustomerId>, limit: usize) -> Result<Vec<Customer>, Error> {
+        use std::ops::Bound;
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(self
+            .customers
+            .range::<CustomerId, _>((lower, Bound::Unbounded))
+            .take(limit)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+
+    fn lookup(&self, key: &SecondaryKey) -> Result<Vec<CustomerId>, Error> {
+        Ok(self
+            .index
+            .get(key)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn activity(&self, id: &CustomerId) -> Result<Activity, Error> {
+        Ok(self.activity.get(id).cloned().unwrap_or_default())
+    }
+
+    fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+        let mut undo = Vec::with_capacity(changes.len());
+        for (index, change) in changes.into_iter().enumerate() {
+            if let Err(source) = self.apply_one(change, &mut undo) {
+                self.rollback(undo);
+                return Err(Error::BatchRefused {
+                    index,
+                    source: Box::new(source),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> Result<usize, Error> {
+        Ok(self.customers.len())
+    }
+
+    fn indexer(&self) -> &dyn KeyIndexer {
+        self.indexer.as_ref()
+    }
+}
