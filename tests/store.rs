@@ -52,7 +52,7 @@ fn a_refused_batch_names_the_change_that_failed() {
 fn change() -> impl Strategy<Value = Change> {
     let id = "[A-E]";
     prop_oneof![
-        common::customer().prop_map(|c| Change::Put(c)),
+        common::customer().prop_map(Change::Put),
         id.prop_flat_map(common::customer_with_id)
             .prop_map(Change::Put),
         id.prop_flat_map(common::customer_with_id)

@@ -1,7 +1,7 @@
 //! The customer record model: ids, names, contacts, identifiers, consent and activity.
 //!
 //! Records hold values **as written** by the caller; canonical forms and match keys come from
-//! [`crate::normalize`] and never overwrite what the caller gave unless the caller asks. Every
+//! the normalization module and never overwrite what the caller gave unless the caller asks. Every
 //! type here is serde-serializable, and every type that holds a phone, an email or an identifier
 //! masks it in `Debug`.
 

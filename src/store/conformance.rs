@@ -88,9 +88,9 @@ pub fn snapshot<S: CustomerStore + ?Sized>(store: &S) -> Result<Snapshot, S::Err
                 snap.activity.insert(c.id.clone(), activity);
             }
             for key in store.indexer().keys_of(&c) {
-                if !snap.index.contains_key(&key) {
-                    let ids = store.lookup(&key)?;
-                    snap.index.insert(key, ids);
+                if let std::collections::btree_map::Entry::Vacant(slot) = snap.index.entry(key) {
+                    let ids = store.lookup(slot.key())?;
+                    slot.insert(ids);
                 }
             }
             snap.customers.push(c);

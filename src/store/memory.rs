@@ -38,7 +38,7 @@ pub struct MemoryStore {
 
 /// What rolls back one applied change.
 enum Undo {
-    Customer(CustomerId, Option<Customer>),
+    Customer(CustomerId, Option<Box<Customer>>),
     Activity(CustomerId, Option<Activity>),
     PopTransaction(CustomerId),
     PopInteraction(CustomerId),
@@ -117,7 +117,7 @@ impl MemoryStore {
             Change::Put(c) => {
                 let id = c.id.clone();
                 let old = self.set_customer(&id, Some(c));
-                undo.push(Undo::Customer(id, old));
+                undo.push(Undo::Customer(id, old.map(Box::new)));
             }
             Change::Insert(c) => {
                 if self.customers.contains_key(&c.id) {
@@ -125,12 +125,12 @@ impl MemoryStore {
                 }
                 let id = c.id.clone();
                 let old = self.set_customer(&id, Some(c));
-                undo.push(Undo::Customer(id, old));
+                undo.push(Undo::Customer(id, old.map(Box::new)));
             }
             Change::Delete(id) => {
                 self.require(&id)?;
                 let old = self.set_customer(&id, None);
-                undo.push(Undo::Customer(id.clone(), old));
+                undo.push(Undo::Customer(id.clone(), old.map(Box::new)));
                 let old_activity = self.activity.remove(&id);
                 undo.push(Undo::Activity(id, old_activity));
             }
@@ -180,7 +180,7 @@ impl MemoryStore {
         for step in undo.into_iter().rev() {
             match step {
                 Undo::Customer(id, old) => {
-                    self.set_customer(&id, old);
+                    self.set_customer(&id, old.map(|c| *c));
                 }
                 Undo::Activity(id, Some(old)) => {
                     self.activity.insert(id, old);
