@@ -52,3 +52,8 @@ pub mod store;
 
 pub use error::{Error, Result};
 pub use model::{Customer, CustomerId, CustomerKind};
+
+/// The README's code examples, compiled and run as doc tests so the tour stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
