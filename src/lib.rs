@@ -48,6 +48,7 @@
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod normalize;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -411,8 +411,8 @@ bad(cn_person(), "email", "zhangwei163.com", "email.missing_at", "error", "no @"
 bad(cn_person(), "email", "li..na@qq.com", "email.dot_position", "error", "two dots in a row", "l***@qq.com")
 bad(latin_person(country="US"), "email", "mary smith@gmail.com", "email.bad_local_char", "error", "space in the local part", "m***@gmail.com")
 bad(latin_person(country="GB"), "email", "oliver.taylor@example.org.", "email.dot_position", "error", "trailing dot", "o***@example.org.")
-r = cn_person(); bad(r, "phone", r["phone"].replace(" ", "").replace("-", "")[:-1], "phone.invalid_length", "error", "CN mobile with 10 digits", "138****567")
-r = latin_person(country="DE"); bad(r, "phone", "+49 30 12", "phone.invalid_length", "error", "too short for Germany", "***12")
+r = cn_person(); bad(r, "phone", r["phone"].replace(" ", "").replace("-", "")[-11:-1], "phone.invalid_for_region", "error", "CN mobile missing a digit: 10 digits, a possible length in CN but no valid number", "138****567")
+r = latin_person(country="DE"); bad(r, "phone", "+49 30", "phone.invalid_length", "error", "too short for any German number", "+49 30")
 r = cn_person(); wrong = r["national_id"][:-1] + ("0" if r["national_id"][-1] != "0" else "1")
 bad(r, "national_id", wrong, "cn_id.bad_check_digit", "error", "check digit does not match", wrong[:1] + "*" * 16 + wrong[-1:])
 r = cn_person(); body = r["national_id"][:6] + "19990230" + "123"

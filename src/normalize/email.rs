@@ -1,0 +1,108 @@
+//! Email addresses: canonical form and provider-aware match keys.
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldKind, Normalizer};
+
+/// An email address split and normalized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NormalizedEmail {
+    /// Trimmed and width-normalized, local part as written, domain lower-cased.
+    pub canonical: String,
+    /// Match key: lower-cased, plus-tag dropped, provider rules applied (gmail ignores dots;
+    /// googlemail.com is gmail.com).
+    pub key: String,
+    /// The local part of the key.
+    pub local_key: String,
+    /// The domain of the key.
+    pub domain: String,
+}
+
+/// Why a value is not an email address at all (full syntax checks are the validator's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EmailError {
+    /// Nothing left after trimming.
+    #[error("the email is empty")]
+    Empty,
+    /// No `@`.
+    #[error("the email has no @")]
+    MissingAt,
+    /// Nothing before the `@`.
+    #[error("the email has nothing before the @")]
+    EmptyLocal,
+    /// Nothing after the `@`.
+    #[error("the email has no domain")]
+    EmptyDomain,
+}
+
+impl EmailError {
+    /// The stable code (`email.missing_at`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Empty => "email.empty",
+            Self::MissingAt => "email.missing_at",
+            Self::EmptyLocal => "email.empty_local",
+            Self::EmptyDomain => "email.empty_domain",
+        }
+    }
+}
+
+/// Domains whose mailboxes ignore dots in the local part.
+const DOTLESS: &[&str] = &["gmail.com"];
+/// Domains that are another name of a provider's main domain.
+const ALIASES: &[(&str, &str)] = &[("googlemail.com", "gmail.com")];
+
+impl Normalizer {
+    /// Normalizes an email address.
+    ///
+    /// # Errors
+    /// [`EmailError`] when there is no `@` or nothing on one side of it.
+    ///
+    /// ```
+    /// use clientele::normalize::Normalizer;
+    /// let n = Normalizer::default();
+    /// let e = n.email(" Ann.Lee+shop@GoogleMail.com ")?;
+    /// assert_eq!(e.canonical, "Ann.Lee+shop@googlemail.com");
+    /// assert_eq!(e.key, "annlee@gmail.com");
+    /// assert_eq!(n.email("张伟@例子.中国")?.key, "张伟@例子.中国");
+    /// assert!(n.email("no-at-sign").is_err());
+    /// # Ok::<(), clientele::normalize::EmailError>(())
+    /// ```
+    pub fn email(&self, raw: &str) -> Result<NormalizedEmail, EmailError> {
+        let text = self.normalize(FieldKind::Email, raw).canonical;
+        if text.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or(EmailError::MissingAt)?;
+        if local.is_empty() {
+            return Err(EmailError::EmptyLocal);
+        }
+        if domain.is_empty() {
+            return Err(EmailError::EmptyDomain);
+        }
+        let domain = domain.to_lowercase();
+        let canonical = format!("{local}@{domain}");
+        let key_domain = ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == domain)
+            .map_or(domain.as_str(), |(_, main)| main)
+            .to_owned();
+        let mut local_key = local.to_lowercase();
+        if let Some((base, _tag)) = local_key.split_once('+') {
+            if !base.is_empty() {
+                local_key = base.to_owned();
+            }
+        }
+        if DOTLESS.contains(&key_domain.as_str()) {
+            local_key.retain(|c| c != '.');
+        }
+        Ok(NormalizedEmail {
+            key: format!("{local_key}@{key_domain}"),
+            canonical,
+            local_key,
+            domain: key_domain,
+        })
+    }
+}

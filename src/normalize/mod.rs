@@ -1,0 +1,436 @@
+//! Normalization: explainable, idempotent rules that turn messy input into canonical values and
+//! match keys, for Chinese and Latin-script data.
+//!
+//! A [`Normalizer`] is an ordered list of named [`Rule`]s. Each rule applies to some
+//! [`FieldKind`]s and runs in one of two [`Stage`]s:
+//! - **canonical** rules produce the value a clean record stores (`（北京）華為技術有限公司` →
+//!   `(北京)華為技術有限公司`: width and brackets fixed, script and legal form kept);
+//! - **key** rules run after them and produce the match key that comparison and blocking use
+//!   (`华为技术`: simplified script, legal form and region removed, kept as structured values).
+//!
+//! Callers list the rules ([`Normalizer::rules`]), switch them off and on, reorder them and add
+//! their own. Every call can record a trace of the rules that changed the value, so a user can
+//! see why two values matched. Normalizing a canonical value again changes nothing, and the key
+//! of a key is itself (property-tested).
+//!
+//! ```
+//! use clientele::normalize::{FieldKind, Normalizer};
+//! let n = Normalizer::default();
+//! let a = n.normalize(FieldKind::CompanyName, "（北京）華為技術有限公司");
+//! let b = n.normalize(FieldKind::CompanyName, "华为技术有限责任公司");
+//! assert_eq!(a.key, b.key);
+//! assert_eq!(a.parts.legal_form.as_deref(), Some("有限公司"));
+//! assert_eq!(a.parts.region.as_deref(), Some("北京"));
+//! // Why: the trace names each rule that changed the value.
+//! let traced = n.normalize_traced(FieldKind::CompanyName, "（北京）華為技術有限公司");
+//! assert!(traced.trace.iter().any(|s| s.rule == "key.traditional_to_simplified"));
+//! ```
+
+mod address;
+mod chinese;
+mod company;
+mod email;
+mod person;
+pub mod phone;
+mod rules;
+mod text;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use address::NormalizedAddress;
+pub use chinese::{pinyin_of_char, split_chinese_name, to_simplified};
+pub use email::{EmailError, NormalizedEmail};
+pub use person::NormalizedPersonName;
+pub use phone::{NormalizedPhone, PhoneError, PhoneKind};
+
+/// The kind of value a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum FieldKind {
+    /// A person's name (whole or one part).
+    PersonName,
+    /// A company's name.
+    CompanyName,
+    /// A phone number (text rules only; parsing to E.164 is [`Normalizer::phone`]).
+    Phone,
+    /// An email address (text rules only; structure is [`Normalizer::email`]).
+    Email,
+    /// One address line or part.
+    Address,
+    /// Any other free text.
+    Text,
+}
+
+impl FieldKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [FieldKind; 6] = [
+        FieldKind::PersonName,
+        FieldKind::CompanyName,
+        FieldKind::Phone,
+        FieldKind::Email,
+        FieldKind::Address,
+        FieldKind::Text,
+    ];
+}
+
+/// When a rule runs: on the way to the canonical value, or from there to the match key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Shapes the value a clean record stores.
+    Canonical,
+    /// Shapes the key used for comparison and blocking (starts from the canonical value).
+    Key,
+}
+
+/// Structured values that rules take out of a value and keep beside it.
+///
+/// ```
+/// use clientele::normalize::{FieldKind, Normalizer};
+/// let n = Normalizer::default();
+/// let r = n.normalize(FieldKind::PersonName, "Dr. Anna Müller");
+/// assert_eq!(r.parts.honorifics, vec!["dr".to_string()]);
+/// assert_eq!(r.key, "anna muller");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Parts {
+    /// A company's legal form as found (`有限公司`, `ltd`, `gmbh`), normalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_form: Option<String>,
+    /// A region named in a company's name (`北京`, `shenzhen`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// A branch named in a company's name (`广州分公司`, `london branch`); kept in the key too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Titles and honorifics removed from a person's name (`mr`, `先生`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub honorifics: Vec<String>,
+}
+
+/// A rule's context for one value: the field kind and the structured parts found so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The kind of value being normalized.
+    pub kind: FieldKind,
+    /// Parts rules have taken out so far.
+    pub parts: Parts,
+}
+
+/// A named normalization rule.
+///
+/// Implement it to add your own; a rule must be **idempotent** (applying it to its own output
+/// changes nothing) and must return `None` when it changes nothing, so traces stay short.
+///
+/// ```
+/// use clientele::normalize::{Context, FieldKind, Normalizer, Rule, Stage};
+///
+/// /// Drops a trailing "(inactive)" marker some CRMs append to names.
+/// #[derive(Debug)]
+/// struct DropInactive;
+/// impl Rule for DropInactive {
+///     fn name(&self) -> &str { "custom.drop_inactive" }
+///     fn stage(&self) -> Stage { Stage::Canonical }
+///     fn applies_to(&self, kind: FieldKind) -> bool { kind == FieldKind::CompanyName }
+///     fn apply(&self, value: &str, _ctx: &mut Context) -> Option<String> {
+///         value.strip_suffix(" (inactive)").map(str::to_owned)
+///     }
+/// }
+///
+/// let mut n = Normalizer::default();
+/// n.insert_first(DropInactive);
+/// assert_eq!(n.normalize(FieldKind::CompanyName, "Acme Ltd (inactive)").canonical, "Acme Ltd");
+/// ```
+pub trait Rule: Send + Sync + fmt::Debug {
+    /// A stable name (`text.nfkc`, `company.legal_form`), used to list, disable and trace.
+    fn name(&self) -> &str;
+    /// The stage it runs in.
+    fn stage(&self) -> Stage;
+    /// Whether it applies to a field kind.
+    fn applies_to(&self, kind: FieldKind) -> bool;
+    /// Transforms the value, or returns `None` when it changes nothing.
+    fn apply(&self, value: &str, ctx: &mut Context) -> Option<String>;
+    /// A one-line description for listings.
+    fn description(&self) -> &str {
+        ""
+    }
+}
+
+/// One change recorded in a trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// The rule's name.
+    pub rule: String,
+    /// The stage it ran in.
+    pub stage: Stage,
+    /// The value before.
+    pub before: String,
+    /// The value after.
+    pub after: String,
+}
+
+/// The result of normalizing one value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Normalized {
+    /// What a clean record stores.
+    pub canonical: String,
+    /// What comparison and blocking use.
+    pub key: String,
+    /// Structured values taken out on the way.
+    pub parts: Parts,
+    /// The rules that changed the value, in order (empty unless traced).
+    pub trace: Vec<TraceStep>,
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    rule: Arc<dyn Rule>,
+    enabled: bool,
+}
+
+/// An ordered, editable list of rules; see the [module docs](self).
+///
+/// `Normalizer::default()` holds the default rules (listed in `docs/NORMALIZATION.md`);
+/// `Normalizer::empty()` holds none. Cloning is cheap (rules are shared).
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    slots: Vec<Slot>,
+}
+
+/// A listing entry of [`Normalizer::rules`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    /// The rule's name.
+    pub name: String,
+    /// Its stage.
+    pub stage: Stage,
+    /// Whether it currently runs.
+    pub enabled: bool,
+    /// The kinds it applies to.
+    pub kinds: Vec<FieldKind>,
+    /// Its description.
+    pub description: String,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Self {
+            slots: rules::default_rules()
+                .into_iter()
+                .map(|rule| Slot {
+                    rule,
+                    enabled: true,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Normalizer {
+    /// A normalizer with no rule at all (values pass through unchanged).
+    pub fn empty() -> Self {
+        Self { slots: Vec::new() }
+    }
+
+    /// Lists the rules in the order they run.
+    ///
+    /// ```
+    /// use clientele::normalize::Normalizer;
+    /// let names: Vec<String> = Normalizer::default().rules().into_iter().map(|r| r.name).collect();
+    /// assert_eq!(names.first().map(String::as_str), Some("text.nfkc"));
+    /// ```
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.slots
+            .iter()
+            .map(|s| RuleInfo {
+                name: s.rule.name().to_owned(),
+                stage: s.rule.stage(),
+                enabled: s.enabled,
+                kinds: FieldKind::ALL
+                    .into_iter()
+                    .filter(|k| s.rule.applies_to(*k))
+                    .collect(),
+                description: s.rule.description().to_owned(),
+            })
+            .collect()
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.rule.name() == name)
+    }
+
+    /// Switches a rule off; returns whether a rule of that name exists.
+    ///
+    /// ```
+    /// use clientele::normalize::{FieldKind, Normalizer};
+    /// let mut n = Normalizer::default();
+    /// assert!(n.disable("key.traditional_to_simplified"));
+    /// assert_eq!(n.normalize(FieldKind::PersonName, "張偉").key, "張偉");
+    /// ```
+    pub fn disable(&mut self, name: &str) -> bool {
+        self.set_enabled(name, false)
+    }
+
+    /// Switches a rule back on; returns whether a rule of that name exists.
+    pub fn enable(&mut self, name: &str) -> bool {
+        self.set_enabled(name, true)
+    }
+
+    fn set_enabled(&mut self, name: &str, enabled: bool) -> bool {
+        match self.position(name).and_then(|i| self.slots.get_mut(i)) {
+            Some(slot) => {
+                slot.enabled = enabled;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a rule at the end (it runs last in its stage).
+    pub fn push(&mut self, rule: impl Rule + 'static) {
+        self.slots.push(Slot {
+            rule: Arc::new(rule),
+            enabled: true,
+        });
+    }
+
+    /// Adds a rule at the start (it runs first in its stage).
+    pub fn insert_first(&mut self, rule: impl Rule + 'static) {
+        self.slots.insert(
+            0,
+            Slot {
+                rule: Arc::new(rule),
+                enabled: true,
+            },
+        );
+    }
+
+    /// Adds a rule just before the named one; returns `false` (and adds nothing) when no rule
+    /// has that name.
+    pub fn insert_before(&mut self, name: &str, rule: impl Rule + 'static) -> bool {
+        match self.position(name) {
+            Some(i) => {
+                self.slots.insert(
+                    i,
+                    Slot {
+                        rule: Arc::new(rule),
+                        enabled: true,
+                    },
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves the named rule to run just before another; returns whether both exist.
+    ///
+    /// ```
+    /// use clientele::normalize::Normalizer;
+    /// let mut n = Normalizer::default();
+    /// assert!(n.move_before("text.collapse_spaces", "text.nfkc"));
+    /// assert_eq!(n.rules()[0].name, "text.collapse_spaces");
+    /// ```
+    pub fn move_before(&mut self, name: &str, before: &str) -> bool {
+        let (Some(from), Some(_)) = (self.position(name), self.position(before)) else {
+            return false;
+        };
+        let slot = self.slots.remove(from);
+        let to = self.position(before).unwrap_or(self.slots.len());
+        self.slots.insert(to, slot);
+        true
+    }
+
+    /// Removes the named rule; returns whether it existed.
+    pub fn remove(&mut self, name: &str) -> bool {
+        match self.position(name) {
+            Some(i) => {
+                self.slots.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn run(&self, kind: FieldKind, value: &str, trace: bool) -> Normalized {
+        let mut ctx = Context {
+            kind,
+            parts: Parts::default(),
+        };
+        let mut steps = Vec::new();
+        let mut run_stage = |stage: Stage, start: String, ctx: &mut Context| -> String {
+            let mut current = start;
+            for slot in &self.slots {
+                if !slot.enabled || slot.rule.stage() != stage || !slot.rule.applies_to(kind) {
+                    continue;
+                }
+                if let Some(next) = slot.rule.apply(&current, ctx) {
+                    if next != current {
+                        if trace {
+                            steps.push(TraceStep {
+                                rule: slot.rule.name().to_owned(),
+                                stage,
+                                before: current.clone(),
+                                after: next.clone(),
+                            });
+                        }
+                        current = next;
+                    }
+                }
+            }
+            current
+        };
+        let canonical = run_stage(Stage::Canonical, value.to_owned(), &mut ctx);
+        let key = run_stage(Stage::Key, canonical.clone(), &mut ctx);
+        Normalized {
+            canonical,
+            key,
+            parts: ctx.parts,
+            trace: steps,
+        }
+    }
+
+    /// Normalizes one value of a kind: canonical value, key and parts, without a trace.
+    pub fn normalize(&self, kind: FieldKind, value: &str) -> Normalized {
+        self.run(kind, value, false)
+    }
+
+    /// As [`Normalizer::normalize`], recording every rule that changed the value.
+    pub fn normalize_traced(&self, kind: FieldKind, value: &str) -> Normalized {
+        self.run(kind, value, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_rule_has_a_unique_name_and_a_description() {
+        let rules = Normalizer::default().rules();
+        let mut names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n);
+        assert!(rules.iter().all(|r| !r.description.is_empty()));
+    }
+
+    #[test]
+    fn an_empty_normalizer_passes_values_through() {
+        let r = Normalizer::empty().normalize(FieldKind::Text, " Ａ ");
+        assert_eq!((r.canonical.as_str(), r.key.as_str()), (" Ａ ", " Ａ "));
+    }
+
+    #[test]
+    fn unknown_rule_names_are_reported() {
+        let mut n = Normalizer::default();
+        assert!(!n.disable("no.such.rule"));
+        assert!(!n.move_before("no.such.rule", "text.nfkc"));
+        assert!(!n.remove("no.such.rule"));
+    }
+}

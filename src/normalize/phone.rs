@@ -1,0 +1,530 @@
+//! Phone numbers: parsing any common written form to E.164, with libphonenumber's metadata.
+//!
+//! The metadata (country calling codes for every region; national number patterns and lengths)
+//! is generated into `data/phone_meta.rs` from the `phonenumbers` package; its header names the
+//! version and licence. Patterns are compiled lazily, once per region.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::{FieldKind, Normalizer};
+
+/// A number pattern and its possible lengths.
+#[derive(Debug)]
+pub(crate) struct Desc {
+    pub(crate) pattern: &'static str,
+    pub(crate) lengths: &'static [u8],
+}
+
+/// One region's numbering metadata.
+#[derive(Debug)]
+pub(crate) struct RegionMeta {
+    pub(crate) region: &'static str,
+    pub(crate) country_code: u16,
+    pub(crate) national_prefix: Option<&'static str>,
+    pub(crate) main: bool,
+    pub(crate) general: Option<Desc>,
+    pub(crate) fixed_line: Option<Desc>,
+    pub(crate) mobile: Option<Desc>,
+    pub(crate) toll_free: Option<Desc>,
+    pub(crate) premium: Option<Desc>,
+    pub(crate) shared_cost: Option<Desc>,
+    pub(crate) voip: Option<Desc>,
+    pub(crate) personal: Option<Desc>,
+    pub(crate) uan: Option<Desc>,
+}
+
+#[path = "data/phone_meta.rs"]
+mod meta;
+use meta::REGIONS;
+
+/// What kind of line a number is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PhoneKind {
+    /// A fixed (landline) number.
+    FixedLine,
+    /// A mobile number.
+    Mobile,
+    /// A number that may be either (NANP numbers, for instance).
+    FixedLineOrMobile,
+    /// Free to the caller.
+    TollFree,
+    /// Premium-rate.
+    PremiumRate,
+    /// Cost shared between caller and receiver.
+    SharedCost,
+    /// Voice over IP.
+    Voip,
+    /// A personal (follow-me) number.
+    Personal,
+    /// A universal access number of a company.
+    Uan,
+    /// Possible by length, but matching no known number type of the region.
+    Unknown,
+}
+
+impl PhoneKind {
+    /// Whether this is an ordinary customer line (fixed or mobile); other kinds are possible
+    /// but unusual for a customer record.
+    pub fn is_usual(self) -> bool {
+        matches!(
+            self,
+            Self::FixedLine | Self::Mobile | Self::FixedLineOrMobile
+        )
+    }
+}
+
+/// Why a value is not a phone number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PhoneError {
+    /// Nothing left after trimming.
+    #[error("the phone is empty")]
+    Empty,
+    /// Letters or other characters where digits are expected, or no digits at all.
+    #[error("the phone is not a number")]
+    NotANumber,
+    /// No country calling code was written and no default region was given.
+    #[error("no country code and no default region")]
+    NoRegion,
+    /// The default region is not a known region.
+    #[error("unknown default region")]
+    UnknownRegion,
+    /// The country calling code is assigned to no region.
+    #[error("unknown country calling code")]
+    UnknownCountryCode,
+    /// The national number has a length no number of its region has.
+    #[error("the number has an impossible length for its region")]
+    InvalidLength,
+}
+
+impl PhoneError {
+    /// The stable code (`phone.invalid_length`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Empty => "phone.empty",
+            Self::NotANumber => "phone.not_a_number",
+            Self::NoRegion => "phone.no_region",
+            Self::UnknownRegion => "phone.unknown_region",
+            Self::UnknownCountryCode => "phone.unknown_country_code",
+            Self::InvalidLength => "phone.invalid_length",
+        }
+    }
+}
+
+/// A parsed phone number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NormalizedPhone {
+    /// E.164 form: `+` country code and national number (`+8613800138000`).
+    pub e164: String,
+    /// The country calling code.
+    pub country_code: u16,
+    /// The national significant number (no trunk prefix).
+    pub national: String,
+    /// The region the number belongs to (`CN`; for shared codes the matching region).
+    pub region: &'static str,
+    /// An extension, if one was written (`ext. 12`, `转12`, `x12`).
+    pub extension: Option<String>,
+    /// The kind of line.
+    pub kind: PhoneKind,
+    /// Whether the number matches its region's patterns; `false` means possible by length only.
+    pub valid: bool,
+}
+
+struct Compiled {
+    general: Option<Regex>,
+    types: Vec<(PhoneKind, Regex)>,
+}
+
+fn compile(d: &Option<Desc>) -> Option<Regex> {
+    d.as_ref()
+        .and_then(|d| Regex::new(&format!("^(?:{})$", d.pattern)).ok())
+}
+
+fn compiled(index: usize) -> Option<&'static Compiled> {
+    static CACHE: OnceLock<Vec<OnceLock<Compiled>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| REGIONS.iter().map(|_| OnceLock::new()).collect());
+    let meta = REGIONS.get(index)?;
+    Some(cache.get(index)?.get_or_init(|| {
+        let mut types = Vec::new();
+        for (kind, d) in [
+            (PhoneKind::FixedLine, &meta.fixed_line),
+            (PhoneKind::Mobile, &meta.mobile),
+            (PhoneKind::TollFree, &meta.toll_free),
+            (PhoneKind::PremiumRate, &meta.premium),
+            (PhoneKind::SharedCost, &meta.shared_cost),
+            (PhoneKind::Voip, &meta.voip),
+            (PhoneKind::Personal, &meta.personal),
+            (PhoneKind::Uan, &meta.uan),
+        ] {
+            if let Some(re) = compile(d) {
+                types.push((kind, re));
+            }
+        }
+        Compiled {
+            general: compile(&meta.general),
+            types,
+        }
+    }))
+}
+
+/// The metadata index of a region code (case-insensitive).
+fn region_index(region: &str) -> Option<usize> {
+    let upper = region.trim().to_ascii_uppercase();
+    REGIONS
+        .binary_search_by(|m| m.region.cmp(upper.as_str()))
+        .ok()
+}
+
+/// The indexes of the regions sharing a calling code, main region first.
+fn regions_of(cc: u16) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..REGIONS.len())
+        .filter(|&i| REGIONS.get(i).is_some_and(|m| m.country_code == cc))
+        .collect();
+    v.sort_by_key(|&i| REGIONS.get(i).is_none_or(|m| !m.main));
+    v
+}
+
+/// The country calling code of a region (`CN` → 86), for every region libphonenumber knows.
+///
+/// ```
+/// use clientele::normalize::phone::country_code_of;
+/// assert_eq!(country_code_of("cn"), Some(86));
+/// assert_eq!(country_code_of("GB"), Some(44));
+/// assert_eq!(country_code_of("XX"), None);
+/// ```
+pub fn country_code_of(region: &str) -> Option<u16> {
+    region_index(region)
+        .and_then(|i| REGIONS.get(i))
+        .map(|m| m.country_code)
+}
+
+/// How a national number fares in one region.
+enum Fit {
+    Valid(PhoneKind),
+    Possible,
+    No,
+}
+
+fn fit(index: usize, nsn: &str) -> Fit {
+    let (Some(meta), Some(c)) = (REGIONS.get(index), compiled(index)) else {
+        return Fit::No;
+    };
+    let len = u8::try_from(nsn.len()).unwrap_or(u8::MAX);
+    let possible = meta
+        .general
+        .as_ref()
+        .is_some_and(|g| g.lengths.contains(&len));
+    if !possible {
+        return Fit::No;
+    }
+    if !c.general.as_ref().is_some_and(|g| g.is_match(nsn)) {
+        return Fit::Possible;
+    }
+    let matched: Vec<PhoneKind> = c
+        .types
+        .iter()
+        .filter(|(_, re)| re.is_match(nsn))
+        .map(|(k, _)| *k)
+        .collect();
+    match matched.as_slice() {
+        [] => Fit::Possible,
+        [PhoneKind::FixedLine, PhoneKind::Mobile, ..] => Fit::Valid(PhoneKind::FixedLineOrMobile),
+        [k, ..] => Fit::Valid(*k),
+    }
+}
+
+/// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`).
+fn split_extension(s: &str) -> (String, Option<String>) {
+    let lower = s.to_lowercase();
+    let markers = ["extension", "ext.", "ext", "分机", "转", "x", "#", ",", ";"];
+    let mut best: Option<(usize, usize)> = None;
+    for m in markers {
+        let mut from = 0;
+        while let Some(pos) = lower.get(from..).and_then(|t| t.find(m)).map(|p| p + from) {
+            let before_digits = lower
+                .get(..pos)
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .count();
+            let after = lower.get(pos + m.len()..).unwrap_or("");
+            let after_ok = !after.trim().is_empty()
+                && after
+                    .trim()
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ' ' || c == '.');
+            if before_digits >= 6 && after_ok {
+                if best.is_none_or(|(p, _)| pos < p) {
+                    best = Some((pos, m.len()));
+                }
+                break;
+            }
+            from = pos + m.len();
+        }
+    }
+    match best {
+        Some((pos, len)) => {
+            let ext: String = lower
+                .get(pos + len..)
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            (
+                s.get(..pos).unwrap_or(s).to_owned(),
+                Some(ext).filter(|e| !e.is_empty()),
+            )
+        }
+        None => (s.to_owned(), None),
+    }
+}
+
+/// Country calling codes are prefix-free: at most one of the 1-, 2- and 3-digit prefixes is one.
+fn split_country_code(digits: &str) -> Option<(u16, &str)> {
+    (1..=3).find_map(|n| {
+        let cc: u16 = digits.get(..n)?.parse().ok()?;
+        let rest = digits.get(n..)?;
+        REGIONS
+            .iter()
+            .any(|m| m.country_code == cc)
+            .then_some((cc, rest))
+    })
+}
+
+impl Normalizer {
+    /// Parses a phone number written in any common form to E.164.
+    ///
+    /// Accepts spaces, dashes, dots, parentheses, full-width digits, `+CC`, `00CC` and (when the
+    /// rest is a valid number) bare `CC` prefixes, a trunk `0`, and extensions. `default_region`
+    /// (`"CN"`) is used for numbers written without a country code.
+    ///
+    /// # Errors
+    /// [`PhoneError`] when the value is not a number, has no country code and no default region,
+    /// or has a length impossible for its region. A number of possible length that matches no
+    /// pattern parses with `valid: false`.
+    ///
+    /// ```
+    /// use clientele::normalize::{Normalizer, PhoneKind};
+    /// let n = Normalizer::default();
+    /// for written in ["138 0013 8000", "+86 138-0013-8000", "0086 13800138000", "8613800138000", "１３８００１３８０００"] {
+    ///     assert_eq!(n.phone(written, Some("CN"))?.e164, "+8613800138000");
+    /// }
+    /// let office = n.phone("(010) 6552-9988 转 12", Some("CN"))?;
+    /// assert_eq!((office.e164.as_str(), office.extension.as_deref(), office.kind), ("+861065529988", Some("12"), PhoneKind::FixedLine));
+    /// assert_eq!(n.phone("+1 (415) 555-2671", None)?.region, "US");
+    /// assert!(n.phone("13800", Some("CN")).is_err());
+    /// // Possible by length, but no CN number looks like this: parsed, flagged not valid.
+    /// assert!(!n.phone("1380013800", Some("CN"))?.valid);
+    /// # Ok::<(), clientele::normalize::PhoneError>(())
+    /// ```
+    pub fn phone(
+        &self,
+        raw: &str,
+        default_region: Option<&str>,
+    ) -> Result<NormalizedPhone, PhoneError> {
+        let text = self.normalize(FieldKind::Phone, raw).canonical;
+        if text.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        let (main, extension) = split_extension(&text);
+        let trimmed = main.trim();
+        let plus = trimmed.starts_with('+');
+        let allowed = |c: char| c.is_ascii_digit() || " -.()/+".contains(c);
+        if !trimmed.chars().all(allowed) || trimmed.chars().skip(1).any(|c| c == '+') {
+            return Err(PhoneError::NotANumber);
+        }
+        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(PhoneError::NotANumber);
+        }
+        let default = match default_region {
+            Some(r) => Some(region_index(r).ok_or(PhoneError::UnknownRegion)?),
+            None => None,
+        };
+
+        // Candidate (country code, national part) readings, most explicit first.
+        let mut candidates: Vec<(u16, String)> = Vec::new();
+        let international = if plus {
+            Some(digits.as_str())
+        } else {
+            digits.strip_prefix("00")
+        };
+        if let Some(intl) = international {
+            let (cc, rest) = split_country_code(intl).ok_or(PhoneError::UnknownCountryCode)?;
+            candidates.push((cc, rest.to_owned()));
+        } else {
+            if let Some(meta) = default.and_then(|i| REGIONS.get(i)) {
+                candidates.push((meta.country_code, digits.clone()));
+                // A bare country code (`86 138...`) counts only when the rest is valid.
+                if let Some(rest) = digits.strip_prefix(&meta.country_code.to_string()) {
+                    candidates.push((meta.country_code, rest.to_owned()));
+                }
+            } else if let Some((cc, rest)) = split_country_code(&digits) {
+                candidates.push((cc, rest.to_owned()));
+            }
+            if candidates.is_empty() {
+                return Err(PhoneError::NoRegion);
+            }
+        }
+
+        let bare_cc_candidate = !plus && international.is_none() && candidates.len() > 1;
+        let mut possible: Option<(u16, String, usize)> = None;
+        for (i, (cc, national)) in candidates.iter().enumerate() {
+            let needs_valid =
+                bare_cc_candidate && i > 0 || (default.is_none() && international.is_none());
+            for index in regions_of(*cc) {
+                let Some(meta) = REGIONS.get(index) else {
+                    continue;
+                };
+                let mut readings = vec![national.clone()];
+                if let Some(np) = meta.national_prefix {
+                    if let Some(stripped) = national.strip_prefix(np) {
+                        readings.insert(0, stripped.to_owned());
+                    }
+                }
+                for nsn in readings {
+                    match fit(index, &nsn) {
+                        Fit::Valid(kind) => {
+                            return Ok(NormalizedPhone {
+                                e164: format!("+{cc}{nsn}"),
+                                country_code: *cc,
+                                national: nsn,
+                                region: meta.region,
+                                extension,
+                                kind,
+                                valid: true,
+                            });
+                        }
+                        Fit::Possible if !needs_valid && possible.is_none() => {
+                            possible = Some((*cc, nsn, index));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        match possible {
+            Some((cc, nsn, index)) => Ok(NormalizedPhone {
+                e164: format!("+{cc}{nsn}"),
+                country_code: cc,
+                national: nsn,
+                region: REGIONS.get(index).map_or("ZZ", |m| m.region),
+                extension,
+                kind: PhoneKind::Unknown,
+                valid: false,
+            }),
+            None if default.is_none() && international.is_none() => Err(PhoneError::NoRegion),
+            None => Err(PhoneError::InvalidLength),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_under_rust_regex() {
+        for (i, m) in REGIONS.iter().enumerate() {
+            let c = compiled(i).unwrap();
+            assert_eq!(c.general.is_some(), m.general.is_some(), "{}", m.region);
+            let declared = [
+                &m.fixed_line,
+                &m.mobile,
+                &m.toll_free,
+                &m.premium,
+                &m.shared_cost,
+                &m.voip,
+                &m.personal,
+                &m.uan,
+            ]
+            .iter()
+            .filter(|d| d.is_some())
+            .count();
+            assert_eq!(c.types.len(), declared, "{}", m.region);
+        }
+    }
+
+    #[test]
+    fn regions_are_sorted_for_binary_search() {
+        assert!(REGIONS.windows(2).all(|w| w[0].region < w[1].region));
+    }
+
+    fn e164(raw: &str, region: &str) -> String {
+        Normalizer::default()
+            .phone(raw, Some(region))
+            .map(|p| p.e164)
+            .unwrap_or_else(|e| e.code().to_owned())
+    }
+
+    #[test]
+    fn national_formats_of_the_listed_regions() {
+        let cases = [
+            ("13800138000", "CN", "+8613800138000"),
+            ("021-6288 8888", "CN", "+862162888888"),
+            ("0755 8888 6666", "CN", "+8675588886666"),
+            ("9123 4567", "HK", "+85291234567"),
+            ("6612 3456", "MO", "+85366123456"),
+            ("0912 345 678", "TW", "+886912345678"),
+            ("9123 4567", "SG", "+6591234567"),
+            ("090-1234-5678", "JP", "+819012345678"),
+            ("03-1234-5678", "JP", "+81312345678"),
+            ("010-1234-5678", "KR", "+821012345678"),
+            ("(212) 736-5000", "US", "+12127365000"),
+            ("1-416-555-0123", "CA", "+14165550123"),
+            ("020 7946 0018", "GB", "+442079460018"),
+            ("07700 900123", "GB", "+447700900123"),
+            ("030 12345678", "DE", "+493012345678"),
+            ("01 42 68 53 00", "FR", "+33142685300"),
+            ("(02) 9374 4000", "AU", "+61293744000"),
+            ("0412 345 678", "AU", "+61412345678"),
+            ("098765 43210", "IN", "+919876543210"),
+        ];
+        for (raw, region, want) in cases {
+            assert_eq!(e164(raw, region), want, "{raw} in {region}");
+        }
+    }
+
+    #[test]
+    fn a_written_country_code_wins_over_the_default_region() {
+        assert_eq!(e164("+44 20 7946 0018", "CN"), "+442079460018");
+        assert_eq!(e164("0044 20 7946 0018", "CN"), "+442079460018");
+    }
+
+    #[test]
+    fn unparseable_values_are_errors_not_guesses() {
+        let n = Normalizer::default();
+        assert_eq!(n.phone("call me", Some("CN")), Err(PhoneError::NotANumber));
+        assert_eq!(n.phone("13800138000", None), Err(PhoneError::NoRegion));
+        assert_eq!(n.phone("12345", Some("CN")), Err(PhoneError::InvalidLength));
+        assert_eq!(
+            n.phone("+999 1234", None),
+            Err(PhoneError::UnknownCountryCode)
+        );
+        assert_eq!(n.phone("", Some("CN")), Err(PhoneError::Empty));
+        assert_eq!(n.phone("123", Some("QQ")), Err(PhoneError::UnknownRegion));
+    }
+
+    #[test]
+    fn extensions_in_several_spellings() {
+        let n = Normalizer::default();
+        for raw in [
+            "+1 212 736 5000 ext. 12",
+            "+1 212 736 5000 x12",
+            "+1 212-736-5000 #12",
+            "+1 212 736 5000 extension 12",
+        ] {
+            assert_eq!(
+                n.phone(raw, None).unwrap().extension.as_deref(),
+                Some("12"),
+                "{raw}"
+            );
+        }
+    }
+}

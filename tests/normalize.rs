@@ -1,0 +1,290 @@
+//! Normalization: idempotence, no panics, and equal keys for the variants of one name.
+
+use clientele::model::{Address, PersonName};
+use clientele::normalize::{FieldKind, Normalizer};
+use proptest::prelude::*;
+
+fn messy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ 　a-zA-Zａ-ｚＡ-Ｚ0-9０-９.,'&()（）【】—-]{0,30}",
+        "[張伟華為技術有限责任公司集团北京（）() 　·・先生Mr.Dr]{0,20}",
+        "[+0-9０-９ ()-]{0,20}( ?(ext\\.?|x|转) ?[0-9]{1,4})?",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn normalizing_twice_equals_normalizing_once(kind in prop::sample::select(FieldKind::ALL.to_vec()), s in messy()) {
+        let n = Normalizer::default();
+        let once = n.normalize(kind, &s);
+        let twice = n.normalize(kind, &once.canonical);
+        prop_assert_eq!(&twice.canonical, &once.canonical, "canonical of canonical");
+        prop_assert_eq!(&twice.key, &once.key, "key of canonical");
+    }
+
+    #[test]
+    fn structured_normalizers_never_panic_and_are_stable(s in messy(), t in messy()) {
+        let n = Normalizer::default();
+        if let Ok(p) = n.phone(&s, Some("CN")) {
+            prop_assert!(p.e164.starts_with('+'));
+            let again = n.phone(&p.e164, None).unwrap();
+            prop_assert_eq!(again.e164, p.e164);
+        }
+        let _ = n.phone(&s, None);
+        if let Ok(e) = n.email(&s) {
+            prop_assert_eq!(n.email(&e.canonical).unwrap().key, e.key.clone());
+            prop_assert_eq!(n.email(&e.key).unwrap().key, e.key);
+        }
+        let name = n.person_name(&PersonName { full: Some(s.clone()), given: Some(t.clone()), ..Default::default() });
+        let again = n.person_name(&PersonName { full: Some(name.canonical.clone()), given: Some(t), ..Default::default() });
+        prop_assert_eq!(again.key, name.key);
+        let a = n.address(&Address { lines: vec![s.clone()], postcode: Some(s), ..Address::default() });
+        let b = n.address(&Address { lines: a.lines.clone(), postcode: a.postcode.clone(), ..Address::default() });
+        prop_assert_eq!(b.key, a.key);
+    }
+}
+
+fn company_key(s: &str) -> String {
+    Normalizer::default()
+        .normalize(FieldKind::CompanyName, s)
+        .key
+}
+
+#[test]
+fn company_keys_agree_across_case_width_bracket_spacing_script_and_legal_form() {
+    let groups: &[&[&str]] = &[
+        &[
+            "华为技术有限公司",
+            "華為技術有限公司",
+            "华为技术有限责任公司",
+            "（深圳）华为技术有限公司",
+            "华为技术(深圳)有限公司",
+            "华为 技术 有限公司",
+            "深圳市华为技术有限公司",
+        ],
+        &[
+            "Acme Widgets Ltd.",
+            "ACME WIDGETS LIMITED",
+            "Acme Widgets Ltd",
+            "The Acme Widgets Co., Ltd.",
+            "Acme  Widgets Co Ltd",
+            "Ａｃｍｅ Ｗｉｄｇｅｔｓ Ｌｔｄ",
+        ],
+        &[
+            "Smith & Sons Inc.",
+            "Smith and Sons, Incorporated",
+            "SMITH & SONS INC",
+        ],
+        &[
+            "Müller Maschinenbau GmbH",
+            "Muller Maschinenbau G.m.b.H.",
+            "MÜLLER MASCHINENBAU GMBH",
+        ],
+        &["Dupont Conseil S.A.", "Dupont Conseil SA", "Dupont Conseil"],
+        &[
+            "Shenzhen Huada Electronics Co., Ltd.",
+            "Huada Electronics Co. Ltd. (Shenzhen)",
+            "HUADA ELECTRONICS CO LTD",
+        ],
+        &["トヨタ株式会社", "株式会社トヨタ"],
+    ];
+    for group in groups {
+        let keys: Vec<String> = group.iter().map(|s| company_key(s)).collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] == w[1]),
+            "{group:?} -> {keys:?}"
+        );
+    }
+}
+
+#[test]
+fn different_entities_keep_different_company_keys() {
+    let apart = [
+        ("瑞达精密仪器有限公司", "瑞达精密仪器有限公司广州分公司"),
+        ("瑞达精密仪器有限公司", "瑞达精密仪器控股有限公司"),
+        ("Acme Holdings Ltd", "Acme Ltd"),
+        ("Acme Ltd", "Acme Ltd London Branch"),
+        ("北京银行", "上海银行"),
+    ];
+    for (a, b) in apart {
+        assert_ne!(company_key(a), company_key(b), "{a} vs {b}");
+    }
+}
+
+#[test]
+fn company_parts_are_kept() {
+    let n = Normalizer::default();
+    let r = n.normalize(
+        FieldKind::CompanyName,
+        "上海市瑞达精密仪器有限公司广州分公司",
+    );
+    assert_eq!(r.parts.region.as_deref(), Some("上海"));
+    assert_eq!(r.parts.legal_form.as_deref(), Some("有限公司"));
+    assert_eq!(r.parts.branch.as_deref(), Some("广州分公司"));
+    let r = n.normalize(FieldKind::CompanyName, "Harbour Bridge Imports Pty. Ltd.");
+    assert_eq!(r.parts.legal_form.as_deref(), Some("pty ltd"));
+    assert_eq!(r.key, "harbour bridge imports");
+}
+
+fn person_key(s: &str) -> String {
+    Normalizer::default()
+        .person_name(&PersonName {
+            full: Some(s.into()),
+            ..Default::default()
+        })
+        .key
+}
+
+#[test]
+fn person_keys_agree_across_variants() {
+    let groups: &[&[&str]] = &[
+        &["张伟", "張偉", "张 伟", "張　偉", "张伟先生", "张伟 先生"],
+        &[
+            "John Smith",
+            "Smith, John",
+            "SMITH John",
+            "Mr. John Smith",
+            "john  smith",
+            "Ｊｏｈｎ Ｓｍｉｔｈ",
+        ],
+        &["Anna Müller", "Anna Muller", "Dr. Anna MÜLLER"],
+        &["欧阳娜娜", "歐陽娜娜", "欧阳娜娜女士"],
+        &["Seán O'Brien", "Sean OBrien", "O'BRIEN, Seán"],
+    ];
+    for group in groups {
+        let keys: Vec<String> = group.iter().map(|s| person_key(s)).collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] == w[1]),
+            "{group:?} -> {keys:?}"
+        );
+    }
+}
+
+#[test]
+fn han_names_meet_their_romanized_forms_through_pinyin() {
+    let n = Normalizer::default();
+    let pinyin = |s: &str| {
+        n.person_name(&PersonName {
+            full: Some(s.into()),
+            ..Default::default()
+        })
+        .pinyin
+    };
+    assert_eq!(
+        pinyin("张伟").as_deref(),
+        Some(person_key("Zhang Wei").as_str())
+    );
+    assert_eq!(
+        pinyin("王晓明").as_deref(),
+        Some(person_key("Xiaoming Wang").as_str())
+    );
+    assert_eq!(
+        pinyin("欧阳娜娜").as_deref(),
+        Some(person_key("OUYANG Nana").as_str())
+    );
+    assert_eq!(pinyin("单雄信").as_deref(), Some("shan xiongxin"));
+    assert_eq!(pinyin("John"), None);
+}
+
+#[test]
+fn compound_surnames_are_detected() {
+    let n = Normalizer::default();
+    for (name, family) in [
+        ("欧阳娜娜", "欧阳"),
+        ("司马光明", "司马"),
+        ("诸葛亮", "诸葛"),
+        ("上官婉儿", "上官"),
+        ("张伟", "张"),
+    ] {
+        let r = n.person_name(&PersonName {
+            full: Some(name.into()),
+            ..Default::default()
+        });
+        assert_eq!(r.family.as_deref(), Some(family), "{name}");
+    }
+}
+
+#[test]
+fn email_keys_follow_provider_rules() {
+    let n = Normalizer::default();
+    let key = |s: &str| n.email(s).unwrap().key;
+    assert_eq!(
+        key("John.Smith+news@gmail.com"),
+        key("johnsmith@googlemail.com")
+    );
+    assert_eq!(key("ann+crm@example.com"), "ann@example.com");
+    // Dots matter outside gmail.
+    assert_ne!(key("a.b@example.com"), key("ab@example.com"));
+    // The canonical value keeps the local part as written.
+    assert_eq!(
+        n.email(" Ann.Lee@EXAMPLE.com").unwrap().canonical,
+        "Ann.Lee@example.com"
+    );
+    assert_eq!(
+        n.email("ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ")
+            .unwrap()
+            .canonical,
+        "john@example.com"
+    );
+}
+
+#[test]
+fn address_keys_expand_abbreviations() {
+    let n = Normalizer::default();
+    let key = |s: &str| {
+        n.address(&Address {
+            lines: vec![s.into()],
+            ..Address::default()
+        })
+        .key
+    };
+    assert_eq!(key("12 Main St."), key("12 MAIN STREET"));
+    assert_eq!(key("5 Oak Ave"), key("5 oak avenue"));
+    assert_eq!(key("Hauptstr. 5"), key("Hauptstraße 5"));
+    assert_eq!(key("北京市朝阳区建國路88號"), key("北京市朝阳区建国路88号"));
+}
+
+#[test]
+fn traces_explain_each_change() {
+    let n = Normalizer::default();
+    let r = n.normalize_traced(FieldKind::CompanyName, "（北京）華為技術有限公司");
+    let rules: Vec<&str> = r.trace.iter().map(|s| s.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        [
+            "text.nfkc",
+            "key.traditional_to_simplified",
+            "company.region",
+            "company.legal_form"
+        ]
+    );
+    for w in r.trace.windows(2) {
+        assert_eq!(w[0].after, w[1].before, "steps chain");
+    }
+    assert_eq!(
+        r.trace.last().map(|s| s.after.as_str()),
+        Some(r.key.as_str())
+    );
+}
+
+#[test]
+fn names_with_titles_and_commas_settle_in_one_pass() {
+    let n = Normalizer::default();
+    for s in [
+        "Smith, John, Jr",
+        "Smith, Mr John",
+        "Dr., Ann",
+        "Weber, Prof. Dr. Hans",
+        "O'Brien, Seán PhD",
+    ] {
+        let once = n.normalize(FieldKind::PersonName, s).canonical;
+        assert_eq!(
+            n.normalize(FieldKind::PersonName, &once).canonical,
+            once,
+            "{s}"
+        );
+    }
+}
