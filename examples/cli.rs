@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use clientele::Customer;
 use clientele::import::{ColumnMap, FieldProblem, KNOWN_COLUMNS, RowReader};
+use clientele::model::{Address, PersonName};
+use clientele::normalize::{FieldKind, Normalizer};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +48,229 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check and normalize one value per line from standard input; writes CSV
+    /// `input,valid,normalized,key,code`.
+    Field {
+        /// What the values are.
+        kind: Kind,
+        /// Default region (ISO 3166 alpha-2) for phones written without a country code.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Write the records back with canonical values and `*_key` columns; a summary of the rules
+    /// that fired goes to standard error.
+    Normalize {
+        #[command(flatten)]
+        input: Input,
+        /// Default region for phones written without a country code.
+        #[arg(long)]
+        region: Option<String>,
+        /// Output file (standard output when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Value kinds of the `field` command.
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    PersonName,
+    CompanyName,
+    Phone,
+    Email,
+    Address,
+}
+
+/// One answer of the `field` command.
+#[derive(serde::Serialize)]
+struct FieldRow {
+    input: String,
+    valid: bool,
+    normalized: String,
+    key: String,
+    code: String,
+}
+
+fn field_row(n: &Normalizer, kind: Kind, input: &str, region: Option<&str>) -> FieldRow {
+    let row = |valid: bool, normalized: String, key: String, code: &str| FieldRow {
+        input: input.to_owned(),
+        valid,
+        normalized,
+        key,
+        code: code.to_owned(),
+    };
+    match kind {
+        Kind::PersonName => {
+            let r = n.person_name(&PersonName { full: Some(input.to_owned()), ..Default::default() });
+            let ok = !r.key.is_empty();
+            row(ok, r.canonical, r.key, if ok { "" } else { "name.empty" })
+        }
+        Kind::CompanyName => {
+            let r = n.normalize(FieldKind::CompanyName, input);
+            let ok = !r.key.is_empty();
+            row(ok, r.canonical, r.key, if ok { "" } else { "company_name.empty" })
+        }
+        Kind::Phone => match n.phone(input, region) {
+            Ok(p) if p.valid => row(true, p.e164.clone(), p.e164, ""),
+            Ok(p) => row(false, p.e164.clone(), p.e164, "phone.invalid_for_region"),
+            Err(e) => {
+                let text = n.normalize(FieldKind::Phone, input).canonical;
+                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+                row(false, text, digits, e.code())
+            }
+        },
+        Kind::Email => match n.email(input) {
+            Ok(e) => row(true, e.canonical, e.key, ""),
+            Err(e) => row(false, n.normalize(FieldKind::Email, input).canonical, String::new(), e.code()),
+        },
+        Kind::Address => {
+            let a = n.address(&Address { lines: vec![input.to_owned()], ..Address::default() });
+            let ok = !a.key.is_empty();
+            row(ok, a.lines.join(", "), a.key, if ok { "" } else { "address.empty" })
+        }
+    }
+}
+
+fn field(kind: Kind, region: Option<&str>) -> Result<(), String> {
+    use std::io::BufRead;
+    let n = Normalizer::default();
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| format!("standard input: {e}"))?;
+        out.serialize(field_row(&n, kind, &line, region)).map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+/// How a column is normalized by the `normalize` command.
+fn column_kind(name: &str) -> Option<FieldKind> {
+    Some(match name {
+        "full_name" | "given_name" | "middle_name" | "family_name" => FieldKind::PersonName,
+        "company_name" => FieldKind::CompanyName,
+        "phone" => FieldKind::Phone,
+        "email" => FieldKind::Email,
+        "street" | "street2" | "house_number" => FieldKind::Address,
+        "locality" | "region" | "postcode" => FieldKind::Text,
+        _ => return None,
+    })
+}
+
+fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf>) -> Result<(), String> {
+    let n = Normalizer::default();
+    let map = ColumnMap::parse_all(&input.map).map_err(|e| e.to_string())?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&input.file)
+        .map_err(|e| format!("{}: {e}", input.file.display()))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("{}: header: {e}", input.file.display()))?
+        .iter()
+        .map(|h| map.target(h.trim_start_matches('\u{feff}').trim()).to_owned())
+        .collect();
+    let has = |c: &str| header.iter().any(|h| h == c);
+    let key_columns: Vec<&str> = ["person_name_key", "company_name_key", "phone_key", "email_key", "address_key"]
+        .into_iter()
+        .filter(|k| match *k {
+            "person_name_key" => ["full_name", "given_name", "family_name"].iter().any(|c| has(c)),
+            "company_name_key" => has("company_name"),
+            "phone_key" => has("phone"),
+            "email_key" => has("email"),
+            _ => ["street", "street2", "house_number"].iter().any(|c| has(c)),
+        })
+        .collect();
+    let sink: Box<dyn std::io::Write> = match out_path {
+        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = csv::Writer::from_writer(sink);
+    let mut out_header = header.clone();
+    out_header.extend(key_columns.iter().map(|k| (*k).to_owned()));
+    w.write_record(&out_header).map_err(|e| e.to_string())?;
+    let mut fired: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut rows, mut bad_phones, mut bad_emails) = (0usize, 0usize, 0usize);
+    for (i, record) in rdr.records().enumerate() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("line {}: unreadable row skipped: {e}", i + 2);
+                continue;
+            }
+        };
+        rows += 1;
+        let cell = |c: &str| header.iter().position(|h| h == c).and_then(|i| record.get(i)).unwrap_or("").trim();
+        let mut cells: Vec<String> = Vec::with_capacity(out_header.len());
+        for (name, value) in header.iter().zip(record.iter()) {
+            let Some(kind) = column_kind(name) else {
+                cells.push(value.to_owned());
+                continue;
+            };
+            let parts: Vec<String> = value
+                .split([';', '；'])
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    let r = n.normalize_traced(kind, v);
+                    for step in &r.trace {
+                        *fired.entry(step.rule.clone()).or_default() += 1;
+                    }
+                    match kind {
+                        FieldKind::Phone => match n.phone(v, region) {
+                            Ok(p) => {
+                                *fired.entry("phone.e164".into()).or_default() += usize::from(p.e164 != v);
+                                p.e164
+                            }
+                            Err(_) => {
+                                bad_phones += 1;
+                                r.canonical
+                            }
+                        },
+                        FieldKind::Email => match n.email(v) {
+                            Ok(e) => e.canonical,
+                            Err(_) => {
+                                bad_emails += 1;
+                                r.canonical
+                            }
+                        },
+                        FieldKind::Text if name == "postcode" => r.canonical.to_uppercase(),
+                        _ => r.canonical,
+                    }
+                })
+                .collect();
+            cells.push(parts.join(";"));
+        }
+        for k in &key_columns {
+            let value = match *k {
+                "person_name_key" => {
+                    let opt = |c: &str| Some(cell(c).to_owned()).filter(|s| !s.is_empty());
+                    n.person_name(&PersonName { full: opt("full_name"), given: opt("given_name"), middle: opt("middle_name"), family: opt("family_name") }).key
+                }
+                "company_name_key" => n.normalize(FieldKind::CompanyName, cell("company_name")).key,
+                "phone_key" => split_cell(cell("phone")).filter_map(|v| n.phone(v, region).ok().map(|p| p.e164)).collect::<Vec<_>>().join(";"),
+                "email_key" => split_cell(cell("email")).filter_map(|v| n.email(v).ok().map(|e| e.key)).collect::<Vec<_>>().join(";"),
+                _ => {
+                    let lines: Vec<String> = [cell("street"), cell("street2")].into_iter().filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                    let house = Some(cell("house_number").to_owned()).filter(|s| !s.is_empty());
+                    n.address(&Address { lines, house_number: house, ..Address::default() }).key
+                }
+            };
+            cells.push(value);
+        }
+        w.write_record(&cells).map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())?;
+    eprintln!("rows written: {rows}; phones not parsed: {bad_phones}; emails not parsed: {bad_emails}");
+    eprintln!("rules that changed a value (rule, times):");
+    let mut counts: Vec<(String, usize)> = fired.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (rule, count) in counts {
+        eprintln!("  {rule:<32} {count:>8}");
+    }
+    Ok(())
+}
+
+fn split_cell(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split([';', '；']).map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// A rejected row.
@@ -197,6 +422,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Stats { input, json } => stats(input, *json),
+        Command::Field { kind, region } => field(*kind, region.as_deref()),
+        Command::Normalize { input, region, out } => normalize_file(input, region.as_deref(), out.as_ref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

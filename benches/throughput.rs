@@ -1,0 +1,78 @@
+//! Throughput benches: `cargo bench --bench throughput` prints a markdown table.
+//!
+//! A custom harness (std timing, best of several runs) rather than criterion: the numbers wanted
+//! are throughputs of whole jobs on realistic data, and the suite must run in CI-sized time on a
+//! 2-core machine. See docs/DECISIONS.md.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+use clientele::model::PersonName;
+use clientele::normalize::{FieldKind, Normalizer};
+use rayon::prelude::*;
+
+/// Realistic values: the bundled sample's names, phones and emails, plus FEBRL's names when the
+/// shared data is present; repeated to `n` values.
+fn corpus(column: &str, n: usize) -> Vec<String> {
+    let mut values = Vec::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, col) in [
+        ("examples/data/customers.csv", column),
+        ("../shared/data/febrl/febrl3.csv", if column == "full_name" { "surname" } else { "" }),
+    ] {
+        let Ok(mut rdr) = csv::Reader::from_path(root.join(file)) else { continue };
+        let Some(i) = rdr.headers().ok().and_then(|h| h.iter().position(|c| c == col)) else { continue };
+        values.extend(rdr.records().filter_map(Result::ok).filter_map(|r| r.get(i).map(str::to_owned)).filter(|v| !v.is_empty()));
+    }
+    values.iter().cycle().take(n).cloned().collect()
+}
+
+/// Best of `runs` timings of `f`, as items per second.
+fn rate(items: usize, runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..runs {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    items as f64 / best
+}
+
+fn main() {
+    let n = Normalizer::default();
+    let size = 200_000;
+    let names = corpus("full_name", size);
+    let companies = corpus("company_name", size);
+    let phones = corpus("phone", size);
+    let emails = corpus("email", size);
+    let threads = rayon::current_num_threads();
+
+    let mut rows: Vec<(String, f64, f64)> = Vec::new();
+    let mut bench = |label: &str, values: &[String], f: &(dyn Fn(&str) + Sync)| {
+        let one = rate(values.len(), 3, || values.iter().for_each(|v| f(v)));
+        let all = rate(values.len(), 3, || values.par_iter().for_each(|v| f(v)));
+        rows.push((label.to_owned(), one, all));
+    };
+    bench("person names (whole: key, parts, pinyin)", &names, &|v| {
+        black_box(n.person_name(&PersonName { full: Some(v.to_owned()), ..Default::default() }));
+    });
+    bench("person names (one field, key only)", &names, &|v| {
+        black_box(n.normalize(FieldKind::PersonName, v));
+    });
+    bench("company names", &companies, &|v| {
+        black_box(n.normalize(FieldKind::CompanyName, v));
+    });
+    bench("phones to E.164 (default region CN)", &phones, &|v| {
+        let _ = black_box(n.phone(v, Some("CN")));
+    });
+    bench("emails", &emails, &|v| {
+        let _ = black_box(n.email(v));
+    });
+
+    println!("| job | values/s, 1 thread | values/s, {threads} threads |");
+    println!("|---|---:|---:|");
+    for (label, one, all) in rows {
+        println!("| normalize: {label} | {:.0} | {:.0} |", one, all);
+    }
+}
