@@ -58,3 +58,8 @@ pub use model::{Customer, CustomerId, CustomerKind};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The normalization guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/NORMALIZATION.md")]
+pub struct NormalizationDoctests;
