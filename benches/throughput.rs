@@ -19,11 +19,27 @@ fn corpus(column: &str, n: usize) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (file, col) in [
         ("examples/data/customers.csv", column),
-        ("../shared/data/febrl/febrl3.csv", if column == "full_name" { "surname" } else { "" }),
+        (
+            "../shared/data/febrl/febrl3.csv",
+            if column == "full_name" { "surname" } else { "" },
+        ),
     ] {
-        let Ok(mut rdr) = csv::Reader::from_path(root.join(file)) else { continue };
-        let Some(i) = rdr.headers().ok().and_then(|h| h.iter().position(|c| c == col)) else { continue };
-        values.extend(rdr.records().filter_map(Result::ok).filter_map(|r| r.get(i).map(str::to_owned)).filter(|v| !v.is_empty()));
+        let Ok(mut rdr) = csv::Reader::from_path(root.join(file)) else {
+            continue;
+        };
+        let Some(i) = rdr
+            .headers()
+            .ok()
+            .and_then(|h| h.iter().position(|c| c == col))
+        else {
+            continue;
+        };
+        values.extend(
+            rdr.records()
+                .filter_map(Result::ok)
+                .filter_map(|r| r.get(i).map(str::to_owned))
+                .filter(|v| !v.is_empty()),
+        );
     }
     values.iter().cycle().take(n).cloned().collect()
 }
@@ -55,7 +71,10 @@ fn main() {
         rows.push((label.to_owned(), one, all));
     };
     bench("person names (whole: key, parts, pinyin)", &names, &|v| {
-        black_box(n.person_name(&PersonName { full: Some(v.to_owned()), ..Default::default() }));
+        black_box(n.person_name(&PersonName {
+            full: Some(v.to_owned()),
+            ..Default::default()
+        }));
     });
     bench("person names (one field, key only)", &names, &|v| {
         black_box(n.normalize(FieldKind::PersonName, v));

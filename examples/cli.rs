@@ -17,6 +17,7 @@ use clientele::Customer;
 use clientele::import::{ColumnMap, FieldProblem, KNOWN_COLUMNS, RowReader};
 use clientele::model::{Address, PersonName};
 use clientele::normalize::{FieldKind, Normalizer};
+use clientele::validate::{Issue, Severity, Validator, ValueKind, check_field};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +58,19 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Validate every record; one JSON object per issue on standard output
+    /// (`id, field, code, severity, message`), a summary per code on standard error.
+    Validate {
+        #[command(flatten)]
+        input: Input,
+        /// Default region for phones written without a country code, when a record has no
+        /// country.
+        #[arg(long)]
+        region: Option<String>,
+        /// Judge dates as of this day (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Write the records back with canonical values and `*_key` columns; a summary of the rules
     /// that fired goes to standard error.
     Normalize {
@@ -79,6 +93,24 @@ enum Kind {
     Phone,
     Email,
     Address,
+    Uscc,
+    CnId,
+    Postcode,
+}
+
+impl Kind {
+    fn value_kind(self) -> ValueKind {
+        match self {
+            Self::PersonName => ValueKind::PersonName,
+            Self::CompanyName => ValueKind::CompanyName,
+            Self::Phone => ValueKind::Phone,
+            Self::Email => ValueKind::Email,
+            Self::Address => ValueKind::Address,
+            Self::Uscc => ValueKind::Uscc,
+            Self::CnId => ValueKind::CnId,
+            Self::Postcode => ValueKind::Postcode,
+        }
+    }
 }
 
 /// One answer of the `field` command.
@@ -91,55 +123,102 @@ struct FieldRow {
     code: String,
 }
 
-fn field_row(n: &Normalizer, kind: Kind, input: &str, region: Option<&str>) -> FieldRow {
-    let row = |valid: bool, normalized: String, key: String, code: &str| FieldRow {
-        input: input.to_owned(),
-        valid,
-        normalized,
-        key,
-        code: code.to_owned(),
-    };
-    match kind {
-        Kind::PersonName => {
-            let r = n.person_name(&PersonName { full: Some(input.to_owned()), ..Default::default() });
-            let ok = !r.key.is_empty();
-            row(ok, r.canonical, r.key, if ok { "" } else { "name.empty" })
-        }
-        Kind::CompanyName => {
-            let r = n.normalize(FieldKind::CompanyName, input);
-            let ok = !r.key.is_empty();
-            row(ok, r.canonical, r.key, if ok { "" } else { "company_name.empty" })
-        }
-        Kind::Phone => match n.phone(input, region) {
-            Ok(p) if p.valid => row(true, p.e164.clone(), p.e164, ""),
-            Ok(p) => row(false, p.e164.clone(), p.e164, "phone.invalid_for_region"),
-            Err(e) => {
-                let text = n.normalize(FieldKind::Phone, input).canonical;
-                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-                row(false, text, digits, e.code())
-            }
-        },
-        Kind::Email => match n.email(input) {
-            Ok(e) => row(true, e.canonical, e.key, ""),
-            Err(e) => row(false, n.normalize(FieldKind::Email, input).canonical, String::new(), e.code()),
-        },
-        Kind::Address => {
-            let a = n.address(&Address { lines: vec![input.to_owned()], ..Address::default() });
-            let ok = !a.key.is_empty();
-            row(ok, a.lines.join(", "), a.key, if ok { "" } else { "address.empty" })
-        }
-    }
-}
-
 fn field(kind: Kind, region: Option<&str>) -> Result<(), String> {
     use std::io::BufRead;
-    let n = Normalizer::default();
+    let today = chrono::Utc::now().date_naive();
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| format!("standard input: {e}"))?;
-        out.serialize(field_row(&n, kind, &line, region)).map_err(|e| e.to_string())?;
+        let input = line.map_err(|e| format!("standard input: {e}"))?;
+        let v = check_field(kind.value_kind(), &input, region, today);
+        let row = FieldRow {
+            input,
+            valid: v.valid,
+            normalized: v.normalized,
+            key: v.key,
+            code: v.code.map(|c| c.to_string()).unwrap_or_default(),
+        };
+        out.serialize(row).map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())
+}
+
+/// One line of the `validate` command's JSON Lines output.
+#[derive(serde::Serialize)]
+struct IssueLine<'a> {
+    id: Option<&'a str>,
+    field: &'a str,
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+}
+
+fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Result<(), String> {
+    use std::io::Write;
+    let loaded = load(input)?;
+    let mut v = Validator::new();
+    if let Some(r) = region {
+        v = v.default_region(r);
+    }
+    if let Some(d) = as_of {
+        v = v.as_of(clientele::model::parse_date(d).map_err(|e| e.to_string())?);
+    }
+    let mut report = v.validate_all(&loaded.customers);
+    // Cells the importer could not type are issues too, on the record they belong to.
+    report.add(
+        loaded
+            .customers
+            .iter()
+            .zip(&loaded.problems_by_record)
+            .flat_map(|(c, problems)| problems.iter().map(|p| Issue::from_import(&c.id, p))),
+    );
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for r in &loaded.rejected {
+        let msg = format!("row rejected: {}", r.reason);
+        let line = IssueLine {
+            id: None,
+            field: "",
+            code: "row.rejected",
+            severity: Severity::Error,
+            message: &msg,
+            line: Some(r.line),
+        };
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&line).map_err(|e| e.to_string())?
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    for i in &report.issues {
+        let line = IssueLine {
+            id: Some(i.id.as_str()),
+            field: &i.field,
+            code: i.code.as_str(),
+            severity: i.severity,
+            message: &i.message,
+            line: None,
+        };
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&line).map_err(|e| e.to_string())?
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    eprintln!(
+        "records checked: {}; issues: {}; rows rejected: {}",
+        report.records,
+        report.issues.len(),
+        loaded.rejected.len()
+    );
+    for line in report.summary() {
+        eprintln!("  {line}");
+    }
+    Ok(())
 }
 
 /// How a column is normalized by the `normalize` command.
@@ -155,7 +234,11 @@ fn column_kind(name: &str) -> Option<FieldKind> {
     })
 }
 
-fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf>) -> Result<(), String> {
+fn normalize_file(
+    input: &Input,
+    region: Option<&str>,
+    out_path: Option<&PathBuf>,
+) -> Result<(), String> {
     let n = Normalizer::default();
     let map = ColumnMap::parse_all(&input.map).map_err(|e| e.to_string())?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -166,19 +249,30 @@ fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf
         .headers()
         .map_err(|e| format!("{}: header: {e}", input.file.display()))?
         .iter()
-        .map(|h| map.target(h.trim_start_matches('\u{feff}').trim()).to_owned())
-        .collect();
-    let has = |c: &str| header.iter().any(|h| h == c);
-    let key_columns: Vec<&str> = ["person_name_key", "company_name_key", "phone_key", "email_key", "address_key"]
-        .into_iter()
-        .filter(|k| match *k {
-            "person_name_key" => ["full_name", "given_name", "family_name"].iter().any(|c| has(c)),
-            "company_name_key" => has("company_name"),
-            "phone_key" => has("phone"),
-            "email_key" => has("email"),
-            _ => ["street", "street2", "house_number"].iter().any(|c| has(c)),
+        .map(|h| {
+            map.target(h.trim_start_matches('\u{feff}').trim())
+                .to_owned()
         })
         .collect();
+    let has = |c: &str| header.iter().any(|h| h == c);
+    let key_columns: Vec<&str> = [
+        "person_name_key",
+        "company_name_key",
+        "phone_key",
+        "email_key",
+        "address_key",
+    ]
+    .into_iter()
+    .filter(|k| match *k {
+        "person_name_key" => ["full_name", "given_name", "family_name"]
+            .iter()
+            .any(|c| has(c)),
+        "company_name_key" => has("company_name"),
+        "phone_key" => has("phone"),
+        "email_key" => has("email"),
+        _ => ["street", "street2", "house_number"].iter().any(|c| has(c)),
+    })
+    .collect();
     let sink: Box<dyn std::io::Write> = match out_path {
         Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => Box::new(std::io::stdout().lock()),
@@ -198,7 +292,14 @@ fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf
             }
         };
         rows += 1;
-        let cell = |c: &str| header.iter().position(|h| h == c).and_then(|i| record.get(i)).unwrap_or("").trim();
+        let cell = |c: &str| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+        };
         let mut cells: Vec<String> = Vec::with_capacity(out_header.len());
         for (name, value) in header.iter().zip(record.iter()) {
             let Some(kind) = column_kind(name) else {
@@ -217,7 +318,8 @@ fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf
                     match kind {
                         FieldKind::Phone => match n.phone(v, region) {
                             Ok(p) => {
-                                *fired.entry("phone.e164".into()).or_default() += usize::from(p.e164 != v);
+                                *fired.entry("phone.e164".into()).or_default() +=
+                                    usize::from(p.e164 != v);
                                 p.e164
                             }
                             Err(_) => {
@@ -243,15 +345,39 @@ fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf
             let value = match *k {
                 "person_name_key" => {
                     let opt = |c: &str| Some(cell(c).to_owned()).filter(|s| !s.is_empty());
-                    n.person_name(&PersonName { full: opt("full_name"), given: opt("given_name"), middle: opt("middle_name"), family: opt("family_name") }).key
+                    n.person_name(&PersonName {
+                        full: opt("full_name"),
+                        given: opt("given_name"),
+                        middle: opt("middle_name"),
+                        family: opt("family_name"),
+                    })
+                    .key
                 }
-                "company_name_key" => n.normalize(FieldKind::CompanyName, cell("company_name")).key,
-                "phone_key" => split_cell(cell("phone")).filter_map(|v| n.phone(v, region).ok().map(|p| p.e164)).collect::<Vec<_>>().join(";"),
-                "email_key" => split_cell(cell("email")).filter_map(|v| n.email(v).ok().map(|e| e.key)).collect::<Vec<_>>().join(";"),
+                "company_name_key" => {
+                    n.normalize(FieldKind::CompanyName, cell("company_name"))
+                        .key
+                }
+                "phone_key" => split_cell(cell("phone"))
+                    .filter_map(|v| n.phone(v, region).ok().map(|p| p.e164))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                "email_key" => split_cell(cell("email"))
+                    .filter_map(|v| n.email(v).ok().map(|e| e.key))
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 _ => {
-                    let lines: Vec<String> = [cell("street"), cell("street2")].into_iter().filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                    let lines: Vec<String> = [cell("street"), cell("street2")]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect();
                     let house = Some(cell("house_number").to_owned()).filter(|s| !s.is_empty());
-                    n.address(&Address { lines, house_number: house, ..Address::default() }).key
+                    n.address(&Address {
+                        lines,
+                        house_number: house,
+                        ..Address::default()
+                    })
+                    .key
                 }
             };
             cells.push(value);
@@ -259,7 +385,9 @@ fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf
         w.write_record(&cells).map_err(|e| e.to_string())?;
     }
     w.flush().map_err(|e| e.to_string())?;
-    eprintln!("rows written: {rows}; phones not parsed: {bad_phones}; emails not parsed: {bad_emails}");
+    eprintln!(
+        "rows written: {rows}; phones not parsed: {bad_phones}; emails not parsed: {bad_emails}"
+    );
     eprintln!("rules that changed a value (rule, times):");
     let mut counts: Vec<(String, usize)> = fired.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -270,7 +398,9 @@ fn normalize_file(input: &Input, region: Option<&str>, out_path: Option<&PathBuf
 }
 
 fn split_cell(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split([';', '；']).map(str::trim).filter(|v| !v.is_empty())
+    cell.split([';', '；'])
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// A rejected row.
@@ -285,6 +415,8 @@ struct Loaded {
     customers: Vec<Customer>,
     rejected: Vec<Rejected>,
     problems: Vec<FieldProblem>,
+    /// The problems of each accepted record, in record order.
+    problems_by_record: Vec<Vec<FieldProblem>>,
     /// Non-empty cells per column (after renaming) among accepted rows.
     filled: BTreeMap<String, usize>,
     columns: Vec<String>,
@@ -315,6 +447,7 @@ fn load(input: &Input) -> Result<Loaded, String> {
         customers: Vec::new(),
         rejected: Vec::new(),
         problems: Vec::new(),
+        problems_by_record: Vec::new(),
         filled: BTreeMap::new(),
         columns,
     };
@@ -341,7 +474,8 @@ fn load(input: &Input) -> Result<Loaded, String> {
                         *loaded.filled.entry(name.clone()).or_default() += 1;
                     }
                 }
-                loaded.problems.extend(row.problems);
+                loaded.problems.extend(row.problems.iter().cloned());
+                loaded.problems_by_record.push(row.problems);
                 loaded.customers.push(row.customer);
             }
             Err(clientele::Error::Row { line, reason }) => {
@@ -423,7 +557,14 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Stats { input, json } => stats(input, *json),
         Command::Field { kind, region } => field(*kind, region.as_deref()),
-        Command::Normalize { input, region, out } => normalize_file(input, region.as_deref(), out.as_ref()),
+        Command::Validate {
+            input,
+            region,
+            as_of,
+        } => validate_file(input, region.as_deref(), as_of.as_deref()),
+        Command::Normalize { input, region, out } => {
+            normalize_file(input, region.as_deref(), out.as_ref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -50,6 +50,7 @@ pub mod import;
 pub mod model;
 pub mod normalize;
 pub mod store;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use model::{Customer, CustomerId, CustomerKind};

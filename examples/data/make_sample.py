@@ -28,8 +28,10 @@ def cn_id_check(body17):
 
 USCC_ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 def org_check(body8):
+    # GB 11714 values: digits as themselves, letters A=10 .. Z=35.
     w = [3, 7, 9, 10, 5, 8, 4, 2]
-    s = sum(USCC_ALPHA.index(c) * k for c, k in zip(body8, w))
+    val = lambda c: int(c) if c.isdigit() else ord(c) - ord("A") + 10
+    s = sum(val(c) * k for c, k in zip(body8, w))
     c = 11 - s % 11
     return "X" if c == 10 else ("0" if c == 11 else str(c))
 
@@ -424,7 +426,8 @@ r = cn_company(); wrong = r["national_id"][:-1] + ("0" if r["national_id"][-1] !
 bad(r, "national_id", wrong, "uscc.bad_check_char", "error", "final check character does not match", wrong[:1] + "*" * 16 + wrong[-1:])
 r = cn_company(); wrong = r["national_id"][:10] + "O" + r["national_id"][11:]
 bad(r, "national_id", wrong, "uscc.bad_char", "error", "letter O is not in the code alphabet", wrong[:1] + "*" * 16 + wrong[-1:])
-bad(cn_person(), "birth_date", "2031-05-01", "date.future_birth_date", "error", "birth date in the future")
+r = cn_person(); r["national_id"] = ""; r["national_id_kind"] = ""
+bad(r, "birth_date", "2031-05-01", "date.future_birth_date", "error", "birth date in the future (no ID on this row)")
 r = latin_person(country="FR"); r["birth_date"] = "31/02/1990"
 issues.append((r["id"], "birth_date", "date.unparseable", "error"))
 notes["bad"].append((r["id"], "birth_date", "31/02/1990", "not a date form the loader reads (raw value kept as a custom field)", "date.unparseable", "error"))
