@@ -44,6 +44,33 @@ fn corpus(column: &str, n: usize) -> Vec<String> {
     values.iter().cycle().take(n).cloned().collect()
 }
 
+/// The bundled sample's records, repeated (with fresh ids) to `n` records.
+fn sample_customers(n: usize) -> Vec<clientele::Customer> {
+    use clientele::import::{ColumnMap, RowReader};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/customers.csv");
+    let Ok(mut rdr) = csv::Reader::from_path(path) else {
+        return Vec::new();
+    };
+    let header: Vec<String> = rdr
+        .headers()
+        .map(|h| h.iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut reader = RowReader::new(&header, &ColumnMap::default());
+    let base: Vec<clientele::Customer> = rdr
+        .records()
+        .filter_map(Result::ok)
+        .filter_map(|r| reader.read(0, &r.iter().collect::<Vec<_>>()).ok())
+        .map(|row| row.customer)
+        .collect();
+    (0..n)
+        .filter_map(|i| {
+            let mut c = base.get(i % base.len().max(1))?.clone();
+            c.id = clientele::CustomerId::new(format!("B{i}")).ok()?;
+            Some(c)
+        })
+        .collect()
+}
+
 /// Best of `runs` timings of `f`, as items per second.
 fn rate(items: usize, runs: usize, mut f: impl FnMut()) -> f64 {
     let mut best = f64::INFINITY;
@@ -89,9 +116,27 @@ fn main() {
         let _ = black_box(n.email(v));
     });
 
+    // Validation of whole records: the bundled sample repeated.
+    let sample = sample_customers(size / 4);
+    let v = clientele::validate::Validator::new().default_region("CN");
+    let one = rate(sample.len(), 3, || {
+        sample.iter().for_each(|c| {
+            black_box(v.validate(c));
+        })
+    });
+    let all = rate(sample.len(), 3, || {
+        black_box(v.validate_all(&sample));
+    });
+    rows.push(("validate: whole records (sample mix)".to_owned(), one, all));
+
     println!("| job | values/s, 1 thread | values/s, {threads} threads |");
     println!("|---|---:|---:|");
     for (label, one, all) in rows {
-        println!("| normalize: {label} | {:.0} | {:.0} |", one, all);
+        let label = if label.starts_with("validate") {
+            label
+        } else {
+            format!("normalize: {label}")
+        };
+        println!("| {label} | {:.0} | {:.0} |", one, all);
     }
 }

@@ -199,8 +199,13 @@ proptest! {
 
 #[test]
 fn the_validation_guide_lists_every_code() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/VALIDATION.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/VALIDATION.md"))
+            .unwrap();
     for code in IssueCode::BUILT_IN {
-        assert!(doc.contains(&format!("| `{}` |", code.as_str())), "{code} is not in docs/VALIDATION.md");
+        assert!(
+            doc.contains(&format!("| `{}` |", code.as_str())),
+            "{code} is not in docs/VALIDATION.md"
+        );
     }
 }
