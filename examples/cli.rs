@@ -9,11 +9,12 @@
 //! `clientele::import` and prints what the library answers.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use clientele::Customer;
+use clientele::dedupe::Deduplicator;
 use clientele::import::{ColumnMap, FieldProblem, KNOWN_COLUMNS, RowReader};
 use clientele::model::{Address, PersonName};
 use clientele::normalize::{FieldKind, Normalizer};
@@ -70,6 +71,57 @@ enum Command {
         /// Judge dates as of this day (default: today).
         #[arg(long)]
         as_of: Option<String>,
+    },
+    /// Find duplicates: scored pairs at or above the threshold and a cluster id for every record.
+    Dedupe {
+        #[command(flatten)]
+        input: Input,
+        /// Default region for phones written without a country code.
+        #[arg(long)]
+        region: Option<String>,
+        /// Match probability at or above which pairs are written and clustered.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        /// Output: `id_1,id_2,probability,match_weight`.
+        #[arg(long)]
+        pairs: PathBuf,
+        /// Output: `id,cluster_id`.
+        #[arg(long)]
+        clusters: PathBuf,
+        /// Print the explanation of the N strongest and N weakest pairs written.
+        #[arg(long, default_value_t = 0)]
+        explain: usize,
+        /// Write the trained model as JSON.
+        #[arg(long)]
+        model_out: Option<PathBuf>,
+    },
+    /// Link two files: pairs of a record of A and a record of B.
+    Link {
+        /// Source A.
+        a: PathBuf,
+        /// Source B.
+        b: PathBuf,
+        /// Rename input columns of both files, SRC=DST (repeatable).
+        #[arg(long = "map", value_name = "SRC=DST")]
+        map: Vec<String>,
+        /// Default region for phones written without a country code.
+        #[arg(long)]
+        region: Option<String>,
+        /// Match probability threshold.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        /// Output: `id_1,id_2,probability,match_weight` (`id_1` from A).
+        #[arg(long)]
+        pairs: PathBuf,
+    },
+    /// Pairwise precision, recall and F1 (and cluster figures) of a pairs file against the truth.
+    Evaluate {
+        /// Found pairs: CSV whose first two columns are ids.
+        #[arg(long)]
+        pairs: PathBuf,
+        /// Truth: `id,entity_id`, or a pairs file (`id_1,id_2`, as FEBRL's true pairs).
+        #[arg(long)]
+        truth: PathBuf,
     },
     /// Write the records back with canonical values and `*_key` columns; a summary of the rules
     /// that fired goes to standard error.
@@ -221,6 +273,269 @@ fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Re
     Ok(())
 }
 
+fn deduplicator(region: Option<&str>, threshold: f64) -> Deduplicator {
+    let d = Deduplicator::new().threshold(threshold).on_progress(|p| {
+        if p.stage == "compare" && p.total > 2_000_000 && p.done % 2_000_000 < 65_536 {
+            eprintln!("  compared {} of {} pairs", p.done, p.total);
+        }
+    });
+    match region {
+        Some(r) => d.default_region(r),
+        None => d,
+    }
+}
+
+fn write_pairs(path: &Path, pairs: &[clientele::dedupe::ScoredPair]) -> Result<(), String> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    w.write_record(["id_1", "id_2", "probability", "match_weight"])
+        .map_err(|e| e.to_string())?;
+    for p in pairs {
+        w.write_record([
+            p.id_1.as_str(),
+            p.id_2.as_str(),
+            &format!("{:.6}", p.probability),
+            &format!("{:.4}", p.match_weight),
+        ])
+        .map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+fn dedupe(
+    input: &Input,
+    region: Option<&str>,
+    threshold: f64,
+    pairs_path: &Path,
+    clusters_path: &Path,
+    explain: usize,
+    model_out: Option<&Path>,
+) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let loaded = load(input)?;
+    if !loaded.rejected.is_empty() {
+        eprintln!(
+            "{} rows rejected (run `stats` for details)",
+            loaded.rejected.len()
+        );
+    }
+    let result = deduplicator(region, threshold)
+        .run(&loaded.customers)
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "blocking: {} candidate pairs",
+        result.blocking.candidate_pairs
+    );
+    for r in &result.blocking.rules {
+        eprintln!("  {:<18} {:>12} pairs", r.rule, r.pairs);
+    }
+    for w in &result.blocking.warnings {
+        eprintln!("  warning: {w}");
+    }
+    write_pairs(pairs_path, &result.pairs)?;
+    let mut w = csv::Writer::from_path(clusters_path)
+        .map_err(|e| format!("{}: {e}", clusters_path.display()))?;
+    w.write_record(["id", "cluster_id"])
+        .map_err(|e| e.to_string())?;
+    let mut rows: Vec<(&str, &str)> = result
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.members
+                .iter()
+                .map(move |m| (m.as_str(), c.cluster_id.as_str()))
+        })
+        .collect();
+    rows.sort();
+    for (id, cl) in rows {
+        w.write_record([id, cl]).map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())?;
+    let multi = result
+        .clusters
+        .iter()
+        .filter(|c| c.members.len() > 1)
+        .count();
+    eprintln!(
+        "records: {}; pairs at or above {threshold}: {}; clusters with duplicates: {multi}; prior {:.4}; EM iterations {}; {:.2} s",
+        loaded.customers.len(),
+        result.pairs.len(),
+        result.model.prior,
+        result.model.em_iterations,
+        started.elapsed().as_secs_f64()
+    );
+    if explain > 0 {
+        let mut sorted: Vec<&clientele::dedupe::ScoredPair> = result.pairs.iter().collect();
+        sorted.sort_by(|a, b| b.match_weight.total_cmp(&a.match_weight));
+        let weakest = sorted.iter().rev().take(explain).rev();
+        for p in sorted.iter().take(explain).chain(weakest) {
+            println!("\n{} ~ {}\n{}", p.id_1, p.id_2, p.explanation);
+        }
+    }
+    if let Some(path) = model_out {
+        let json = serde_json::to_string_pretty(&result.model).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn link(
+    a: &Path,
+    b: &Path,
+    map: &[String],
+    region: Option<&str>,
+    threshold: f64,
+    pairs: &Path,
+) -> Result<(), String> {
+    let la = load(&Input {
+        file: a.to_path_buf(),
+        map: map.to_vec(),
+    })?;
+    let lb = load(&Input {
+        file: b.to_path_buf(),
+        map: map.to_vec(),
+    })?;
+    let found = deduplicator(region, threshold)
+        .link(&la.customers, &lb.customers)
+        .map_err(|e| e.to_string())?;
+    write_pairs(pairs, &found)?;
+    eprintln!(
+        "A: {} records; B: {} records; linked pairs: {}",
+        la.customers.len(),
+        lb.customers.len(),
+        found.len()
+    );
+    Ok(())
+}
+
+/// Reads pairs from the first two columns of a CSV, each pair ordered.
+fn read_pairs(path: &Path) -> Result<std::collections::BTreeSet<(String, String)>, String> {
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = std::collections::BTreeSet::new();
+    for r in rdr.records() {
+        let r = r.map_err(|e| format!("{}: {e}", path.display()))?;
+        if let (Some(a), Some(b)) = (r.get(0), r.get(1)) {
+            let (a, b) = (a.trim().to_owned(), b.trim().to_owned());
+            if a != b {
+                out.insert(if a < b { (a, b) } else { (b, a) });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn evaluate(pairs: &Path, truth: &Path) -> Result<(), String> {
+    let found = read_pairs(pairs)?;
+    let header: Vec<String> = csv::Reader::from_path(truth)
+        .map_err(|e| format!("{}: {e}", truth.display()))?
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    // Truth as entities (`id,entity_id`) or as pairs (FEBRL's `rec_id_1,rec_id_2`).
+    let truth_pairs = if header.get(1).is_some_and(|h| h == "entity_id") {
+        let mut by_entity: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut rdr = csv::Reader::from_path(truth).map_err(|e| e.to_string())?;
+        for r in rdr.records() {
+            let r = r.map_err(|e| e.to_string())?;
+            if let (Some(id), Some(e)) = (r.get(0), r.get(1)) {
+                by_entity
+                    .entry(e.to_owned())
+                    .or_default()
+                    .push(id.to_owned());
+            }
+        }
+        let mut set = std::collections::BTreeSet::new();
+        for ids in by_entity.values() {
+            for (i, a) in ids.iter().enumerate() {
+                for b in ids.iter().skip(i + 1) {
+                    set.insert(if a < b {
+                        (a.clone(), b.clone())
+                    } else {
+                        (b.clone(), a.clone())
+                    });
+                }
+            }
+        }
+        set
+    } else {
+        read_pairs(truth)?
+    };
+    let e = clientele_eval(&found, &truth_pairs);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&e).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// Pairwise and cluster-level figures.
+fn clientele_eval(
+    found: &std::collections::BTreeSet<(String, String)>,
+    truth: &std::collections::BTreeSet<(String, String)>,
+) -> serde_json::Value {
+    let tp = found.intersection(truth).count() as f64;
+    let (fp, fneg) = (found.len() as f64 - tp, truth.len() as f64 - tp);
+    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 };
+    let recall = if tp + fneg > 0.0 {
+        tp / (tp + fneg)
+    } else {
+        1.0
+    };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    // Cluster level: components of each pair set; a true cluster is found when some found
+    // component equals it exactly.
+    let comps = |pairs: &std::collections::BTreeSet<(String, String)>| -> std::collections::BTreeSet<Vec<String>> {
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        for (a, b) in pairs {
+            let n = ids.len();
+            ids.entry(a.as_str()).or_insert(n);
+            let n = ids.len();
+            ids.entry(b.as_str()).or_insert(n);
+        }
+        let mut parent: Vec<usize> = (0..ids.len()).collect();
+        fn find(p: &mut [usize], x: usize) -> usize {
+            let mut x = x;
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        for (a, b) in pairs {
+            let (ra, rb) = (find(&mut parent, ids[a.as_str()]), find(&mut parent, ids[b.as_str()]));
+            parent[ra] = rb;
+        }
+        let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for (id, i) in &ids {
+            let r = find(&mut parent, *i);
+            groups.entry(r).or_default().push((*id).to_owned());
+        }
+        groups.into_values().collect()
+    };
+    let (fc, tc) = (comps(found), comps(truth));
+    let exact = fc.intersection(&tc).count() as f64;
+    serde_json::json!({
+        "pairs_found": found.len(),
+        "true_pairs": truth.len(),
+        "true_positives": tp as u64,
+        "false_positives": fp as u64,
+        "false_negatives": fneg as u64,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "clusters_found": fc.len(),
+        "true_clusters": tc.len(),
+        "clusters_exactly_found": exact as u64,
+        "cluster_precision": if fc.is_empty() { 1.0 } else { exact / fc.len() as f64 },
+        "cluster_recall": if tc.is_empty() { 1.0 } else { exact / tc.len() as f64 },
+    })
+}
+
 /// How a column is normalized by the `normalize` command.
 fn column_kind(name: &str) -> Option<FieldKind> {
     Some(match name {
@@ -237,7 +552,7 @@ fn column_kind(name: &str) -> Option<FieldKind> {
 fn normalize_file(
     input: &Input,
     region: Option<&str>,
-    out_path: Option<&PathBuf>,
+    out_path: Option<&Path>,
 ) -> Result<(), String> {
     let n = Normalizer::default();
     let map = ColumnMap::parse_all(&input.map).map_err(|e| e.to_string())?;
@@ -557,13 +872,39 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Stats { input, json } => stats(input, *json),
         Command::Field { kind, region } => field(*kind, region.as_deref()),
+        Command::Dedupe {
+            input,
+            region,
+            threshold,
+            pairs,
+            clusters,
+            explain,
+            model_out,
+        } => dedupe(
+            input,
+            region.as_deref(),
+            *threshold,
+            pairs,
+            clusters,
+            *explain,
+            model_out.as_deref(),
+        ),
+        Command::Link {
+            a,
+            b,
+            map,
+            region,
+            threshold,
+            pairs,
+        } => link(a, b, map, region.as_deref(), *threshold, pairs),
+        Command::Evaluate { pairs, truth } => evaluate(pairs, truth),
         Command::Validate {
             input,
             region,
             as_of,
         } => validate_file(input, region.as_deref(), as_of.as_deref()),
         Command::Normalize { input, region, out } => {
-            normalize_file(input, region.as_deref(), out.as_ref())
+            normalize_file(input, region.as_deref(), out.as_deref())
         }
     };
     match result {

@@ -64,6 +64,9 @@ pub enum Error {
         /// Why the row was refused.
         reason: String,
     },
+    /// A long run was cancelled through its cancel flag.
+    #[error("cancelled")]
+    Cancelled,
     /// A storage back end failed.
     #[error("storage failure: {message}")]
     Storage {

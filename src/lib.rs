@@ -45,6 +45,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dedupe;
 pub mod error;
 pub mod import;
 pub mod model;

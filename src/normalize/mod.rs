@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 pub use address::NormalizedAddress;
 pub use chinese::{pinyin_of_char, split_chinese_name, to_simplified};
 pub use email::{EmailError, NormalizedEmail};
-pub use person::NormalizedPersonName;
+pub use person::{NormalizedPersonName, person_pinyin_word};
 pub use phone::{NormalizedPhone, PhoneError, PhoneKind};
 
 /// The kind of value a rule applies to.

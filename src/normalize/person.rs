@@ -242,6 +242,23 @@ fn han_pinyin(family: Option<&str>, given: Option<&str>, key: &str) -> Option<St
     Some(words.join(" "))
 }
 
+/// The pinyin of one Han name part as one word (`欧阳` → `ouyang`, surnames with their surname
+/// reading), or `None` when a character is not covered.
+///
+/// ```
+/// use clientele::normalize::person_pinyin_word;
+/// assert_eq!(person_pinyin_word("单", true).as_deref(), Some("shan"));
+/// assert_eq!(person_pinyin_word("晓明", false).as_deref(), Some("xiaoming"));
+/// ```
+pub fn person_pinyin_word(part: &str, family: bool) -> Option<String> {
+    let simplified = to_simplified(part);
+    if family {
+        surname_pinyin(&simplified)
+    } else {
+        syllables(&simplified).map(|s| s.concat())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

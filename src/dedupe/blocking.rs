@@ -1,0 +1,285 @@
+//! Blocking: which pairs of records are compared at all.
+//!
+//! Every rule derives keys from a prepared record; two records sharing a key of one rule are a
+//! candidate pair. The pairs of all rules are united without repeats. Blocks larger than a cap
+//! are skipped with a warning naming the rule and the key, so a key shared by half the data
+//! (a default value, a common name) costs a warning, never the memory of n² pairs.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
+
+use super::prepare::{Prepared, soundex};
+
+/// A built-in blocking rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BlockingRule {
+    /// The same phone (E.164, or digits when unparsed).
+    Phone,
+    /// The same email key.
+    Email,
+    /// The same national identifier.
+    NationalId,
+    /// The same family-name key and given-name initial (either order).
+    NameKey,
+    /// The same Soundex code of the family name and given-name initial, and the same of the
+    /// given name and family-name initial (typos that keep the sound).
+    Phonetic,
+    /// The same pinyin of a Han name and its romanized forms (张伟 ~ Zhang Wei ~ Wei Zhang).
+    Pinyin,
+    /// The same postcode and family-name initial.
+    PostcodeInitial,
+    /// The same date of birth.
+    BirthDate,
+    /// The same company-name key, or the same first word of it and postcode.
+    CompanyName,
+    /// The same house number and street key.
+    Street,
+    /// Exact copies (every compared key equal).
+    Fingerprint,
+}
+
+impl BlockingRule {
+    /// Every built-in rule, the default set.
+    pub const ALL: [BlockingRule; 11] = [
+        Self::Phone,
+        Self::Email,
+        Self::NationalId,
+        Self::NameKey,
+        Self::Phonetic,
+        Self::Pinyin,
+        Self::PostcodeInitial,
+        Self::BirthDate,
+        Self::CompanyName,
+        Self::Street,
+        Self::Fingerprint,
+    ];
+
+    /// The rule's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::NationalId => "national_id",
+            Self::NameKey => "name_key",
+            Self::Phonetic => "phonetic",
+            Self::Pinyin => "pinyin",
+            Self::PostcodeInitial => "postcode_initial",
+            Self::BirthDate => "birth_date",
+            Self::CompanyName => "company_name",
+            Self::Street => "street",
+            Self::Fingerprint => "fingerprint",
+        }
+    }
+
+    /// The keys of one record under this rule (as text, for reports and store indexes).
+    pub(crate) fn keys(self, p: &Prepared, out: &mut Vec<String>) {
+        let initial =
+            |t: &Option<super::prepare::Text>| t.as_ref().and_then(|t| t.s.chars().next());
+        let given = p.given.as_ref().map(|t| t.s.as_str());
+        let family = p.family.as_ref().map(|t| t.s.as_str());
+        match self {
+            Self::Phone => out.extend(p.phones.iter().cloned()),
+            Self::Email => out.extend(p.emails.iter().cloned()),
+            Self::NationalId => out.extend(p.ids.iter().cloned()),
+            Self::NameKey => {
+                if let (Some(f), Some(g)) = (family, initial(&p.given)) {
+                    out.push(format!("{f}|{g}"));
+                }
+                if let (Some(g), Some(f)) = (given, initial(&p.family)) {
+                    out.push(format!("{g}|{f}"));
+                }
+            }
+            Self::Phonetic => {
+                if let (Some(f), Some(g)) = (family.and_then(soundex), initial(&p.given)) {
+                    out.push(format!("f{f}{g}"));
+                }
+                if let (Some(g), Some(f)) = (given.and_then(soundex), initial(&p.family)) {
+                    out.push(format!("g{g}{f}"));
+                }
+            }
+            Self::Pinyin => {
+                let words = match &p.pinyin {
+                    Some((f, g)) => Some((f.clone(), g.clone())),
+                    None if !p.han => match (family, given) {
+                        (Some(f), Some(g)) if f.is_ascii() && g.is_ascii() => {
+                            Some((f.replace(' ', ""), g.replace(' ', "")))
+                        }
+                        _ => None,
+                    },
+                    None => None,
+                };
+                if let Some((f, g)) = words {
+                    let mut w = [f, g];
+                    w.sort();
+                    out.push(w.join(" "));
+                }
+            }
+            Self::PostcodeInitial => {
+                if let (Some(pc), Some(f)) = (
+                    &p.postcode,
+                    initial(&p.family).or_else(|| initial(&p.company_name)),
+                ) {
+                    out.push(format!("{pc}|{f}"));
+                }
+            }
+            Self::BirthDate => {
+                if let Some(d) = p.dob {
+                    out.push(format!("{}", d.num_days_from_ce()));
+                }
+            }
+            Self::CompanyName => {
+                if let Some(c) = &p.company_name {
+                    out.push(c.s.clone());
+                    if let (Some(first), Some(pc)) = (c.s.split(' ').next(), &p.postcode) {
+                        out.push(format!("{first}|{pc}"));
+                    }
+                }
+            }
+            Self::Street => {
+                if let (Some(h), Some(s)) = (&p.house, &p.street) {
+                    out.push(format!("{h}|{}", s.s));
+                }
+            }
+            Self::Fingerprint => {
+                if !p.empty {
+                    out.push(format!("{:016x}", p.fingerprint));
+                }
+            }
+        }
+    }
+}
+
+/// How many pairs one rule proposed (before the union), and the blocks it skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleReport {
+    /// The rule's name.
+    pub rule: String,
+    /// Pairs proposed by this rule's blocks (a pair may be proposed by several rules).
+    pub pairs: u64,
+    /// Blocks over the size cap, skipped: (records, masked key).
+    pub skipped_blocks: Vec<(usize, String)>,
+}
+
+/// What blocking did, reported before comparison starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BlockingReport {
+    /// Per rule.
+    pub rules: Vec<RuleReport>,
+    /// Candidate pairs after the union.
+    pub candidate_pairs: u64,
+    /// Warnings (oversized blocks), human-readable.
+    pub warnings: Vec<String>,
+}
+
+fn hash_key(rule: usize, key: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    rule.hash(&mut h);
+    key.hash(&mut h);
+    h.finish()
+}
+
+fn mask(key: &str) -> String {
+    let head: String = key.chars().take(3).collect();
+    format!("{head}… ({} chars)", key.chars().count())
+}
+
+/// Candidate pairs `(i, j)`, `i < j`, sorted and without repeats. With `cross`, only pairs of
+/// records of different sources (linkage).
+pub(crate) fn candidate_pairs(
+    records: &[Prepared],
+    rules: &[BlockingRule],
+    custom: &[Vec<String>],
+    max_block: usize,
+    cross: bool,
+) -> (Vec<(u32, u32)>, BlockingReport) {
+    let mut report = BlockingReport::default();
+    let mut all: Vec<u64> = Vec::new();
+    let mut keys = Vec::new();
+    let n_rules = rules.len() + usize::from(!custom.is_empty());
+    for r in 0..n_rules {
+        let name = rules.get(r).map_or("custom", |x| x.name());
+        // (key hash, record) for this rule, grouped by sorting.
+        let mut entries: Vec<(u64, u32)> = Vec::with_capacity(records.len());
+        for (i, p) in records.iter().enumerate() {
+            keys.clear();
+            match rules.get(r) {
+                Some(rule) => rule.keys(p, &mut keys),
+                None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
+            }
+            keys.sort();
+            keys.dedup();
+            for k in &keys {
+                let h = hash_key(r, k);
+                entries.push((h, u32::try_from(i).unwrap_or(u32::MAX)));
+            }
+        }
+        entries.sort_unstable();
+        let mut rule_report = RuleReport {
+            rule: name.to_owned(),
+            pairs: 0,
+            skipped_blocks: Vec::new(),
+        };
+        let mut start = 0;
+        while start < entries.len() {
+            let key = entries.get(start).map_or(0, |e| e.0);
+            let end = start
+                + entries
+                    .get(start..)
+                    .map_or(0, |s| s.iter().take_while(|e| e.0 == key).count());
+            let block = entries.get(start..end).unwrap_or(&[]);
+            if block.len() > max_block {
+                // Name the key: re-derive the keys of the block's first record.
+                let mut ks = Vec::new();
+                let first = block.first().map_or(0, |e| e.1 as usize);
+                match rules.get(r) {
+                    Some(rule) => records
+                        .get(first)
+                        .into_iter()
+                        .for_each(|p| rule.keys(p, &mut ks)),
+                    None => ks.extend(custom.get(first).cloned().unwrap_or_default()),
+                }
+                let shown = ks
+                    .iter()
+                    .find(|k| hash_key(r, k) == key)
+                    .map_or_else(|| format!("{key:016x}"), |k| mask(k));
+                report.warnings.push(format!(
+                    "blocking rule `{name}`: a block of {} records (key {shown}) is over the cap of {max_block} and was skipped",
+                    block.len()
+                ));
+                rule_report.skipped_blocks.push((block.len(), shown));
+            } else {
+                for (x, &(_, i)) in block.iter().enumerate() {
+                    for &(_, j) in block.iter().skip(x + 1) {
+                        if i == j {
+                            continue;
+                        }
+                        if cross
+                            && records.get(i as usize).map(|p| p.source)
+                                == records.get(j as usize).map(|p| p.source)
+                        {
+                            continue;
+                        }
+                        let (a, b) = if i < j { (i, j) } else { (j, i) };
+                        all.push((u64::from(a) << 32) | u64::from(b));
+                        rule_report.pairs += 1;
+                    }
+                }
+            }
+            start = end;
+        }
+        report.rules.push(rule_report);
+    }
+    all.sort_unstable();
+    all.dedup();
+    report.candidate_pairs = all.len() as u64;
+    let pairs = all
+        .into_iter()
+        .map(|x| ((x >> 32) as u32, (x & 0xFFFF_FFFF) as u32))
+        .collect();
+    (pairs, report)
+}

@@ -1,0 +1,104 @@
+//! Clustering: connected components over strong pairs, with a guard against long chains.
+
+/// Union-find with path halving and union by size.
+pub(crate) struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
+        while let Some(&p) = self.parent.get(x as usize) {
+            if p == x {
+                break;
+            }
+            let gp = self.parent.get(p as usize).copied().unwrap_or(p);
+            if let Some(slot) = self.parent.get_mut(x as usize) {
+                *slot = gp;
+            }
+            x = gp;
+        }
+        x
+    }
+
+    pub(crate) fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (sa, sb) = (
+            self.size.get(ra as usize).copied().unwrap_or(1),
+            self.size.get(rb as usize).copied().unwrap_or(1),
+        );
+        let (big, small) = if sa >= sb { (ra, rb) } else { (rb, ra) };
+        if let Some(p) = self.parent.get_mut(small as usize) {
+            *p = big;
+        }
+        if let Some(s) = self.size.get_mut(big as usize) {
+            *s = sa + sb;
+        }
+    }
+}
+
+/// Component label of every record: components over pairs at or above `threshold`; a component
+/// of three or more records is re-formed from its pairs at or above `split_threshold`, so a
+/// chain held together by one weak link falls apart.
+pub(crate) fn components(
+    n: usize,
+    pairs: &[(u32, u32, f64)],
+    threshold: f64,
+    split_threshold: f64,
+) -> Vec<u32> {
+    let mut uf = UnionFind::new(n);
+    for &(a, b, p) in pairs {
+        if p >= threshold {
+            uf.union(a, b);
+        }
+    }
+    let mut size = vec![0u32; n];
+    let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+    for &r in &roots {
+        if let Some(s) = size.get_mut(r as usize) {
+            *s += 1;
+        }
+    }
+    let big = |i: u32| {
+        roots
+            .get(i as usize)
+            .and_then(|r| size.get(*r as usize))
+            .is_some_and(|s| *s >= 3)
+    };
+    if split_threshold <= threshold || !(0..n as u32).any(big) {
+        return roots;
+    }
+    // Re-form the large components from strong links only.
+    let mut strong = UnionFind::new(n);
+    for &(a, b, p) in pairs {
+        if p >= threshold && (!big(a) || p >= split_threshold) {
+            strong.union(a, b);
+        }
+    }
+    (0..n as u32).map(|i| strong.find(i)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weak_link_in_a_chain_splits_it() {
+        let pairs = [(0, 1, 0.99), (1, 2, 0.6), (3, 4, 0.6)];
+        let c = components(5, &pairs, 0.5, 0.9);
+        assert_eq!(c[0], c[1]);
+        assert_ne!(c[1], c[2]);
+        // A pair on its own is kept at the first threshold.
+        assert_eq!(c[3], c[4]);
+    }
+}

@@ -1,0 +1,235 @@
+//! Comparisons: for each field, the level a pair reaches.
+//!
+//! Level 0 of every comparison is "missing" (one side or both empty): it contributes nothing to
+//! the match weight. Higher-numbered levels are weaker agreement; the last is "different".
+
+use chrono::Datelike;
+
+use super::prepare::{Prepared, Text};
+use super::similarity::{jaro_winkler, within_one_edit};
+
+/// The comparisons, in pattern order, with their level labels.
+pub const COMPARISONS: [(&str, &[&str]); 13] = [
+    (
+        "given_name",
+        &[
+            "missing",
+            "exact",
+            "jaro_winkler>=0.92",
+            "jaro_winkler>=0.80",
+            "different",
+        ],
+    ),
+    (
+        "family_name",
+        &[
+            "missing",
+            "exact",
+            "jaro_winkler>=0.92",
+            "jaro_winkler>=0.80",
+            "different",
+        ],
+    ),
+    (
+        "birth_date",
+        &[
+            "missing",
+            "exact",
+            "day_month_swapped",
+            "one_digit_off",
+            "same_year",
+            "different",
+        ],
+    ),
+    (
+        "national_id",
+        &["missing", "exact", "one_edit", "different"],
+    ),
+    ("house_number", &["missing", "exact", "different"]),
+    (
+        "street",
+        &[
+            "missing",
+            "exact",
+            "jaro_winkler>=0.90",
+            "jaro_winkler>=0.75",
+            "different",
+        ],
+    ),
+    (
+        "street2",
+        &["missing", "exact", "jaro_winkler>=0.90", "different"],
+    ),
+    (
+        "locality",
+        &["missing", "exact", "jaro_winkler>=0.90", "different"],
+    ),
+    ("postcode", &["missing", "exact", "one_edit", "different"]),
+    ("region", &["missing", "exact", "different"]),
+    (
+        "phone",
+        &["missing", "exact", "same_last_8_digits", "different"],
+    ),
+    (
+        "email",
+        &["missing", "exact", "local_part_one_edit", "different"],
+    ),
+    (
+        "company_name",
+        &[
+            "missing",
+            "exact",
+            "jaro_winkler>=0.92",
+            "jaro_winkler>=0.80",
+            "different",
+        ],
+    ),
+];
+
+/// Number of comparisons.
+pub const N: usize = COMPARISONS.len();
+
+/// The levels of one pair, one byte per comparison.
+pub type Pattern = [u8; N];
+
+/// Indexes of the comparisons whose exact level is adjusted by term frequency.
+pub(crate) const GIVEN: usize = 0;
+pub(crate) const FAMILY: usize = 1;
+pub(crate) const COMPANY: usize = 12;
+
+fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else { return 0 };
+    if a.s == b.s {
+        return 1;
+    }
+    let s = jaro_winkler(&a.c, &b.c);
+    let mut level = 2;
+    for &band in bands {
+        if s >= band {
+            return level;
+        }
+        level += 1;
+    }
+    level
+}
+
+fn code_level(a: &Option<String>, b: &Option<String>, fuzzy: bool) -> u8 {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => 1,
+        (Some(a), Some(b)) if fuzzy && within_one_edit(a, b) => 2,
+        (Some(_), Some(_)) => 2 + u8::from(fuzzy),
+        _ => 0,
+    }
+}
+
+fn list_level(a: &[String], b: &[String], near: impl Fn(&str, &str) -> bool) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return 0;
+    }
+    if a.iter().any(|x| b.contains(x)) {
+        return 1;
+    }
+    if a.iter().any(|x| b.iter().any(|y| near(x, y))) {
+        return 2;
+    }
+    3
+}
+
+fn last8(s: &str) -> &str {
+    s.get(s.len().saturating_sub(8)..).unwrap_or(s)
+}
+
+/// The name levels of a pair: given and family, in either order, across scripts through pinyin.
+fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
+    const BANDS: &[f64] = &[0.92, 0.80];
+    if a.han != b.han {
+        // One Han, one romanized: compare the pinyin words with the other's name words.
+        let (han, latin) = if a.han { (a, b) } else { (b, a) };
+        let Some((pf, pg)) = &han.pinyin else {
+            return (0, 0);
+        };
+        let py = |s: &str| {
+            Some(Text {
+                s: s.to_owned(),
+                c: super::similarity::Chars::new(s),
+            })
+        };
+        let strip = |t: &Option<Text>| {
+            t.as_ref()
+                .map(|t| t.s.replace(' ', ""))
+                .and_then(|s| py(&s))
+        };
+        let (lg, lf) = (strip(&latin.given), strip(&latin.family));
+        let straight = (
+            text_level(&py(pg), &lg, BANDS),
+            text_level(&py(pf), &lf, BANDS),
+        );
+        let swapped = (
+            text_level(&py(pg), &lf, BANDS),
+            text_level(&py(pf), &lg, BANDS),
+        );
+        return if swapped.0 + swapped.1 < straight.0 + straight.1 && swapped.0 > 0 && swapped.1 > 0
+        {
+            swapped
+        } else {
+            straight
+        };
+    }
+    let straight = (
+        text_level(&a.given, &b.given, BANDS),
+        text_level(&a.family, &b.family, BANDS),
+    );
+    if straight == (1, 1) {
+        return straight;
+    }
+    let swapped = (
+        text_level(&a.given, &b.family, BANDS),
+        text_level(&a.family, &b.given, BANDS),
+    );
+    if swapped == (1, 1) { swapped } else { straight }
+}
+
+/// Compares two prepared records.
+pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
+    let mut p = [0u8; N];
+    let (g, f) = name_levels(a, b);
+    p[0] = g;
+    p[1] = f;
+    p[2] = match (a.dob, b.dob) {
+        (Some(x), Some(y)) if x == y => 1,
+        (Some(x), Some(y))
+            if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() =>
+        {
+            2
+        }
+        (Some(x), Some(y))
+            if within_one_edit(
+                &x.format("%Y%m%d").to_string(),
+                &y.format("%Y%m%d").to_string(),
+            ) =>
+        {
+            3
+        }
+        (Some(x), Some(y)) if x.year() == y.year() => 4,
+        (Some(_), Some(_)) => 5,
+        _ => 0,
+    };
+    p[3] = list_level(&a.ids, &b.ids, within_one_edit);
+    p[4] = code_level(&a.house, &b.house, false);
+    p[5] = text_level(&a.street, &b.street, &[0.90, 0.75]);
+    p[6] = text_level(&a.street2, &b.street2, &[0.90]);
+    p[7] = text_level(&a.locality, &b.locality, &[0.90]);
+    p[8] = code_level(&a.postcode, &b.postcode, true);
+    p[9] = code_level(&a.region, &b.region, false);
+    p[10] = list_level(&a.phones, &b.phones, |x, y| {
+        x.len() >= 8 && y.len() >= 8 && last8(x) == last8(y)
+    });
+    p[11] = list_level(&a.emails, &b.emails, |x, y| {
+        match (x.rsplit_once('@'), y.rsplit_once('@')) {
+            (Some((lx, dx)), Some((ly, dy))) => dx == dy && within_one_edit(lx, ly),
+            _ => false,
+        }
+    });
+    p[12] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
+    p
+}

@@ -1,0 +1,677 @@
+//! Fuzzy duplicate detection: blocking, graded comparisons, an unsupervised Fellegi-Sunter
+//! model, explainable scores, clustering, incremental matching and linkage of two sources.
+//!
+//! ```
+//! use clientele::dedupe::Deduplicator;
+//! use clientele::{Customer, CustomerId, CustomerKind};
+//!
+//! let person = |id: &str, name: &str, phone: &str| {
+//!     Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
+//!         .full_name(name).phone(phone).build()
+//! };
+//! let customers = vec![
+//!     person("A", "张伟", "+86 138 0013 8000"),
+//!     person("B", "張偉", "13800138000"),
+//!     person("C", "王芳", "+86 139 0000 1111"),
+//! ];
+//! let result = Deduplicator::new().default_region("CN").run(&customers)?;
+//! let same = |a: &str, b: &str| result.cluster_of(a) == result.cluster_of(b);
+//! assert!(same("A", "B") && !same("A", "C"));
+//! # Ok::<(), clientele::Error>(())
+//! ```
+
+mod blocking;
+mod cluster;
+mod compare;
+mod model;
+mod prepare;
+pub mod similarity;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use blocking::{BlockingReport, BlockingRule, RuleReport};
+pub use compare::{COMPARISONS, Pattern};
+pub use model::{
+    ComparisonParams, Contribution, Explanation, LevelParams, TermFrequencies, TrainedModel,
+};
+
+use crate::error::Error;
+use crate::model::{Customer, CustomerId};
+use crate::normalize::Normalizer;
+use crate::store::{CustomerStore, KeyIndexer, SecondaryKey};
+use prepare::Prepared;
+
+/// Progress of a long run, given to the caller's callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// The stage (`prepare`, `block`, `compare`, `train`, `score`, `cluster`).
+    pub stage: &'static str,
+    /// Units done.
+    pub done: u64,
+    /// Units in all.
+    pub total: u64,
+}
+
+type ProgressFn = dyn Fn(Progress) + Send + Sync;
+type KeyFn = dyn Fn(&Customer) -> Vec<String> + Send + Sync;
+
+/// A scored candidate pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredPair {
+    /// The first record (the smaller id; in linkage, the record of the first source).
+    pub id_1: CustomerId,
+    /// The second record.
+    pub id_2: CustomerId,
+    /// The match probability.
+    pub probability: f64,
+    /// The total match weight (log2 odds).
+    pub match_weight: f64,
+    /// Why: prior and the contribution of every comparison.
+    pub explanation: Explanation,
+}
+
+/// A cluster of records judged to be one customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// A stable id derived from the members: the smallest member id.
+    pub cluster_id: String,
+    /// The members, sorted.
+    pub members: Vec<CustomerId>,
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DedupeResult {
+    /// Candidate pairs at or above the threshold, sorted by ids.
+    pub pairs: Vec<ScoredPair>,
+    /// Every record's cluster (singletons included), sorted by cluster id.
+    pub clusters: Vec<Cluster>,
+    /// What blocking did.
+    pub blocking: BlockingReport,
+    /// The model used (trained on the input unless one was given).
+    pub model: TrainedModel,
+    /// Candidate pairs compared.
+    pub compared: u64,
+}
+
+impl DedupeResult {
+    /// The cluster id of a record, by id.
+    pub fn cluster_of(&self, id: &str) -> Option<&str> {
+        self.clusters
+            .iter()
+            .find(|c| c.members.iter().any(|m| m.as_str() == id))
+            .map(|c| c.cluster_id.as_str())
+    }
+}
+
+/// A likely duplicate found by [`Deduplicator::match_one`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// The stored record.
+    pub id: CustomerId,
+    /// The match probability.
+    pub probability: f64,
+    /// The match weight.
+    pub match_weight: f64,
+}
+
+/// The duplicate detector; configure with the builder methods, then [`Deduplicator::run`].
+#[derive(Clone)]
+pub struct Deduplicator {
+    normalizer: Normalizer,
+    region: Option<String>,
+    threshold: f64,
+    split_threshold: f64,
+    rules: Vec<BlockingRule>,
+    custom_keys: Vec<Arc<KeyFn>>,
+    max_block: usize,
+    u_pairs: u64,
+    em_iterations: usize,
+    seed: u64,
+    progress: Option<Arc<ProgressFn>>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl fmt::Debug for Deduplicator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deduplicator")
+            .field("region", &self.region)
+            .field("threshold", &self.threshold)
+            .field("split_threshold", &self.split_threshold)
+            .field("rules", &self.rules)
+            .field("custom_keys", &self.custom_keys.len())
+            .field("max_block", &self.max_block)
+            .finish()
+    }
+}
+
+impl Default for Deduplicator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deduplicator {
+    /// Defaults: every built-in blocking rule, threshold 0.5, chains split below 0.9, blocks
+    /// capped at 1,000 records, u from 1,000,000 random pairs, up to 100 EM iterations.
+    pub fn new() -> Self {
+        Self {
+            normalizer: Normalizer::default(),
+            region: None,
+            threshold: 0.5,
+            split_threshold: 0.9,
+            rules: BlockingRule::ALL.to_vec(),
+            custom_keys: Vec::new(),
+            max_block: 1000,
+            u_pairs: 1_000_000,
+            em_iterations: 100,
+            seed: 0x5EED,
+            progress: None,
+            cancel: None,
+        }
+    }
+
+    /// Default region for phones written without a country code (without it, such phones are
+    /// compared on their digits).
+    #[must_use]
+    pub fn default_region(mut self, region: &str) -> Self {
+        self.region = Some(region.trim().to_ascii_uppercase());
+        self
+    }
+
+    /// The match probability at or above which pairs are reported and clustered.
+    #[must_use]
+    pub fn threshold(mut self, p: f64) -> Self {
+        self.threshold = p.clamp(0.0, 1.0);
+        self
+    }
+
+    /// The probability below which a link cannot hold a cluster of three or more together.
+    #[must_use]
+    pub fn split_threshold(mut self, p: f64) -> Self {
+        self.split_threshold = p.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Replaces the blocking rules.
+    #[must_use]
+    pub fn blocking_rules(mut self, rules: &[BlockingRule]) -> Self {
+        self.rules = rules.to_vec();
+        self
+    }
+
+    /// Adds a caller-defined blocking key function.
+    #[must_use]
+    pub fn blocking_key(
+        mut self,
+        f: impl Fn(&Customer) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.custom_keys.push(Arc::new(f));
+        self
+    }
+
+    /// The largest block compared; larger ones are skipped with a warning.
+    #[must_use]
+    pub fn max_block_size(mut self, n: usize) -> Self {
+        self.max_block = n.max(2);
+        self
+    }
+
+    /// Random pairs sampled for the u probabilities.
+    #[must_use]
+    pub fn u_sample_pairs(mut self, n: u64) -> Self {
+        self.u_pairs = n;
+        self
+    }
+
+    /// The seed of the random-pair sample (results are deterministic for a seed).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// A callback told of progress.
+    #[must_use]
+    pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// A flag that cancels the run when set.
+    #[must_use]
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    fn report(&self, stage: &'static str, done: u64, total: u64) {
+        if let Some(f) = &self.progress {
+            f(Progress { stage, done, total });
+        }
+    }
+
+    fn check_cancel(&self) -> Result<(), Error> {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn prepare_all(&self, customers: &[&Customer], sources: &[u8]) -> Vec<Prepared> {
+        self.report("prepare", 0, customers.len() as u64);
+        let out: Vec<Prepared> = customers
+            .par_iter()
+            .zip(sources.par_iter())
+            .map(|(c, s)| {
+                let mut p = prepare::prepare(c, &self.normalizer, self.region.as_deref());
+                p.source = *s;
+                p
+            })
+            .collect();
+        self.report("prepare", customers.len() as u64, customers.len() as u64);
+        out
+    }
+
+    fn custom_keys_of(&self, customers: &[&Customer]) -> Vec<Vec<String>> {
+        if self.custom_keys.is_empty() {
+            return Vec::new();
+        }
+        customers
+            .par_iter()
+            .map(|c| {
+                self.custom_keys
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, f)| f(c).into_iter().map(move |k| format!("{i}:{k}")))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Compares candidate pairs in parallel: their patterns, in pair order.
+    fn compare_pairs(
+        &self,
+        records: &[Prepared],
+        pairs: &[(u32, u32)],
+    ) -> Result<Vec<Pattern>, Error> {
+        let total = pairs.len() as u64;
+        let done = AtomicU64::new(0);
+        let cancelled = AtomicBool::new(false);
+        let out: Vec<Pattern> = pairs
+            .par_chunks(65_536)
+            .flat_map_iter(|chunk| {
+                if self
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+                {
+                    cancelled.store(true, Ordering::Relaxed);
+                }
+                let patterns: Vec<Pattern> = if cancelled.load(Ordering::Relaxed) {
+                    Vec::new()
+                } else {
+                    chunk
+                        .iter()
+                        .map(
+                            |&(i, j)| match (records.get(i as usize), records.get(j as usize)) {
+                                (Some(a), Some(b)) => compare::compare(a, b),
+                                _ => [0; compare::N],
+                            },
+                        )
+                        .collect()
+                };
+                let d = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+                self.report("compare", d, total);
+                patterns
+            })
+            .collect();
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        Ok(out)
+    }
+
+    fn train_on(&self, records: &[Prepared], patterns: &[Pattern]) -> TrainedModel {
+        self.report("train", 0, 1);
+        let mut counts: HashMap<Pattern, u64> = HashMap::new();
+        for p in patterns {
+            *counts.entry(*p).or_default() += 1;
+        }
+        let mut unique: Vec<(Pattern, u64)> = counts.into_iter().collect();
+        unique.sort_unstable();
+        let u = model::estimate_u(records, self.u_pairs, self.seed, compare::compare);
+        let (m, prior, iterations) = model::em(&unique, &u, self.em_iterations);
+        self.report("train", 1, 1);
+        TrainedModel::new(
+            m,
+            u,
+            prior,
+            model::term_frequencies(records),
+            iterations,
+            self.u_pairs,
+        )
+    }
+
+    /// Trains a model on the records (no labels needed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for repeated ids; [`Error::Cancelled`] when cancelled.
+    pub fn train(&self, customers: &[Customer]) -> Result<TrainedModel, Error> {
+        let refs = sorted_refs(customers)?;
+        let records = self.prepare_all(&refs, &vec![0; refs.len()]);
+        let (pairs, _) = blocking::candidate_pairs(
+            &records,
+            &self.rules,
+            &self.custom_keys_of(&refs),
+            self.max_block,
+            false,
+        );
+        let patterns = self.compare_pairs(&records, &pairs)?;
+        Ok(self.train_on(&records, &patterns))
+    }
+
+    /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
+    ///
+    /// The result does not depend on the order of the input records.
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for repeated ids; [`Error::Cancelled`] when cancelled.
+    pub fn run(&self, customers: &[Customer]) -> Result<DedupeResult, Error> {
+        self.run_inner(customers, None)
+    }
+
+    /// As [`Deduplicator::run`], with a model trained before.
+    ///
+    /// # Errors
+    /// As [`Deduplicator::run`].
+    pub fn run_with_model(
+        &self,
+        customers: &[Customer],
+        model: &TrainedModel,
+    ) -> Result<DedupeResult, Error> {
+        self.run_inner(customers, Some(model))
+    }
+
+    fn run_inner(
+        &self,
+        customers: &[Customer],
+        given: Option<&TrainedModel>,
+    ) -> Result<DedupeResult, Error> {
+        let refs = sorted_refs(customers)?;
+        let records = self.prepare_all(&refs, &vec![0; refs.len()]);
+        self.check_cancel()?;
+        self.report("block", 0, 1);
+        let (pairs, blocking) = blocking::candidate_pairs(
+            &records,
+            &self.rules,
+            &self.custom_keys_of(&refs),
+            self.max_block,
+            false,
+        );
+        self.report("block", 1, 1);
+        self.check_cancel()?;
+        let patterns = self.compare_pairs(&records, &pairs)?;
+        let model = match given {
+            Some(m) => m.clone(),
+            None => self.train_on(&records, &patterns),
+        };
+        self.check_cancel()?;
+        let scored = self.score(&records, &pairs, &patterns, &model);
+        let labels = cluster::components(
+            records.len(),
+            &scored.iter().map(|s| (s.0, s.1, s.2)).collect::<Vec<_>>(),
+            self.threshold,
+            self.split_threshold,
+        );
+        let clusters = make_clusters(&refs, &labels);
+        let out_pairs = scored
+            .into_iter()
+            .filter(|s| s.2 >= self.threshold)
+            .filter_map(|(i, j, p, w, pattern)| {
+                let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
+                Some(ScoredPair {
+                    id_1: a.id.clone()?,
+                    id_2: b.id.clone()?,
+                    probability: p,
+                    match_weight: w,
+                    explanation: model.explain(
+                        &pattern,
+                        a,
+                        a.fingerprint == b.fingerprint && !a.empty,
+                    ),
+                })
+            })
+            .collect();
+        Ok(DedupeResult {
+            pairs: out_pairs,
+            clusters,
+            blocking,
+            model,
+            compared: pairs.len() as u64,
+        })
+    }
+
+    /// Scores every compared pair: (i, j, probability, weight, pattern).
+    fn score(
+        &self,
+        records: &[Prepared],
+        pairs: &[(u32, u32)],
+        patterns: &[Pattern],
+        model: &TrainedModel,
+    ) -> Vec<(u32, u32, f64, f64, Pattern)> {
+        let weights = model.weights();
+        pairs
+            .par_iter()
+            .zip(patterns.par_iter())
+            .filter_map(|(&(i, j), pattern)| {
+                let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
+                let w = model.score(&weights, pattern, a);
+                let identical = a.fingerprint == b.fingerprint && !a.empty;
+                let p = if identical {
+                    1.0
+                } else {
+                    model::probability(w)
+                };
+                Some((i, j, p, w, *pattern))
+            })
+            .collect()
+    }
+
+    /// Links two sources (an import file against the customer base): pairs only across
+    /// sources, trained on both.
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for repeated ids within a source; [`Error::Cancelled`].
+    pub fn link(&self, a: &[Customer], b: &[Customer]) -> Result<Vec<ScoredPair>, Error> {
+        let ra = sorted_refs(a)?;
+        let rb = sorted_refs(b)?;
+        let refs: Vec<&Customer> = ra.iter().chain(rb.iter()).copied().collect();
+        let sources: Vec<u8> = std::iter::repeat_n(0u8, ra.len())
+            .chain(std::iter::repeat_n(1u8, rb.len()))
+            .collect();
+        let records = self.prepare_all(&refs, &sources);
+        let (pairs, _) = blocking::candidate_pairs(
+            &records,
+            &self.rules,
+            &self.custom_keys_of(&refs),
+            self.max_block,
+            true,
+        );
+        let patterns = self.compare_pairs(&records, &pairs)?;
+        let model = self.train_on(&records, &patterns);
+        let scored = self.score(&records, &pairs, &patterns, &model);
+        Ok(scored
+            .into_iter()
+            .filter(|s| s.2 >= self.threshold)
+            .filter_map(|(i, j, p, w, pattern)| {
+                let (x, y) = (records.get(i as usize)?, records.get(j as usize)?);
+                // `i < j` and sources are concatenated, so `x` is from the first source.
+                Some(ScoredPair {
+                    id_1: x.id.clone()?,
+                    id_2: y.id.clone()?,
+                    probability: p,
+                    match_weight: w,
+                    explanation: model.explain(
+                        &pattern,
+                        x,
+                        x.fingerprint == y.fingerprint && !x.empty,
+                    ),
+                })
+            })
+            .collect())
+    }
+
+    /// An indexer of this detector's blocking keys, for stores used with
+    /// [`Deduplicator::match_one`].
+    pub fn indexer(&self) -> Arc<dyn KeyIndexer> {
+        Arc::new(BlockingIndexer {
+            dedupe: self.clone(),
+        })
+    }
+
+    /// Finds the likely duplicates of one record among a store's records, through the store's
+    /// secondary-key lookup (the store must index [`Deduplicator::indexer`]'s keys), scored
+    /// with a trained model. Best first; at most those at or above the threshold.
+    ///
+    /// # Errors
+    /// The store's errors, as [`Error::Storage`].
+    pub fn match_one<S: CustomerStore + ?Sized>(
+        &self,
+        customer: &Customer,
+        store: &S,
+        model: &TrainedModel,
+    ) -> Result<Vec<Match>, Error> {
+        let storage = |e: S::Error| Error::Storage {
+            message: e.to_string(),
+        };
+        let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
+        let mut candidates: Vec<CustomerId> = Vec::new();
+        for key in self.keys_of_prepared(&p, customer) {
+            let ids = store.lookup(&key).map_err(storage)?;
+            if ids.len() <= self.max_block {
+                candidates.extend(ids);
+            }
+        }
+        candidates.sort();
+        candidates.dedup();
+        candidates.retain(|id| *id != customer.id);
+        let weights = model.weights();
+        let mut out = Vec::new();
+        for id in candidates {
+            let Some(other) = store.get(&id).map_err(storage)? else {
+                continue;
+            };
+            let q = prepare::prepare(&other, &self.normalizer, self.region.as_deref());
+            let pattern = compare::compare(&p, &q);
+            let w = model.score(&weights, &pattern, &p);
+            let prob = if p.fingerprint == q.fingerprint && !p.empty {
+                1.0
+            } else {
+                model::probability(w)
+            };
+            if prob >= self.threshold {
+                out.push(Match {
+                    id,
+                    probability: prob,
+                    match_weight: w,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.probability
+                .total_cmp(&a.probability)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    fn keys_of_prepared(&self, p: &Prepared, c: &Customer) -> Vec<SecondaryKey> {
+        let mut out = Vec::new();
+        let mut keys = Vec::new();
+        for rule in &self.rules {
+            keys.clear();
+            rule.keys(p, &mut keys);
+            out.extend(
+                keys.iter()
+                    .map(|k| SecondaryKey::new(&format!("dd_{}", rule.name()), k)),
+            );
+        }
+        for (i, f) in self.custom_keys.iter().enumerate() {
+            out.extend(
+                f(c).into_iter()
+                    .map(|k| SecondaryKey::new(&format!("dd_custom{i}"), &k)),
+            );
+        }
+        out
+    }
+}
+
+/// Indexes a detector's blocking keys in a store.
+#[derive(Debug)]
+struct BlockingIndexer {
+    dedupe: Deduplicator,
+}
+
+impl KeyIndexer for BlockingIndexer {
+    fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>) {
+        let p = prepare::prepare(
+            customer,
+            &self.dedupe.normalizer,
+            self.dedupe.region.as_deref(),
+        );
+        out.extend(self.dedupe.keys_of_prepared(&p, customer));
+    }
+}
+
+/// The records sorted by id, refusing repeated ids: everything downstream then depends on the
+/// set of records, not their order.
+fn sorted_refs(customers: &[Customer]) -> Result<Vec<&Customer>, Error> {
+    let mut refs: Vec<&Customer> = customers.iter().collect();
+    refs.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(w) = refs
+        .windows(2)
+        .find(|w| w.first().map(|c| &c.id) == w.get(1).map(|c| &c.id))
+    {
+        return Err(Error::InvalidValue {
+            field: "id".to_owned(),
+            reason: format!(
+                "the id `{}` appears more than once",
+                w.first().map_or("", |c| c.id.as_str())
+            ),
+            masked: String::new(),
+        });
+    }
+    Ok(refs)
+}
+
+fn make_clusters(refs: &[&Customer], labels: &[u32]) -> Vec<Cluster> {
+    let mut groups: BTreeMap<u32, Vec<CustomerId>> = BTreeMap::new();
+    for (c, l) in refs.iter().zip(labels) {
+        groups.entry(*l).or_default().push(c.id.clone());
+    }
+    let mut clusters: Vec<Cluster> = groups
+        .into_values()
+        .map(|mut members| {
+            members.sort();
+            let cluster_id = members.first().map(|m| m.to_string()).unwrap_or_default();
+            Cluster {
+                cluster_id,
+                members,
+            }
+        })
+        .collect();
+    clusters.sort_by(|a, b| a.cluster_id.cmp(&b.cluster_id));
+    clusters
+}

@@ -1,0 +1,433 @@
+//! The Fellegi-Sunter model: m and u probabilities per comparison level, the prior, term
+//! frequencies, and match weights that explain themselves.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::compare::{COMPANY, COMPARISONS, FAMILY, GIVEN, Pattern};
+use super::prepare::Prepared;
+
+/// One level's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelParams {
+    /// The level's label (`exact`, `jaro_winkler>=0.92`, ...).
+    pub label: String,
+    /// P(level | the records match).
+    pub m: f64,
+    /// P(level | the records do not match).
+    pub u: f64,
+}
+
+impl LevelParams {
+    /// The level's match weight, log2(m / u); 0 for the missing level.
+    pub fn weight(&self) -> f64 {
+        if self.label == "missing" {
+            0.0
+        } else {
+            (self.m / self.u).log2()
+        }
+    }
+}
+
+/// One comparison's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonParams {
+    /// The comparison's name (`given_name`).
+    pub name: String,
+    /// Its levels, missing first.
+    pub levels: Vec<LevelParams>,
+}
+
+/// Term frequencies of exact-match values (given names, family names, company names), as
+/// shares of the records, for values seen more than once.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TermFrequencies {
+    /// Number of records counted.
+    pub records: u64,
+    /// Share of records per value, per comparison name.
+    pub shares: HashMap<String, HashMap<String, f64>>,
+}
+
+/// A trained model, serde-serializable so an application can save and reuse it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// The comparisons and their level parameters.
+    pub comparisons: Vec<ComparisonParams>,
+    /// The prior probability that a candidate pair is a match.
+    pub prior: f64,
+    /// Term frequencies for the exact levels of names.
+    pub term_frequencies: TermFrequencies,
+    /// EM iterations run.
+    pub em_iterations: usize,
+    /// Random pairs sampled for the u probabilities.
+    pub u_sample_pairs: u64,
+}
+
+/// One comparison's part of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// The comparison.
+    pub comparison: String,
+    /// The level reached.
+    pub level: String,
+    /// Its match weight (with the term-frequency adjustment, if any).
+    pub weight: f64,
+    /// The term-frequency part of the weight.
+    pub tf_adjustment: f64,
+}
+
+/// Why a pair scored what it did: prior, contribution of every comparison, total and probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// log2 of the prior odds.
+    pub prior_weight: f64,
+    /// Per comparison.
+    pub contributions: Vec<Contribution>,
+    /// The total match weight.
+    pub match_weight: f64,
+    /// The match probability.
+    pub probability: f64,
+    /// Set when the records are exact copies (scored 1 whatever the weights).
+    pub identical: bool,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:<14} {:<22} {:>8}", "comparison", "level", "weight")?;
+        writeln!(
+            f,
+            "{:<14} {:<22} {:>+8.2}",
+            "(prior)", "", self.prior_weight
+        )?;
+        for c in &self.contributions {
+            let tf = if c.tf_adjustment.abs() > 1e-9 {
+                format!(" (tf {:+.2})", c.tf_adjustment)
+            } else {
+                String::new()
+            };
+            writeln!(
+                f,
+                "{:<14} {:<22} {:>+8.2}{tf}",
+                c.comparison, c.level, c.weight
+            )?;
+        }
+        write!(
+            f,
+            "{:<14} {:<22} {:>+8.2}  probability {:.4}{}",
+            "total",
+            "",
+            self.match_weight,
+            self.probability,
+            if self.identical {
+                " (identical records)"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+pub(crate) fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// A small seeded generator (SplitMix64): deterministic sampling without a dependency.
+pub(crate) struct SplitMix(pub(crate) u64);
+
+impl SplitMix {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// Level frequencies among random pairs: the u probabilities (smoothed, over non-missing levels).
+pub(crate) fn estimate_u(
+    records: &[Prepared],
+    pairs: u64,
+    seed: u64,
+    compare: impl Fn(&Prepared, &Prepared) -> Pattern,
+) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = COMPARISONS
+        .iter()
+        .map(|(_, l)| vec![0.0; l.len()])
+        .collect();
+    let mut rng = SplitMix(seed);
+    let n = records.len();
+    if n >= 2 {
+        for _ in 0..pairs {
+            let i = rng.below(n);
+            let mut j = rng.below(n - 1);
+            if j >= i {
+                j += 1;
+            }
+            if let (Some(a), Some(b)) = (records.get(i), records.get(j)) {
+                let p = compare(a, b);
+                for (c, &l) in p.iter().enumerate() {
+                    if let Some(x) = counts.get_mut(c).and_then(|v| v.get_mut(l as usize)) {
+                        *x += 1.0;
+                    }
+                }
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|levels| {
+            // Half a count of smoothing keeps unseen agreement levels finite but rare.
+            let total: f64 = levels.iter().skip(1).sum::<f64>() + 0.5 * (levels.len() - 1) as f64;
+            levels
+                .iter()
+                .enumerate()
+                .map(|(l, &x)| if l == 0 { 1.0 } else { (x + 0.5) / total })
+                .collect()
+        })
+        .collect()
+}
+
+/// Initial m: strong agreement likely among matches, decreasing with the level.
+fn initial_m(levels: usize) -> Vec<f64> {
+    let raw: Vec<f64> = (0..levels)
+        .map(|l| {
+            if l == 0 {
+                0.0
+            } else {
+                0.5f64.powi(2 * (l as i32 - 1))
+            }
+        })
+        .collect();
+    let total: f64 = raw.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    raw.iter()
+        .enumerate()
+        .map(|(l, x)| if l == 0 { 1.0 } else { x / total })
+        .collect()
+}
+
+/// Expectation-maximisation of m and the prior over unique patterns with their counts, u fixed.
+pub(crate) fn em(
+    patterns: &[(Pattern, u64)],
+    u: &[Vec<f64>],
+    max_iter: usize,
+) -> (Vec<Vec<f64>>, f64, usize) {
+    let mut m: Vec<Vec<f64>> = COMPARISONS
+        .iter()
+        .map(|(_, l)| initial_m(l.len()))
+        .collect();
+    let mut prior = 0.1f64;
+    let mut iterations = 0;
+    let total: f64 = patterns.iter().map(|(_, c)| *c as f64).sum();
+    if total == 0.0 {
+        return (m, prior, 0);
+    }
+    for _ in 0..max_iter {
+        iterations += 1;
+        let mut m_acc: Vec<Vec<f64>> = COMPARISONS
+            .iter()
+            .map(|(_, l)| vec![0.0; l.len()])
+            .collect();
+        let mut matched = 0.0;
+        for (p, count) in patterns {
+            let mut w = (prior / (1.0 - prior)).log2();
+            for (c, &l) in p.iter().enumerate() {
+                if l == 0 {
+                    continue;
+                }
+                let (mm, uu) = (m[c][l as usize], u[c][l as usize]);
+                w += (mm.max(1e-12) / uu.max(1e-12)).log2();
+            }
+            let post = probability(w) * *count as f64;
+            matched += post;
+            for (c, &l) in p.iter().enumerate() {
+                if l != 0 {
+                    m_acc[c][l as usize] += post;
+                }
+            }
+        }
+        let new_prior = (matched / total).clamp(1e-9, 1.0 - 1e-9);
+        let mut delta = (new_prior - prior).abs();
+        for (c, acc) in m_acc.iter().enumerate() {
+            let s: f64 = acc.iter().skip(1).sum();
+            if s <= 0.0 {
+                continue;
+            }
+            for l in 1..acc.len() {
+                // A little smoothing so no level of a field seen among matches is impossible.
+                let v = (acc[l] + 1e-3) / (s + 1e-3 * (acc.len() - 1) as f64);
+                delta = delta.max((v - m[c][l]).abs());
+                m[c][l] = v;
+            }
+        }
+        prior = new_prior;
+        if delta < 1e-7 {
+            break;
+        }
+    }
+    (m, prior, iterations)
+}
+
+impl TrainedModel {
+    pub(crate) fn new(
+        m: Vec<Vec<f64>>,
+        u: Vec<Vec<f64>>,
+        prior: f64,
+        tf: TermFrequencies,
+        em_iterations: usize,
+        u_sample_pairs: u64,
+    ) -> Self {
+        let comparisons = COMPARISONS
+            .iter()
+            .enumerate()
+            .map(|(c, (name, labels))| ComparisonParams {
+                name: (*name).to_owned(),
+                levels: labels
+                    .iter()
+                    .enumerate()
+                    .map(|(l, label)| LevelParams {
+                        label: (*label).to_owned(),
+                        m: m.get(c).and_then(|v| v.get(l)).copied().unwrap_or(1.0),
+                        u: u.get(c).and_then(|v| v.get(l)).copied().unwrap_or(1.0),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self {
+            comparisons,
+            prior,
+            term_frequencies: tf,
+            em_iterations,
+            u_sample_pairs,
+        }
+    }
+
+    /// The weight table: `[comparison][level]`.
+    pub(crate) fn weights(&self) -> Vec<Vec<f64>> {
+        self.comparisons
+            .iter()
+            .map(|c| c.levels.iter().map(LevelParams::weight).collect())
+            .collect()
+    }
+
+    fn tf_adjustment(&self, comparison: usize, level: u8, a: &Prepared) -> f64 {
+        if level != 1 {
+            return 0.0;
+        }
+        let (name, value) = match comparison {
+            GIVEN => ("given_name", a.given.as_ref().map(|t| t.s.as_str())),
+            FAMILY => ("family_name", a.family.as_ref().map(|t| t.s.as_str())),
+            COMPANY => (
+                "company_name",
+                a.company_name.as_ref().map(|t| t.s.as_str()),
+            ),
+            _ => return 0.0,
+        };
+        let (Some(value), Some(params)) = (value, self.comparisons.get(comparison)) else {
+            return 0.0;
+        };
+        let u_exact = params.levels.get(1).map_or(1.0, |l| l.u);
+        let records = self.term_frequencies.records.max(1) as f64;
+        let share = self
+            .term_frequencies
+            .shares
+            .get(name)
+            .and_then(|m| m.get(value))
+            .copied()
+            .unwrap_or(1.0 / records);
+        (u_exact / share.max(1.0 / records)).log2()
+    }
+
+    /// The total match weight of a pair with its levels (`a` gives the values for term
+    /// frequencies; on exact levels both records hold the same value).
+    pub(crate) fn score(&self, weights: &[Vec<f64>], p: &Pattern, a: &Prepared) -> f64 {
+        let mut w = (self.prior / (1.0 - self.prior)).log2();
+        for (c, &l) in p.iter().enumerate() {
+            w += weights
+                .get(c)
+                .and_then(|v| v.get(l as usize))
+                .copied()
+                .unwrap_or(0.0);
+            w += self.tf_adjustment(c, l, a);
+        }
+        w
+    }
+
+    pub(crate) fn explain(&self, p: &Pattern, a: &Prepared, identical: bool) -> Explanation {
+        let prior_weight = (self.prior / (1.0 - self.prior)).log2();
+        let contributions: Vec<Contribution> = p
+            .iter()
+            .enumerate()
+            .filter_map(|(c, &l)| {
+                let params = self.comparisons.get(c)?;
+                let level = params.levels.get(l as usize)?;
+                let tf = self.tf_adjustment(c, l, a);
+                Some(Contribution {
+                    comparison: params.name.clone(),
+                    level: level.label.clone(),
+                    weight: level.weight() + tf,
+                    tf_adjustment: tf,
+                })
+            })
+            .filter(|c| c.level != "missing")
+            .collect();
+        let match_weight = prior_weight + contributions.iter().map(|c| c.weight).sum::<f64>();
+        Explanation {
+            prior_weight,
+            contributions,
+            match_weight,
+            probability: if identical {
+                1.0
+            } else {
+                probability(match_weight)
+            },
+            identical,
+        }
+    }
+}
+
+/// Term frequencies of names over the records.
+pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
+    let mut shares: HashMap<String, HashMap<String, f64>> = HashMap::new();
+    let n = records.len().max(1) as f64;
+    for (name, get) in [
+        (
+            "given_name",
+            (|p: &Prepared| p.given.as_ref().map(|t| t.s.clone()))
+                as fn(&Prepared) -> Option<String>,
+        ),
+        ("family_name", |p: &Prepared| {
+            p.family.as_ref().map(|t| t.s.clone())
+        }),
+        ("company_name", |p: &Prepared| {
+            p.company_name.as_ref().map(|t| t.s.clone())
+        }),
+    ] {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for p in records {
+            if let Some(v) = get(p) {
+                *counts.entry(v).or_default() += 1;
+            }
+        }
+        let table = counts
+            .into_iter()
+            .filter(|(_, c)| *c > 1)
+            .map(|(v, c)| (v, c as f64 / n))
+            .collect();
+        shares.insert(name.to_owned(), table);
+    }
+    TermFrequencies {
+        records: records.len() as u64,
+        shares,
+    }
+}
