@@ -9,7 +9,7 @@ use super::prepare::{Prepared, Text};
 use super::similarity::{jaro_winkler, within_one_edit};
 
 /// The comparisons, in pattern order, with their level labels.
-pub const COMPARISONS: [(&str, &[&str]); 13] = [
+pub const COMPARISONS: [(&str, &[&str]); 11] = [
     (
         "given_name",
         &[
@@ -61,11 +61,17 @@ pub const COMPARISONS: [(&str, &[&str]); 13] = [
         &["missing", "exact", "jaro_winkler>=0.90", "different"],
     ),
     (
-        "locality",
-        &["missing", "exact", "jaro_winkler>=0.90", "different"],
+        "place",
+        &[
+            "missing",
+            "postcode_and_locality",
+            "postcode",
+            "locality",
+            "postcode_one_edit",
+            "region_only",
+            "different",
+        ],
     ),
-    ("postcode", &["missing", "exact", "one_edit", "different"]),
-    ("region", &["missing", "exact", "different"]),
     (
         "phone",
         &["missing", "exact", "same_last_8_digits", "different"],
@@ -95,7 +101,12 @@ pub type Pattern = [u8; N];
 /// Indexes of the comparisons whose exact level is adjusted by term frequency.
 pub(crate) const GIVEN: usize = 0;
 pub(crate) const FAMILY: usize = 1;
-pub(crate) const COMPANY: usize = 12;
+pub(crate) const COMPANY: usize = 10;
+pub(crate) const BIRTH_DATE: usize = 2;
+pub(crate) const NATIONAL_ID: usize = 3;
+pub(crate) const PLACE: usize = 7;
+pub(crate) const PHONE: usize = 8;
+pub(crate) const EMAIL: usize = 9;
 
 fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
     let (Some(a), Some(b)) = (a, b) else { return 0 };
@@ -189,6 +200,26 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
     if swapped == (1, 1) { swapped } else { straight }
 }
 
+/// Postcode, locality and region read as one piece of evidence: they describe one place, and
+/// counting each as independent would count a shared city three times.
+fn place_level(a: &Prepared, b: &Prepared) -> u8 {
+    let postcode = code_level(&a.postcode, &b.postcode, true);
+    let locality = text_level(&a.locality, &b.locality, &[0.90]);
+    let region = code_level(&a.region, &b.region, false);
+    if postcode == 0 && locality == 0 && region == 0 {
+        return 0;
+    }
+    let locality_same = matches!(locality, 1 | 2);
+    match postcode {
+        1 if locality_same => 1,
+        1 => 2,
+        _ if locality_same => 3,
+        2 => 4,
+        _ if region == 1 => 5,
+        _ => 6,
+    }
+}
+
 /// Compares two prepared records.
 pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
     let mut p = [0u8; N];
@@ -218,18 +249,16 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
     p[4] = code_level(&a.house, &b.house, false);
     p[5] = text_level(&a.street, &b.street, &[0.90, 0.75]);
     p[6] = text_level(&a.street2, &b.street2, &[0.90]);
-    p[7] = text_level(&a.locality, &b.locality, &[0.90]);
-    p[8] = code_level(&a.postcode, &b.postcode, true);
-    p[9] = code_level(&a.region, &b.region, false);
-    p[10] = list_level(&a.phones, &b.phones, |x, y| {
+    p[7] = place_level(a, b);
+    p[8] = list_level(&a.phones, &b.phones, |x, y| {
         x.len() >= 8 && y.len() >= 8 && last8(x) == last8(y)
     });
-    p[11] = list_level(&a.emails, &b.emails, |x, y| {
+    p[9] = list_level(&a.emails, &b.emails, |x, y| {
         match (x.rsplit_once('@'), y.rsplit_once('@')) {
             (Some((lx, dx)), Some((ly, dy))) => dx == dy && within_one_edit(lx, ly),
             _ => false,
         }
     });
-    p[12] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
+    p[10] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
     p
 }

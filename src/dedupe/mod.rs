@@ -352,7 +352,7 @@ impl Deduplicator {
         let mut unique: Vec<(Pattern, u64)> = counts.into_iter().collect();
         unique.sort_unstable();
         let u = model::estimate_u(records, self.u_pairs, self.seed, compare::compare);
-        let (m, prior, iterations) = model::em(&unique, &u, self.em_iterations);
+        let (m, prior, iterations) = model::train_sessions(&unique, &u, self.em_iterations);
         self.report("train", 1, 1);
         TrainedModel::new(
             m,

@@ -278,6 +278,147 @@ pub(crate) fn em(
     (m, prior, iterations)
 }
 
+/// EM of the prior alone, with m and u fixed.
+pub(crate) fn em_prior(
+    patterns: &[(Pattern, u64)],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    max_iter: usize,
+) -> f64 {
+    let total: f64 = patterns.iter().map(|(_, c)| *c as f64).sum();
+    if total == 0.0 {
+        return 0.1;
+    }
+    // The pattern weights do not change: compute them once.
+    let weights: Vec<(f64, f64)> = patterns
+        .iter()
+        .map(|(p, c)| {
+            let w: f64 = p
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| **l != 0)
+                .map(|(ci, &l)| {
+                    let mm = m
+                        .get(ci)
+                        .and_then(|v| v.get(l as usize))
+                        .copied()
+                        .unwrap_or(1.0);
+                    let uu = u
+                        .get(ci)
+                        .and_then(|v| v.get(l as usize))
+                        .copied()
+                        .unwrap_or(1.0);
+                    (mm.max(1e-12) / uu.max(1e-12)).log2()
+                })
+                .sum();
+            (w, *c as f64)
+        })
+        .collect();
+    let mut prior = 0.1f64;
+    for _ in 0..max_iter {
+        let logit = (prior / (1.0 - prior)).log2();
+        let matched: f64 = weights
+            .iter()
+            .map(|(w, c)| probability(logit + w) * c)
+            .sum();
+        let next = (matched / total).clamp(1e-9, 1.0 - 1e-9);
+        let done = (next - prior).abs() < 1e-9;
+        prior = next;
+        if done {
+            break;
+        }
+    }
+    prior
+}
+
+/// Training sessions: each estimates m for the comparisons it does not select on, from the
+/// candidate pairs that agree exactly on the ones it does. Pairs chosen for agreeing on a field
+/// say nothing about how often matches agree on it, and holding that field out stops it from
+/// turning "same surname in the same town" into the match class.
+pub(crate) fn train_sessions(
+    unique: &[(Pattern, u64)],
+    u: &[Vec<f64>],
+    max_iter: usize,
+) -> (Vec<Vec<f64>>, f64, usize) {
+    use super::compare::{BIRTH_DATE, EMAIL, NATIONAL_ID, PHONE, PLACE};
+    let sessions: [(&[usize], fn(&Pattern) -> bool); 4] = [
+        (&[NATIONAL_ID, PHONE, EMAIL], |p| {
+            p[NATIONAL_ID] == 1 || p[PHONE] == 1 || p[EMAIL] == 1
+        }),
+        (&[BIRTH_DATE], |p| p[BIRTH_DATE] == 1),
+        (&[GIVEN, FAMILY, COMPANY], |p| {
+            (p[GIVEN] == 1 && p[FAMILY] == 1) || p[COMPANY] == 1
+        }),
+        (&[PLACE], |p| p[PLACE] == 1),
+    ];
+    let n = COMPARISONS.len();
+    let mut sum: Vec<Vec<f64>> = COMPARISONS
+        .iter()
+        .map(|(_, l)| vec![0.0; l.len()])
+        .collect();
+    let mut mass = vec![0.0f64; n];
+    let mut iterations = 0;
+    for (held_out, selects) in sessions {
+        let mut counts: HashMap<Pattern, u64> = HashMap::new();
+        for (p, c) in unique.iter().filter(|(p, _)| selects(p)) {
+            let mut masked = *p;
+            for &h in held_out {
+                masked[h] = 0;
+            }
+            *counts.entry(masked).or_default() += c;
+        }
+        let subset: Vec<(Pattern, u64)> = counts.into_iter().collect();
+        let pairs: u64 = subset.iter().map(|(_, c)| c).sum();
+        if pairs < 20 {
+            continue;
+        }
+        let (m, _, it) = em(&subset, u, max_iter);
+        iterations += it;
+        for c in (0..n).filter(|c| !held_out.contains(c)) {
+            // Weight each session's estimate by how many of its pairs compared the field.
+            let seen: u64 = subset
+                .iter()
+                .filter(|(p, _)| p[c] != 0)
+                .map(|(_, k)| k)
+                .sum();
+            if seen == 0 {
+                continue;
+            }
+            for (l, x) in m[c].iter().enumerate() {
+                sum[c][l] += x * seen as f64;
+            }
+            mass[c] += seen as f64;
+        }
+    }
+    if mass.iter().all(|m| *m == 0.0) {
+        // Too few pairs for sessions: plain EM on everything.
+        return em(unique, u, max_iter);
+    }
+    let (fallback, _, _) = if mass.iter().any(|m| *m == 0.0) {
+        em(unique, u, max_iter)
+    } else {
+        (Vec::new(), 0.0, 0)
+    };
+    let m: Vec<Vec<f64>> = (0..n)
+        .map(|c| {
+            if mass[c] > 0.0 {
+                sum[c]
+                    .iter()
+                    .enumerate()
+                    .map(|(l, x)| if l == 0 { 1.0 } else { x / mass[c] })
+                    .collect()
+            } else {
+                fallback
+                    .get(c)
+                    .cloned()
+                    .unwrap_or_else(|| initial_m(COMPARISONS[c].1.len()))
+            }
+        })
+        .collect();
+    let prior = em_prior(unique, &m, u, max_iter);
+    (m, prior, iterations)
+}
+
 impl TrainedModel {
     pub(crate) fn new(
         m: Vec<Vec<f64>>,
