@@ -341,7 +341,8 @@ pub(crate) fn train_sessions(
     max_iter: usize,
 ) -> (Vec<Vec<f64>>, f64, usize) {
     use super::compare::{BIRTH_DATE, EMAIL, NATIONAL_ID, PHONE, PLACE};
-    let sessions: [(&[usize], fn(&Pattern) -> bool); 4] = [
+    type Session = (&'static [usize], fn(&Pattern) -> bool);
+    let sessions: [Session; 4] = [
         (&[NATIONAL_ID, PHONE, EMAIL], |p| {
             p[NATIONAL_ID] == 1 || p[PHONE] == 1 || p[EMAIL] == 1
         }),
@@ -394,7 +395,7 @@ pub(crate) fn train_sessions(
         // Too few pairs for sessions: plain EM on everything.
         return em(unique, u, max_iter);
     }
-    let (fallback, _, _) = if mass.iter().any(|m| *m == 0.0) {
+    let (fallback, _, _) = if mass.contains(&0.0) {
         em(unique, u, max_iter)
     } else {
         (Vec::new(), 0.0, 0)
