@@ -145,11 +145,7 @@ impl BlockingRule {
                     out.push(format!("{h}|{}", s.s));
                 }
             }
-            Self::Fingerprint => {
-                if !p.empty {
-                    out.push(format!("{:016x}", p.fingerprint));
-                }
-            }
+            Self::Fingerprint => out.push(format!("{:016x}", p.fingerprint)),
         }
     }
 }

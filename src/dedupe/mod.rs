@@ -446,11 +446,7 @@ impl Deduplicator {
                     id_2: b.id.clone()?,
                     probability: p,
                     match_weight: w,
-                    explanation: model.explain(
-                        &pattern,
-                        a,
-                        a.fingerprint == b.fingerprint && !a.empty,
-                    ),
+                    explanation: model.explain(&pattern, a, a.fingerprint == b.fingerprint),
                 })
             })
             .collect();
@@ -478,7 +474,7 @@ impl Deduplicator {
             .filter_map(|(&(i, j), pattern)| {
                 let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
                 let w = model.score(&weights, pattern, a);
-                let identical = a.fingerprint == b.fingerprint && !a.empty;
+                let identical = a.fingerprint == b.fingerprint;
                 let p = if identical {
                     1.0
                 } else {
@@ -523,11 +519,7 @@ impl Deduplicator {
                     id_2: y.id.clone()?,
                     probability: p,
                     match_weight: w,
-                    explanation: model.explain(
-                        &pattern,
-                        x,
-                        x.fingerprint == y.fingerprint && !x.empty,
-                    ),
+                    explanation: model.explain(&pattern, x, x.fingerprint == y.fingerprint),
                 })
             })
             .collect())
@@ -576,7 +568,7 @@ impl Deduplicator {
             let q = prepare::prepare(&other, &self.normalizer, self.region.as_deref());
             let pattern = compare::compare(&p, &q);
             let w = model.score(&weights, &pattern, &p);
-            let prob = if p.fingerprint == q.fingerprint && !p.empty {
+            let prob = if p.fingerprint == q.fingerprint {
                 1.0
             } else {
                 model::probability(w)

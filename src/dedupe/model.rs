@@ -331,6 +331,9 @@ pub(crate) fn em_prior(
     prior
 }
 
+/// Fewest pairs a session (and a comparison within it) needs for its estimate to be used.
+const MIN_SESSION_PAIRS: u64 = 20;
+
 /// Training sessions: each estimates m for the comparisons it does not select on, from the
 /// candidate pairs that agree exactly on the ones it does. Pairs chosen for agreeing on a field
 /// say nothing about how often matches agree on it, and holding that field out stops it from
@@ -353,13 +356,15 @@ pub(crate) fn train_sessions(
         (&[PLACE], |p| p[PLACE] == 1),
     ];
     let n = COMPARISONS.len();
-    let mut sum: Vec<Vec<f64>> = COMPARISONS
-        .iter()
-        .map(|(_, l)| vec![0.0; l.len()])
-        .collect();
-    let mut mass = vec![0.0f64; n];
+    let mut chosen: Vec<Option<Vec<f64>>> = vec![None; n];
     let mut iterations = 0;
+    // Sessions in order of trust: two records sharing a national ID, phone or email are
+    // overwhelmingly one customer, so that subset is the least confounded; a comparison takes
+    // its m from the first session that saw it often enough.
     for (held_out, selects) in sessions {
+        if (0..n).all(|c| held_out.contains(&c) || chosen[c].is_some()) {
+            continue;
+        }
         let mut counts: HashMap<Pattern, u64> = HashMap::new();
         for (p, c) in unique.iter().filter(|(p, _)| selects(p)) {
             let mut masked = *p;
@@ -368,52 +373,40 @@ pub(crate) fn train_sessions(
             }
             *counts.entry(masked).or_default() += c;
         }
-        let subset: Vec<(Pattern, u64)> = counts.into_iter().collect();
+        let mut subset: Vec<(Pattern, u64)> = counts.into_iter().collect();
+        subset.sort_unstable();
         let pairs: u64 = subset.iter().map(|(_, c)| c).sum();
-        if pairs < 20 {
+        if pairs < MIN_SESSION_PAIRS {
             continue;
         }
         let (m, _, it) = em(&subset, u, max_iter);
         iterations += it;
         for c in (0..n).filter(|c| !held_out.contains(c)) {
-            // Weight each session's estimate by how many of its pairs compared the field.
             let seen: u64 = subset
                 .iter()
                 .filter(|(p, _)| p[c] != 0)
                 .map(|(_, k)| k)
                 .sum();
-            if seen == 0 {
-                continue;
+            if seen >= MIN_SESSION_PAIRS && chosen[c].is_none() {
+                chosen[c] = m.get(c).cloned();
             }
-            for (l, x) in m[c].iter().enumerate() {
-                sum[c][l] += x * seen as f64;
-            }
-            mass[c] += seen as f64;
         }
     }
-    if mass.iter().all(|m| *m == 0.0) {
+    if chosen.iter().all(Option::is_none) {
         // Too few pairs for sessions: plain EM on everything.
         return em(unique, u, max_iter);
     }
-    let (fallback, _, _) = if mass.contains(&0.0) {
-        em(unique, u, max_iter)
+    let fallback = if chosen.iter().any(Option::is_none) {
+        em(unique, u, max_iter).0
     } else {
-        (Vec::new(), 0.0, 0)
+        Vec::new()
     };
     let m: Vec<Vec<f64>> = (0..n)
         .map(|c| {
-            if mass[c] > 0.0 {
-                sum[c]
-                    .iter()
-                    .enumerate()
-                    .map(|(l, x)| if l == 0 { 1.0 } else { x / mass[c] })
-                    .collect()
-            } else {
-                fallback
-                    .get(c)
-                    .cloned()
-                    .unwrap_or_else(|| initial_m(COMPARISONS[c].1.len()))
-            }
+            chosen[c]
+                .clone()
+                .or_else(|| fallback.get(c).cloned())
+                .unwrap_or_else(|| initial_m(COMPARISONS[c].1.len()))
         })
         .collect();
     let prior = em_prior(unique, &m, u, max_iter);

@@ -1,0 +1,338 @@
+//! Duplicate detection: accuracy on the bundled sample and FEBRL, invariants, incremental
+//! matching and linkage.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use clientele::dedupe::{DedupeResult, Deduplicator};
+use clientele::import::{ColumnMap, RowReader};
+use clientele::store::{CustomerStore, MemoryStore};
+use clientele::{Customer, CustomerId, CustomerKind};
+use proptest::prelude::*;
+
+fn load(path: &Path, map: &[&str]) -> Vec<Customer> {
+    let map = ColumnMap::parse_all(map).unwrap();
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
+    let mut reader = RowReader::new(&header, &map);
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            let cells: Vec<&str> = r.iter().collect();
+            reader
+                .read(r.position().unwrap().line(), &cells)
+                .unwrap()
+                .customer
+        })
+        .collect()
+}
+
+fn ordered(a: &str, b: &str) -> (String, String) {
+    if a < b {
+        (a.to_owned(), b.to_owned())
+    } else {
+        (b.to_owned(), a.to_owned())
+    }
+}
+
+fn found_pairs(r: &DedupeResult) -> BTreeSet<(String, String)> {
+    r.pairs
+        .iter()
+        .map(|p| ordered(p.id_1.as_str(), p.id_2.as_str()))
+        .collect()
+}
+
+/// Precision, recall and F1 of found pairs against true pairs.
+fn score(
+    found: &BTreeSet<(String, String)>,
+    truth: &BTreeSet<(String, String)>,
+) -> (f64, f64, f64) {
+    let tp = found.intersection(truth).count() as f64;
+    let p = tp / found.len().max(1) as f64;
+    let r = tp / truth.len().max(1) as f64;
+    (p, r, 2.0 * p * r / (p + r).max(f64::MIN_POSITIVE))
+}
+
+fn truth_from_entities(path: &Path) -> BTreeSet<(String, String)> {
+    let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in csv::Reader::from_path(path).unwrap().records() {
+        let r = r.unwrap();
+        by.entry(r[1].to_owned()).or_default().push(r[0].to_owned());
+    }
+    let mut out = BTreeSet::new();
+    for ids in by.values() {
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                out.insert(ordered(a, b));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_bundled_sample_is_deduplicated_without_configuration() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let customers = load(&root.join("customers.csv"), &[]);
+    let result = Deduplicator::new().run(&customers).unwrap();
+    let (p, r, f1) = score(
+        &found_pairs(&result),
+        &truth_from_entities(&root.join("truth.csv")),
+    );
+    assert!(
+        p >= 0.98 && r >= 0.98,
+        "precision {p:.4} recall {r:.4} f1 {f1:.4}"
+    );
+    // Different people who share a name stay apart, and so do a branch and its head office.
+    for (a, b) in [
+        ("C0271", "C0272"),
+        ("C0276", "C0277"),
+        ("C0281", "C0282"),
+        ("C0281", "C0283"),
+    ] {
+        assert_ne!(result.cluster_of(a), result.cluster_of(b), "{a} and {b}");
+    }
+}
+
+#[test]
+fn febrl_files_reach_the_accuracy_goal_with_no_configuration() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/febrl");
+    if !dir.exists() {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let map = [
+        "surname=family_name",
+        "suburb=locality",
+        "state=region",
+        "date_of_birth=birth_date",
+        "soc_sec_id=national_id",
+        "rec_id=id",
+        "street_number=house_number",
+        "address_1=street",
+        "address_2=street2",
+    ];
+    for file in ["febrl1", "febrl2", "febrl3"] {
+        let customers = load(&dir.join(format!("{file}.csv")), &map);
+        let result = Deduplicator::new().run(&customers).unwrap();
+        let truth: BTreeSet<(String, String)> =
+            csv::Reader::from_path(dir.join(format!("{file}_true_pairs.csv")))
+                .unwrap()
+                .records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    ordered(&r[0], &r[1])
+                })
+                .collect();
+        let (p, r, f1) = score(&found_pairs(&result), &truth);
+        eprintln!("{file}: precision {p:.4} recall {r:.4} f1 {f1:.4}");
+        assert!(f1 >= 0.997, "{file}: f1 {f1:.4}");
+    }
+}
+
+/// Many people share few names (张伟, 王芳...), each with their own phone, birth date and ID;
+/// a tenth have a second record with the name in traditional script and the phone rewritten.
+fn name_sharing_population(n: usize) -> (Vec<Customer>, BTreeSet<(String, String)>) {
+    let names = [
+        "张伟", "王芳", "李娜", "刘洋", "王伟", "李伟", "张敏", "王静", "李静", "张丽",
+    ];
+    let mut customers = Vec::new();
+    let mut truth = BTreeSet::new();
+    for i in 0..n {
+        let name = names[i % names.len()];
+        let phone = format!("139{:08}", (i * 7919) % 100_000_000);
+        let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+        let dob = chrono::NaiveDate::from_ymd_opt(
+            1950 + (h % 50) as i32,
+            1 + (h / 50 % 12) as u32,
+            1 + (h / 600 % 28) as u32,
+        )
+        .unwrap();
+        let c = Customer::builder(
+            CustomerId::new(format!("P{i:05}")).unwrap(),
+            CustomerKind::Person,
+        )
+        .full_name(name)
+        .phone(&phone)
+        // Mailboxes built from names: unique, but near-identical across different people.
+        .email(format!(
+            "{}{}@163.com",
+            [
+                "zhangwei", "wangfang", "lina", "liuyang", "wangwei", "liwei", "zhangmin",
+                "wangjing", "lijing", "zhangli"
+            ][i % 10],
+            i / 10
+        ))
+        .birth_date(dob)
+        .build();
+        if i % 10 == 0 {
+            let mut d = c.clone();
+            d.id = CustomerId::new(format!("D{i:05}")).unwrap();
+            d.person_name = Some(clientele::model::PersonName {
+                full: Some(
+                    name.replace('张', "張")
+                        .replace('伟', "偉")
+                        .replace('丽', "麗"),
+                ),
+                ..Default::default()
+            });
+            d.phones = vec![clientele::model::Phone::new(format!(
+                "+86 {} {} {}",
+                &phone[..3],
+                &phone[3..7],
+                &phone[7..]
+            ))];
+            d.emails.clear();
+            truth.insert(ordered(c.id.as_str(), d.id.as_str()));
+            customers.push(d);
+        }
+        customers.push(c);
+    }
+    (customers, truth)
+}
+
+#[test]
+fn shared_names_do_not_make_different_people_one() {
+    let (customers, truth) = name_sharing_population(3000);
+    let result = Deduplicator::new()
+        .default_region("CN")
+        .run(&customers)
+        .unwrap();
+    if std::env::var("DEBUG_MODEL").is_ok() {
+        eprintln!(
+            "prior {} candidates {}",
+            result.model.prior, result.compared
+        );
+        for c in &result.model.comparisons {
+            eprintln!(
+                "{} {}",
+                c.name,
+                c.levels
+                    .iter()
+                    .skip(1)
+                    .map(|l| format!("{}:{:.3}/{:.4}", l.label, l.m, l.u))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        for r in &result.blocking.rules {
+            eprintln!("{} {}", r.rule, r.pairs);
+        }
+    }
+    let (p, r, f1) = score(&found_pairs(&result), &truth);
+    assert!(
+        p >= 0.99 && r >= 0.99,
+        "precision {p:.4} recall {r:.4} f1 {f1:.4}"
+    );
+    let biggest = result
+        .clusters
+        .iter()
+        .map(|c| c.members.len())
+        .max()
+        .unwrap_or(0);
+    assert!(biggest <= 2, "a cluster of {biggest} records");
+}
+
+#[test]
+fn match_one_finds_a_new_records_duplicate_through_the_store() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let customers = load(&root.join("customers.csv"), &[]);
+    let d = Deduplicator::new();
+    let model = d.train(&customers).unwrap();
+    let mut store = MemoryStore::with_indexer(d.indexer());
+    // Everything but C0227 (a duplicate of C0001) is already stored.
+    let (new, stored): (Vec<_>, Vec<_>) = customers
+        .into_iter()
+        .partition(|c| c.id.as_str() == "C0227");
+    for c in stored {
+        store.put(c).unwrap();
+    }
+    let matches = d.match_one(&new[0], &store, &model).unwrap();
+    assert_eq!(
+        matches.first().map(|m| m.id.as_str()),
+        Some("C0001"),
+        "{matches:?}"
+    );
+}
+
+#[test]
+fn linkage_pairs_only_across_sources() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let customers = load(&root.join("customers.csv"), &[]);
+    let (a, b): (Vec<_>, Vec<_>) = customers.into_iter().partition(|c| c.id.as_str() < "C0200");
+    let pairs = Deduplicator::new().link(&a, &b).unwrap();
+    assert!(!pairs.is_empty());
+    for p in &pairs {
+        assert!(
+            p.id_1.as_str() < "C0200" && p.id_2.as_str() >= "C0200",
+            "{} {}",
+            p.id_1,
+            p.id_2
+        );
+    }
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p.id_1.as_str() == "C0001" && p.id_2.as_str() == "C0227")
+    );
+}
+
+#[test]
+fn repeated_ids_are_an_error_not_a_panic() {
+    let c = Customer::builder(CustomerId::new("X").unwrap(), CustomerKind::Person)
+        .full_name("A")
+        .build();
+    assert!(Deduplicator::new().run(&[c.clone(), c]).is_err());
+}
+
+#[test]
+fn a_set_cancel_flag_stops_the_run() {
+    let (customers, _) = name_sharing_population(200);
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    assert!(matches!(
+        Deduplicator::new().cancel_flag(flag).run(&customers),
+        Err(clientele::Error::Cancelled)
+    ));
+}
+
+fn small() -> Deduplicator {
+    Deduplicator::new().u_sample_pairs(2_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn pairs_and_clusters_do_not_depend_on_input_order(
+        customers in proptest::collection::vec(common::customer(), 1..25),
+        copies in proptest::collection::vec(any::<prop::sample::Index>(), 0..5),
+        seed in any::<u64>(),
+    ) {
+        let mut customers: Vec<Customer> = customers.into_iter().enumerate().map(|(i, mut c)| { c.id = CustomerId::new(format!("R{i:03}")).unwrap(); c }).collect();
+        let originals = customers.len();
+        let mut copied = Vec::new();
+        for (k, idx) in copies.iter().enumerate() {
+            let orig = &customers[idx.index(originals)];
+            let mut copy = orig.clone();
+            copy.id = CustomerId::new(format!("K{k:03}")).unwrap();
+            copied.push((orig.id.to_string(), copy.id.to_string()));
+            customers.push(copy);
+        }
+        let a = small().run(&customers).unwrap();
+        let mut shuffled = customers.clone();
+        let mut s = seed;
+        for i in (1..shuffled.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let b = small().run(&shuffled).unwrap();
+        prop_assert_eq!(found_pairs(&a), found_pairs(&b));
+        prop_assert_eq!(&a.clusters, &b.clusters);
+        // Every exact copy is in its original's cluster.
+        for (orig, copy) in &copied {
+            prop_assert_eq!(a.cluster_of(orig), a.cluster_of(copy));
+        }
+    }
+}
