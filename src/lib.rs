@@ -65,3 +65,8 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/NORMALIZATION.md")]
 pub struct NormalizationDoctests;
+
+/// The duplicate-detection guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/DEDUPE.md")]
+pub struct DedupeDoctests;
