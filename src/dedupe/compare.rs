@@ -109,7 +109,13 @@ pub(crate) const PHONE: usize = 8;
 pub(crate) const EMAIL: usize = 9;
 
 fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
-    let (Some(a), Some(b)) = (a, b) else { return 0 };
+    match (a, b) {
+        (Some(a), Some(b)) => text_pair(a, b, bands),
+        _ => 0,
+    }
+}
+
+fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
     if a.s == b.s {
         return 1;
     }
@@ -155,32 +161,12 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
     const BANDS: &[f64] = &[0.92, 0.80];
     if a.han != b.han {
         // One Han, one romanized: compare the pinyin words with the other's name words.
-        let (han, latin) = if a.han { (a, b) } else { (b, a) };
-        let Some((pf, pg)) = &han.pinyin else {
+        let (Some((ag, af)), Some((bg, bf))) = (&a.cross, &b.cross) else {
             return (0, 0);
         };
-        let py = |s: &str| {
-            Some(Text {
-                s: s.to_owned(),
-                c: super::similarity::Chars::new(s),
-            })
-        };
-        let strip = |t: &Option<Text>| {
-            t.as_ref()
-                .map(|t| t.s.replace(' ', ""))
-                .and_then(|s| py(&s))
-        };
-        let (lg, lf) = (strip(&latin.given), strip(&latin.family));
-        let straight = (
-            text_level(&py(pg), &lg, BANDS),
-            text_level(&py(pf), &lf, BANDS),
-        );
-        let swapped = (
-            text_level(&py(pg), &lf, BANDS),
-            text_level(&py(pf), &lg, BANDS),
-        );
-        return if swapped.0 + swapped.1 < straight.0 + straight.1 && swapped.0 > 0 && swapped.1 > 0
-        {
+        let straight = (text_pair(ag, bg, BANDS), text_pair(af, bf, BANDS));
+        let swapped = (text_pair(ag, bf, BANDS), text_pair(af, bg, BANDS));
+        return if swapped.0 + swapped.1 < straight.0 + straight.1 {
             swapped
         } else {
             straight
@@ -220,6 +206,16 @@ fn place_level(a: &Prepared, b: &Prepared) -> u8 {
     }
 }
 
+/// Whether two 8-digit dates differ in at most one digit or by one adjacent transposition.
+fn one_digit_off(a: &[u8; 8], b: &[u8; 8]) -> bool {
+    let mut diff = (0..8).filter(|&i| a.get(i) != b.get(i));
+    match (diff.next(), diff.next(), diff.next()) {
+        (None, ..) | (Some(_), None, _) => true,
+        (Some(i), Some(j), None) => j == i + 1 && a.get(i) == b.get(j) && a.get(j) == b.get(i),
+        _ => false,
+    }
+}
+
 /// Compares two prepared records.
 pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
     let mut p = [0u8; N];
@@ -233,14 +229,7 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
         {
             2
         }
-        (Some(x), Some(y))
-            if within_one_edit(
-                &x.format("%Y%m%d").to_string(),
-                &y.format("%Y%m%d").to_string(),
-            ) =>
-        {
-            3
-        }
+        (Some(_), Some(_)) if one_digit_off(&a.dob_digits, &b.dob_digits) => 3,
         (Some(x), Some(y)) if x.year() == y.year() => 4,
         (Some(_), Some(_)) => 5,
         _ => 0,

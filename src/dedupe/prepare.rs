@@ -35,6 +35,11 @@ pub(crate) struct Prepared {
     pub(crate) family: Option<Text>,
     /// Han names: the pinyin of the family and the given name (each one word).
     pub(crate) pinyin: Option<(String, String)>,
+    /// The name words as compared across scripts: pinyin words for Han names, the given and
+    /// family keys without spaces for Latin ones.
+    pub(crate) cross: Option<(Text, Text)>,
+    /// The birth date's eight digits (YYYYMMDD), for one-digit-off comparison.
+    pub(crate) dob_digits: [u8; 8],
     pub(crate) han: bool,
     pub(crate) company_name: Option<Text>,
     pub(crate) phones: Vec<String>,
@@ -139,6 +144,24 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
         p.region = a.region.as_deref().and_then(key);
     }
     p.dob = c.birth_date;
+    if let Some(d) = p.dob {
+        let text = format!(
+            "{:04}{:02}{:02}",
+            d.year().clamp(0, 9999),
+            d.month(),
+            d.day()
+        );
+        for (slot, b) in p.dob_digits.iter_mut().zip(text.bytes()) {
+            *slot = b;
+        }
+    }
+    p.cross = match (&p.pinyin, &p.given, &p.family) {
+        (Some((f, g)), _, _) => Text::new(g.clone()).zip(Text::new(f.clone())),
+        (None, Some(g), Some(f)) if !p.han => {
+            Text::new(g.s.replace(' ', "")).zip(Text::new(f.s.replace(' ', "")))
+        }
+        _ => None,
+    };
     p.phones.sort();
     p.phones.dedup();
     p.emails.sort();
