@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use clientele::Customer;
-use clientele::dedupe::Deduplicator;
+use clientele::dedupe::{Deduplicator, ordered_pair, pairs_from_entities};
 use clientele::import::{ColumnMap, FieldProblem, KNOWN_COLUMNS, RowReader};
 use clientele::model::{Address, PersonName};
 use clientele::normalize::{FieldKind, Normalizer};
@@ -113,6 +113,30 @@ enum Command {
         /// Output: `id_1,id_2,probability,match_weight` (`id_1` from A).
         #[arg(long)]
         pairs: PathBuf,
+    },
+    /// Generate synthetic customers with known duplicates (seeded, deterministic).
+    Generate {
+        /// Number of records.
+        #[arg(long)]
+        customers: usize,
+        /// Share of records in clusters of duplicates.
+        #[arg(long, default_value_t = 0.1)]
+        duplicates: f64,
+        /// Share of Chinese names.
+        #[arg(long, default_value_t = 0.5)]
+        chinese: f64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output records CSV.
+        #[arg(long)]
+        out: PathBuf,
+        /// Output truth CSV `id,entity_id`.
+        #[arg(long)]
+        truth: PathBuf,
+        /// Also write purchases, `id,date,amount,currency,channel`.
+        #[arg(long)]
+        transactions: Option<PathBuf>,
     },
     /// Pairwise precision, recall and F1 (and cluster figures) of a pairs file against the truth.
     Evaluate {
@@ -416,7 +440,7 @@ fn read_pairs(path: &Path) -> Result<std::collections::BTreeSet<(String, String)
         if let (Some(a), Some(b)) = (r.get(0), r.get(1)) {
             let (a, b) = (a.trim().to_owned(), b.trim().to_owned());
             if a != b {
-                out.insert(if a < b { (a, b) } else { (b, a) });
+                out.insert(ordered_pair(&a, &b));
             }
         }
     }
@@ -434,34 +458,19 @@ fn evaluate(pairs: &Path, truth: &Path) -> Result<(), String> {
         .collect();
     // Truth as entities (`id,entity_id`) or as pairs (FEBRL's `rec_id_1,rec_id_2`).
     let truth_pairs = if header.get(1).is_some_and(|h| h == "entity_id") {
-        let mut by_entity: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut rows = Vec::new();
         let mut rdr = csv::Reader::from_path(truth).map_err(|e| e.to_string())?;
         for r in rdr.records() {
             let r = r.map_err(|e| e.to_string())?;
             if let (Some(id), Some(e)) = (r.get(0), r.get(1)) {
-                by_entity
-                    .entry(e.to_owned())
-                    .or_default()
-                    .push(id.to_owned());
+                rows.push((id.to_owned(), e.to_owned()));
             }
         }
-        let mut set = std::collections::BTreeSet::new();
-        for ids in by_entity.values() {
-            for (i, a) in ids.iter().enumerate() {
-                for b in ids.iter().skip(i + 1) {
-                    set.insert(if a < b {
-                        (a.clone(), b.clone())
-                    } else {
-                        (b.clone(), a.clone())
-                    });
-                }
-            }
-        }
-        set
+        pairs_from_entities(rows.iter().map(|(a, b)| (a.as_str(), b.as_str())))
     } else {
         read_pairs(truth)?
     };
-    let e = clientele_eval(&found, &truth_pairs);
+    let e = clientele::dedupe::evaluate(&found, &truth_pairs);
     println!(
         "{}",
         serde_json::to_string_pretty(&e).map_err(|e| e.to_string())?
@@ -469,71 +478,129 @@ fn evaluate(pairs: &Path, truth: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Pairwise and cluster-level figures.
-fn clientele_eval(
-    found: &std::collections::BTreeSet<(String, String)>,
-    truth: &std::collections::BTreeSet<(String, String)>,
-) -> serde_json::Value {
-    let tp = found.intersection(truth).count() as f64;
-    let (fp, fneg) = (found.len() as f64 - tp, truth.len() as f64 - tp);
-    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 };
-    let recall = if tp + fneg > 0.0 {
-        tp / (tp + fneg)
-    } else {
-        1.0
+/// The CSV columns records are written with.
+const OUT_COLUMNS: [&str; 21] = [
+    "id",
+    "kind",
+    "full_name",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "company_name",
+    "phone",
+    "email",
+    "house_number",
+    "street",
+    "street2",
+    "locality",
+    "region",
+    "postcode",
+    "country",
+    "birth_date",
+    "national_id",
+    "national_id_kind",
+    "tags",
+    "source",
+];
+
+/// A record as a CSV row of [`OUT_COLUMNS`].
+fn customer_row(c: &Customer) -> Vec<String> {
+    let name = c.person_name.clone().unwrap_or_default();
+    let a = c.addresses.first().cloned().unwrap_or_default();
+    let join = |v: Vec<String>| v.join(";");
+    vec![
+        c.id.to_string(),
+        c.kind.as_str().to_owned(),
+        name.full.unwrap_or_default(),
+        name.given.unwrap_or_default(),
+        name.middle.unwrap_or_default(),
+        name.family.unwrap_or_default(),
+        c.company_name
+            .as_ref()
+            .map(|n| n.legal.clone())
+            .unwrap_or_default(),
+        join(c.phones.iter().map(|p| p.number.clone()).collect()),
+        join(c.emails.iter().map(|e| e.address.clone()).collect()),
+        a.house_number.unwrap_or_default(),
+        a.lines.first().cloned().unwrap_or_default(),
+        a.lines.get(1).cloned().unwrap_or_default(),
+        a.locality.unwrap_or_default(),
+        a.region.unwrap_or_default(),
+        a.postcode.unwrap_or_default(),
+        a.country.map(|c| c.to_string()).unwrap_or_default(),
+        c.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+        c.national_ids
+            .first()
+            .map(|n| n.value.clone())
+            .unwrap_or_default(),
+        c.national_ids
+            .first()
+            .map(|n| n.kind.as_str().to_owned())
+            .unwrap_or_default(),
+        join(c.tags.iter().cloned().collect()),
+        c.source.clone().unwrap_or_default(),
+    ]
+}
+
+fn generate(
+    n: usize,
+    duplicates: f64,
+    chinese: f64,
+    seed: u64,
+    out: &Path,
+    truth: &Path,
+    transactions: Option<&Path>,
+) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let config = clientele::synth::SynthConfig {
+        customers: n,
+        duplicate_share: duplicates,
+        chinese_share: chinese,
+        seed,
+        mean_purchases: if transactions.is_some() { 4.0 } else { 0.0 },
+        ..Default::default()
     };
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    // Cluster level: components of each pair set; a true cluster is found when some found
-    // component equals it exactly.
-    let comps = |pairs: &std::collections::BTreeSet<(String, String)>| -> std::collections::BTreeSet<Vec<String>> {
-        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
-        for (a, b) in pairs {
-            let n = ids.len();
-            ids.entry(a.as_str()).or_insert(n);
-            let n = ids.len();
-            ids.entry(b.as_str()).or_insert(n);
+    let data = clientele::synth::generate(&config);
+    let generated = started.elapsed().as_secs_f64();
+    let err = |p: &Path, e: csv::Error| format!("{}: {e}", p.display());
+    let mut w = csv::Writer::from_path(out).map_err(|e| err(out, e))?;
+    w.write_record(OUT_COLUMNS).map_err(|e| err(out, e))?;
+    for c in &data.customers {
+        w.write_record(customer_row(c)).map_err(|e| err(out, e))?;
+    }
+    w.flush().map_err(|e| e.to_string())?;
+    let mut t = csv::Writer::from_path(truth).map_err(|e| err(truth, e))?;
+    t.write_record(["id", "entity_id"])
+        .map_err(|e| err(truth, e))?;
+    for (id, entity) in &data.truth {
+        t.write_record([id.as_str(), entity.as_str()])
+            .map_err(|e| err(truth, e))?;
+    }
+    t.flush().map_err(|e| e.to_string())?;
+    if let Some(path) = transactions {
+        let mut w = csv::Writer::from_path(path).map_err(|e| err(path, e))?;
+        w.write_record(["id", "date", "amount", "currency", "channel"])
+            .map_err(|e| err(path, e))?;
+        for x in &data.transactions {
+            let amount = format!("{:.2}", x.amount.to_major(2));
+            w.write_record([
+                x.customer.as_str(),
+                &x.at.date_naive().to_string(),
+                &amount,
+                x.amount.currency.as_str(),
+                x.channel.as_deref().unwrap_or(""),
+            ])
+            .map_err(|e| err(path, e))?;
         }
-        let mut parent: Vec<usize> = (0..ids.len()).collect();
-        fn find(p: &mut [usize], x: usize) -> usize {
-            let mut x = x;
-            while p[x] != x {
-                p[x] = p[p[x]];
-                x = p[x];
-            }
-            x
-        }
-        for (a, b) in pairs {
-            let (ra, rb) = (find(&mut parent, ids[a.as_str()]), find(&mut parent, ids[b.as_str()]));
-            parent[ra] = rb;
-        }
-        let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for (id, i) in &ids {
-            let r = find(&mut parent, *i);
-            groups.entry(r).or_default().push((*id).to_owned());
-        }
-        groups.into_values().collect()
-    };
-    let (fc, tc) = (comps(found), comps(truth));
-    let exact = fc.intersection(&tc).count() as f64;
-    serde_json::json!({
-        "pairs_found": found.len(),
-        "true_pairs": truth.len(),
-        "true_positives": tp as u64,
-        "false_positives": fp as u64,
-        "false_negatives": fneg as u64,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "clusters_found": fc.len(),
-        "true_clusters": tc.len(),
-        "clusters_exactly_found": exact as u64,
-        "cluster_precision": if fc.is_empty() { 1.0 } else { exact / fc.len() as f64 },
-        "cluster_recall": if tc.is_empty() { 1.0 } else { exact / tc.len() as f64 },
-    })
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    eprintln!(
+        "{} records ({} transactions) generated in {generated:.2} s, written in {:.2} s",
+        data.customers.len(),
+        data.transactions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// How a column is normalized by the `normalize` command.
@@ -898,6 +965,23 @@ fn main() -> ExitCode {
             pairs,
         } => link(a, b, map, region.as_deref(), *threshold, pairs),
         Command::Evaluate { pairs, truth } => evaluate(pairs, truth),
+        Command::Generate {
+            customers,
+            duplicates,
+            chinese,
+            seed,
+            out,
+            truth,
+            transactions,
+        } => generate(
+            *customers,
+            *duplicates,
+            *chinese,
+            *seed,
+            out,
+            truth,
+            transactions.as_deref(),
+        ),
         Command::Validate {
             input,
             region,

@@ -51,6 +51,8 @@ pub mod import;
 pub mod model;
 pub mod normalize;
 pub mod store;
+#[cfg(feature = "synth")]
+pub mod synth;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -206,6 +206,25 @@ fn place_level(a: &Prepared, b: &Prepared) -> u8 {
     }
 }
 
+/// Whether two email keys are one typo apart on the same domain. Local parts that differ only
+/// in their digits (`anthony.davis324` / `anthony.davis724`) are different mailboxes, not
+/// typos: mailboxes built from names and a number are common, and counting them as near would
+/// make everyone who shares a name look alike.
+fn email_near(x: &str, y: &str) -> bool {
+    let (Some((lx, dx)), Some((ly, dy))) = (x.rsplit_once('@'), y.rsplit_once('@')) else {
+        return false;
+    };
+    if dx != dy || !within_one_edit(lx, ly) {
+        return false;
+    }
+    let letters = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+    };
+    letters(lx) != letters(ly)
+}
+
 /// Whether two 8-digit dates differ in at most one digit or by one adjacent transposition.
 fn one_digit_off(a: &[u8; 8], b: &[u8; 8]) -> bool {
     let mut diff = (0..8).filter(|&i| a.get(i) != b.get(i));
@@ -242,12 +261,7 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
     p[8] = list_level(&a.phones, &b.phones, |x, y| {
         x.len() >= 8 && y.len() >= 8 && last8(x) == last8(y)
     });
-    p[9] = list_level(&a.emails, &b.emails, |x, y| {
-        match (x.rsplit_once('@'), y.rsplit_once('@')) {
-            (Some((lx, dx)), Some((ly, dy))) => dx == dy && within_one_edit(lx, ly),
-            _ => false,
-        }
-    });
+    p[9] = list_level(&a.emails, &b.emails, email_near);
     p[10] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
     p
 }

@@ -23,6 +23,7 @@
 mod blocking;
 mod cluster;
 mod compare;
+mod evaluate;
 mod model;
 mod prepare;
 pub mod similarity;
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use blocking::{BlockingReport, BlockingRule, RuleReport};
 pub use compare::{COMPARISONS, Pattern};
+pub use evaluate::{Evaluation, evaluate, ordered_pair, pairs_from_entities};
 pub use model::{
     ComparisonParams, Contribution, Explanation, LevelParams, TermFrequencies, TrainedModel,
 };

@@ -459,9 +459,23 @@ impl TrainedModel {
         if level != 1 {
             return 0.0;
         }
+        // Names are counted by their cross-script words (pinyin for Han names), so that a
+        // romanized name is as common as the Han name it romanizes.
         let (name, value) = match comparison {
-            GIVEN => ("given_name", a.given.as_ref().map(|t| t.s.as_str())),
-            FAMILY => ("family_name", a.family.as_ref().map(|t| t.s.as_str())),
+            GIVEN => (
+                "given_name",
+                a.cross
+                    .as_ref()
+                    .map(|(g, _)| g.s.as_str())
+                    .or(a.given.as_ref().map(|t| t.s.as_str())),
+            ),
+            FAMILY => (
+                "family_name",
+                a.cross
+                    .as_ref()
+                    .map(|(_, f)| f.s.as_str())
+                    .or(a.family.as_ref().map(|t| t.s.as_str())),
+            ),
             COMPANY => (
                 "company_name",
                 a.company_name.as_ref().map(|t| t.s.as_str()),
@@ -531,6 +545,17 @@ impl TrainedModel {
     }
 }
 
+/// The word a name is counted by: its cross-script word (pinyin for Han names), else its key.
+/// A romanized name is then exactly as common as the Han name it romanizes.
+pub(crate) fn name_word(p: &Prepared, given: bool) -> Option<String> {
+    match (&p.cross, given) {
+        (Some((g, _)), true) => Some(g.s.clone()),
+        (Some((_, f)), false) => Some(f.s.clone()),
+        (None, true) => p.given.as_ref().map(|t| t.s.clone()),
+        (None, false) => p.family.as_ref().map(|t| t.s.clone()),
+    }
+}
+
 /// Term frequencies of names over the records.
 pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
     let mut shares: HashMap<String, HashMap<String, f64>> = HashMap::new();
@@ -538,12 +563,9 @@ pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
     for (name, get) in [
         (
             "given_name",
-            (|p: &Prepared| p.given.as_ref().map(|t| t.s.clone()))
-                as fn(&Prepared) -> Option<String>,
+            (|p: &Prepared| name_word(p, true)) as fn(&Prepared) -> Option<String>,
         ),
-        ("family_name", |p: &Prepared| {
-            p.family.as_ref().map(|t| t.s.clone())
-        }),
+        ("family_name", |p: &Prepared| name_word(p, false)),
         ("company_name", |p: &Prepared| {
             p.company_name.as_ref().map(|t| t.s.clone())
         }),

@@ -87,6 +87,25 @@ pub(crate) fn to_simplified_owned(s: &str) -> Option<String> {
     }
 }
 
+/// One traditional form per simplified character (the first in table order), for generating
+/// traditional-script variants.
+#[cfg_attr(not(feature = "synth"), allow(dead_code))]
+pub(crate) fn to_traditional(s: &str) -> String {
+    static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut inv = HashMap::new();
+        for (t, s) in data_lines(T2S_DATA) {
+            if let (Some(t), Some(s)) = (t.chars().next(), s.chars().next()) {
+                inv.entry(s).or_insert(t);
+            }
+        }
+        inv
+    });
+    s.chars()
+        .map(|c| map.get(&c).copied().unwrap_or(c))
+        .collect()
+}
+
 /// Readings of polyphonic characters when they are surnames (单 is shàn as a surname, not dān).
 const SURNAME_READINGS: &[(&str, &str)] = &[
     ("单", "shan"),

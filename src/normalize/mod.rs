@@ -27,7 +27,7 @@
 //! ```
 
 mod address;
-mod chinese;
+pub(crate) mod chinese;
 mod company;
 mod email;
 mod person;
