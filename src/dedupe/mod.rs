@@ -161,7 +161,7 @@ impl Default for Deduplicator {
 
 impl Deduplicator {
     /// Defaults: every built-in blocking rule, threshold 0.5, chains split below 0.9, blocks
-    /// capped at 1,000 records, u from 1,000,000 random pairs, up to 100 EM iterations.
+    /// capped at 200 records, u from 1,000,000 random pairs, up to 100 EM iterations.
     pub fn new() -> Self {
         Self {
             normalizer: Normalizer::default(),
@@ -170,7 +170,7 @@ impl Deduplicator {
             split_threshold: 0.9,
             rules: BlockingRule::ALL.to_vec(),
             custom_keys: Vec::new(),
-            max_block: 1000,
+            max_block: 200,
             u_pairs: 1_000_000,
             em_iterations: 100,
             seed: 0x5EED,

@@ -403,6 +403,24 @@ const LATIN_FORMS: &[&str] = &[
     "Pty Ltd",
 ];
 
+/// Draws phones until one is valid for its region by the crate's own parser (at most 50 tries),
+/// so clean records carry numbers a validator accepts.
+fn valid_phone(r: &mut Rng, region: &str, make: impl Fn(&mut Rng) -> String) -> String {
+    static PARSER: std::sync::OnceLock<crate::normalize::Normalizer> = std::sync::OnceLock::new();
+    let parser = PARSER.get_or_init(crate::normalize::Normalizer::default);
+    let mut last = make(r);
+    for _ in 0..50 {
+        if parser
+            .phone(&last, Some(region))
+            .is_ok_and(|p| p.valid && p.kind.is_usual())
+        {
+            break;
+        }
+        last = make(r);
+    }
+    last
+}
+
 fn cap(w: &str) -> String {
     let mut cs = w.chars();
     cs.next()
@@ -608,7 +626,9 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
             );
             c = c
                 .company_name(name)
-                .phone(format!("0{}-{}", place.4, r.digits(8)))
+                .phone(valid_phone(r, "CN", |r| {
+                    format!("0{}-{}", place.4, r.digits(8))
+                }))
                 .email(format!("service{}@{}.com.cn", r.below(100), r.digits(6)))
                 .national_id(NationalIdKind::CnUscc, uscc(r, place.3))
                 .address(address(r, true));
@@ -621,12 +641,14 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
             );
             c = c
                 .company_name(&name)
-                .phone(format!(
-                    "+1 {} {} {}",
-                    200 + r.below(700),
-                    200 + r.below(700),
-                    r.digits(4)
-                ))
+                .phone(valid_phone(r, "US", |r| {
+                    format!(
+                        "+1 {} {} {}",
+                        200 + r.below(700),
+                        200 + r.below(700),
+                        r.digits(4)
+                    )
+                }))
                 .email(format!(
                     "info@{}{}.com",
                     name.split(' ').next().unwrap_or("x").to_lowercase(),
@@ -665,7 +687,7 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
             .full_name(format!("{family}{given}"))
             .family_name(family)
             .given_name(given)
-            .phone(cn_mobile(r))
+            .phone(valid_phone(r, "CN", cn_mobile))
             .email(email)
             .birth_date(birth)
             .national_id(NationalIdKind::CnResidentId, cn_id(r, place.3, birth))
@@ -680,8 +702,13 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
             .to_owned();
         let a = address(r, false);
         let cc = a.country.map(|c| c.to_string()).unwrap_or_default();
-        let phone = match cc.as_str() {
-            "GB" => format!("+44 7700 {}", r.digits(6)),
+        let region = if cc.is_empty() {
+            "US".to_owned()
+        } else {
+            cc.clone()
+        };
+        let phone = valid_phone(r, &region, |r| match cc.as_str() {
+            "GB" => format!("+44 7{} {}", r.digits(3), r.digits(6)),
             "DE" => format!("+49 30 {}", r.digits(8)),
             "AU" => format!("+61 4{} {}", r.digits(2), r.digits(6)),
             "SG" => format!("+65 9{} {}", r.digits(3), r.digits(4)),
@@ -691,7 +718,7 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
                 200 + r.below(700),
                 r.digits(4)
             ),
-        };
+        });
         let ascii = |s: &str| {
             crate::normalize::Normalizer::empty()
                 .normalize(crate::normalize::FieldKind::Text, s)
