@@ -52,6 +52,10 @@ pub struct Corruptions {
     pub missing: f64,
     /// A new address.
     pub moved: f64,
+    /// A slip in the birth date (day and month swapped, or one digit off).
+    pub date_slip: f64,
+    /// One wrong digit in a national identifier.
+    pub id_slip: f64,
 }
 
 impl Default for Corruptions {
@@ -69,6 +73,8 @@ impl Default for Corruptions {
             pinyin: 0.15,
             missing: 0.2,
             moved: 0.15,
+            date_slip: 0.12,
+            id_slip: 0.15,
         }
     }
 }
@@ -482,6 +488,25 @@ fn corrupt(r: &mut Rng, base: &Customer, k: &Corruptions) -> Customer {
         if let Some(line) = c.addresses.first_mut().and_then(|a| a.lines.first_mut()) {
             *line = ocr(r, line);
         }
+    }
+    if let Some(d) = c.birth_date.filter(|_| r.chance(k.date_slip)) {
+        use chrono::Datelike;
+        let slipped = if r.chance(0.5) {
+            d.with_day(d.month()).and_then(|x| x.with_month(d.day()))
+        } else {
+            d.with_day(((d.day() + 9) % 28) + 1)
+        };
+        c.birth_date = slipped.or(Some(d));
+    }
+    if let Some(id) = c.national_ids.first_mut().filter(|_| r.chance(k.id_slip)) {
+        let mut chars: Vec<char> = id.value.chars().collect();
+        let i = 6 + r.below(chars.len().saturating_sub(7).max(1));
+        if let Some(ch) = chars.get_mut(i).filter(|ch| ch.is_ascii_digit()) {
+            *ch = char::from(
+                b'0' + ((ch.to_digit(10).unwrap_or(0) + 1 + r.below(8) as u32) % 10) as u8,
+            );
+        }
+        id.value = chars.into_iter().collect();
     }
     if r.chance(k.missing) {
         c.emails.clear();
