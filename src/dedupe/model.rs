@@ -487,13 +487,20 @@ impl TrainedModel {
         };
         let u_exact = params.levels.get(1).map_or(1.0, |l| l.u);
         let records = self.term_frequencies.records.max(1) as f64;
-        let share = self
-            .term_frequencies
-            .shares
-            .get(name)
-            .and_then(|m| m.get(value))
-            .copied()
-            .unwrap_or(1.0 / records);
+        let share_in = |table: &str| {
+            self.term_frequencies
+                .shares
+                .get(table)
+                .and_then(|m| m.get(value))
+                .copied()
+                .unwrap_or(1.0 / records)
+        };
+        // A person's name counts as common if it is common in either role: names written in
+        // swapped fields ("Garcia Sarah") must not pass for rare given names.
+        let share = match name {
+            "given_name" | "family_name" => share_in("given_name").max(share_in("family_name")),
+            _ => share_in(name),
+        };
         (u_exact / share.max(1.0 / records)).log2()
     }
 

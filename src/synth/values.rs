@@ -613,13 +613,15 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
     if company {
         let mut c = Customer::builder(id, CustomerKind::Company);
         if chinese {
+            // Trade names of two parts: registries hold hundreds of thousands of distinct names.
             let name = format!(
-                "{}{}{}{}",
+                "{}{}{}{}{}",
                 if r.chance(0.7) {
                     place.0.trim_end_matches('市')
                 } else {
                     ""
                 },
+                r.pick(CN_CORES).copied().unwrap_or(""),
                 r.pick(CN_CORES).copied().unwrap_or(""),
                 r.pick(CN_TRADES).copied().unwrap_or(""),
                 r.pick(CN_FORMS).copied().unwrap_or("有限公司")
@@ -633,9 +635,11 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
                 .national_id(NationalIdKind::CnUscc, uscc(r, place.3))
                 .address(address(r, true));
         } else {
+            let coined: String = (0..2).filter_map(|_| r.pick(SYLLABLES).copied()).collect();
             let name = format!(
-                "{} {} {}",
+                "{} {} {} {}",
                 cap(r.pick(LATIN_CORES).copied().unwrap_or("acme")),
+                cap(&coined),
                 cap(r.pick(LATIN_TRADES).copied().unwrap_or("co")),
                 r.pick(LATIN_FORMS).copied().unwrap_or("Ltd.")
             );
