@@ -50,6 +50,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod normalize;
+mod rng;
 pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;

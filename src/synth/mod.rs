@@ -123,26 +123,18 @@ pub struct SynthData {
     pub transactions: Vec<Transaction>,
 }
 
-/// A seeded generator (SplitMix64).
-pub(crate) struct Rng(u64);
+/// The generator's random source: SplitMix64 with sampling helpers.
+pub(crate) struct Rng(crate::rng::SplitMix);
 
 impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(crate::rng::SplitMix(seed))
     }
     pub(crate) fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        self.0.below(n)
     }
     pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
@@ -171,7 +163,7 @@ impl Rng {
 
 /// Generates a data set.
 pub fn generate(config: &SynthConfig) -> SynthData {
-    let mut r = Rng(config.seed ^ 0xC11E_27E1);
+    let mut r = Rng::new(config.seed ^ 0xC11E_27E1);
     let n = config.customers;
     let dup_records = ((n as f64) * config.duplicate_share.clamp(0.0, 1.0)).round() as usize;
     let mut customers = Vec::with_capacity(n);
