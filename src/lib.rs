@@ -48,9 +48,13 @@
 pub mod dedupe;
 pub mod error;
 pub mod import;
+pub mod lifecycle;
+pub mod merge;
 pub mod model;
 pub mod normalize;
+pub mod privacy;
 mod rng;
+pub mod segment;
 pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;
