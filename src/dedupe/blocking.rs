@@ -184,6 +184,14 @@ fn mask(key: &str) -> String {
     format!("{head}… ({} chars)", key.chars().count())
 }
 
+/// Whether two records may be one customer at all: a person and a company never are.
+pub(crate) fn comparable(records: &[Prepared], i: u32, j: u32) -> bool {
+    match (records.get(i as usize), records.get(j as usize)) {
+        (Some(a), Some(b)) => a.company == b.company,
+        _ => false,
+    }
+}
+
 /// Candidate pairs `(i, j)`, `i < j`, sorted and without repeats. With `cross`, only pairs of
 /// records of different sources (linkage).
 pub(crate) fn candidate_pairs(
@@ -251,7 +259,7 @@ pub(crate) fn candidate_pairs(
             } else {
                 for (x, &(_, i)) in block.iter().enumerate() {
                     for &(_, j) in block.iter().skip(x + 1) {
-                        if i == j {
+                        if i == j || !comparable(records, i, j) {
                             continue;
                         }
                         if cross

@@ -254,10 +254,14 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
         _ => 0,
     };
     p[3] = list_level(&a.ids, &b.ids, within_one_edit);
-    p[4] = code_level(&a.house, &b.house, false);
-    p[5] = text_level(&a.street, &b.street, &[0.90, 0.75]);
-    p[6] = text_level(&a.street2, &b.street2, &[0.90]);
     p[7] = place_level(a, b);
+    // A house number or street name is evidence only within one place: "12 Main Street" in two
+    // towns are two addresses, and the place level already counts their disagreement.
+    if p[7] < 5 {
+        p[4] = code_level(&a.house, &b.house, false);
+        p[5] = text_level(&a.street, &b.street, &[0.90, 0.75]);
+        p[6] = text_level(&a.street2, &b.street2, &[0.90]);
+    }
     p[8] = list_level(&a.phones, &b.phones, |x, y| {
         x.len() >= 8 && y.len() >= 8 && last8(x) == last8(y)
     });

@@ -44,7 +44,7 @@ pub use model::{
 };
 
 use crate::error::Error;
-use crate::model::{Customer, CustomerId};
+use crate::model::{Customer, CustomerId, CustomerKind};
 use crate::normalize::Normalizer;
 use crate::store::{CustomerStore, KeyIndexer, SecondaryKey};
 use prepare::Prepared;
@@ -345,7 +345,7 @@ impl Deduplicator {
         Ok(out)
     }
 
-    fn train_on(&self, records: &[Prepared], patterns: &[Pattern]) -> TrainedModel {
+    fn train_on(&self, records: &[Prepared], patterns: &[Pattern], cross: bool) -> TrainedModel {
         self.report("train", 0, 1);
         let mut counts: HashMap<Pattern, u64> = HashMap::new();
         for p in patterns {
@@ -354,7 +354,12 @@ impl Deduplicator {
         let mut unique: Vec<(Pattern, u64)> = counts.into_iter().collect();
         unique.sort_unstable();
         let u = model::estimate_u(records, self.u_pairs, self.seed, compare::compare);
-        let (m, prior, iterations) = model::train_sessions(&unique, &u, self.em_iterations);
+        let (m, prior, iterations) = model::train_sessions(
+            &unique,
+            &u,
+            self.em_iterations,
+            comparable_pairs(records, cross),
+        );
         self.report("train", 1, 1);
         TrainedModel::new(
             m,
@@ -381,7 +386,7 @@ impl Deduplicator {
             false,
         );
         let patterns = self.compare_pairs(&records, &pairs)?;
-        Ok(self.train_on(&records, &patterns))
+        Ok(self.train_on(&records, &patterns, false))
     }
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
@@ -427,7 +432,7 @@ impl Deduplicator {
         let patterns = self.compare_pairs(&records, &pairs)?;
         let model = match given {
             Some(m) => m.clone(),
-            None => self.train_on(&records, &patterns),
+            None => self.train_on(&records, &patterns, false),
         };
         self.check_cancel()?;
         let scored = self.score(&records, &pairs, &patterns, &model);
@@ -508,7 +513,7 @@ impl Deduplicator {
             true,
         );
         let patterns = self.compare_pairs(&records, &pairs)?;
-        let model = self.train_on(&records, &patterns);
+        let model = self.train_on(&records, &patterns, true);
         let scored = self.score(&records, &pairs, &patterns, &model);
         Ok(scored
             .into_iter()
@@ -567,6 +572,9 @@ impl Deduplicator {
             let Some(other) = store.get(&id).map_err(storage)? else {
                 continue;
             };
+            if (other.kind == CustomerKind::Company) != p.company {
+                continue;
+            }
             let q = prepare::prepare(&other, &self.normalizer, self.region.as_deref());
             let pattern = compare::compare(&p, &q);
             let w = model.score(&weights, &pattern, &p);
@@ -631,6 +639,32 @@ impl KeyIndexer for BlockingIndexer {
 
 /// The records sorted by id, refusing repeated ids: everything downstream then depends on the
 /// set of records, not their order.
+/// How many pairs could be one customer: pairs of one kind (persons with persons, companies with
+/// companies), and in linkage only pairs across the two sources.
+fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
+    // counts[kind][source]
+    let mut counts = [[0f64; 2]; 2];
+    for p in records {
+        if let Some(c) = counts
+            .get_mut(usize::from(p.company))
+            .and_then(|k| k.get_mut(usize::from(p.source.min(1))))
+        {
+            *c += 1.0;
+        }
+    }
+    counts
+        .iter()
+        .map(|[a, b]| {
+            if cross {
+                a * b
+            } else {
+                let n = a + b;
+                n * (n - 1.0) / 2.0
+            }
+        })
+        .sum()
+}
+
 fn sorted_refs(customers: &[Customer]) -> Result<Vec<&Customer>, Error> {
     let mut refs: Vec<&Customer> = customers.iter().collect();
     refs.sort_by(|a, b| a.id.cmp(&b.id));

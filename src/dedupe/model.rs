@@ -259,14 +259,24 @@ pub(crate) fn em(
     (m, prior, iterations)
 }
 
-/// EM of the prior alone, with m and u fixed.
+/// EM of the prior alone, with m and u fixed: the probability that two records drawn at random
+/// from all `total_pairs` pairs are one customer. Pairs that blocking did not propose count as
+/// non-matches.
+///
+/// The prior is over all pairs, not over candidate pairs, because u is estimated from random
+/// pairs: a candidate pair was proposed *because* it agrees on some key (a name, say), and a
+/// prior over candidates would count that agreement a second time. With the prior over all
+/// pairs, a larger customer base rightly needs more evidence before two records of one common
+/// name are called one customer.
 pub(crate) fn em_prior(
     patterns: &[(Pattern, u64)],
     m: &[Vec<f64>],
     u: &[Vec<f64>],
     max_iter: usize,
+    total_pairs: f64,
 ) -> f64 {
-    let total: f64 = patterns.iter().map(|(_, c)| *c as f64).sum();
+    let candidates: f64 = patterns.iter().map(|(_, c)| *c as f64).sum();
+    let total = total_pairs.max(candidates);
     if total == 0.0 {
         return 0.1;
     }
@@ -295,15 +305,15 @@ pub(crate) fn em_prior(
             (w, *c as f64)
         })
         .collect();
-    let mut prior = 0.1f64;
-    for _ in 0..max_iter {
+    let mut prior = (candidates / total * 0.1).clamp(1e-15, 0.5);
+    for _ in 0..max_iter.max(200) {
         let logit = (prior / (1.0 - prior)).log2();
         let matched: f64 = weights
             .iter()
             .map(|(w, c)| probability(logit + w) * c)
             .sum();
-        let next = (matched / total).clamp(1e-9, 1.0 - 1e-9);
-        let done = (next - prior).abs() < 1e-9;
+        let next = (matched / total).clamp(1e-15, 1.0 - 1e-9);
+        let done = (next - prior).abs() <= 1e-6 * prior;
         prior = next;
         if done {
             break;
@@ -323,6 +333,7 @@ pub(crate) fn train_sessions(
     unique: &[(Pattern, u64)],
     u: &[Vec<f64>],
     max_iter: usize,
+    total_pairs: f64,
 ) -> (Vec<Vec<f64>>, f64, usize) {
     use super::compare::{BIRTH_DATE, EMAIL, NATIONAL_ID, PHONE, PLACE};
     type Session = (&'static [usize], fn(&Pattern) -> bool);
@@ -375,7 +386,9 @@ pub(crate) fn train_sessions(
     }
     if chosen.iter().all(Option::is_none) {
         // Too few pairs for sessions: plain EM on everything.
-        return em(unique, u, max_iter);
+        let (m, _, iterations) = em(unique, u, max_iter);
+        let prior = em_prior(unique, &m, u, max_iter, total_pairs);
+        return (m, prior, iterations);
     }
     let fallback = if chosen.iter().any(Option::is_none) {
         em(unique, u, max_iter).0
@@ -390,7 +403,7 @@ pub(crate) fn train_sessions(
                 .unwrap_or_else(|| initial_m(COMPARISONS[c].1.len()))
         })
         .collect();
-    let prior = em_prior(unique, &m, u, max_iter);
+    let prior = em_prior(unique, &m, u, max_iter, total_pairs);
     (m, prior, iterations)
 }
 

@@ -607,6 +607,17 @@ pub(super) fn address(r: &mut Rng, china: bool) -> Address {
 
 /// One entity's clean record (its id is set by the caller).
 pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Customer {
+    // A mailbox belongs to one customer: every address carries a number unique to the entity,
+    // so that two people of one name never share an email by chance (which real data does not
+    // do either, beyond shared family mailboxes).
+    let unique: u64 = id
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .fold(0u64, |n, d| {
+            n.wrapping_mul(10)
+                .wrapping_add(u64::from(d.to_digit(10).unwrap_or(0)))
+        });
     let chinese = r.chance(config.chinese_share);
     let company = r.chance(config.company_share);
     let place = r.pick(CN_PLACES).copied().unwrap_or(CN_PLACES[0]);
@@ -631,7 +642,11 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
                 .phone(valid_phone(r, "CN", |r| {
                     format!("0{}-{}", place.4, r.digits(8))
                 }))
-                .email(format!("service{}@{}.com.cn", r.below(100), r.digits(6)))
+                .email(format!(
+                    "service{}@{}{unique}.com.cn",
+                    r.below(10),
+                    r.digits(2)
+                ))
                 .national_id(NationalIdKind::CnUscc, uscc(r, place.3))
                 .address(address(r, true));
         } else {
@@ -654,9 +669,8 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
                     )
                 }))
                 .email(format!(
-                    "info@{}{}.com",
+                    "info@{}{unique}.com",
                     name.split(' ').next().unwrap_or("x").to_lowercase(),
-                    r.digits(6)
                 ))
                 .address(address(r, false));
         }
@@ -683,9 +697,9 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
                 .concat()
         };
         let email = match r.below(3) {
-            0 => format!("{}{}{}@163.com", py(family), py(given), r.below(10_000)),
-            1 => format!("{}@qq.com", 10_000 + r.below(2_000_000_000)),
-            _ => format!("{}.{}{}@126.com", py(given), py(family), r.below(1000)),
+            0 => format!("{}{}{unique}@163.com", py(family), py(given)),
+            1 => format!("{}@qq.com", 10_000 + unique * 100 + r.below(100) as u64),
+            _ => format!("{}.{}{unique}@126.com", py(given), py(family)),
         };
         Customer::builder(id, CustomerKind::Person)
             .full_name(format!("{family}{given}"))
@@ -735,10 +749,9 @@ pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Custo
             .family_name(cap(&family))
             .phone(phone)
             .email(format!(
-                "{}.{}{}@{}",
+                "{}.{}{unique}@{}",
                 ascii(&given),
                 ascii(&family),
-                r.below(1000),
                 r.pick(&["gmail.com", "yahoo.com", "outlook.com", "example.org"])
                     .copied()
                     .unwrap_or("gmail.com")
