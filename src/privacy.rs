@@ -57,8 +57,9 @@ use crate::store::{Change, CustomerStore};
 pub const ERASED_AT_FIELD: &str = "erased_at";
 
 /// Everything a store holds about one customer. Serialize it (JSON, say) to answer an access
-/// or portability request. `Debug` masks personal values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// or portability request. `Debug` masks personal values (activity prints as counts, since
+/// interaction notes are free text).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerExport {
     /// When the export was made.
     pub exported_at: DateTime<Utc>,
@@ -69,6 +70,18 @@ pub struct CustomerExport {
     /// Every merge record linked to it (its own merges and those of the records it absorbed),
     /// with the values that did not survive.
     pub merges: Vec<MergeRecord>,
+}
+
+impl std::fmt::Debug for CustomerExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerExport")
+            .field("exported_at", &self.exported_at)
+            .field("customer", &self.customer.id)
+            .field("transactions", &self.activity.transactions.len())
+            .field("interactions", &self.activity.interactions.len())
+            .field("merges", &self.merges)
+            .finish()
+    }
 }
 
 /// What an erasure did.
