@@ -73,6 +73,41 @@ pub enum Error {
         /// The back end's own description.
         message: String,
     },
+    /// A cluster given to the merger cannot be merged (fewer than two records, repeated ids,
+    /// records of different kinds where the policy forbids it...).
+    #[error("invalid cluster: {reason}")]
+    InvalidCluster {
+        /// Why the cluster was refused.
+        reason: String,
+    },
+    /// A record of a merge plan changed (or vanished) between planning and applying; nothing was
+    /// written. Plan again.
+    #[error("customer `{id}` changed since the merge plan was made, nothing was applied")]
+    StalePlan {
+        /// The record that changed.
+        id: CustomerId,
+    },
+    /// No merge record has this id.
+    #[error("merge `{merge}` not found")]
+    MergeNotFound {
+        /// The merge id looked for.
+        merge: String,
+    },
+    /// An unmerge was refused because the surviving record (or its activity) changed after the
+    /// merge, and the caller asked not to overwrite later changes.
+    #[error("merge `{merge}` cannot be undone: customer `{survivor}` changed after the merge")]
+    SurvivorChanged {
+        /// The merge.
+        merge: String,
+        /// The survivor that changed.
+        survivor: CustomerId,
+    },
+    /// An unmerge was refused because the merge's provenance was erased by a privacy request.
+    #[error("merge `{merge}` cannot be undone: its provenance was erased")]
+    MergeErased {
+        /// The merge.
+        merge: String,
+    },
 }
 
 /// Shorthand for `Result<T, clientele::Error>`.

@@ -101,3 +101,10 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_faulty_store_without_a_fault_passes_the_conformance_suite() {
+    let mut store = clientele::store::FaultyStore::new(MemoryStore::new());
+    conformance::run(&mut store).unwrap();
+    assert!(store.writes() > 40);
+}

@@ -8,6 +8,8 @@
 //! This is the only place of the project that does I/O: it reads CSV into records through
 //! `clientele::import` and prints what the library answers.
 
+mod merge;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -147,6 +149,9 @@ enum Command {
         #[arg(long)]
         truth: PathBuf,
     },
+    /// Merge clusters of duplicates (`id,cluster_id` from `dedupe`) into one record each; writes
+    /// the merged records and one JSON audit event per line.
+    Merge(merge::MergeArgs),
     /// Write the records back with canonical values and `*_key` columns; a summary of the rules
     /// that fired goes to standard error.
     Normalize {
@@ -967,6 +972,7 @@ fn main() -> ExitCode {
             region,
             as_of,
         } => validate_file(input, region.as_deref(), as_of.as_deref()),
+        Command::Merge(args) => merge::run(args),
         Command::Normalize { input, region, out } => {
             normalize_file(input, region.as_deref(), out.as_deref())
         }

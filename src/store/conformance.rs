@@ -18,6 +18,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Change, CustomerStore, SecondaryKey, batches};
+use crate::merge::{MergeId, MergeRecord, RecordSnapshot};
 use crate::model::{
     Activity, CurrencyCode, Customer, CustomerId, CustomerKind, Interaction, InteractionKind,
     Money, NationalIdKind, Transaction,
@@ -55,8 +56,8 @@ pub struct Report {
     pub checks: usize,
 }
 
-/// Everything a store holds, read through the trait: records, activity and the index entries of
-/// every key the records derive. Two equal snapshots mean two stores that no caller can tell
+/// Everything a store holds, read through the trait: records, activity, the index entries of
+/// every key the records derive, and merge records with their index. Two equal snapshots mean two stores that no caller can tell
 /// apart through the trait (stale index entries aside, which [`run`] checks separately).
 ///
 /// ```
@@ -73,6 +74,11 @@ pub struct Snapshot {
     pub activity: BTreeMap<CustomerId, Activity>,
     /// For every key derived from a held record, the ids the store returns.
     pub index: BTreeMap<SecondaryKey, Vec<CustomerId>>,
+    /// Every merge record, by id.
+    pub merges: BTreeMap<MergeId, MergeRecord>,
+    /// For every customer id a merge record names (and every held record), the merge ids
+    /// [`CustomerStore::merges_of`] returns, when there are any.
+    pub merge_index: BTreeMap<CustomerId, Vec<MergeId>>,
 }
 
 /// Reads a [`Snapshot`] of a store.
@@ -94,6 +100,27 @@ pub fn snapshot<S: CustomerStore + ?Sized>(store: &S) -> Result<Snapshot, S::Err
                 }
             }
             snap.customers.push(c);
+        }
+    }
+    let mut after: Option<MergeId> = None;
+    loop {
+        let batch = store.scan_merges(after.as_ref(), 512)?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id.clone());
+        for r in batch {
+            snap.merges.insert(r.id.clone(), r);
+        }
+    }
+    let named: std::collections::BTreeSet<CustomerId> = snap
+        .merges
+        .values()
+        .flat_map(|r| r.customers().cloned())
+        .chain(snap.customers.iter().map(|c| c.id.clone()))
+        .collect();
+    for id in named {
+        let ids: Vec<MergeId> = store.merges_of(&id)?.into_iter().map(|r| r.id).collect();
+        if !ids.is_empty() {
+            snap.merge_index.insert(id, ids);
         }
     }
     Ok(snap)
@@ -173,6 +200,165 @@ fn transaction(customer: &CustomerId, day: u32, cents: i64) -> Result<Transactio
         channel: Some("store".into()),
         reference: None,
     })
+}
+
+fn merge_record(
+    n: usize,
+    survivor: &Customer,
+    absorbed: &[&Customer],
+) -> Result<MergeRecord, Failure> {
+    let id = MergeId::new(format!("conf-merge-{n:04}")).map_err(|e| Failure::Broken {
+        check: "setup",
+        detail: e.to_string(),
+    })?;
+    Ok(MergeRecord {
+        id,
+        at: at(10),
+        survivor: survivor.id.clone(),
+        absorbed: absorbed.iter().map(|c| c.id.clone()).collect(),
+        survivor_rule: "oldest".into(),
+        field_rules: Vec::new(),
+        discarded: Vec::new(),
+        before: std::iter::once(survivor)
+            .chain(absorbed.iter().copied())
+            .map(|c| RecordSnapshot {
+                customer: c.clone(),
+                activity: Activity::default(),
+            })
+            .collect(),
+        after: Some(RecordSnapshot {
+            customer: survivor.clone(),
+            activity: Activity::default(),
+        }),
+        erased_at: None,
+    })
+}
+
+fn merges_of_ids<S: CustomerStore + ?Sized>(
+    store: &S,
+    check: &'static str,
+    id: &CustomerId,
+) -> Result<Vec<MergeId>, Failure> {
+    Ok(ok(check, store.merges_of(id))?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
+
+fn merge_checks<S: CustomerStore + ?Sized>(
+    s: &mut Suite<'_, S>,
+    a: &Customer,
+    c: &Customer,
+) -> Result<(), Failure> {
+    let gone = sample(90)?;
+    let m1 = merge_record(1, a, &[&gone])?;
+    let got = ok("merge.empty", s.store.merge_record(&m1.id))?;
+    s.expect("merge.empty", got.is_none(), || {
+        "merge_record of an unknown id returned a record".into()
+    })?;
+    ok(
+        "merge.insert",
+        s.store.apply(vec![Change::InsertMergeRecord(m1.clone())]),
+    )?;
+    let got = ok("merge.get", s.store.merge_record(&m1.id))?;
+    s.expect("merge.get", got.as_ref() == Some(&m1), || {
+        "the merge record read back differs from the one inserted".into()
+    })?;
+    for who in [&a.id, &gone.id] {
+        let ids = merges_of_ids(&*s.store, "merge.index", who)?;
+        s.expect("merge.index", ids == vec![m1.id.clone()], || {
+            format!("merges_of({who}) gave {ids:?}")
+        })?;
+    }
+    let refused = s
+        .store
+        .apply(vec![Change::InsertMergeRecord(m1.clone())])
+        .is_err();
+    s.expect("merge.insert.existing", refused, || {
+        "inserting an existing merge id succeeded".into()
+    })?;
+
+    // A second merge naming `a` lists after the first; replacing one moves its index entries.
+    let m2 = merge_record(2, c, &[a])?;
+    ok(
+        "merge.second",
+        s.store.apply(vec![Change::InsertMergeRecord(m2.clone())]),
+    )?;
+    let ids = merges_of_ids(&*s.store, "merge.index.order", &a.id)?;
+    s.expect(
+        "merge.index.order",
+        ids == vec![m1.id.clone(), m2.id.clone()],
+        || format!("merges_of gave {ids:?}"),
+    )?;
+    let m1b = m1.scrubbed(at(11));
+    let mut m1c = m1b.clone();
+    m1c.absorbed.clear();
+    ok(
+        "merge.put",
+        s.store.apply(vec![Change::PutMergeRecord(m1c.clone())]),
+    )?;
+    let got = ok("merge.put.get", s.store.merge_record(&m1.id))?;
+    s.expect("merge.put.get", got.as_ref() == Some(&m1c), || {
+        "a replaced merge record reads back differently".into()
+    })?;
+    let ids = merges_of_ids(&*s.store, "merge.put.stale", &gone.id)?;
+    s.expect("merge.put.stale", ids.is_empty(), || {
+        format!("a customer no longer named still lists {ids:?}")
+    })?;
+    let scanned = ok("merge.scan", s.store.scan_merges(None, 10))?;
+    let scanned: Vec<MergeId> = scanned.into_iter().map(|r| r.id).collect();
+    s.expect(
+        "merge.scan",
+        scanned == vec![m1.id.clone(), m2.id.clone()],
+        || format!("scan_merges gave {scanned:?}"),
+    )?;
+    let scanned = ok("merge.scan.after", s.store.scan_merges(Some(&m1.id), 10))?;
+    s.expect(
+        "merge.scan.after",
+        scanned.len() == 1 && scanned.first().map(|r| &r.id) == Some(&m2.id),
+        || format!("scan_merges after the first gave {} records", scanned.len()),
+    )?;
+
+    // All or nothing, merge records included.
+    let before = s.snap("merge.atomic.before")?;
+    let absent = MergeId::new("conf-merge-absent").map_err(|e| Failure::Broken {
+        check: "setup",
+        detail: e.to_string(),
+    })?;
+    let batch = vec![
+        Change::DeleteMergeRecord(m2.id.clone()),
+        Change::PutMergeRecord(m1.clone()),
+        Change::InsertMergeRecord(merge_record(3, a, &[c])?),
+        Change::DeleteMergeRecord(absent),
+    ];
+    let refused = s.store.apply(batch).is_err();
+    s.expect("merge.atomic.refused", refused, || {
+        "deleting an absent merge record succeeded".into()
+    })?;
+    let after = s.snap("merge.atomic.after")?;
+    s.expect("merge.atomic.unchanged", before == after, || {
+        "a refused batch left merge record changes behind".into()
+    })?;
+
+    // Deleting merge records empties the index.
+    ok(
+        "merge.delete",
+        s.store.apply(vec![
+            Change::DeleteMergeRecord(m1.id.clone()),
+            Change::DeleteMergeRecord(m2.id.clone()),
+        ]),
+    )?;
+    for who in [&a.id, &c.id, &gone.id] {
+        let ids = merges_of_ids(&*s.store, "merge.delete.index", who)?;
+        s.expect("merge.delete.index", ids.is_empty(), || {
+            format!("after deleting every merge, merges_of({who}) gave {ids:?}")
+        })?;
+    }
+    let left = ok("merge.delete.scan", s.store.scan_merges(None, 10))?;
+    s.expect("merge.delete.scan", left.is_empty(), || {
+        format!("{} merge records left after deleting all", left.len())
+    })?;
+    Ok(())
 }
 
 /// Runs the whole suite on an empty store and leaves it empty again on success.
@@ -416,6 +602,9 @@ pub fn run<S: CustomerStore + ?Sized>(store: &mut S) -> Result<Report, Failure> 
             format!("a deleted record is still found under {key:?}")
         })?;
     }
+
+    // Merge records: stored, read back, indexed by every customer they name.
+    merge_checks(&mut s, &a, &c)?;
 
     // Leave the store empty again.
     let all: Vec<Change> = ids

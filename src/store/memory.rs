@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::{Change, ContactKeys, CustomerStore, KeyIndexer, SecondaryKey};
 use crate::error::Error;
+use crate::merge::{MergeId, MergeRecord};
 use crate::model::{Activity, Customer, CustomerId};
 
 /// The reference [`CustomerStore`]: records in a B-tree by id, activity beside them, and a
@@ -34,10 +35,13 @@ pub struct MemoryStore {
     activity: HashMap<CustomerId, Activity>,
     index: HashMap<SecondaryKey, BTreeSet<CustomerId>>,
     indexer: Arc<dyn KeyIndexer>,
+    merges: BTreeMap<MergeId, MergeRecord>,
+    merge_index: HashMap<CustomerId, BTreeSet<MergeId>>,
 }
 
 /// What rolls back one applied change.
 enum Undo {
+    Merge(MergeId, Option<Box<MergeRecord>>),
     Customer(CustomerId, Option<Box<Customer>>),
     Activity(CustomerId, Option<Activity>),
     PopTransaction(CustomerId),
@@ -64,6 +68,8 @@ impl MemoryStore {
             activity: HashMap::new(),
             index: HashMap::new(),
             indexer,
+            merges: BTreeMap::new(),
+            merge_index: HashMap::new(),
         }
     }
 
@@ -97,6 +103,42 @@ impl MemoryStore {
                     ids.remove(id);
                     if ids.is_empty() {
                         self.index.remove(&key);
+                    }
+                }
+            }
+        }
+        old
+    }
+
+    /// Sets or removes a merge record, keeping the merge index consistent; returns the previous
+    /// record.
+    fn set_merge(&mut self, id: &MergeId, new: Option<MergeRecord>) -> Option<MergeRecord> {
+        let old = match new {
+            Some(r) => {
+                for c in r.customers() {
+                    self.merge_index
+                        .entry(c.clone())
+                        .or_default()
+                        .insert(id.clone());
+                }
+                self.merges.insert(id.clone(), r)
+            }
+            None => self.merges.remove(id),
+        };
+        if let Some(old) = &old {
+            let still: BTreeSet<CustomerId> = self
+                .merges
+                .get(id)
+                .map(|r| r.customers().cloned().collect())
+                .unwrap_or_default();
+            for c in old.customers() {
+                if still.contains(c) {
+                    continue;
+                }
+                if let Some(ids) = self.merge_index.get_mut(c) {
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        self.merge_index.remove(c);
                     }
                 }
             }
@@ -172,6 +214,32 @@ impl MemoryStore {
                 };
                 undo.push(Undo::Activity(customer, old));
             }
+            Change::InsertMergeRecord(r) => {
+                if self.merges.contains_key(&r.id) {
+                    return Err(Error::InvalidValue {
+                        field: "merge_record".to_owned(),
+                        reason: format!("merge `{}` already exists", r.id),
+                        masked: String::new(),
+                    });
+                }
+                let id = r.id.clone();
+                let old = self.set_merge(&id, Some(r));
+                undo.push(Undo::Merge(id, old.map(Box::new)));
+            }
+            Change::PutMergeRecord(r) => {
+                let id = r.id.clone();
+                let old = self.set_merge(&id, Some(r));
+                undo.push(Undo::Merge(id, old.map(Box::new)));
+            }
+            Change::DeleteMergeRecord(id) => {
+                if !self.merges.contains_key(&id) {
+                    return Err(Error::MergeNotFound {
+                        merge: id.to_string(),
+                    });
+                }
+                let old = self.set_merge(&id, None);
+                undo.push(Undo::Merge(id, old.map(Box::new)));
+            }
         }
         Ok(())
     }
@@ -179,6 +247,9 @@ impl MemoryStore {
     fn rollback(&mut self, undo: Vec<Undo>) {
         for step in undo.into_iter().rev() {
             match step {
+                Undo::Merge(id, old) => {
+                    self.set_merge(&id, old.map(|r| *r));
+                }
                 Undo::Customer(id, old) => {
                     self.set_customer(&id, old.map(|c| *c));
                 }
@@ -221,6 +292,7 @@ impl fmt::Debug for MemoryStore {
             .field("customers", &self.customers.len())
             .field("with_activity", &self.activity.len())
             .field("keys", &self.index.len())
+            .field("merges", &self.merges.len())
             .field("indexer", &self.indexer)
             .finish()
     }
@@ -276,5 +348,36 @@ impl CustomerStore for MemoryStore {
 
     fn indexer(&self) -> &dyn KeyIndexer {
         self.indexer.as_ref()
+    }
+
+    fn merge_record(&self, id: &MergeId) -> Result<Option<MergeRecord>, Error> {
+        Ok(self.merges.get(id).cloned())
+    }
+
+    fn merges_of(&self, customer: &CustomerId) -> Result<Vec<MergeRecord>, Error> {
+        Ok(self
+            .merge_index
+            .get(customer)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.merges.get(id).cloned())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn scan_merges(
+        &self,
+        after: Option<&MergeId>,
+        limit: usize,
+    ) -> Result<Vec<MergeRecord>, Error> {
+        use std::ops::Bound;
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(self
+            .merges
+            .range::<MergeId, _>((lower, Bound::Unbounded))
+            .take(limit)
+            .map(|(_, r)| r.clone())
+            .collect())
     }
 }

@@ -15,11 +15,14 @@
 //!   order and **atomically**: if any change is refused, none of the batch is visible afterwards.
 
 pub mod conformance;
+mod fault;
 mod keys;
 mod memory;
 
+use crate::merge::{MergeId, MergeRecord};
 use crate::model::{Activity, Customer, CustomerId, Interaction, Transaction};
 
+pub use fault::FaultyStore;
 pub use keys::{ContactKeys, KeyIndexer, SecondaryKey};
 pub use memory::MemoryStore;
 
@@ -57,6 +60,13 @@ pub enum Change {
         /// The new activity.
         activity: Activity,
     },
+    /// Stores the provenance of a merge; refused if a merge record with its id exists.
+    InsertMergeRecord(MergeRecord),
+    /// Stores the provenance of a merge, replacing the record with the same id (used by privacy
+    /// erasure to scrub it).
+    PutMergeRecord(MergeRecord),
+    /// Deletes a merge record (used by unmerge); refused if the id is absent.
+    DeleteMergeRecord(MergeId),
 }
 
 /// Storage of customer records and their activity, implemented by callers.
@@ -120,6 +130,31 @@ pub trait CustomerStore: Send + Sync {
     /// # Errors
     /// Back-end failures only.
     fn len(&self) -> Result<usize, Self::Error>;
+
+    /// Reads the provenance of one merge.
+    ///
+    /// # Errors
+    /// Back-end failures only; an absent id is `Ok(None)`.
+    fn merge_record(&self, id: &MergeId) -> Result<Option<MergeRecord>, Self::Error>;
+
+    /// Every merge record that names the customer, as survivor or as absorbed record, in
+    /// ascending merge id order (empty for an unknown id). Answered from an index kept consistent
+    /// with every write, like [`CustomerStore::lookup`].
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    fn merges_of(&self, customer: &CustomerId) -> Result<Vec<MergeRecord>, Self::Error>;
+
+    /// Reads up to `limit` merge records in ascending id order, starting after `after`. An empty
+    /// result means the end.
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    fn scan_merges(
+        &self,
+        after: Option<&MergeId>,
+        limit: usize,
+    ) -> Result<Vec<MergeRecord>, Self::Error>;
 
     /// The indexer that derives this store's secondary keys.
     fn indexer(&self) -> &dyn KeyIndexer;

@@ -1,0 +1,167 @@
+//! A fault-injecting store wrapper for testing all-or-nothing writes.
+
+use super::{Change, CustomerStore, KeyIndexer, SecondaryKey};
+use crate::error::Error;
+use crate::merge::{MergeId, MergeRecord};
+use crate::model::{Activity, Customer, CustomerId};
+
+/// Wraps any [`CustomerStore`] and makes its k-th write fail, to prove that a failure in the
+/// middle of a batch leaves the wrapped store exactly as it was.
+///
+/// Writes are counted change by change across every [`CustomerStore::apply`] call (a batch of
+/// three changes is writes n+1, n+2 and n+3). When the batch holding the failing write arrives,
+/// the wrapper hands the wrapped store the changes before it **followed by a change the store
+/// must refuse** (the deletion of a customer id it does not hold), so the wrapped store really
+/// applies part of the batch and must roll it back by its own means: this tests the store's
+/// atomicity, not the wrapper's. The call then fails with [`Error::Storage`]. Reads pass
+/// through unchanged.
+///
+/// # Examples
+/// ```
+/// use clientele::store::{conformance::snapshot, Change, CustomerStore, FaultyStore, MemoryStore};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let c = |id: &str| Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person).build();
+/// let mut store = FaultyStore::new(MemoryStore::new()).fail_at_write(2);
+/// let before = snapshot(&store)?;
+/// // The second change fails: the first one is rolled back by the memory store.
+/// assert!(store.apply(vec![Change::Insert(c("A")), Change::Insert(c("B"))]).is_err());
+/// assert_eq!(snapshot(&store)?, before);
+/// // The fault fires once; later writes pass.
+/// store.apply(vec![Change::Insert(c("A"))])?;
+/// assert_eq!(store.len()?, 1);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FaultyStore<S> {
+    inner: S,
+    fail_at: Option<usize>,
+    writes: usize,
+}
+
+impl<S> FaultyStore<S> {
+    /// Wraps a store; no write fails until [`FaultyStore::fail_at_write`] is set.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            fail_at: None,
+            writes: 0,
+        }
+    }
+
+    /// Makes the k-th write from now on (1-based, counted change by change) fail once;
+    /// `0` disables the fault.
+    pub fn fail_at_write(mut self, k: usize) -> Self {
+        self.writes = 0;
+        self.fail_at = (k > 0).then_some(k);
+        self
+    }
+
+    /// How many writes (changes) were attempted since the fault was last set.
+    pub fn writes(&self) -> usize {
+        self.writes
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// Unwraps the store.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+/// An id the store does not hold and the batch does not name, whose deletion must be refused.
+fn absent_id<S: CustomerStore>(store: &S, batch: &[Change]) -> Result<CustomerId, Error>
+where
+    Error: From<S::Error>,
+{
+    let named = |id: &CustomerId| {
+        batch.iter().any(|c| match c {
+            Change::Put(x) | Change::Insert(x) => &x.id == id,
+            _ => false,
+        })
+    };
+    for n in 0u32.. {
+        let id = CustomerId::new(format!("clientele-injected-fault-{n}"))?;
+        if store.get(&id)?.is_none() && !named(&id) {
+            return Ok(id);
+        }
+    }
+    Err(Error::Storage {
+        message: "no free id for fault injection".into(),
+    })
+}
+
+impl<S> CustomerStore for FaultyStore<S>
+where
+    S: CustomerStore,
+    Error: From<S::Error>,
+{
+    type Error = Error;
+
+    fn get(&self, id: &CustomerId) -> Result<Option<Customer>, Error> {
+        Ok(self.inner.get(id)?)
+    }
+
+    fn scan(&self, after: Option<&CustomerId>, limit: usize) -> Result<Vec<Customer>, Error> {
+        Ok(self.inner.scan(after, limit)?)
+    }
+
+    fn lookup(&self, key: &SecondaryKey) -> Result<Vec<CustomerId>, Error> {
+        Ok(self.inner.lookup(key)?)
+    }
+
+    fn activity(&self, id: &CustomerId) -> Result<Activity, Error> {
+        Ok(self.inner.activity(id)?)
+    }
+
+    fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+        let start = self.writes;
+        self.writes += changes.len();
+        match self.fail_at {
+            Some(k) if k > start && k <= self.writes => {
+                self.fail_at = None;
+                let mut partial: Vec<Change> = changes.into_iter().take(k - start - 1).collect();
+                let absent = absent_id(&self.inner, &partial)?;
+                partial.push(Change::Delete(absent));
+                let outcome = self.inner.apply(partial);
+                Err(Error::Storage {
+                    message: match outcome {
+                        Err(_) => format!("injected fault at write #{k}"),
+                        Ok(()) => format!(
+                            "injected fault at write #{k}, and the wrapped store accepted a \
+                             change it must refuse"
+                        ),
+                    },
+                })
+            }
+            _ => Ok(self.inner.apply(changes)?),
+        }
+    }
+
+    fn len(&self) -> Result<usize, Error> {
+        Ok(self.inner.len()?)
+    }
+
+    fn indexer(&self) -> &dyn KeyIndexer {
+        self.inner.indexer()
+    }
+
+    fn merge_record(&self, id: &MergeId) -> Result<Option<MergeRecord>, Error> {
+        Ok(self.inner.merge_record(id)?)
+    }
+
+    fn merges_of(&self, customer: &CustomerId) -> Result<Vec<MergeRecord>, Error> {
+        Ok(self.inner.merges_of(customer)?)
+    }
+
+    fn scan_merges(
+        &self,
+        after: Option<&MergeId>,
+        limit: usize,
+    ) -> Result<Vec<MergeRecord>, Error> {
+        Ok(self.inner.scan_merges(after, limit)?)
+    }
+}
