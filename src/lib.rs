@@ -77,3 +77,8 @@ pub struct NormalizationDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/DEDUPE.md")]
 pub struct DedupeDoctests;
+
+/// The merge guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/MERGE.md")]
+pub struct MergeDoctests;
