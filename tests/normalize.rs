@@ -4,6 +4,8 @@ use clientele::model::{Address, PersonName};
 use clientele::normalize::{FieldKind, Normalizer};
 use proptest::prelude::*;
 
+mod common;
+
 fn messy() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
@@ -287,4 +289,101 @@ fn names_with_titles_and_commas_settle_in_one_pass() {
             "{s}"
         );
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A record normalized twice equals the record normalized once, for any record.
+    #[test]
+    fn record_normalization_is_idempotent(c in common::customer(), region in prop::option::of(prop::sample::select(vec!["CN", "GB", "US", "DE"]))) {
+        let n = Normalizer::default();
+        let once = n.customer(&c, region);
+        let twice = n.customer(&once.customer, region);
+        prop_assert_eq!(&twice.changes, &vec![]);
+        prop_assert_eq!(&twice.customer, &once.customer);
+        // Nothing vanishes without a trace: every phone and email of the input is either kept
+        // as it was or named as the `before` of a change.
+        for p in &c.phones {
+            prop_assert!(once.customer.phones.iter().any(|q| q.number == p.number)
+                || once.changes.iter().any(|ch| ch.before == p.number));
+        }
+        for e in &c.emails {
+            prop_assert!(once.customer.emails.iter().any(|q| q.address == e.address)
+                || once.changes.iter().any(|ch| ch.before == e.address));
+        }
+        prop_assert_eq!(&once.customer.id, &c.id);
+        prop_assert_eq!(&once.customer.custom, &c.custom);
+        prop_assert_eq!(&once.customer.consents, &c.consents);
+    }
+}
+
+#[test]
+fn record_normalization_is_idempotent_on_generated_messy_records() {
+    use clientele::synth::{SynthConfig, generate};
+    let data = generate(&SynthConfig {
+        customers: 3_000,
+        duplicate_share: 0.5,
+        seed: 7,
+        ..SynthConfig::default()
+    });
+    let n = Normalizer::default();
+    let mut changed = 0;
+    for c in &data.customers {
+        let once = n.customer(c, Some("CN"));
+        changed += usize::from(!once.changes.is_empty());
+        let twice = n.customer(&once.customer, Some("CN"));
+        assert_eq!(twice.changes, vec![], "{:?}", c.id);
+        assert_eq!(twice.customer, once.customer);
+    }
+    assert!(changed > 1_000, "only {changed} records changed");
+}
+
+#[test]
+fn record_normalization_canonicalizes_each_field_and_keeps_repeats_once() {
+    use clientele::model::{NationalId, NationalIdKind};
+    use clientele::{Customer, CustomerId, CustomerKind};
+    let n = Normalizer::default();
+    let mut c = Customer::builder(CustomerId::new("C9").unwrap(), CustomerKind::Person)
+        .full_name("張偉先生")
+        .phone("138 0013 8000")
+        .phone("+86 138-0013-8000")
+        .phone("010 6552 9988 转 12")
+        .email("Zhang.Wei@Example.COM ")
+        .tag(" vip ")
+        .tag("vip")
+        .build();
+    c.phones[1].primary = true;
+    c.national_ids.push(NationalId::new(
+        NationalIdKind::CnResidentId,
+        "11010519491231 002x",
+    ));
+    let r = n.customer(&c, Some("CN"));
+    let phones: Vec<(&str, bool)> = r
+        .customer
+        .phones
+        .iter()
+        .map(|p| (p.number.as_str(), p.primary))
+        .collect();
+    assert_eq!(
+        phones,
+        [("+8613800138000", true), ("+861065529988 ext. 12", false)]
+    );
+    assert_eq!(r.customer.emails[0].address, "Zhang.Wei@example.com");
+    assert_eq!(r.customer.national_ids[0].value, "11010519491231002X");
+    assert_eq!(r.customer.tags.iter().collect::<Vec<_>>(), ["vip"]);
+    let name = r
+        .customer
+        .person_name
+        .as_ref()
+        .and_then(|p| p.full.as_deref());
+    assert_eq!(name, Some("張偉"));
+    // The dropped repeat is listed, and Debug masks the values.
+    assert!(
+        r.changes
+            .iter()
+            .any(|ch| ch.field == "phones[1]" && ch.after.is_empty())
+    );
+    let debug = format!("{:?}", r.changes);
+    assert!(!debug.contains("0013"), "{debug}");
 }

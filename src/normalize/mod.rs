@@ -32,6 +32,7 @@ mod company;
 mod email;
 mod person;
 pub mod phone;
+mod record;
 mod rules;
 mod text;
 
@@ -45,6 +46,7 @@ pub use chinese::{pinyin_of_char, split_chinese_name, to_simplified};
 pub use email::{EmailError, NormalizedEmail};
 pub use person::{NormalizedPersonName, person_pinyin_word};
 pub use phone::{NormalizedPhone, PhoneError, PhoneKind};
+pub use record::{FieldChange, NormalizedRecord};
 
 /// The kind of value a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
