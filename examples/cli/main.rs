@@ -1,7 +1,7 @@
 //! The clientele command line: the library's jobs on CSV files.
 //!
 //! ```text
-//! cargo run --release --example cli -- stats examples/data/customers.csv
+//! cargo run --release --example cli -- pipeline examples/data/customers.csv
 //! cargo run --release --example cli -- stats febrl3.csv --map surname=family_name --map rec_id=id
 //! ```
 //!
@@ -9,6 +9,7 @@
 //! `clientele::import` and prints what the library answers.
 
 mod merge;
+mod pipeline;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,9 @@ struct Input {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole job on one file: validate, normalize, deduplicate and merge, then a short
+    /// report (records in, issues found, duplicates merged, records out).
+    Pipeline(pipeline::PipelineArgs),
     /// Read a customers CSV and report records read, fields filled and rows rejected.
     Stats {
         #[command(flatten)]
@@ -235,9 +239,13 @@ struct IssueLine<'a> {
     line: Option<u64>,
 }
 
-fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Result<(), String> {
-    use std::io::Write;
-    let loaded = load(input)?;
+/// Validates the loaded records; cells the importer could not type are issues too, on the record
+/// they belong to.
+fn validation_report(
+    loaded: &Loaded,
+    region: Option<&str>,
+    as_of: Option<&str>,
+) -> Result<clientele::validate::ValidationReport, String> {
     let mut v = Validator::new();
     if let Some(r) = region {
         v = v.default_region(r);
@@ -246,7 +254,6 @@ fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Re
         v = v.as_of(clientele::model::parse_date(d).map_err(|e| e.to_string())?);
     }
     let mut report = v.validate_all(&loaded.customers);
-    // Cells the importer could not type are issues too, on the record they belong to.
     report.add(
         loaded
             .customers
@@ -254,6 +261,13 @@ fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Re
             .zip(&loaded.problems_by_record)
             .flat_map(|(c, problems)| problems.iter().map(|p| Issue::from_import(&c.id, p))),
     );
+    Ok(report)
+}
+
+fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Result<(), String> {
+    use std::io::Write;
+    let loaded = load(input)?;
+    let report = validation_report(&loaded, region, as_of)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for r in &loaded.rejected {
@@ -973,6 +987,7 @@ fn main() -> ExitCode {
             as_of,
         } => validate_file(input, region.as_deref(), as_of.as_deref()),
         Command::Merge(args) => merge::run(args),
+        Command::Pipeline(args) => pipeline::run(args),
         Command::Normalize { input, region, out } => {
             normalize_file(input, region.as_deref(), out.as_deref())
         }

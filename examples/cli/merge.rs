@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clientele::CustomerId;
 use clientele::merge::Merger;
@@ -53,6 +53,58 @@ fn read_clusters(path: &PathBuf) -> Result<BTreeMap<String, Vec<CustomerId>>, St
     Ok(clusters)
 }
 
+/// Merges each cluster (ids not in the store skipped, clusters of fewer than two present ids
+/// left alone) and writes the audit events as JSON lines; returns (clusters merged, unknown ids).
+pub fn merge_clusters<'a>(
+    store: &mut MemoryStore,
+    clusters: impl Iterator<Item = &'a Vec<CustomerId>>,
+    merger: &Merger,
+    audit: &mut dyn Write,
+) -> Result<(usize, usize), String> {
+    let now = chrono::Utc::now();
+    let (mut merged, mut unknown) = (0usize, 0usize);
+    for ids in clusters {
+        let mut present = Vec::with_capacity(ids.len());
+        for id in ids {
+            if store.get(id).map_err(|e| e.to_string())?.is_some() {
+                if !present.contains(id) {
+                    present.push(id.clone());
+                }
+            } else {
+                unknown += 1;
+            }
+        }
+        if present.len() < 2 {
+            continue;
+        }
+        let (_, events) = merger
+            .merge(store, &present, now)
+            .map_err(|e| e.to_string())?;
+        for e in &events {
+            let line = serde_json::to_string(e).map_err(|e| e.to_string())?;
+            writeln!(audit, "{line}").map_err(|e| format!("audit: {e}"))?;
+        }
+        merged += 1;
+    }
+    Ok((merged, unknown))
+}
+
+/// Writes every record of the store as CSV in the input writer's columns; returns the count.
+pub fn write_store(store: &MemoryStore, path: &Path) -> Result<usize, String> {
+    let err = |e: csv::Error| format!("{}: {e}", path.display());
+    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    w.write_record(out_columns()).map_err(err)?;
+    let mut written = 0usize;
+    for batch in batches(store, 4096) {
+        for c in batch.map_err(|e| e.to_string())? {
+            w.write_record(customer_row(&c)).map_err(err)?;
+            written += 1;
+        }
+    }
+    w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(written)
+}
+
 /// Runs `merge`.
 pub fn run(args: &MergeArgs) -> Result<(), String> {
     let loaded = load(&args.input)?;
@@ -75,46 +127,11 @@ pub fn run(args: &MergeArgs) -> Result<(), String> {
     let audit_file =
         std::fs::File::create(&args.audit).map_err(|e| format!("{}: {e}", args.audit.display()))?;
     let mut audit = std::io::BufWriter::new(audit_file);
-    let now = chrono::Utc::now();
-    let (mut merged, mut unknown) = (0usize, 0usize);
-    for ids in clusters.values() {
-        let mut present = Vec::with_capacity(ids.len());
-        for id in ids {
-            if store.get(id).map_err(|e| e.to_string())?.is_some() {
-                if !present.contains(id) {
-                    present.push(id.clone());
-                }
-            } else {
-                unknown += 1;
-            }
-        }
-        if present.len() < 2 {
-            continue;
-        }
-        let (_, events) = merger
-            .merge(&mut store, &present, now)
-            .map_err(|e| e.to_string())?;
-        for e in &events {
-            let line = serde_json::to_string(e).map_err(|e| e.to_string())?;
-            writeln!(audit, "{line}").map_err(|e| format!("{}: {e}", args.audit.display()))?;
-        }
-        merged += 1;
-    }
+    let (merged, unknown) = merge_clusters(&mut store, clusters.values(), &merger, &mut audit)?;
     audit
         .flush()
         .map_err(|e| format!("{}: {e}", args.audit.display()))?;
-    let err = |e: csv::Error| format!("{}: {e}", args.out.display());
-    let mut w = csv::Writer::from_path(&args.out).map_err(err)?;
-    w.write_record(out_columns()).map_err(err)?;
-    let mut records_out = 0usize;
-    for batch in batches(&store, 4096) {
-        for c in batch.map_err(|e| e.to_string())? {
-            w.write_record(customer_row(&c)).map_err(err)?;
-            records_out += 1;
-        }
-    }
-    w.flush()
-        .map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let records_out = write_store(&store, &args.out)?;
     if unknown > 0 {
         eprintln!("{unknown} cluster rows name ids not in the input (ignored)");
     }

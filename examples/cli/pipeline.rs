@@ -1,0 +1,239 @@
+//! The `pipeline` command: the whole job on one customers file — validate, normalize,
+//! deduplicate, merge — and a short report.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clientele::merge::Merger;
+use clientele::normalize::Normalizer;
+use clientele::store::{CustomerStore, MemoryStore};
+use clientele::validate::Severity;
+
+use super::{Input, deduplicator, load, merge, validation_report, write_pairs};
+
+/// Arguments of `pipeline`.
+#[derive(clap::Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Default region for phones written without a country code, when a record has no country.
+    #[arg(long)]
+    region: Option<String>,
+    /// Judge dates as of this day (default: today).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Match probability at or above which records are merged.
+    #[arg(long, default_value_t = 0.5)]
+    threshold: f64,
+    /// Write every stage's output here: `issues.jsonl`, `normalized.csv`, `pairs.csv`,
+    /// `clusters.csv`, `merged.csv`, `audit.jsonl`.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Print the report as one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What the run found, stage by stage.
+#[derive(serde::Serialize)]
+struct Report {
+    file: String,
+    records_in: usize,
+    rows_rejected: usize,
+    issues: usize,
+    issues_by_severity: BTreeMap<&'static str, usize>,
+    records_with_issues: usize,
+    issue_codes: BTreeMap<String, usize>,
+    records_normalized: usize,
+    values_normalized: usize,
+    candidate_pairs: u64,
+    duplicate_pairs: usize,
+    duplicate_clusters: usize,
+    records_in_clusters: usize,
+    clusters_merged: usize,
+    records_out: usize,
+    seconds: f64,
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        _ => "info",
+    }
+}
+
+/// Runs `pipeline`.
+pub fn run(args: &PipelineArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let out = |name: &str| args.out_dir.as_ref().map(|d| d.join(name));
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let region = args.region.as_deref();
+
+    // 1. Read and validate the records as they came.
+    let loaded = load(&args.input)?;
+    let report = validation_report(&loaded, region, args.as_of.as_deref())?;
+    let mut by_severity: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for i in &report.issues {
+        *by_severity.entry(severity_name(i.severity)).or_default() += 1;
+    }
+    let records_with_issues = {
+        let mut ids: Vec<&str> = report.issues.iter().map(|i| i.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
+    if let Some(path) = out("issues.jsonl") {
+        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        for i in &report.issues {
+            let line = serde_json::json!({
+                "id": i.id.as_str(), "field": i.field, "code": i.code.as_str(),
+                "severity": severity_name(i.severity), "message": i.message,
+            });
+            writeln!(w, "{line}").map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+
+    // 2. Normalize every record (the raw values stay in the change list).
+    let normalizer = Normalizer::default();
+    let mut customers = Vec::with_capacity(loaded.customers.len());
+    let (mut records_normalized, mut values_normalized) = (0usize, 0usize);
+    for c in &loaded.customers {
+        let r = normalizer.customer(c, region);
+        records_normalized += usize::from(!r.changes.is_empty());
+        values_normalized += r.changes.len();
+        customers.push(r.customer);
+    }
+    let mut store = MemoryStore::new();
+    for c in &customers {
+        store.put(c.clone()).map_err(|e| e.to_string())?;
+    }
+    if let Some(path) = out("normalized.csv") {
+        merge::write_store(&store, &path)?;
+    }
+
+    // 3. Find duplicates among the normalized records.
+    let result = deduplicator(region, args.threshold)
+        .run(&customers)
+        .map_err(|e| e.to_string())?;
+    let multi: Vec<_> = result
+        .clusters
+        .iter()
+        .filter(|c| c.members.len() > 1)
+        .collect();
+    if let Some(path) = out("pairs.csv") {
+        write_pairs(&path, &result.pairs)?;
+    }
+    if let Some(path) = out("clusters.csv") {
+        let err = |e: csv::Error| format!("{}: {e}", path.display());
+        let mut w = csv::Writer::from_path(&path).map_err(err)?;
+        w.write_record(["id", "cluster_id"]).map_err(err)?;
+        for c in &result.clusters {
+            for m in &c.members {
+                w.write_record([m.as_str(), c.cluster_id.as_str()])
+                    .map_err(err)?;
+            }
+        }
+        w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+
+    // 4. Merge each cluster into one record, keeping every other value in its provenance.
+    let mut merger = Merger::new();
+    if let Some(r) = region {
+        merger = merger.default_region(r);
+    }
+    let mut audit: Box<dyn Write> = match out("audit.jsonl") {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::sink()),
+    };
+    let members: Vec<Vec<clientele::CustomerId>> =
+        multi.iter().map(|c| c.members.clone()).collect();
+    let (merged, _) = merge::merge_clusters(&mut store, members.iter(), &merger, &mut audit)?;
+    audit.flush().map_err(|e| format!("audit: {e}"))?;
+    let records_out = match out("merged.csv") {
+        Some(path) => merge::write_store(&store, &path)?,
+        None => store.len().map_err(|e| e.to_string())?,
+    };
+
+    let report = Report {
+        file: args.input.file.display().to_string(),
+        records_in: loaded.customers.len(),
+        rows_rejected: loaded.rejected.len(),
+        issues: report.issues.len(),
+        issues_by_severity: by_severity,
+        records_with_issues,
+        issue_codes: report
+            .records_per_code
+            .iter()
+            .map(|(code, n)| (code.as_str().to_owned(), *n))
+            .collect(),
+        records_normalized,
+        values_normalized,
+        candidate_pairs: result.blocking.candidate_pairs,
+        duplicate_pairs: result.pairs.len(),
+        duplicate_clusters: multi.len(),
+        records_in_clusters: multi.iter().map(|c| c.members.len()).sum(),
+        clusters_merged: merged,
+        records_out,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        println!("{json}");
+    } else {
+        print_report(&report, args.out_dir.as_ref());
+    }
+    Ok(())
+}
+
+fn print_report(r: &Report, out_dir: Option<&PathBuf>) {
+    let severities: Vec<String> = r
+        .issues_by_severity
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{n} {s}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    println!("file:               {}", r.file);
+    println!(
+        "records in:         {} ({} rows rejected)",
+        r.records_in, r.rows_rejected
+    );
+    println!(
+        "issues found:       {} on {} records ({})",
+        r.issues,
+        r.records_with_issues,
+        severities.join(", ")
+    );
+    let mut codes: Vec<(&String, &usize)> = r.issue_codes.iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (code, n) in codes.iter().take(5) {
+        println!("  {code:<30} on {n} records");
+    }
+    println!(
+        "normalized:         {} values on {} records",
+        r.values_normalized, r.records_normalized
+    );
+    println!(
+        "duplicates found:   {} clusters holding {} records ({} pairs of {} compared)",
+        r.duplicate_clusters, r.records_in_clusters, r.duplicate_pairs, r.candidate_pairs
+    );
+    println!(
+        "duplicates merged:  {} clusters, {} records absorbed",
+        r.clusters_merged,
+        r.records_in - r.records_out
+    );
+    println!("records out:        {}", r.records_out);
+    match out_dir {
+        Some(d) => println!("outputs in:         {}", d.display()),
+        None => println!("(add --out-dir DIR to write each stage's output)"),
+    }
+    println!("time:               {:.2} s", r.seconds);
+}

@@ -1,0 +1,133 @@
+//! The command line's contracts, run on the bundled sample: the `pipeline` report and its output
+//! files.
+//!
+//! `cargo test` builds the examples before it runs the tests, so the CLI binary sits beside this
+//! test's own; when it does not (`cargo test --test cli` alone), the tests say so and skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The built `cli` example, if there is one.
+fn cli() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let bin = profile_dir
+        .join("examples")
+        .join(format!("cli{}", std::env::consts::EXE_SUFFIX));
+    if bin.exists() {
+        Some(bin)
+    } else {
+        eprintln!(
+            "skipped: {} not built (run the whole `cargo test`)",
+            bin.display()
+        );
+        None
+    }
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/customers.csv")
+}
+
+fn run(bin: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin).args(args).output().expect("run cli");
+    assert!(
+        out.status.success(),
+        "cli {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).expect("read output");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = vec![
+        rdr.headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect(),
+    ];
+    for r in rdr.records() {
+        rows.push(r.expect("row").iter().map(str::to_owned).collect());
+    }
+    rows
+}
+
+#[test]
+fn pipeline_reports_every_stage_on_the_sample_and_writes_its_outputs() {
+    let Some(bin) = cli() else { return };
+    let dir = std::env::temp_dir().join(format!("clientele-cli-{}", std::process::id()));
+    let sample = sample();
+    let json = run(
+        &bin,
+        &[
+            "pipeline",
+            sample.to_str().expect("path"),
+            "--as-of",
+            "2026-01-01",
+            "--json",
+            "--out-dir",
+            dir.to_str().expect("path"),
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+    // The sample's documented facts (examples/data/README.md): 311 rows, 52 clusters of
+    // duplicates holding 110 records, 17 planted bad values.
+    assert_eq!(report["records_in"], 311);
+    assert_eq!(report["rows_rejected"], 0);
+    assert_eq!(report["records_with_issues"], 17);
+    assert_eq!(report["duplicate_clusters"], 52);
+    assert_eq!(report["records_in_clusters"], 110);
+    assert_eq!(report["clusters_merged"], 52);
+    assert_eq!(report["records_out"], 311 - 110 + 52);
+
+    // Every output is there with its contracted header, and agrees with the report.
+    let merged = csv_rows(&dir.join("merged.csv"));
+    assert_eq!(merged.len() - 1, 311 - 110 + 52);
+    assert_eq!(merged[0].first().map(String::as_str), Some("id"));
+    let clusters = csv_rows(&dir.join("clusters.csv"));
+    assert_eq!(clusters[0], ["id", "cluster_id"]);
+    assert_eq!(clusters.len() - 1, 311);
+    let pairs = csv_rows(&dir.join("pairs.csv"));
+    assert_eq!(pairs[0], ["id_1", "id_2", "probability", "match_weight"]);
+    let normalized = csv_rows(&dir.join("normalized.csv"));
+    assert_eq!(normalized.len() - 1, 311);
+    let audit = std::fs::read_to_string(dir.join("audit.jsonl")).expect("audit");
+    assert!(audit.lines().count() >= 52);
+    let issues = std::fs::read_to_string(dir.join("issues.jsonl")).expect("issues");
+    assert_eq!(
+        issues.lines().count(),
+        report["issues"].as_u64().unwrap() as usize
+    );
+    // Phones come out in E.164 after normalization; merged records keep them so.
+    let phone_col = normalized[0]
+        .iter()
+        .position(|h| h == "phone")
+        .expect("phone column");
+    let phones: Vec<&str> = normalized[1..]
+        .iter()
+        .filter_map(|r| r.get(phone_col))
+        .flat_map(|cell| cell.split(';'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let e164 = phones.iter().filter(|p| p.starts_with('+')).count();
+    assert!(
+        e164 * 10 >= phones.len() * 9,
+        "{e164} of {} phones in E.164",
+        phones.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The text report names every stage.
+    let text = run(&bin, &["pipeline", sample.to_str().expect("path")]);
+    for line in [
+        "records in:",
+        "issues found:",
+        "duplicates merged:",
+        "records out:",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+}
