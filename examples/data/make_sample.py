@@ -463,6 +463,55 @@ with open(OUT / "truth.csv", "w", newline="", encoding="utf-8") as f:
     w.writerow(["id", "entity_id"])
     w.writerows((i, entity[i]) for i in ids)
 
+
+# ---------------------------------------------------------------- purchases
+# One shop's till (amounts in CNY) from 2023-01-01 to the sample's as-of date 2026-06-30. Each
+# real-world entity gets a buying habit; its purchases fall on its records at random, as when one
+# customer has two accounts. Own seed, so the customers above do not change with this part.
+import datetime as _dt
+
+trng = random.Random(20261130)
+START, AS_OF = _dt.date(2023, 1, 1), _dt.date(2026, 6, 30)
+SPAN = (AS_OF - START).days
+HABITS = [  # (name, share, purchases per year, active from, active to as share of the span)
+    ("lead", 0.20, 0.0, 0.0, 0.0),
+    ("one_off", 0.15, 0.0, 0.0, 1.0),
+    ("regular", 0.30, 4.0, 0.0, 1.0),
+    ("frequent", 0.12, 14.0, 0.0, 1.0),
+    ("lapsed", 0.13, 5.0, 0.0, 0.55),
+    ("recent", 0.10, 6.0, 0.85, 1.0),
+]
+members = {}
+for i in ids:
+    members.setdefault(entity[i], []).append(i)
+transactions = []
+for ent in sorted(members):
+    x = trng.random()
+    for name, share, per_year, lo, hi in HABITS:
+        x -= share
+        if x < 0:
+            break
+    if name == "lead":
+        continue
+    mean = trng.choice([60, 120, 250, 600, 1500])
+    first = int(SPAN * (lo + (hi - lo) * trng.random() * (0.2 if name == "recent" else 0.9)))
+    last = int(SPAN * hi)
+    day = first
+    while day <= last:
+        amount = round(mean * trng.lognormvariate(0, 0.5), 2)
+        channel = trng.choice(["store", "store", "web", "app"])
+        rec = trng.choice(members[ent])
+        transactions.append((START + _dt.timedelta(days=day), rec, amount, channel))
+        if per_year == 0:
+            break
+        day += max(1, int(trng.expovariate(per_year / 365.0)))
+transactions.sort()
+with open(OUT / "transactions.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["id", "date", "amount", "currency", "channel"])
+    for day, rec, amount, channel in transactions:
+        w.writerow([rec, day.isoformat(), f"{amount:.2f}", "CNY", channel])
+
 INTRO = """# Bundled sample data
 
 `customers.csv` holds invented customers (Chinese and Latin-script persons and companies) with
@@ -480,6 +529,10 @@ metadata (checked by the script when the `phonenumbers` package is installed).
   duplicate detection (singletons are their own entity).
 - `expected_issues.csv` (`id,field,code,severity`): every planted bad value and the validation
   code it must produce. Every other row is clean.
+- `transactions.csv` (`id,date,amount,currency,channel`): one shop's purchases in CNY from
+  2023-01-01 to 2026-06-30 (use `--as-of 2026-06-30`), from buying habits drawn per real-world
+  customer (no purchase, one purchase, regular, frequent, lapsed, recent); a customer with two
+  records has purchases on both, as in a real CRM.
 
 """
 with open(OUT / "README.md", "w", encoding="utf-8") as f:
@@ -496,4 +549,5 @@ with open(OUT / "README.md", "w", encoding="utf-8") as f:
     f.write("\n### Planted bad values\n\n| id | field | value (masked) | what is wrong | expected code | severity |\n|---|---|---|---|---|---|\n")
     for i, field, shown, what, code, sev in notes["bad"]:
         f.write(f"| {i} | {field} | `{shown}` | {what} | `{code}` | {sev} |\n")
+print(f"{len(transactions)} purchases")
 print(f"{len(rows)} rows, {len(notes['clusters'])} clusters, {len(notes['bad'])} bad values")
