@@ -9,6 +9,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::prepare::{Prepared, soundex};
@@ -192,42 +193,54 @@ pub(crate) fn comparable(records: &[Prepared], i: u32, j: u32) -> bool {
     }
 }
 
-/// Candidate pairs `(i, j)`, `i < j`, sorted and without repeats. With `cross`, only pairs of
-/// records of different sources (linkage).
+/// A candidate pair packed into one number: `i << 32 | j`, `i < j`; sorting the numbers sorts
+/// the pairs.
+pub(crate) fn unpair(x: u64) -> (u32, u32) {
+    ((x >> 32) as u32, (x & 0xFFFF_FFFF) as u32)
+}
+
+/// Candidate pairs `(i, j)`, `i < j`, packed (see [`unpair`]), sorted and without repeats. With
+/// `cross`, only pairs of records of different sources (linkage).
+///
+/// Keys are derived and sorted in parallel; each rule's blocks are expanded into pairs in
+/// parallel; the union is a parallel sort and a dedup.
 pub(crate) fn candidate_pairs(
     records: &[Prepared],
     rules: &[BlockingRule],
     custom: &[Vec<String>],
     max_block: usize,
     cross: bool,
-) -> (Vec<(u32, u32)>, BlockingReport) {
+) -> (Vec<u64>, BlockingReport) {
     let mut report = BlockingReport::default();
     let mut all: Vec<u64> = Vec::new();
-    let mut keys = Vec::new();
     let n_rules = rules.len() + usize::from(!custom.is_empty());
     for r in 0..n_rules {
         let name = rules.get(r).map_or("custom", |x| x.name());
+        let keys_of = |i: usize, p: &Prepared, keys: &mut Vec<String>| match rules.get(r) {
+            Some(rule) => rule.keys(p, keys),
+            None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
+        };
         // (key hash, record) for this rule, grouped by sorting.
-        let mut entries: Vec<(u64, u32)> = Vec::with_capacity(records.len());
-        for (i, p) in records.iter().enumerate() {
-            keys.clear();
-            match rules.get(r) {
-                Some(rule) => rule.keys(p, &mut keys),
-                None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
-            }
-            keys.sort();
-            keys.dedup();
-            for k in &keys {
-                let h = hash_key(r, k);
-                entries.push((h, u32::try_from(i).unwrap_or(u32::MAX)));
-            }
-        }
-        entries.sort_unstable();
+        let mut entries: Vec<(u64, u32)> = records
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, p)| {
+                let mut keys = Vec::new();
+                keys_of(i, p, &mut keys);
+                keys.sort();
+                keys.dedup();
+                let id = u32::try_from(i).unwrap_or(u32::MAX);
+                keys.into_iter().map(move |k| (hash_key(r, &k), id))
+            })
+            .collect();
+        entries.par_sort_unstable();
         let mut rule_report = RuleReport {
             rule: name.to_owned(),
             pairs: 0,
             skipped_blocks: Vec::new(),
         };
+        // Block boundaries; oversized blocks are reported and skipped.
+        let mut blocks: Vec<(usize, usize)> = Vec::new();
         let mut start = 0;
         while start < entries.len() {
             let key = entries.get(start).map_or(0, |e| e.0);
@@ -235,55 +248,55 @@ pub(crate) fn candidate_pairs(
                 + entries
                     .get(start..)
                     .map_or(0, |s| s.iter().take_while(|e| e.0 == key).count());
-            let block = entries.get(start..end).unwrap_or(&[]);
-            if block.len() > max_block {
+            let size = end - start;
+            if size > max_block {
                 // Name the key: re-derive the keys of the block's first record.
                 let mut ks = Vec::new();
-                let first = block.first().map_or(0, |e| e.1 as usize);
-                match rules.get(r) {
-                    Some(rule) => records
-                        .get(first)
-                        .into_iter()
-                        .for_each(|p| rule.keys(p, &mut ks)),
-                    None => ks.extend(custom.get(first).cloned().unwrap_or_default()),
+                let first = entries.get(start).map_or(0, |e| e.1 as usize);
+                if let Some(p) = records.get(first) {
+                    keys_of(first, p, &mut ks);
                 }
                 let shown = ks
                     .iter()
                     .find(|k| hash_key(r, k) == key)
                     .map_or_else(|| format!("{key:016x}"), |k| mask(k));
                 report.warnings.push(format!(
-                    "blocking rule `{name}`: a block of {} records (key {shown}) is over the cap of {max_block} and was skipped",
-                    block.len()
+                    "blocking rule `{name}`: a block of {size} records (key {shown}) is over the cap of {max_block} and was skipped"
                 ));
-                rule_report.skipped_blocks.push((block.len(), shown));
-            } else {
-                for (x, &(_, i)) in block.iter().enumerate() {
-                    for &(_, j) in block.iter().skip(x + 1) {
+                rule_report.skipped_blocks.push((size, shown));
+            } else if size > 1 {
+                blocks.push((start, end));
+            }
+            start = end;
+        }
+        let pairs: Vec<u64> = blocks
+            .par_iter()
+            .flat_map_iter(|&(start, end)| {
+                let block = entries.get(start..end).unwrap_or(&[]);
+                block.iter().enumerate().flat_map(move |(x, &(_, i))| {
+                    block.iter().skip(x + 1).filter_map(move |&(_, j)| {
                         if i == j || !comparable(records, i, j) {
-                            continue;
+                            return None;
                         }
                         if cross
                             && records.get(i as usize).map(|p| p.source)
                                 == records.get(j as usize).map(|p| p.source)
                         {
-                            continue;
+                            return None;
                         }
                         let (a, b) = if i < j { (i, j) } else { (j, i) };
-                        all.push((u64::from(a) << 32) | u64::from(b));
-                        rule_report.pairs += 1;
-                    }
-                }
-            }
-            start = end;
-        }
+                        Some((u64::from(a) << 32) | u64::from(b))
+                    })
+                })
+            })
+            .collect();
+        rule_report.pairs = pairs.len() as u64;
+        all.extend(pairs);
         report.rules.push(rule_report);
     }
-    all.sort_unstable();
+    all.par_sort_unstable();
     all.dedup();
+    all.shrink_to_fit();
     report.candidate_pairs = all.len() as u64;
-    let pairs = all
-        .into_iter()
-        .map(|x| ((x >> 32) as u32, (x & 0xFFFF_FFFF) as u32))
-        .collect();
-    (pairs, report)
+    (all, report)
 }

@@ -98,6 +98,39 @@ pub const N: usize = COMPARISONS.len();
 /// The levels of one pair, one byte per comparison.
 pub type Pattern = [u8; N];
 
+/// The stride of each comparison in a packed pattern: the product of the level counts before it.
+const STRIDES: [u32; N] = {
+    let mut out = [0u32; N];
+    let mut stride = 1u32;
+    let mut i = 0;
+    while i < N {
+        out[i] = stride;
+        stride *= COMPARISONS[i].1.len() as u32;
+        i += 1;
+    }
+    out
+};
+
+/// A pattern packed into one number (mixed radix over the level counts: every pattern has its
+/// own code, and the codes of all patterns fit in a `u32`), so that millions of compared pairs
+/// take 4 bytes each.
+pub(crate) fn pack(p: &Pattern) -> u32 {
+    p.iter()
+        .zip(STRIDES)
+        .zip(COMPARISONS)
+        .map(|((&l, stride), (_, levels))| u32::from(l).min(levels.len() as u32 - 1) * stride)
+        .sum()
+}
+
+/// The pattern of a packed code.
+pub(crate) fn unpack(code: u32) -> Pattern {
+    let mut p = [0u8; N];
+    for ((slot, stride), (_, levels)) in p.iter_mut().zip(STRIDES).zip(COMPARISONS) {
+        *slot = ((code / stride) % levels.len() as u32) as u8;
+    }
+    p
+}
+
 /// Indexes of the comparisons whose exact level is adjusted by term frequency.
 pub(crate) const GIVEN: usize = 0;
 pub(crate) const FAMILY: usize = 1;
@@ -268,4 +301,30 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
     p[9] = list_level(&a.emails, &b.emails, email_near);
     p[10] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn packing_is_lossless(levels in prop::collection::vec(0u8..7, N)) {
+            let mut p = [0u8; N];
+            for ((slot, l), (_, names)) in p.iter_mut().zip(levels).zip(COMPARISONS) {
+                *slot = l % names.len() as u8;
+            }
+            prop_assert_eq!(unpack(pack(&p)), p);
+        }
+    }
+
+    #[test]
+    fn every_code_fits() {
+        let top: Pattern = std::array::from_fn(|i| COMPARISONS[i].1.len() as u8 - 1);
+        let code = u64::from(pack(&top));
+        let product: u64 = COMPARISONS.iter().map(|(_, l)| l.len() as u64).product();
+        assert_eq!(code, product - 1);
+        assert!(product <= u64::from(u32::MAX));
+    }
 }

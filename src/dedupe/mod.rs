@@ -302,16 +302,12 @@ impl Deduplicator {
             .collect()
     }
 
-    /// Compares candidate pairs in parallel: their patterns, in pair order.
-    fn compare_pairs(
-        &self,
-        records: &[Prepared],
-        pairs: &[(u32, u32)],
-    ) -> Result<Vec<Pattern>, Error> {
+    /// Compares candidate pairs in parallel: their packed patterns, in pair order.
+    fn compare_pairs(&self, records: &[Prepared], pairs: &[u64]) -> Result<Vec<u32>, Error> {
         let total = pairs.len() as u64;
         let done = AtomicU64::new(0);
         let cancelled = AtomicBool::new(false);
-        let out: Vec<Pattern> = pairs
+        let out: Vec<u32> = pairs
             .par_chunks(65_536)
             .flat_map_iter(|chunk| {
                 if self
@@ -321,17 +317,18 @@ impl Deduplicator {
                 {
                     cancelled.store(true, Ordering::Relaxed);
                 }
-                let patterns: Vec<Pattern> = if cancelled.load(Ordering::Relaxed) {
+                let patterns: Vec<u32> = if cancelled.load(Ordering::Relaxed) {
                     Vec::new()
                 } else {
                     chunk
                         .iter()
-                        .map(
-                            |&(i, j)| match (records.get(i as usize), records.get(j as usize)) {
-                                (Some(a), Some(b)) => compare::compare(a, b),
-                                _ => [0; compare::N],
-                            },
-                        )
+                        .map(|&x| {
+                            let (i, j) = blocking::unpair(x);
+                            match (records.get(i as usize), records.get(j as usize)) {
+                                (Some(a), Some(b)) => compare::pack(&compare::compare(a, b)),
+                                _ => 0,
+                            }
+                        })
                         .collect()
                 };
                 let d = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
@@ -345,17 +342,16 @@ impl Deduplicator {
         Ok(out)
     }
 
-    fn train_on(&self, records: &[Prepared], patterns: &[Pattern], cross: bool) -> TrainedModel {
+    fn train_on(
+        &self,
+        records: &[Prepared],
+        unique: &[(Pattern, u64)],
+        cross: bool,
+    ) -> TrainedModel {
         self.report("train", 0, 1);
-        let mut counts: HashMap<Pattern, u64> = HashMap::new();
-        for p in patterns {
-            *counts.entry(*p).or_default() += 1;
-        }
-        let mut unique: Vec<(Pattern, u64)> = counts.into_iter().collect();
-        unique.sort_unstable();
         let u = model::estimate_u(records, self.u_pairs, self.seed, compare::compare);
         let (m, prior, iterations) = model::train_sessions(
-            &unique,
+            unique,
             &u,
             self.em_iterations,
             comparable_pairs(records, cross),
@@ -385,8 +381,8 @@ impl Deduplicator {
             self.max_block,
             false,
         );
-        let patterns = self.compare_pairs(&records, &pairs)?;
-        Ok(self.train_on(&records, &patterns, false))
+        let codes = self.compare_pairs(&records, &pairs)?;
+        Ok(self.train_on(&records, &count_patterns(&codes), false))
     }
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
@@ -429,13 +425,16 @@ impl Deduplicator {
         );
         self.report("block", 1, 1);
         self.check_cancel()?;
-        let patterns = self.compare_pairs(&records, &pairs)?;
+        let codes = self.compare_pairs(&records, &pairs)?;
+        let unique = count_patterns(&codes);
         let model = match given {
             Some(m) => m.clone(),
-            None => self.train_on(&records, &patterns, false),
+            None => self.train_on(&records, &unique, false),
         };
         self.check_cancel()?;
-        let scored = self.score(&records, &pairs, &patterns, &model);
+        let scored = self.score(&records, &pairs, &codes, &unique, &model);
+        let compared = pairs.len() as u64;
+        drop((pairs, codes));
         let labels = cluster::components(
             records.len(),
             &scored.iter().map(|s| (s.0, s.1, s.2)).collect::<Vec<_>>(),
@@ -445,8 +444,8 @@ impl Deduplicator {
         let clusters = make_clusters(&refs, &labels);
         let out_pairs = scored
             .into_iter()
-            .filter(|s| s.2 >= self.threshold)
-            .filter_map(|(i, j, p, w, pattern)| {
+            .filter_map(|(i, j, p, w, code)| {
+                let pattern = compare::unpack(code);
                 let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
                 Some(ScoredPair {
                     id_1: a.id.clone()?,
@@ -462,32 +461,42 @@ impl Deduplicator {
             clusters,
             blocking,
             model,
-            compared: pairs.len() as u64,
+            compared,
         })
     }
 
-    /// Scores every compared pair: (i, j, probability, weight, pattern).
+    /// Scores every compared pair and keeps those at or above the threshold (all that
+    /// clustering and the output use): (i, j, probability, weight, packed pattern). The weight
+    /// of each distinct pattern is computed once, and each record's term-frequency adjustments
+    /// once, so a pair costs a table lookup and three additions.
     fn score(
         &self,
         records: &[Prepared],
-        pairs: &[(u32, u32)],
-        patterns: &[Pattern],
+        pairs: &[u64],
+        codes: &[u32],
+        unique: &[(Pattern, u64)],
         model: &TrainedModel,
-    ) -> Vec<(u32, u32, f64, f64, Pattern)> {
+    ) -> Vec<(u32, u32, f64, f64, u32)> {
         let weights = model.weights();
+        let base: CodeMap<f64> = unique
+            .iter()
+            .map(|(p, _)| (compare::pack(p), model.base_weight(&weights, p)))
+            .collect();
+        let tf: Vec<[f64; 3]> = records.par_iter().map(|a| model.tf_weights(a)).collect();
         pairs
             .par_iter()
-            .zip(patterns.par_iter())
-            .filter_map(|(&(i, j), pattern)| {
+            .zip(codes.par_iter())
+            .filter_map(|(&x, &code)| {
+                let (i, j) = blocking::unpair(x);
                 let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
-                let w = model.score(&weights, pattern, a);
-                let identical = a.fingerprint == b.fingerprint;
-                let p = if identical {
+                let pattern = compare::unpack(code);
+                let w = TrainedModel::adjusted(*base.get(&code)?, &pattern, tf.get(i as usize)?);
+                let p = if a.fingerprint == b.fingerprint {
                     1.0
                 } else {
                     model::probability(w)
                 };
-                Some((i, j, p, w, *pattern))
+                (p >= self.threshold).then_some((i, j, p, w, code))
             })
             .collect()
     }
@@ -512,13 +521,14 @@ impl Deduplicator {
             self.max_block,
             true,
         );
-        let patterns = self.compare_pairs(&records, &pairs)?;
-        let model = self.train_on(&records, &patterns, true);
-        let scored = self.score(&records, &pairs, &patterns, &model);
+        let codes = self.compare_pairs(&records, &pairs)?;
+        let unique = count_patterns(&codes);
+        let model = self.train_on(&records, &unique, true);
+        let scored = self.score(&records, &pairs, &codes, &unique, &model);
         Ok(scored
             .into_iter()
-            .filter(|s| s.2 >= self.threshold)
-            .filter_map(|(i, j, p, w, pattern)| {
+            .filter_map(|(i, j, p, w, code)| {
+                let pattern = compare::unpack(code);
                 let (x, y) = (records.get(i as usize)?, records.get(j as usize)?);
                 // `i < j` and sources are concatenated, so `x` is from the first source.
                 Some(ScoredPair {
@@ -663,6 +673,54 @@ fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
             }
         })
         .sum()
+}
+
+/// A hasher for packed patterns (`u32` keys): one multiplication instead of SipHash, for the
+/// tens of millions of lookups of counting and scoring.
+#[derive(Default, Clone, Copy)]
+struct CodeHasher(u64);
+
+impl std::hash::Hasher for CodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        let x = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type CodeMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<CodeHasher>>;
+
+/// The distinct patterns among the compared pairs and how often each occurred, sorted.
+fn count_patterns(codes: &[u32]) -> Vec<(Pattern, u64)> {
+    let counts = codes
+        .par_chunks(1 << 16)
+        .fold(CodeMap::<u64>::default, |mut m, chunk| {
+            for &c in chunk {
+                *m.entry(c).or_default() += 1;
+            }
+            m
+        })
+        .reduce(CodeMap::<u64>::default, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        });
+    let mut unique: Vec<(Pattern, u64)> = counts
+        .into_iter()
+        .map(|(c, n)| (compare::unpack(c), n))
+        .collect();
+    unique.sort_unstable();
+    unique
 }
 
 fn sorted_refs(customers: &[Customer]) -> Result<Vec<&Customer>, Error> {

@@ -498,9 +498,9 @@ impl TrainedModel {
         (u_exact / share.max(1.0 / records)).log2()
     }
 
-    /// The total match weight of a pair with its levels (`a` gives the values for term
-    /// frequencies; on exact levels both records hold the same value).
-    pub(crate) fn score(&self, weights: &[Vec<f64>], p: &Pattern, a: &Prepared) -> f64 {
+    /// The match weight of a pattern before term-frequency adjustment: prior odds plus the
+    /// weight of every level.
+    pub(crate) fn base_weight(&self, weights: &[Vec<f64>], p: &Pattern) -> f64 {
         let mut w = (self.prior / (1.0 - self.prior)).log2();
         for (c, &l) in p.iter().enumerate() {
             w += weights
@@ -508,9 +508,32 @@ impl TrainedModel {
                 .and_then(|v| v.get(l as usize))
                 .copied()
                 .unwrap_or(0.0);
-            w += self.tf_adjustment(c, l, a);
         }
         w
+    }
+
+    /// A record's term-frequency adjustments of the exact given-name, family-name and company
+    /// levels (the only levels adjusted), computed once per record.
+    pub(crate) fn tf_weights(&self, a: &Prepared) -> [f64; 3] {
+        [GIVEN, FAMILY, COMPANY].map(|c| self.tf_adjustment(c, 1, a))
+    }
+
+    /// The total match weight of a pattern whose base weight and first record's adjustments
+    /// are known.
+    pub(crate) fn adjusted(base: f64, p: &Pattern, tf: &[f64; 3]) -> f64 {
+        let mut w = base;
+        for (&c, t) in [GIVEN, FAMILY, COMPANY].iter().zip(tf) {
+            if p.get(c) == Some(&1) {
+                w += t;
+            }
+        }
+        w
+    }
+
+    /// The total match weight of a pair with its levels (`a` gives the values for term
+    /// frequencies; on exact levels both records hold the same value).
+    pub(crate) fn score(&self, weights: &[Vec<f64>], p: &Pattern, a: &Prepared) -> f64 {
+        Self::adjusted(self.base_weight(weights, p), p, &self.tf_weights(a))
     }
 
     pub(crate) fn explain(&self, p: &Pattern, a: &Prepared, identical: bool) -> Explanation {
