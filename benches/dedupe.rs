@@ -3,7 +3,8 @@
 //! For each size, on data from the seeded generator (`clientele::synth`, 10% duplicates, half
 //! Chinese names): records per second end to end (prepare, block, compare, train, score,
 //! cluster), candidate pairs compared per second per core, peak memory (the process's
-//! high-water mark, so read the largest size last), pairwise F1 against the generator's truth,
+//! high-water mark when the dedupe run ends, generated input included; read the largest size
+//! last), pairwise F1 against the generator's truth, the time of each stage (standard error),
 //! and `match_one` latency (median and p99 over 1,000 new records) against a store holding all
 //! records.
 
@@ -46,7 +47,15 @@ fn main() {
         let truth = pairs_from_entities(data.truth.iter().map(|(id, e)| (id.as_str(), e.as_str())));
         let compare = Arc::new(Mutex::new((None::<Instant>, None::<Instant>)));
         let c2 = compare.clone();
+        // When each stage first reported, for the breakdown on standard error.
+        let stages = Arc::new(Mutex::new(Vec::<(&'static str, Instant)>::new()));
+        let s2 = stages.clone();
         let d = Deduplicator::new().on_progress(move |p| {
+            if let Ok(mut s) = s2.lock() {
+                if s.last().map(|l| l.0) != Some(p.stage) {
+                    s.push((p.stage, Instant::now()));
+                }
+            }
             if p.stage == "compare" {
                 if let Ok(mut g) = c2.lock() {
                     g.0.get_or_insert_with(Instant::now);
@@ -59,6 +68,22 @@ fn main() {
         let t = Instant::now();
         let result = d.run(&data.customers).expect("dedupe");
         let secs = t.elapsed().as_secs_f64();
+        let dedupe_peak = peak_mib();
+        if let Ok(s) = stages.lock() {
+            let end = t + std::time::Duration::from_secs_f64(secs);
+            let parts: Vec<String> = s
+                .iter()
+                .enumerate()
+                .map(|(k, (name, at))| {
+                    let next = s.get(k + 1).map_or(end, |n| n.1);
+                    format!("{name} {:.2} s", next.duration_since(*at).as_secs_f64())
+                })
+                .collect();
+            eprintln!(
+                "{n} records: {} (score and cluster in the last)",
+                parts.join(", ")
+            );
+        }
         let compare_secs = match *compare.lock().expect("lock") {
             (Some(s), Some(e)) => e.duration_since(s).as_secs_f64().max(1e-9),
             _ => secs,
@@ -101,7 +126,7 @@ fn main() {
             n as f64 / secs,
             result.compared,
             result.compared as f64 / compare_secs / cores as f64,
-            peak_mib().map_or("n/a".into(), |m| format!("{m:.0} MiB")),
+            dedupe_peak.map_or("n/a".into(), |m| format!("{m:.0} MiB")),
             f1,
             pct(0.5),
             pct(0.99),

@@ -84,9 +84,9 @@ impl BlockingRule {
         let given = p.given.as_ref().map(|t| t.s.as_str());
         let family = p.family.as_ref().map(|t| t.s.as_str());
         match self {
-            Self::Phone => out.extend(p.phones.iter().cloned()),
-            Self::Email => out.extend(p.emails.iter().cloned()),
-            Self::NationalId => out.extend(p.ids.iter().cloned()),
+            Self::Phone => out.extend(p.phones.iter().map(|c| c.as_str().to_owned())),
+            Self::Email => out.extend(p.emails.iter().map(|c| c.as_str().to_owned())),
+            Self::NationalId => out.extend(p.ids.iter().map(|c| c.as_str().to_owned())),
             Self::NameKey => {
                 if let (Some(f), Some(g)) = (family, initial(&p.given)) {
                     out.push(format!("{f}|{g}"));

@@ -5,7 +5,7 @@
 
 use chrono::Datelike;
 
-use super::prepare::{Prepared, Text};
+use super::prepare::{Code, Prepared, Text};
 use super::similarity::{jaro_winkler, within_one_edit};
 
 /// The comparisons, in pattern order, with their level labels.
@@ -149,7 +149,7 @@ fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
 }
 
 fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
-    if a.s == b.s {
+    if a.same(b) {
         return 1;
     }
     let s = jaro_winkler(&a.c, &b.c);
@@ -163,16 +163,16 @@ fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
     level
 }
 
-fn code_level(a: &Option<String>, b: &Option<String>, fuzzy: bool) -> u8 {
+fn code_level(a: &Option<Code>, b: &Option<Code>, fuzzy: bool) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) if a == b => 1,
-        (Some(a), Some(b)) if fuzzy && within_one_edit(a, b) => 2,
+        (Some(a), Some(b)) if fuzzy && within_one_edit(a.as_str(), b.as_str()) => 2,
         (Some(_), Some(_)) => 2 + u8::from(fuzzy),
         _ => 0,
     }
 }
 
-fn list_level(a: &[String], b: &[String], near: impl Fn(&str, &str) -> bool) -> u8 {
+fn list_level(a: &[Code], b: &[Code], near: impl Fn(&Code, &Code) -> bool) -> u8 {
     if a.is_empty() || b.is_empty() {
         return 0;
     }
@@ -183,10 +183,6 @@ fn list_level(a: &[String], b: &[String], near: impl Fn(&str, &str) -> bool) -> 
         return 2;
     }
     3
-}
-
-fn last8(s: &str) -> &str {
-    s.get(s.len().saturating_sub(8)..).unwrap_or(s)
 }
 
 /// The name levels of a pair: given and family, in either order, across scripts through pinyin.
@@ -243,17 +239,22 @@ fn place_level(a: &Prepared, b: &Prepared) -> u8 {
 /// in their digits (`anthony.davis324` / `anthony.davis724`) are different mailboxes, not
 /// typos: mailboxes built from names and a number are common, and counting them as near would
 /// make everyone who shares a name look alike.
-fn email_near(x: &str, y: &str) -> bool {
+fn email_near(x: &Code, y: &Code) -> bool {
+    let (x, y) = (x.as_str(), y.as_str());
+    // Cheapest test first: most pairs differ in more than one edit.
+    if !within_one_edit(x, y) {
+        return false;
+    }
     let (Some((lx, dx)), Some((ly, dy))) = (x.rsplit_once('@'), y.rsplit_once('@')) else {
         return false;
     };
     if dx != dy || !within_one_edit(lx, ly) {
         return false;
     }
-    let letters = |s: &str| {
+    let letters = |s: &'_ str| {
         s.chars()
             .filter(|c| !c.is_ascii_digit())
-            .collect::<String>()
+            .collect::<Vec<_>>()
     };
     letters(lx) != letters(ly)
 }
@@ -286,7 +287,9 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
         (Some(_), Some(_)) => 5,
         _ => 0,
     };
-    p[3] = list_level(&a.ids, &b.ids, within_one_edit);
+    p[3] = list_level(&a.ids, &b.ids, |x, y| {
+        within_one_edit(x.as_str(), y.as_str())
+    });
     p[7] = place_level(a, b);
     // A house number or street name is evidence only within one place: "12 Main Street" in two
     // towns are two addresses, and the place level already counts their disagreement.
@@ -295,9 +298,7 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
         p[5] = text_level(&a.street, &b.street, &[0.90, 0.75]);
         p[6] = text_level(&a.street2, &b.street2, &[0.90]);
     }
-    p[8] = list_level(&a.phones, &b.phones, |x, y| {
-        x.len() >= 8 && y.len() >= 8 && last8(x) == last8(y)
-    });
+    p[8] = list_level(&a.phones, &b.phones, Code::same_last_8);
     p[9] = list_level(&a.emails, &b.emails, email_near);
     p[10] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
     p

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{COMPANY, COMPARISONS, FAMILY, GIVEN, Pattern};
@@ -140,31 +141,54 @@ pub(crate) fn estimate_u(
     records: &[Prepared],
     pairs: u64,
     seed: u64,
-    compare: impl Fn(&Prepared, &Prepared) -> Pattern,
+    compare: impl Fn(&Prepared, &Prepared) -> Pattern + Sync,
 ) -> Vec<Vec<f64>> {
-    let mut counts: Vec<Vec<f64>> = COMPARISONS
-        .iter()
-        .map(|(_, l)| vec![0.0; l.len()])
-        .collect();
+    let empty = || -> Vec<Vec<f64>> {
+        COMPARISONS
+            .iter()
+            .map(|(_, l)| vec![0.0; l.len()])
+            .collect()
+    };
+    // The pairs are drawn in sequence from the seed (so the estimate is reproducible), then
+    // compared in parallel; level counts are integers, so their sum does not depend on the
+    // order in which the threads add them.
     let mut rng = SplitMix(seed);
     let n = records.len();
+    let mut drawn: Vec<(u32, u32)> = Vec::new();
     if n >= 2 {
+        drawn.reserve(usize::try_from(pairs).unwrap_or(0));
         for _ in 0..pairs {
             let i = rng.below(n);
             let mut j = rng.below(n - 1);
             if j >= i {
                 j += 1;
             }
-            if let (Some(a), Some(b)) = (records.get(i), records.get(j)) {
-                let p = compare(a, b);
-                for (c, &l) in p.iter().enumerate() {
-                    if let Some(x) = counts.get_mut(c).and_then(|v| v.get_mut(l as usize)) {
-                        *x += 1.0;
+            drawn.push((i as u32, j as u32));
+        }
+    }
+    let counts = drawn
+        .par_chunks(16_384)
+        .fold(empty, |mut counts, chunk| {
+            for &(i, j) in chunk {
+                if let (Some(a), Some(b)) = (records.get(i as usize), records.get(j as usize)) {
+                    let p = compare(a, b);
+                    for (c, &l) in p.iter().enumerate() {
+                        if let Some(x) = counts.get_mut(c).and_then(|v| v.get_mut(l as usize)) {
+                            *x += 1.0;
+                        }
                     }
                 }
             }
-        }
-    }
+            counts
+        })
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                for (u, v) in x.iter_mut().zip(y) {
+                    *u += v;
+                }
+            }
+            a
+        });
     counts
         .into_iter()
         .map(|levels| {

@@ -9,19 +9,91 @@ use super::similarity::Chars;
 use crate::model::{Customer, CustomerId, CustomerKind};
 use crate::normalize::{FieldKind, Normalizer};
 
+/// Byte equality without a call to `memcmp`: keys are short, and the call costs more than the
+/// loop.
+#[inline]
+fn same_bytes(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// FNV-1a over the bytes: a fixed, fast hash for telling unequal keys apart.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// A key and its characters, for exact and fuzzy comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Text {
     pub(crate) s: String,
     pub(crate) c: Chars,
+    /// Hash of `s`: keys with different hashes differ, without comparing bytes.
+    pub(crate) h: u64,
 }
 
 impl Text {
     fn new(s: String) -> Option<Self> {
         (!s.is_empty()).then(|| Self {
             c: Chars::new(&s),
+            h: fnv(&s),
             s,
         })
+    }
+
+    /// Whether two keys are equal (hash first, bytes only when the hashes agree).
+    #[inline]
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        self.h == other.h && same_bytes(&self.s, &other.s)
+    }
+}
+
+/// A key compared for equality only (phone, email, identifier, postcode...), with its hash so
+/// that the comparison of unequal keys costs one integer compare.
+#[derive(Debug, Clone, Default, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Code {
+    h: u64,
+    /// The last eight bytes, packed (phones are compared on their last eight digits).
+    tail: u64,
+    s: String,
+}
+
+impl PartialEq for Code {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.h == other.h && same_bytes(&self.s, &other.s)
+    }
+}
+
+impl Code {
+    pub(crate) fn new(s: String) -> Self {
+        let bytes = s.as_bytes();
+        let tail = bytes
+            .get(bytes.len().saturating_sub(8)..)
+            .unwrap_or(bytes)
+            .iter()
+            .fold(0u64, |t, &b| (t << 8) | u64::from(b));
+        Self {
+            h: fnv(&s),
+            tail,
+            s,
+        }
+    }
+
+    /// Whether both keys have at least eight bytes and end in the same eight.
+    #[inline]
+    pub(crate) fn same_last_8(&self, other: &Self) -> bool {
+        self.s.len() >= 8 && other.s.len() >= 8 && self.tail == other.tail
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.s
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.s)
     }
 }
 
@@ -42,15 +114,15 @@ pub(crate) struct Prepared {
     pub(crate) dob_digits: [u8; 8],
     pub(crate) han: bool,
     pub(crate) company_name: Option<Text>,
-    pub(crate) phones: Vec<String>,
-    pub(crate) emails: Vec<String>,
-    pub(crate) ids: Vec<String>,
-    pub(crate) house: Option<String>,
+    pub(crate) phones: Vec<Code>,
+    pub(crate) emails: Vec<Code>,
+    pub(crate) ids: Vec<Code>,
+    pub(crate) house: Option<Code>,
     pub(crate) street: Option<Text>,
     pub(crate) street2: Option<Text>,
     pub(crate) locality: Option<Text>,
-    pub(crate) postcode: Option<String>,
-    pub(crate) region: Option<String>,
+    pub(crate) postcode: Option<Code>,
+    pub(crate) region: Option<Code>,
     pub(crate) dob: Option<NaiveDate>,
     /// A hash of every key: equal for exact copies.
     pub(crate) fingerprint: u64,
@@ -95,7 +167,7 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     let phone_region = country.as_deref().or(region);
     for ph in &c.phones {
         match n.phone(&ph.number, phone_region) {
-            Ok(x) => p.phones.push(x.e164),
+            Ok(x) => p.phones.push(Code::new(x.e164)),
             Err(_) => {
                 let digits: String = ph
                     .number
@@ -104,14 +176,14 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
                     .filter_map(|d| char::from_digit(d, 10))
                     .collect();
                 if digits.len() >= 7 {
-                    p.phones.push(digits);
+                    p.phones.push(Code::new(digits));
                 }
             }
         }
     }
     for e in &c.emails {
         if let Ok(x) = n.email(&e.address) {
-            p.emails.push(x.key);
+            p.emails.push(Code::new(x.key));
         }
     }
     for id in &c.national_ids {
@@ -122,12 +194,12 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
             .flat_map(char::to_uppercase)
             .collect();
         if !v.is_empty() {
-            p.ids.push(v);
+            p.ids.push(Code::new(v));
         }
     }
     if let Some(a) = c.addresses.iter().find(|a| !a.is_empty()) {
         let key = |s: &str| Some(n.normalize(FieldKind::Address, s).key).filter(|k| !k.is_empty());
-        p.house = a.house_number.as_deref().and_then(key);
+        p.house = a.house_number.as_deref().and_then(key).map(Code::new);
         p.street = a.lines.first().and_then(|l| key(l)).and_then(Text::new);
         p.street2 = a.lines.get(1).and_then(|l| key(l)).and_then(Text::new);
         p.locality = a.locality.as_deref().and_then(key).and_then(Text::new);
@@ -140,8 +212,9 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
                     .flat_map(char::to_uppercase)
                     .collect::<String>()
             })
-            .filter(|s| !s.is_empty());
-        p.region = a.region.as_deref().and_then(key);
+            .filter(|s| !s.is_empty())
+            .map(Code::new);
+        p.region = a.region.as_deref().and_then(key).map(Code::new);
     }
     p.dob = c.birth_date;
     if let Some(d) = p.dob {
