@@ -63,3 +63,8 @@ pub use score::{CustomerScore, ScoringConfig, follow_ups, score_records, score_s
 pub use stage::{Stage, StageWindows};
 pub use summary::ActivitySummary;
 pub use tier::{Tier, TierConfig};
+
+/// The segmentation guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/SEGMENTS.md")]
+pub struct SegmentsDoctests;
