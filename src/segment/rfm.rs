@@ -121,6 +121,12 @@ pub struct RfmRule {
 
 impl RfmRule {
     /// A rule from its name and ranges.
+    ///
+    /// ```
+    /// use clientele::segment::RfmRule;
+    /// let r = RfmRule::new("Sleepers", [1, 2], [1, 5], [1, 5]);
+    /// assert_eq!(r.r, [1, 2]);
+    /// ```
     pub fn new(name: impl Into<String>, r: [u8; 2], f: [u8; 2], m: [u8; 2]) -> Self {
         Self {
             name: name.into(),
@@ -131,6 +137,13 @@ impl RfmRule {
     }
 
     /// Whether the scores fall in every range.
+    ///
+    /// ```
+    /// use clientele::segment::{RfmRule, RfmScore};
+    /// let r = RfmRule::new("Big spenders", [1, 5], [1, 5], [4, 5]);
+    /// assert!(r.matches(RfmScore { r: 1, f: 1, m: 4 }));
+    /// assert!(!r.matches(RfmScore { r: 5, f: 5, m: 3 }));
+    /// ```
     pub fn matches(&self, s: RfmScore) -> bool {
         let within = |[lo, hi]: [u8; 2], v: u8| lo <= v && v <= hi;
         within(self.r, s.r) && within(self.f, s.f) && within(self.m, s.m)
@@ -197,6 +210,11 @@ impl Default for RfmTable {
 
 impl RfmTable {
     /// The name of the first rule that matches the scores.
+    ///
+    /// ```
+    /// use clientele::segment::{RfmScore, RfmTable};
+    /// assert_eq!(RfmTable::default().segment_of(RfmScore { r: 2, f: 5, m: 5 }), Some("Can't Lose Them"));
+    /// ```
     pub fn segment_of(&self, score: RfmScore) -> Option<&str> {
         self.rules
             .iter()

@@ -18,6 +18,15 @@ use crate::store::CustomerStore;
 
 /// How deep a rule tree may nest; deeper trees are refused by [`Segment::compile`] so that
 /// evaluation cannot exhaust the stack.
+///
+/// ```
+/// use clientele::segment::{Rule, Segment, MAX_RULE_DEPTH};
+/// let mut rule = Rule::All(vec![]);
+/// for _ in 0..=MAX_RULE_DEPTH {
+///     rule = Rule::Not(Box::new(rule));
+/// }
+/// assert!(Segment::new("deep", rule).compile().is_err());
+/// ```
 pub const MAX_RULE_DEPTH: usize = 64;
 
 /// The largest compiled size of one regular expression (bytes), to bound memory and time.
@@ -267,6 +276,15 @@ pub enum DateWindow {
 
 impl DateWindow {
     /// Whether `date` falls in the window as of `as_of`.
+    ///
+    /// ```
+    /// use clientele::segment::DateWindow;
+    /// use chrono::NaiveDate;
+    /// let d = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+    /// let q1 = DateWindow::Between { from: Some(d(1, 1)), to: Some(d(3, 31)) };
+    /// assert!(q1.contains(d(3, 31), d(6, 1)));
+    /// assert!(DateWindow::OlderThanDays(30).contains(d(1, 1), d(6, 1)));
+    /// ```
     pub fn contains(&self, date: NaiveDate, as_of: NaiveDate) -> bool {
         match *self {
             Self::Between { from, to } => {
@@ -388,6 +406,12 @@ pub enum Cmp {
 
 impl Cmp {
     /// Whether `value` passes the comparison.
+    ///
+    /// ```
+    /// use clientele::segment::Cmp;
+    /// assert!(Cmp::Gt(1.0).test(1.5));
+    /// assert!(!Cmp::Between(0.0, 1.0).test(f64::NAN));
+    /// ```
     pub fn test(&self, value: f64) -> bool {
         match *self {
             Self::Eq(x) => value == x,
@@ -641,22 +665,58 @@ pub struct CompiledSegment {
 
 impl CompiledSegment {
     /// The segment's name.
+    ///
+    /// ```
+    /// use clientele::segment::{Rule, Segment};
+    /// assert_eq!(Segment::new("all", Rule::All(vec![])).compile()?.name(), "all");
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Whether the segment is for marketing.
+    ///
+    /// ```
+    /// use clientele::segment::{Rule, Segment};
+    /// assert!(Segment::new("all", Rule::All(vec![])).for_marketing().compile()?.is_marketing());
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
     pub fn is_marketing(&self) -> bool {
         self.marketing
     }
 
     /// Whether the rule looks at activity (if not, evaluation over a store reads no activity).
+    ///
+    /// ```
+    /// use clientele::segment::{Cmp, Measure, Rule, Segment, TextTest};
+    /// let tags = Segment::new("t", Rule::Tag(TextTest::Present)).compile()?;
+    /// assert!(!tags.needs_activity());
+    /// let buyers = Segment::new("b", Rule::Activity {
+    ///     measure: Measure::Purchases { within_days: None }, cmp: Cmp::Ge(1.0),
+    /// }).compile()?;
+    /// assert!(buyers.needs_activity());
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
     pub fn needs_activity(&self) -> bool {
         self.root.needs_activity()
     }
 
     /// Whether a customer, with its activity summarised as of the evaluation date, belongs.
     /// Runs in time linear in the rule's size (and the customer's tags and addresses).
+    ///
+    /// ```
+    /// use clientele::segment::{ActivitySummary, Rule, Segment};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// use chrono::Utc;
+    /// let firms = Segment::new("firms", Rule::Kind(CustomerKind::Company)).compile()?;
+    /// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Company).build();
+    /// assert!(firms.matches(&c, &ActivitySummary::new([], [], Utc::now())));
+    /// // Not for marketing without consent.
+    /// let mailing = Segment::new("firms", Rule::Kind(CustomerKind::Company)).for_marketing().compile()?;
+    /// assert!(!mailing.matches(&c, &ActivitySummary::new([], [], Utc::now())));
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
     pub fn matches(&self, customer: &Customer, activity: &ActivitySummary) -> bool {
         if self.marketing && !may_contact(customer, &ConsentPurpose::Marketing, activity.as_of()) {
             return false;

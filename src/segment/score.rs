@@ -108,6 +108,12 @@ pub struct CustomerScore {
 
 impl CustomerScore {
     /// The CSV header matching [`CustomerScore::cells`].
+    ///
+    /// ```
+    /// use clientele::segment::CustomerScore;
+    /// assert_eq!(CustomerScore::COLUMNS[0], "id");
+    /// assert!(CustomerScore::COLUMNS.contains(&"stage_since"));
+    /// ```
     pub const COLUMNS: [&str; 15] = [
         "id",
         "r",

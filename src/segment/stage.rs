@@ -31,6 +31,11 @@ pub enum Stage {
 
 impl Stage {
     /// The stage's name in snake case (as serialized).
+    ///
+    /// ```
+    /// use clientele::segment::Stage;
+    /// assert_eq!(Stage::Lead.as_str(), "lead");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Lead => "lead",
@@ -111,6 +116,14 @@ impl StageWindows {
     /// The stage of a customer as of its summary's date, and when that stage was entered.
     /// `created_at` is the record's creation (the start of the lead stage; a creation after
     /// the summary date counts as the summary date).
+    ///
+    /// ```
+    /// use clientele::segment::{ActivitySummary, Stage, StageWindows};
+    /// use chrono::{TimeZone, Utc};
+    /// let created = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    /// let nothing = ActivitySummary::new([], [], Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap());
+    /// assert_eq!(StageWindows::default().stage(&nothing, created), (Stage::Lead, created));
+    /// ```
     pub fn stage(
         &self,
         activity: &ActivitySummary,

@@ -74,6 +74,24 @@ pub(crate) fn days_between(t: DateTime<Utc>, as_of: DateTime<Utc>) -> i64 {
 impl ActivitySummary {
     /// Summarises a customer's transactions and interactions as of `as_of`. The items are taken
     /// as the customer's own (their `customer` field is not checked).
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(-1, 500, "CNY")], &[talk(2, InteractionKind::Call)], now);
+    /// assert_eq!(s.purchase_count(None), 1); // the second is after `now`
+    /// ```
     pub fn new<'a>(
         transactions: impl IntoIterator<Item = &'a Transaction>,
         interactions: impl IntoIterator<Item = &'a Interaction>,
@@ -125,11 +143,37 @@ impl ActivitySummary {
     }
 
     /// The date the summary is as of.
+    ///
+    /// ```
+    /// use clientele::segment::ActivitySummary;
+    /// use chrono::Utc;
+    /// let now = Utc::now();
+    /// assert_eq!(ActivitySummary::new([], [], now).as_of(), now);
+    /// ```
     pub fn as_of(&self) -> DateTime<Utc> {
         self.as_of
     }
 
     /// Purchases in every currency, all of them (`None`) or those in the last `days` days.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 500, "USD"), tx(5, -200, "CNY")], [], now);
+    /// assert_eq!(s.purchase_count(None), 2);
+    /// assert_eq!(s.purchase_count(Some(30)), 1);
+    /// ```
     pub fn purchase_count(&self, within_days: Option<u32>) -> usize {
         let from = within_days.map(|d| window_start(self.as_of, d));
         self.purchases
@@ -142,6 +186,26 @@ impl ActivitySummary {
     /// in the last `days` days. Transactions in other currencies are left out (see
     /// [`ActivitySummary::other_currency_transactions`]); the sum saturates rather than
     /// overflowing.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 700, "CNY"), tx(5, -200, "CNY"), tx(1, 9, "USD")], [], now);
+    /// let cny = CurrencyCode::new("CNY").unwrap();
+    /// assert_eq!(s.spend(&cny, None), 1_000);
+    /// assert_eq!(s.spend(&cny, Some(30)), 300);
+    /// ```
     pub fn spend(&self, currency: &CurrencyCode, within_days: Option<u32>) -> i64 {
         let from = within_days.map(|d| window_start(self.as_of, d));
         self.purchases
@@ -152,6 +216,24 @@ impl ActivitySummary {
     }
 
     /// The number of transactions (purchases and refunds) in currencies other than `currency`.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, 700, "JPY")], [], now);
+    /// assert_eq!(s.other_currency_transactions(&CurrencyCode::new("CNY").unwrap()), 1);
+    /// ```
     pub fn other_currency_transactions(&self, currency: &CurrencyCode) -> usize {
         self.purchases
             .iter()
@@ -161,6 +243,24 @@ impl ActivitySummary {
     }
 
     /// The number of transactions (purchases and refunds) per currency.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, -700, "CNY")], [], now);
+    /// assert_eq!(s.transactions_by_currency().get(&CurrencyCode::new("CNY").unwrap()), Some(&2));
+    /// ```
     pub fn transactions_by_currency(&self) -> HashMap<CurrencyCode, usize> {
         let mut out = HashMap::new();
         for (_, c, _) in self.purchases.iter().chain(&self.refunds) {
@@ -170,37 +270,163 @@ impl ActivitySummary {
     }
 
     /// The times of the purchases, oldest first.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
+    /// assert_eq!(s.purchase_times().collect::<Vec<_>>(), [now - Duration::days(9), now - Duration::days(1)]);
+    /// ```
     pub fn purchase_times(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
         self.purchases.iter().map(|(at, _, _)| *at)
     }
 
     /// When the first purchase was made.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
+    /// assert_eq!(s.first_purchase(), Some(now - Duration::days(9)));
+    /// ```
     pub fn first_purchase(&self) -> Option<DateTime<Utc>> {
         self.purchases.first().map(|(at, _, _)| *at)
     }
 
     /// When the latest purchase was made.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
+    /// assert_eq!(s.last_purchase(), Some(now - Duration::days(1)));
+    /// ```
     pub fn last_purchase(&self) -> Option<DateTime<Utc>> {
         self.purchases.last().map(|(at, _, _)| *at)
     }
 
     /// When the latest interaction (of any kind) took place.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new([], &[talk(7, InteractionKind::Visit)], now);
+    /// assert_eq!(s.last_interaction(), Some(now - Duration::days(7)));
+    /// ```
     pub fn last_interaction(&self) -> Option<DateTime<Utc>> {
         self.interactions.last().copied()
     }
 
     /// Whole days since the latest purchase; `None` without a purchase.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], [], now);
+    /// assert_eq!(s.days_since_last_purchase(), Some(12));
+    /// ```
     pub fn days_since_last_purchase(&self) -> Option<i64> {
         self.last_purchase().map(|t| days_between(t, self.as_of))
     }
 
     /// Whole days since the latest interaction; `None` without an interaction.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Message)], now);
+    /// assert_eq!(s.days_since_last_interaction(), Some(4));
+    /// ```
     pub fn days_since_last_interaction(&self) -> Option<i64> {
         self.last_interaction().map(|t| days_between(t, self.as_of))
     }
 
     /// Whole days since the latest purchase or interaction, whichever is later; `None` without
     /// either.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], &[talk(4, InteractionKind::Call)], now);
+    /// assert_eq!(s.days_since_last_activity(), Some(4));
+    /// ```
     pub fn days_since_last_activity(&self) -> Option<i64> {
         self.last_purchase()
             .max(self.last_interaction())
@@ -208,6 +434,24 @@ impl ActivitySummary {
     }
 
     /// Complaints in the last `days` days.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Complaint), talk(40, InteractionKind::Complaint)], now);
+    /// assert_eq!((s.complaints_within(30), s.complaints_within(60)), (1, 2));
+    /// ```
     pub fn complaints_within(&self, days: u32) -> usize {
         let from = window_start(self.as_of, days);
         self.complaints.iter().filter(|at| **at >= from).count()

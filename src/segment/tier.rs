@@ -36,6 +36,11 @@ pub struct Tier {
 
 impl Tier {
     /// A catch-all tier with this name (no threshold, no follow-up).
+    ///
+    /// ```
+    /// use clientele::segment::Tier;
+    /// assert!(Tier::new("all").admits(0, 0));
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -46,6 +51,11 @@ impl Tier {
     }
 
     /// Sets the least spend (minor units).
+    ///
+    /// ```
+    /// use clientele::segment::Tier;
+    /// assert!(!Tier::new("big").min_spend(100).admits(99, 9));
+    /// ```
     #[must_use]
     pub fn min_spend(mut self, minor_units: i64) -> Self {
         self.min_spend = Some(minor_units);
@@ -53,6 +63,11 @@ impl Tier {
     }
 
     /// Sets the fewest purchases.
+    ///
+    /// ```
+    /// use clientele::segment::Tier;
+    /// assert!(!Tier::new("often").min_purchases(3).admits(1_000, 2));
+    /// ```
     #[must_use]
     pub fn min_purchases(mut self, n: usize) -> Self {
         self.min_purchases = Some(n);
@@ -60,6 +75,11 @@ impl Tier {
     }
 
     /// Sets the follow-up interval in days.
+    ///
+    /// ```
+    /// use clientele::segment::Tier;
+    /// assert_eq!(Tier::new("vip").follow_up_days(30).follow_up_days, Some(30));
+    /// ```
     #[must_use]
     pub fn follow_up_days(mut self, days: u32) -> Self {
         self.follow_up_days = Some(days);
@@ -68,6 +88,13 @@ impl Tier {
 
     /// Whether a customer with this spend and number of purchases (over the window) meets the
     /// tier's thresholds.
+    ///
+    /// ```
+    /// use clientele::segment::Tier;
+    /// let t = Tier::new("regular").min_spend(0).min_purchases(2);
+    /// assert!(t.admits(0, 2));
+    /// assert!(!t.admits(-1, 2)); // refunds exceeding purchases
+    /// ```
     pub fn admits(&self, spend: i64, purchases: usize) -> bool {
         self.min_spend.is_none_or(|m| spend >= m)
             && self.min_purchases.is_none_or(|m| purchases >= m)
@@ -124,12 +151,27 @@ impl Default for TierConfig {
 
 impl TierConfig {
     /// The first tier that admits this spend and number of purchases (over the window).
+    ///
+    /// ```
+    /// use clientele::segment::TierConfig;
+    /// assert_eq!(TierConfig::default().tier_for(0, 2).map(|t| t.name.as_str()), Some("regular"));
+    /// ```
     pub fn tier_for(&self, spend: i64, purchases: usize) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.admits(spend, purchases))
     }
 
     /// The tier of a customer's activity, spend counted in `currency` (other currencies are
     /// left out) and purchases in every currency, over the window.
+    ///
+    /// ```
+    /// use clientele::segment::{ActivitySummary, TierConfig};
+    /// use clientele::model::CurrencyCode;
+    /// use chrono::Utc;
+    /// let none = ActivitySummary::new([], [], Utc::now());
+    /// let tier = TierConfig::default().assign(&none, &CurrencyCode::new("EUR")?).map(|t| t.name.clone());
+    /// assert_eq!(tier.as_deref(), Some("potential"));
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
     pub fn assign(&self, activity: &ActivitySummary, currency: &CurrencyCode) -> Option<&Tier> {
         let window = Some(self.window_days);
         self.tier_for(
