@@ -238,14 +238,10 @@ fn main_currency(facts: &[Facts]) -> Option<CurrencyCode> {
 }
 
 /// The population-wide steps: currency, spend, tier, follow-up, RFM; sorted by id.
-fn finish(
-    mut facts: Vec<Facts>,
-    config: &ScoringConfig,
-    as_of: DateTime<Utc>,
-) -> Vec<CustomerScore> {
+fn finish(facts: Vec<Facts>, config: &ScoringConfig, as_of: DateTime<Utc>) -> Vec<CustomerScore> {
     let currency = config.currency.or_else(|| main_currency(&facts));
-    let scores: Vec<CustomerScore> = facts
-        .iter_mut()
+    let mut scores: Vec<CustomerScore> = facts
+        .into_iter()
         .map(|f| {
             let mine = currency
                 .and_then(|c| f.by_currency.get(&c))
@@ -253,20 +249,21 @@ fn finish(
                 .unwrap_or_default();
             let all: usize = f.by_currency.values().map(|c| c.transactions).sum();
             let tier = config.tiers.tier_for(mine.window, f.window_purchases);
+            // Without any interaction, the follow-up clock starts at the record's creation.
             let clock = f.score.last_interaction.unwrap_or(f.created_at.min(as_of));
             let due = tier
                 .and_then(|t| t.follow_up_days)
                 .is_some_and(|d| !f.erased && days_between(clock, as_of) > i64::from(d));
-            let mut s = f.score.clone();
-            s.total_spend = mine.total;
-            s.currency = currency;
-            s.other_currency_transactions = all.saturating_sub(mine.transactions);
-            s.tier = tier.map(|t| t.name.clone());
-            s.follow_up_due = due;
-            s
+            CustomerScore {
+                total_spend: mine.total,
+                currency,
+                other_currency_transactions: all.saturating_sub(mine.transactions),
+                tier: tier.map(|t| t.name.clone()),
+                follow_up_due: due,
+                ..f.score
+            }
         })
         .collect();
-    let mut scores = scores;
     assign_rfm(&mut scores, &config.rfm);
     scores.sort_by(|a, b| a.id.cmp(&b.id));
     scores
