@@ -800,3 +800,46 @@ impl CompiledSegment {
         Ok(hits.into_iter().flatten().collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_leap_day_birthday_counts_a_year_on_the_first_of_march() {
+        assert_eq!(whole_years(d(2000, 2, 29), d(2001, 2, 28)), Some(0));
+        assert_eq!(whole_years(d(2000, 2, 29), d(2001, 3, 1)), Some(1));
+        assert_eq!(whole_years(d(2000, 2, 29), d(2004, 2, 29)), Some(4));
+        assert_eq!(whole_years(d(2000, 1, 1), d(1999, 12, 31)), None);
+    }
+
+    #[test]
+    fn windows_at_the_ends_of_the_calendar_do_not_panic() {
+        let (lo, hi) = (NaiveDate::MIN, NaiveDate::MAX);
+        for w in [
+            DateWindow::LastDays(u32::MAX),
+            DateWindow::OlderThanDays(u32::MAX),
+            DateWindow::Years {
+                min: Some(u32::MAX),
+                max: None,
+            },
+        ] {
+            let _ = (w.contains(lo, hi), w.contains(hi, lo), w.contains(lo, lo));
+        }
+        assert!(DateWindow::LastDays(u32::MAX).contains(lo, lo));
+    }
+
+    #[test]
+    fn text_tests_fold_case_and_trim_but_regexes_see_the_text_as_written() {
+        let eq = TextMatcher::compile(&TextTest::Eq(" VIP ".into()), "s");
+        assert!(eq.is_ok_and(|m| m.test("vip")));
+        let re = TextMatcher::compile(&TextTest::Regex("^VIP$".into()), "s");
+        assert!(re.is_ok_and(|m| !m.test("vip") && m.test("VIP")));
+        let present = TextMatcher::Present;
+        assert!(!present.test("  ") && present.test("x"));
+    }
+}

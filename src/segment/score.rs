@@ -400,3 +400,41 @@ pub fn follow_ups(scores: &[CustomerScore]) -> Vec<&CustomerScore> {
     });
     due
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_with(counts: &[(&str, usize)]) -> Facts {
+        let id = CustomerId::new("C").unwrap();
+        let c = Customer::builder(id, crate::CustomerKind::Person).build();
+        let mut f = facts(
+            &c,
+            &ActivitySummary::new([], [], DateTime::UNIX_EPOCH),
+            &ScoringConfig::default(),
+        );
+        for (code, n) in counts {
+            if let Ok(code) = CurrencyCode::new(code) {
+                let cf = CurrencyFacts {
+                    transactions: *n,
+                    ..CurrencyFacts::default()
+                };
+                f.by_currency.insert(code, cf);
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn the_main_currency_has_the_most_transactions_and_ties_go_to_the_first_code() {
+        let code = |c: Option<CurrencyCode>| c.map(|c| c.as_str().to_owned());
+        let pop = [
+            facts_with(&[("USD", 2), ("EUR", 1)]),
+            facts_with(&[("EUR", 2)]),
+        ];
+        assert_eq!(code(main_currency(&pop)).as_deref(), Some("EUR"));
+        let tie = [facts_with(&[("USD", 2), ("JPY", 2)])];
+        assert_eq!(code(main_currency(&tie)).as_deref(), Some("JPY"));
+        assert_eq!(main_currency(&[]), None);
+    }
+}
