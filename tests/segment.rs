@@ -268,6 +268,11 @@ fn date_windows_cover_creation_age_and_absent_dates() {
     assert_eq!(select(age(Some(34), None), &c, &t, &i), ["C"]);
     let no_birth = Rule::Not(Box::new(age(None, None)));
     assert_eq!(select(no_birth, &c, &t, &i), ["B"]);
+    let birthday_soon = Rule::Date {
+        field: DateField::Birth,
+        window: DateWindow::AnniversaryWithinDays(7),
+    };
+    assert_eq!(select(birthday_soon, &c, &t, &i), ["A"]);
 }
 
 #[test]

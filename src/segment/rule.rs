@@ -243,6 +243,8 @@ pub enum DateField {
 /// assert!(DateWindow::Years { min: Some(33), max: Some(33) }.contains(born, as_of));
 /// assert!(DateWindow::LastDays(10).contains(NaiveDate::from_ymd_opt(2024, 6, 20).unwrap(), as_of));
 /// assert!(!DateWindow::LastDays(10).contains(NaiveDate::from_ymd_opt(2024, 6, 19).unwrap(), as_of));
+/// // Birthday on 1 July: tomorrow.
+/// assert!(DateWindow::AnniversaryWithinDays(1).contains(born, as_of));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -272,6 +274,10 @@ pub enum DateWindow {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<u32>,
     },
+    /// The date's next anniversary (a birthday, say), counted from `as_of`, is at most `n` days
+    /// away (`0`: today). A 29 February's anniversary falls on 1 March in other years, the day
+    /// [`DateWindow::Years`] counts the year complete.
+    AnniversaryWithinDays(u32),
 }
 
 impl DateWindow {
@@ -296,8 +302,22 @@ impl DateWindow {
                 Some(y) => min.is_none_or(|m| y >= m) && max.is_none_or(|m| y <= m),
                 None => false,
             },
+            Self::AnniversaryWithinDays(n) => next_anniversary(date, as_of)
+                .is_some_and(|a| (a - as_of).num_days() <= i64::from(n)),
         }
     }
+}
+
+/// The first anniversary of `date` on or after `from` (29 February: 1 March in other years).
+fn next_anniversary(date: NaiveDate, from: NaiveDate) -> Option<NaiveDate> {
+    let in_year = |y: i32| {
+        NaiveDate::from_ymd_opt(y, date.month(), date.day())
+            .or_else(|| NaiveDate::from_ymd_opt(y, 3, 1))
+    };
+    [from.year(), from.year().checked_add(1)?]
+        .into_iter()
+        .filter_map(in_year)
+        .find(|a| *a >= from)
 }
 
 /// Whole years from `from` to `to` (an age); `None` when `from` is after `to`.
@@ -815,6 +835,18 @@ mod tests {
         assert_eq!(whole_years(d(2000, 2, 29), d(2001, 3, 1)), Some(1));
         assert_eq!(whole_years(d(2000, 2, 29), d(2004, 2, 29)), Some(4));
         assert_eq!(whole_years(d(2000, 1, 1), d(1999, 12, 31)), None);
+    }
+
+    #[test]
+    fn anniversaries_wrap_the_year_and_move_leap_days_to_march() {
+        let w = |n| DateWindow::AnniversaryWithinDays(n);
+        assert!(w(0).contains(d(1990, 6, 30), d(2024, 6, 30)));
+        assert!(!w(0).contains(d(1990, 6, 29), d(2024, 6, 30)));
+        assert!(w(5).contains(d(1980, 1, 2), d(2023, 12, 29)));
+        assert!(!w(3).contains(d(1980, 1, 2), d(2023, 12, 29)));
+        assert!(w(0).contains(d(2000, 2, 29), d(2023, 3, 1)));
+        assert!(w(0).contains(d(2000, 2, 29), d(2024, 2, 29)));
+        assert!(!w(0).contains(d(2000, 2, 29), d(2023, 2, 28)));
     }
 
     #[test]
