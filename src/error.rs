@@ -108,6 +108,22 @@ pub enum Error {
         /// The merge.
         merge: String,
     },
+    /// A segment's regular expression does not compile (or would be too large).
+    #[error("segment `{segment}`: invalid regular expression: {reason}")]
+    InvalidRegex {
+        /// The segment's name.
+        segment: String,
+        /// The regex engine's description of the problem.
+        reason: String,
+    },
+    /// A segment's rule cannot be used (nested too deeply, ...).
+    #[error("segment `{segment}`: {reason}")]
+    InvalidSegment {
+        /// The segment's name.
+        segment: String,
+        /// Why the rule was refused.
+        reason: String,
+    },
 }
 
 /// Shorthand for `Result<T, clientele::Error>`.

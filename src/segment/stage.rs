@@ -1,0 +1,167 @@
+//! Lifecycle stages from purchase history, with the date each stage was entered.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::summary::ActivitySummary;
+
+/// Where a customer stands in its lifecycle as of a date (see [`StageWindows`] for the rules).
+///
+/// ```
+/// use clientele::segment::Stage;
+/// assert_eq!(Stage::AtRisk.as_str(), "at_risk");
+/// assert_eq!(serde_json::to_string(&Stage::Reactivated).unwrap(), r#""reactivated""#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// No purchase yet.
+    Lead,
+    /// First purchase recent.
+    New,
+    /// Buying regularly.
+    Active,
+    /// No purchase for a while.
+    AtRisk,
+    /// No purchase for long: considered gone.
+    Churned,
+    /// Bought again after having churned, recently.
+    Reactivated,
+}
+
+impl Stage {
+    /// The stage's name in snake case (as serialized).
+    ///
+    /// ```
+    /// use clientele::segment::Stage;
+    /// assert_eq!(Stage::Lead.as_str(), "lead");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lead => "lead",
+            Self::New => "new",
+            Self::Active => "active",
+            Self::AtRisk => "at_risk",
+            Self::Churned => "churned",
+            Self::Reactivated => "reactivated",
+        }
+    }
+}
+
+/// The windows, in days, that move customers between stages. Only purchases count (a refund
+/// or an interaction does not make a customer active).
+///
+/// With `last` the latest purchase before the date:
+/// - **lead**: no purchase; since the record's creation.
+/// - **churned**: more than `churned_days` since `last`; since `last + churned_days`.
+/// - **at risk**: more than `at_risk_days` since `last`; since `last + at_risk_days`.
+/// - otherwise the customer is live, in the phase begun by the latest purchase that opened one:
+///   the first purchase opens **new**, a purchase after a gap of more than `churned_days` opens
+///   **reactivated**, a purchase after a gap of more than `at_risk_days` opens **active**. A new
+///   or reactivated phase lasts `new_days` / `reactivated_days` from its opening purchase and
+///   then turns **active** (since the end of that period).
+///
+/// The default: `new_days` 30, `at_risk_days` 90, `churned_days` 180, `reactivated_days` 30.
+///
+/// ```
+/// use clientele::segment::{ActivitySummary, Stage, StageWindows};
+/// use clientele::model::{CurrencyCode, Money, Transaction};
+/// use clientele::CustomerId;
+/// use chrono::{Duration, TimeZone, Utc};
+/// let start = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+/// let buy = |day: i64| Transaction {
+///     customer: CustomerId::new("C1").unwrap(), at: start + Duration::days(day),
+///     amount: Money { minor_units: 100, currency: CurrencyCode::new("CNY").unwrap() },
+///     channel: None, reference: None,
+/// };
+/// // Bought on day 0, nothing for 300 days, then again on day 300.
+/// let txs = [buy(0), buy(300)];
+/// let w = StageWindows::default();
+/// let at = |day| ActivitySummary::new(&txs, [], start + Duration::days(day));
+/// assert_eq!(w.stage(&at(10), start), (Stage::New, start));
+/// assert_eq!(w.stage(&at(100), start), (Stage::AtRisk, start + Duration::days(90)));
+/// assert_eq!(w.stage(&at(200), start), (Stage::Churned, start + Duration::days(180)));
+/// assert_eq!(w.stage(&at(310), start), (Stage::Reactivated, start + Duration::days(300)));
+/// assert_eq!(w.stage(&at(340), start), (Stage::Active, start + Duration::days(330)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageWindows {
+    /// How long a first purchase keeps a customer new.
+    pub new_days: u32,
+    /// Days without a purchase after which a customer is at risk.
+    pub at_risk_days: u32,
+    /// Days without a purchase after which a customer has churned.
+    pub churned_days: u32,
+    /// How long a return after churning keeps a customer reactivated.
+    pub reactivated_days: u32,
+}
+
+impl Default for StageWindows {
+    fn default() -> Self {
+        Self {
+            new_days: 30,
+            at_risk_days: 90,
+            churned_days: 180,
+            reactivated_days: 30,
+        }
+    }
+}
+
+fn plus_days(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    t.checked_add_signed(Duration::days(i64::from(days)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+impl StageWindows {
+    /// The stage of a customer as of its summary's date, and when that stage was entered.
+    /// `created_at` is the record's creation (the start of the lead stage; a creation after
+    /// the summary date counts as the summary date).
+    ///
+    /// ```
+    /// use clientele::segment::{ActivitySummary, Stage, StageWindows};
+    /// use chrono::{TimeZone, Utc};
+    /// let created = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    /// let nothing = ActivitySummary::new([], [], Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap());
+    /// assert_eq!(StageWindows::default().stage(&nothing, created), (Stage::Lead, created));
+    /// ```
+    pub fn stage(
+        &self,
+        activity: &ActivitySummary,
+        created_at: DateTime<Utc>,
+    ) -> (Stage, DateTime<Utc>) {
+        let as_of = activity.as_of();
+        let mut purchases = activity.purchase_times();
+        let Some(first) = purchases.next() else {
+            return (Stage::Lead, created_at.min(as_of));
+        };
+        // The phase opened by the latest purchase that opened one, and the last purchase.
+        let (mut phase, mut opened, mut last) = (Stage::New, first, first);
+        for p in purchases {
+            if p > plus_days(last, self.churned_days) {
+                (phase, opened) = (Stage::Reactivated, p);
+            } else if p > plus_days(last, self.at_risk_days) {
+                (phase, opened) = (Stage::Active, p);
+            }
+            last = p;
+        }
+        let churned = plus_days(last, self.churned_days);
+        let at_risk = plus_days(last, self.at_risk_days);
+        if as_of > churned {
+            return (Stage::Churned, churned);
+        }
+        if as_of > at_risk {
+            return (Stage::AtRisk, at_risk);
+        }
+        let lasts = match phase {
+            Stage::New => self.new_days,
+            Stage::Reactivated => self.reactivated_days,
+            _ => return (Stage::Active, opened),
+        };
+        let ends = plus_days(opened, lasts);
+        if as_of > ends {
+            (Stage::Active, ends)
+        } else {
+            (phase, opened)
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! Activity aggregates of one customer as of a date.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Activity, CurrencyCode, Customer, CustomerId, Interaction, InteractionKind, Transaction,
+};
+use crate::store::{CustomerStore, batches};
+
+/// One customer's activity reduced to what segments and scores ask about, as it stood at
+/// `as_of`: activity recorded after `as_of` is left out, so a score is reproducible for a past
+/// date.
+///
+/// - A **purchase** is a transaction with a positive amount; a refund (zero or negative amount)
+///   is not a purchase, but it does lower the spend.
+/// - Counts, first/last purchase and recency are over **every currency**; spend is always asked
+///   for **in one currency** ([`ActivitySummary::spend`]), since yen and euros do not add up.
+/// - Days are whole days elapsed (`(as_of - t).num_days()`, rounded down).
+///
+/// Building one costs a sort of the customer's activity (O(n log n)); the queries are linear at
+/// most.
+///
+/// ```
+/// use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+/// use clientele::segment::ActivitySummary;
+/// use clientele::CustomerId;
+/// use chrono::{TimeZone, Utc};
+///
+/// let id = CustomerId::new("C1")?;
+/// let cny = CurrencyCode::new("CNY")?;
+/// let day = |d| Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0).unwrap();
+/// let buy = |d, cents| Transaction {
+///     customer: id.clone(), at: day(d), amount: Money { minor_units: cents, currency: cny },
+///     channel: None, reference: None,
+/// };
+/// let complaint = Interaction { customer: id.clone(), at: day(5), kind: InteractionKind::Complaint, note: None };
+/// let txs = [buy(1, 10_000), buy(4, 5_000), buy(30, 99_999)]; // the last one is after as_of
+/// let s = ActivitySummary::new(&txs, &[complaint], day(10));
+/// assert_eq!(s.purchase_count(None), 2);
+/// assert_eq!(s.spend(&cny, None), 15_000);
+/// assert_eq!(s.days_since_last_purchase(), Some(6));
+/// assert_eq!(s.complaints_within(7), 1);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivitySummary {
+    as_of: DateTime<Utc>,
+    /// Purchases (positive amounts), oldest first.
+    purchases: Vec<(DateTime<Utc>, CurrencyCode, i64)>,
+    /// Refunds and zero amounts, oldest first.
+    refunds: Vec<(DateTime<Utc>, CurrencyCode, i64)>,
+    /// Every interaction time, oldest first.
+    interactions: Vec<DateTime<Utc>>,
+    /// Complaint times, oldest first.
+    complaints: Vec<DateTime<Utc>>,
+}
+
+/// The start of a window of `days` whole days ending at `as_of`.
+pub(crate) fn window_start(as_of: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    as_of
+        .checked_sub_signed(Duration::days(i64::from(days)))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Whole days from `t` to `as_of`.
+pub(crate) fn days_between(t: DateTime<Utc>, as_of: DateTime<Utc>) -> i64 {
+    as_of.signed_duration_since(t).num_days()
+}
+
+impl ActivitySummary {
+    /// Summarises a customer's transactions and interactions as of `as_of`. The items are taken
+    /// as the customer's own (their `customer` field is not checked).
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(-1, 500, "CNY")], &[talk(2, InteractionKind::Call)], now);
+    /// assert_eq!(s.purchase_count(None), 1); // the second is after `now`
+    /// ```
+    pub fn new<'a>(
+        transactions: impl IntoIterator<Item = &'a Transaction>,
+        interactions: impl IntoIterator<Item = &'a Interaction>,
+        as_of: DateTime<Utc>,
+    ) -> Self {
+        let mut purchases = Vec::new();
+        let mut refunds = Vec::new();
+        for t in transactions.into_iter().filter(|t| t.at <= as_of) {
+            let item = (t.at, t.amount.currency, t.amount.minor_units);
+            if t.amount.minor_units > 0 {
+                purchases.push(item);
+            } else {
+                refunds.push(item);
+            }
+        }
+        let mut times = Vec::new();
+        let mut complaints = Vec::new();
+        for i in interactions.into_iter().filter(|i| i.at <= as_of) {
+            times.push(i.at);
+            if i.kind == InteractionKind::Complaint {
+                complaints.push(i.at);
+            }
+        }
+        purchases.sort_unstable();
+        refunds.sort_unstable();
+        times.sort_unstable();
+        complaints.sort_unstable();
+        Self {
+            as_of,
+            purchases,
+            refunds,
+            interactions: times,
+            complaints,
+        }
+    }
+
+    /// Summarises an [`Activity`] as read from a store.
+    ///
+    /// ```
+    /// use clientele::model::Activity;
+    /// use clientele::segment::ActivitySummary;
+    /// use chrono::Utc;
+    /// let s = ActivitySummary::from_activity(&Activity::default(), Utc::now());
+    /// assert_eq!(s.purchase_count(None), 0);
+    /// assert_eq!(s.last_purchase(), None);
+    /// ```
+    pub fn from_activity(activity: &Activity, as_of: DateTime<Utc>) -> Self {
+        Self::new(&activity.transactions, &activity.interactions, as_of)
+    }
+
+    /// The date the summary is as of.
+    ///
+    /// ```
+    /// use clientele::segment::ActivitySummary;
+    /// use chrono::Utc;
+    /// let now = Utc::now();
+    /// assert_eq!(ActivitySummary::new([], [], now).as_of(), now);
+    /// ```
+    pub fn as_of(&self) -> DateTime<Utc> {
+        self.as_of
+    }
+
+    /// Purchases in every currency, all of them (`None`) or those in the last `days` days.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 500, "USD"), tx(5, -200, "CNY")], [], now);
+    /// assert_eq!(s.purchase_count(None), 2);
+    /// assert_eq!(s.purchase_count(Some(30)), 1);
+    /// ```
+    pub fn purchase_count(&self, within_days: Option<u32>) -> usize {
+        let from = within_days.map(|d| window_start(self.as_of, d));
+        self.purchases
+            .iter()
+            .filter(|(at, _, _)| from.is_none_or(|f| *at >= f))
+            .count()
+    }
+
+    /// Net spend (purchases minus refunds) in `currency`, in minor units, all of it (`None`) or
+    /// in the last `days` days. Transactions in other currencies are left out (see
+    /// [`ActivitySummary::other_currency_transactions`]); the sum saturates rather than
+    /// overflowing.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 700, "CNY"), tx(5, -200, "CNY"), tx(1, 9, "USD")], [], now);
+    /// let cny = CurrencyCode::new("CNY").unwrap();
+    /// assert_eq!(s.spend(&cny, None), 1_000);
+    /// assert_eq!(s.spend(&cny, Some(30)), 300);
+    /// ```
+    pub fn spend(&self, currency: &CurrencyCode, within_days: Option<u32>) -> i64 {
+        let from = within_days.map(|d| window_start(self.as_of, d));
+        self.purchases
+            .iter()
+            .chain(&self.refunds)
+            .filter(|(at, c, _)| c == currency && from.is_none_or(|f| *at >= f))
+            .fold(0i64, |sum, (_, _, v)| sum.saturating_add(*v))
+    }
+
+    /// The number of transactions (purchases and refunds) in currencies other than `currency`.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, 700, "JPY")], [], now);
+    /// assert_eq!(s.other_currency_transactions(&CurrencyCode::new("CNY").unwrap()), 1);
+    /// ```
+    pub fn other_currency_transactions(&self, currency: &CurrencyCode) -> usize {
+        self.purchases
+            .iter()
+            .chain(&self.refunds)
+            .filter(|(_, c, _)| c != currency)
+            .count()
+    }
+
+    /// The number of transactions (purchases and refunds) per currency.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, -700, "CNY")], [], now);
+    /// assert_eq!(s.transactions_by_currency().get(&CurrencyCode::new("CNY").unwrap()), Some(&2));
+    /// ```
+    pub fn transactions_by_currency(&self) -> HashMap<CurrencyCode, usize> {
+        let mut out = HashMap::new();
+        for (_, c, _) in self.purchases.iter().chain(&self.refunds) {
+            *out.entry(*c).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// The times of the purchases, oldest first.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
+    /// assert_eq!(s.purchase_times().collect::<Vec<_>>(), [now - Duration::days(9), now - Duration::days(1)]);
+    /// ```
+    pub fn purchase_times(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        self.purchases.iter().map(|(at, _, _)| *at)
+    }
+
+    /// When the first purchase was made.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
+    /// assert_eq!(s.first_purchase(), Some(now - Duration::days(9)));
+    /// ```
+    pub fn first_purchase(&self) -> Option<DateTime<Utc>> {
+        self.purchases.first().map(|(at, _, _)| *at)
+    }
+
+    /// When the latest purchase was made.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
+    /// assert_eq!(s.last_purchase(), Some(now - Duration::days(1)));
+    /// ```
+    pub fn last_purchase(&self) -> Option<DateTime<Utc>> {
+        self.purchases.last().map(|(at, _, _)| *at)
+    }
+
+    /// When the latest interaction (of any kind) took place.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new([], &[talk(7, InteractionKind::Visit)], now);
+    /// assert_eq!(s.last_interaction(), Some(now - Duration::days(7)));
+    /// ```
+    pub fn last_interaction(&self) -> Option<DateTime<Utc>> {
+        self.interactions.last().copied()
+    }
+
+    /// Whole days since the latest purchase; `None` without a purchase.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], [], now);
+    /// assert_eq!(s.days_since_last_purchase(), Some(12));
+    /// ```
+    pub fn days_since_last_purchase(&self) -> Option<i64> {
+        self.last_purchase().map(|t| days_between(t, self.as_of))
+    }
+
+    /// Whole days since the latest interaction; `None` without an interaction.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Message)], now);
+    /// assert_eq!(s.days_since_last_interaction(), Some(4));
+    /// ```
+    pub fn days_since_last_interaction(&self) -> Option<i64> {
+        self.last_interaction().map(|t| days_between(t, self.as_of))
+    }
+
+    /// Whole days since the latest purchase or interaction, whichever is later; `None` without
+    /// either.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], &[talk(4, InteractionKind::Call)], now);
+    /// assert_eq!(s.days_since_last_activity(), Some(4));
+    /// ```
+    pub fn days_since_last_activity(&self) -> Option<i64> {
+        self.last_purchase()
+            .max(self.last_interaction())
+            .map(|t| days_between(t, self.as_of))
+    }
+
+    /// Complaints in the last `days` days.
+    ///
+    /// ```
+    /// # use clientele::segment::ActivitySummary;
+    /// # use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+    /// # use clientele::CustomerId;
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
+    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
+    /// #     channel: None, reference: None,
+    /// # };
+    /// # let talk = |days: i64, kind| Interaction {
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// # };
+    /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Complaint), talk(40, InteractionKind::Complaint)], now);
+    /// assert_eq!((s.complaints_within(30), s.complaints_within(60)), (1, 2));
+    /// ```
+    pub fn complaints_within(&self, days: u32) -> usize {
+        let from = window_start(self.as_of, days);
+        self.complaints.iter().filter(|at| **at >= from).count()
+    }
+}
+
+/// Each customer's transactions and interactions, grouped by id, borrowed from slices.
+#[derive(Debug, Default)]
+struct ActivityIndex<'a> {
+    by_customer: HashMap<&'a CustomerId, (Vec<&'a Transaction>, Vec<&'a Interaction>)>,
+}
+
+impl<'a> ActivityIndex<'a> {
+    fn new(transactions: &'a [Transaction], interactions: &'a [Interaction]) -> Self {
+        let mut by_customer: HashMap<_, (Vec<_>, Vec<_>)> = HashMap::new();
+        for t in transactions {
+            by_customer.entry(&t.customer).or_default().0.push(t);
+        }
+        for i in interactions {
+            by_customer.entry(&i.customer).or_default().1.push(i);
+        }
+        Self { by_customer }
+    }
+
+    fn summary(&self, id: &CustomerId, as_of: DateTime<Utc>) -> ActivitySummary {
+        match self.by_customer.get(id) {
+            Some((t, i)) => ActivitySummary::new(t.iter().copied(), i.iter().copied(), as_of),
+            None => ActivitySummary::new([], [], as_of),
+        }
+    }
+}
+
+/// Maps every customer of a store, with its activity summarised as of `as_of` (or an empty
+/// summary when `read_activity` is false), in id order: batches read one after the other, each
+/// mapped in parallel.
+pub(crate) fn map_store<S, T, F>(
+    store: &S,
+    batch_size: usize,
+    as_of: DateTime<Utc>,
+    read_activity: bool,
+    f: F,
+) -> Result<Vec<T>>
+where
+    S: CustomerStore + ?Sized,
+    Error: From<S::Error>,
+    T: Send,
+    F: Fn(&Customer, &ActivitySummary) -> T + Sync,
+{
+    let mut out = Vec::new();
+    for batch in batches(store, batch_size) {
+        let batch = batch?;
+        let part: Vec<T> = batch
+            .par_iter()
+            .map(|c| -> Result<T> {
+                let summary = if read_activity {
+                    ActivitySummary::from_activity(&store.activity(&c.id)?, as_of)
+                } else {
+                    ActivitySummary::new([], [], as_of)
+                };
+                Ok(f(c, &summary))
+            })
+            .collect::<Result<_>>()?;
+        out.extend(part);
+    }
+    Ok(out)
+}
+
+/// Maps every customer of a slice, with its activity from the two slices summarised as of
+/// `as_of`, in parallel, in slice order.
+pub(crate) fn map_slices<T, F>(
+    customers: &[Customer],
+    transactions: &[Transaction],
+    interactions: &[Interaction],
+    as_of: DateTime<Utc>,
+    f: F,
+) -> Vec<T>
+where
+    T: Send,
+    F: Fn(&Customer, &ActivitySummary) -> T + Sync,
+{
+    let index = ActivityIndex::new(transactions, interactions);
+    customers
+        .par_iter()
+        .map(|c| f(c, &index.summary(&c.id, as_of)))
+        .collect()
+}
