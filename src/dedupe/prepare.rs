@@ -50,7 +50,7 @@ impl Text {
 
 /// A key compared for equality only (phone, email, identifier, postcode...), with its hash so
 /// that the comparison of unequal keys costs one integer compare.
-#[derive(Debug, Clone, Default, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, Eq, PartialOrd, Ord)]
 pub(crate) struct Code {
     h: u64,
     /// The last eight bytes, packed (phones are compared on their last eight digits).
@@ -62,6 +62,12 @@ impl PartialEq for Code {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         self.h == other.h && same_bytes(&self.s, &other.s)
+    }
+}
+
+impl Hash for Code {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.s.hash(state);
     }
 }
 
