@@ -181,13 +181,28 @@ fn region_index(region: &str) -> Option<usize> {
         .ok()
 }
 
+/// For every calling code (index), the regions sharing it, main region first; built once.
+fn regions_by_code() -> &'static [Vec<usize>] {
+    static TABLE: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: Vec<Vec<usize>> = vec![Vec::new(); 1000];
+        for (i, m) in REGIONS.iter().enumerate() {
+            if let Some(slot) = table.get_mut(usize::from(m.country_code)) {
+                slot.push(i);
+            }
+        }
+        for v in &mut table {
+            v.sort_by_key(|&i| REGIONS.get(i).is_none_or(|m| !m.main));
+        }
+        table
+    })
+}
+
 /// The indexes of the regions sharing a calling code, main region first.
-fn regions_of(cc: u16) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..REGIONS.len())
-        .filter(|&i| REGIONS.get(i).is_some_and(|m| m.country_code == cc))
-        .collect();
-    v.sort_by_key(|&i| REGIONS.get(i).is_none_or(|m| !m.main));
-    v
+fn regions_of(cc: u16) -> &'static [usize] {
+    regions_by_code()
+        .get(usize::from(cc))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// The country calling code of a region (`CN` → 86), for every region libphonenumber knows.
@@ -226,16 +241,16 @@ fn fit(index: usize, nsn: &str) -> Fit {
     if !c.general.as_ref().is_some_and(|g| g.is_match(nsn)) {
         return Fit::Possible;
     }
-    let matched: Vec<PhoneKind> = c
-        .types
-        .iter()
-        .filter(|(_, re)| re.is_match(nsn))
-        .map(|(k, _)| *k)
-        .collect();
-    match matched.as_slice() {
-        [] => Fit::Possible,
-        [PhoneKind::FixedLine, PhoneKind::Mobile, ..] => Fit::Valid(PhoneKind::FixedLineOrMobile),
-        [k, ..] => Fit::Valid(*k),
+    // The first type that matches names the number; a fixed-line pattern that a mobile one
+    // (next in order) also matches means either.
+    let mut matches = c.types.iter().filter(|(_, re)| re.is_match(nsn));
+    match matches.next().map(|(k, _)| *k) {
+        None => Fit::Possible,
+        Some(PhoneKind::FixedLine) => match matches.next() {
+            Some((PhoneKind::Mobile, _)) => Fit::Valid(PhoneKind::FixedLineOrMobile),
+            _ => Fit::Valid(PhoneKind::FixedLine),
+        },
+        Some(k) => Fit::Valid(k),
     }
 }
 
@@ -290,10 +305,7 @@ fn split_country_code(digits: &str) -> Option<(u16, &str)> {
     (1..=3).find_map(|n| {
         let cc: u16 = digits.get(..n)?.parse().ok()?;
         let rest = digits.get(n..)?;
-        REGIONS
-            .iter()
-            .any(|m| m.country_code == cc)
-            .then_some((cc, rest))
+        (!regions_of(cc).is_empty()).then_some((cc, rest))
     })
 }
 
@@ -378,7 +390,7 @@ impl Normalizer {
         for (i, (cc, national)) in candidates.iter().enumerate() {
             let needs_valid =
                 bare_cc_candidate && i > 0 || (default.is_none() && international.is_none());
-            for index in regions_of(*cc) {
+            for &index in regions_of(*cc) {
                 let Some(meta) = REGIONS.get(index) else {
                     continue;
                 };
