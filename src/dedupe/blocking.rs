@@ -34,7 +34,9 @@ pub enum BlockingRule {
     Pinyin,
     /// The same postcode and family-name initial.
     PostcodeInitial,
-    /// The same date of birth.
+    /// The same date of birth (a date with its name initial instead lost 0.15% of FEBRL's true
+    /// pairs, whose duplicates often change or drop both names: large date blocks are walked
+    /// in sorted neighbourhoods instead).
     BirthDate,
     /// The same company-name key, or the same first word of it and postcode.
     CompanyName,
@@ -193,6 +195,89 @@ pub(crate) fn comparable(records: &[Prepared], i: u32, j: u32) -> bool {
     }
 }
 
+/// Blocks up to this size are expanded into all their pairs; larger ones (common names, shared
+/// birth dates) by sorted neighbourhoods.
+const DENSE_BLOCK: usize = 32;
+
+/// In a large block, each record is paired with the next this many records of each order.
+const WINDOW: usize = 5;
+
+/// The first eight bytes of a key as a number, so that numbers sort as the keys' prefixes.
+fn prefix_u64(s: &str) -> u64 {
+    let mut x = [0u8; 8];
+    for (slot, b) in x.iter_mut().zip(s.bytes()) {
+        *slot = b;
+    }
+    u64::from_be_bytes(x)
+}
+
+/// The orders in which a large block is walked: by name (a typo keeps neighbours close), by
+/// birth date, and by place. Missing values sort last.
+fn sort_keys(p: &Prepared) -> [u64; 3] {
+    let name = match (&p.cross, &p.given, &p.family, &p.company_name) {
+        (Some((g, f)), ..) => prefix_u64(&format!("{}{}", g.s, f.s)),
+        (None, Some(g), ..) => prefix_u64(&g.s),
+        (None, None, Some(f), _) => prefix_u64(&f.s),
+        (None, None, None, Some(c)) => prefix_u64(&c.s),
+        _ => u64::MAX,
+    };
+    let dob = p.dob.map_or(u64::MAX, |d| {
+        u64::try_from(d.num_days_from_ce()).unwrap_or(0)
+    });
+    let place = match (&p.postcode, &p.locality) {
+        (Some(pc), _) => prefix_u64(pc.as_str()),
+        (None, Some(l)) => prefix_u64(&l.s),
+        _ => u64::MAX,
+    };
+    [name, dob, place]
+}
+
+/// The pairs of one block: all of them in a small block; in a large one, each record with its
+/// [`WINDOW`] successors in each of the [`sort_keys`] orders (sorted neighbourhood inside the
+/// block), so a block of n records costs about `3 * WINDOW * n` pairs instead of `n²/2`.
+fn block_pairs(records: &[Prepared], mut members: Vec<u32>, cross: bool) -> Vec<u64> {
+    let pair = |i: u32, j: u32| -> Option<u64> {
+        if i == j || !comparable(records, i, j) {
+            return None;
+        }
+        if cross
+            && records.get(i as usize).map(|p| p.source)
+                == records.get(j as usize).map(|p| p.source)
+        {
+            return None;
+        }
+        let (a, b) = if i < j { (i, j) } else { (j, i) };
+        Some((u64::from(a) << 32) | u64::from(b))
+    };
+    let mut out = Vec::new();
+    if members.len() <= DENSE_BLOCK {
+        for (x, &i) in members.iter().enumerate() {
+            out.extend(members.iter().skip(x + 1).filter_map(|&j| pair(i, j)));
+        }
+        return out;
+    }
+    let keys: Vec<[u64; 3]> = members
+        .iter()
+        .map(|&i| records.get(i as usize).map_or([u64::MAX; 3], sort_keys))
+        .collect();
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    for k in 0..3 {
+        order.sort_by_key(|&x| (keys.get(x).map_or(u64::MAX, |ks| ks[k]), members.get(x)));
+        for (x, &a) in order.iter().enumerate() {
+            let Some(&i) = members.get(a) else { continue };
+            out.extend(
+                order
+                    .iter()
+                    .skip(x + 1)
+                    .take(WINDOW)
+                    .filter_map(|&b| members.get(b).and_then(|&j| pair(i, j))),
+            );
+        }
+    }
+    members.clear();
+    out
+}
+
 /// A candidate pair packed into one number: `i << 32 | j`, `i < j`; sorting the numbers sorts
 /// the pairs.
 pub(crate) fn unpair(x: u64) -> (u32, u32) {
@@ -273,21 +358,8 @@ pub(crate) fn candidate_pairs(
             .par_iter()
             .flat_map_iter(|&(start, end)| {
                 let block = entries.get(start..end).unwrap_or(&[]);
-                block.iter().enumerate().flat_map(move |(x, &(_, i))| {
-                    block.iter().skip(x + 1).filter_map(move |&(_, j)| {
-                        if i == j || !comparable(records, i, j) {
-                            return None;
-                        }
-                        if cross
-                            && records.get(i as usize).map(|p| p.source)
-                                == records.get(j as usize).map(|p| p.source)
-                        {
-                            return None;
-                        }
-                        let (a, b) = if i < j { (i, j) } else { (j, i) };
-                        Some((u64::from(a) << 32) | u64::from(b))
-                    })
-                })
+                let members: Vec<u32> = block.iter().map(|e| e.1).collect();
+                block_pairs(records, members, cross)
             })
             .collect();
         rule_report.pairs = pairs.len() as u64;

@@ -170,7 +170,7 @@ impl Deduplicator {
             split_threshold: 0.9,
             rules: BlockingRule::ALL.to_vec(),
             custom_keys: Vec::new(),
-            max_block: 200,
+            max_block: 1000,
             u_pairs: 1_000_000,
             em_iterations: 100,
             seed: 0x5EED,
@@ -218,7 +218,8 @@ impl Deduplicator {
         self
     }
 
-    /// The largest block compared; larger ones are skipped with a warning.
+    /// The largest block compared (default 1,000; blocks over 32 records are walked as sorted
+    /// neighbourhoods); larger ones are skipped with a warning.
     #[must_use]
     pub fn max_block_size(mut self, n: usize) -> Self {
         self.max_block = n.max(2);
