@@ -49,7 +49,10 @@ impl GammaGamma {
     /// ```
     /// use clientele::lifecycle::{CustomerSummary, GammaGamma};
     /// use clientele::CustomerId;
-    /// let rows = [(1.0, 12.0), (3.0, 25.5), (2.0, 40.0), (6.0, 18.2), (1.0, 9.5), (4.0, 30.0)];
+    /// // (repeat purchases, mean spend) of the first twelve repeat buyers of CDNOW.
+    /// let rows = [(2.0, 22.35), (1.0, 11.77), (7.0, 73.74), (1.0, 11.77), (2.0, 25.55),
+    ///             (5.0, 29.44), (10.0, 24.24), (1.0, 9.99), (3.0, 25.08), (2.0, 32.3),
+    ///             (1.0, 227.14), (1.0, 80.46)];
     /// let customers: Vec<CustomerSummary> = rows
     ///     .iter()
     ///     .enumerate()
@@ -59,7 +62,7 @@ impl GammaGamma {
     ///     })
     ///     .collect();
     /// let model = GammaGamma::fit(&customers)?;
-    /// assert!(model.p > 0.0 && model.q > 0.0 && model.gamma > 0.0);
+    /// assert!(model.p > 0.0 && model.q > 1.0 && model.gamma > 0.0);
     /// # Ok::<(), clientele::Error>(())
     /// ```
     pub fn fit(customers: &[CustomerSummary]) -> Result<Self> {

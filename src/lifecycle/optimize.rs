@@ -22,7 +22,8 @@ const MAX_STEP: f64 = 3.0;
 /// Minimizes `f` from `x0`. `f` returns the objective and its gradient; a non-finite objective
 /// marks a point as outside the domain, and the line search backs away from it.
 ///
-/// Stops when the largest gradient component is below `gtol`, after `max_iter` iterations, or
+/// Stops when the largest gradient component is below `gtol` (or below its square root once
+/// steps no longer lower the objective beyond rounding), after `max_iter` iterations, or
 /// when a coordinate leaves `[-bound, bound]` (the models' parameters running off to zero or
 /// infinity, where a likelihood has no maximum).
 pub(crate) fn bfgs<F>(f: F, x0: &[f64], gtol: f64, max_iter: usize, bound: f64) -> Minimum
@@ -47,6 +48,7 @@ where
     };
     let mut h = identity(1.0);
     let mut fresh = true;
+    let mut stalls = 0;
     for _ in 0..max_iter {
         if norm_inf(&g) < gtol {
             return Minimum {
@@ -97,6 +99,21 @@ where
             fresh = true;
             continue;
         };
+        // Progress at the level of rounding noise: the minimum is as good as the arithmetic
+        // allows, unless the gradient says otherwise.
+        if fx - f_new <= 1e-15 * (1.0 + fx.abs()) {
+            stalls += 1;
+            if stalls >= 3 {
+                return Minimum {
+                    converged: norm_inf(&g_new) < gtol.sqrt(),
+                    x: x_new,
+                    value: f_new,
+                    escaped: false,
+                };
+            }
+        } else {
+            stalls = 0;
+        }
         let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
         let sy = dot(&s, &y);
