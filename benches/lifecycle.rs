@@ -3,13 +3,14 @@
 //! ```text
 //! cargo bench --bench lifecycle            # 1,000,000 customers
 //! cargo bench --bench lifecycle -- 200000  # another number of customers
+//! cargo bench --bench lifecycle -- 1000000 7  # and another seed (default 1)
 //! ```
 //!
 //! Prints one line: the number of customers and of distinct histories, the time of the fit
 //! (summaries in, model out: merging equal histories, then maximum likelihood) and the largest
 //! relative error of the recovered parameters. Customers are drawn by `BgNbd::simulate` (the
 //! crate's SplitMix64, gamma draws by Marsaglia and Tsang): first purchases spread over a
-//! quarter, a calibration period ending 39 weeks after the quarter began, times in whole days.
+//! quarter (ages 27 to 39 weeks at the calibration end), recency in whole days.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -17,11 +18,13 @@ use std::time::Instant;
 use clientele::lifecycle::{BgNbd, TimeUnit};
 
 fn main() {
-    // `cargo bench` passes `--bench`; the first number among the arguments is the size.
-    let customers = std::env::args()
+    // `cargo bench` passes `--bench`; the numbers among the arguments are the size and the seed.
+    let numbers: Vec<u64> = std::env::args()
         .skip(1)
-        .find_map(|a| a.replace('_', "").parse::<usize>().ok())
-        .unwrap_or(1_000_000);
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    let customers = numbers.first().map_or(1_000_000, |&n| n as usize);
+    let seed = numbers.get(1).copied().unwrap_or(1);
     // Fader, Hardie and Lee (2005), CDNOW, weeks.
     let truth = BgNbd {
         r: 0.243,
@@ -31,7 +34,7 @@ fn main() {
         log_likelihood: 0.0,
     };
     let started = Instant::now();
-    let summaries = truth.simulate(customers, TimeUnit::Week, (189, 273), 2005);
+    let summaries = truth.simulate(customers, TimeUnit::Week, (189, 273), seed);
     let simulated = started.elapsed().as_secs_f64();
     let distinct = summaries
         .iter()
@@ -64,7 +67,7 @@ fn main() {
         .map(|(name, got, _)| format!("{name} {got:.4}"))
         .collect();
     println!(
-        "lifecycle: {customers} customers, {distinct} distinct histories; BG/NBD fit {fit_seconds:.3} s on {} threads; max relative parameter error {:.2}% ({}); simulated in {simulated:.2} s",
+        "lifecycle: {customers} customers (seed {seed}), {distinct} distinct histories; BG/NBD fit {fit_seconds:.3} s on {} threads; max relative parameter error {:.2}% ({}); simulated in {simulated:.2} s",
         rayon::current_num_threads(),
         100.0 * max_error,
         each.join(", ")

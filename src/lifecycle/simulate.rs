@@ -9,12 +9,14 @@ use crate::rng::SplitMix;
 impl BgNbd {
     /// Draws `customers` summaries from the model, deterministically from `seed`.
     ///
-    /// Each customer gets λ ~ Gamma(r, alpha) and p ~ Beta(a, b), makes a first purchase at a
-    /// random time of day 0, then buys as a Poisson process of rate λ, dropping out after each
-    /// purchase with probability p. The calibration period ends with day `T`, drawn uniformly
-    /// from `ages_in_days` (inclusive). As in a real log, times are whole days: purchases on one
-    /// day count once. The model's rates are per `unit`, and so are the summaries' times. Ids are
-    /// `S0`, `S1`, ...; `monetary` is 0.
+    /// Each customer gets λ ~ Gamma(r, alpha) and p ~ Beta(a, b), makes a first purchase at time
+    /// 0, then buys as a Poisson process of rate λ, dropping out after each purchase with
+    /// probability p, until the calibration end `T` days later, `T` drawn uniformly from
+    /// `ages_in_days` (inclusive). As in a log's dates, recency is rounded to whole days, so
+    /// histories repeat as in real data; purchases falling on one day are not merged (the
+    /// model's continuous-time process, which [`summarize`](super::summarize) of a real log
+    /// approximates by counting purchase days). The model's rates are per `unit`, and so are the
+    /// summaries' times. Ids are `S0`, `S1`, ...; `monetary` is 0.
     ///
     /// Cost: O(customers + purchases) time, one allocation per customer for the id.
     ///
@@ -45,20 +47,16 @@ impl BgNbd {
                 let rate_per_day = rng.gamma(self.r) / self.alpha * per_day;
                 let g = rng.gamma(self.a);
                 let p = g / (g + rng.gamma(self.b));
-                let start = rng.0.unit(); // time of day of the first purchase
-                let end = f64::from(age_days) + 1.0; // the end of the last day
-                let (mut now, mut last_day, mut repeat_days) = (start, 0u32, 0u32);
+                let age = f64::from(age_days);
+                let (mut now, mut last, mut repeats) = (0.0, 0.0, 0u32);
                 if rate_per_day > 0.0 {
                     loop {
                         now += rng.exponential() / rate_per_day;
-                        if now >= end {
+                        if now >= age {
                             break;
                         }
-                        let day = now as u32;
-                        if day != last_day {
-                            repeat_days += 1;
-                            last_day = day;
-                        }
+                        repeats += 1;
+                        last = now;
                         if rng.0.unit() < p {
                             break;
                         }
@@ -66,9 +64,11 @@ impl BgNbd {
                 }
                 Some(CustomerSummary {
                     customer: CustomerId::new(format!("S{i}")).ok()?,
-                    frequency: f64::from(repeat_days),
-                    recency: f64::from(last_day) * per_day,
-                    t: f64::from(age_days) * per_day,
+                    frequency: f64::from(repeats),
+                    // A log's dates: the time since the first purchase to the nearest day
+                    // (never past T, as last < age and age is whole).
+                    recency: last.round() * per_day,
+                    t: age * per_day,
                     monetary: 0.0,
                 })
             })
