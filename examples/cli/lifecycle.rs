@@ -38,22 +38,29 @@ pub struct FitArgs {
     summary: PathBuf,
 }
 
+/// Opens a CSV with a header row; the column names trimmed, without a byte-order mark, in lower
+/// case.
+fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let header = rdr
+        .headers()
+        .map_err(|e| format!("{}: line 1: {e}", path.display()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    Ok((rdr, header))
+}
+
 /// Reads a transactions CSV (`id,date,amount[,currency,channel]`, header required).
 ///
 /// A row that cannot be read is an error naming its line; amounts are in major units of the
 /// row's currency (`XXX`, no currency, when the column is absent or empty).
 pub(crate) fn read_transactions(path: &Path) -> Result<Vec<Transaction>, String> {
     let at = |line: u64, reason: String| format!("{}: line {line}: {reason}", path.display());
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| at(1, e.to_string()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
-        .collect();
+    let (mut rdr, header) = open_csv(path)?;
     let col = |name: &str| header.iter().position(|h| h == name);
     let need = |name: &str| col(name).ok_or_else(|| at(1, format!("no `{name}` column")));
     let (id_col, date_col, amount_col) = (need("id")?, need("date")?, need("amount")?);
@@ -143,21 +150,15 @@ pub fn run_summarize(args: &SummarizeArgs) -> Result<(), String> {
 /// Reads summaries; also returns whether the file has a spend column.
 fn read_summaries(path: &Path) -> Result<(Vec<CustomerSummary>, bool), String> {
     let at = |line: u64, reason: String| format!("{}: line {line}: {reason}", path.display());
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| at(1, e.to_string()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
-        .collect();
+    let (mut rdr, header) = open_csv(path)?;
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let need = |names: &[&str]| {
         col(names).ok_or_else(|| at(1, format!("no `{}` column", names.join("` or `"))))
     };
-    let id = need(&["id", "ID"])?;
+    let id = need(&["id"])?;
     let frequency = need(&["frequency", "x"])?;
     let recency = need(&["recency", "t_x"])?;
-    let age = need(&["T"])?;
+    let age = need(&["t"])?;
     let monetary = col(&["monetary", "zbar"]);
     let mut out = Vec::new();
     for (i, record) in rdr.records().enumerate() {
