@@ -235,7 +235,7 @@ impl BgNbd {
         recency: f64,
         age: f64,
     ) -> f64 {
-        if !(t >= 0.0 && t.is_finite()) || !valid_history(frequency, recency, age) {
+        if !(t >= 0.0 && t.is_finite() && valid_history(frequency, recency, age)) {
             return f64::NAN;
         }
         if t == 0.0 {
