@@ -181,6 +181,16 @@ fn unconditional_expectation_matches_lifetimes() {
         assert!(e > last, "grows with t: {t} {e}");
         last = e;
     }
+    // A heavy buyer (2,000 purchases in 39 weeks): no overflow in the hypergeometric factors,
+    // which FHL's form raises to the power r + x (mpmath on that form: 27.6888254039056).
+    let heavy = m.conditional_expected_purchases(1.0, 2000.0, 38.7, 38.86);
+    assert!((heavy - 27.688_825_403_905_6).abs() < 1e-8, "{heavy}");
+    // Over a year FHL's factors would be about e^±1550, beyond f64.
+    let year = m.conditional_expected_purchases(52.0, 2000.0, 38.86, 38.86);
+    assert!(
+        year.is_finite() && year > 45.0 && year < 52.0 * 2000.0 / 38.86,
+        "{year}"
+    );
     // Early on, purchases accrue at the mean rate r / alpha (dropout has not yet begun).
     let t = 1e-4;
     assert!((m.expected_purchases(t) / t - 0.243 / 4.414).abs() < 1e-4);

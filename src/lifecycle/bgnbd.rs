@@ -209,9 +209,11 @@ impl BgNbd {
         }
         let Self { r, alpha, b, .. } = *self;
         near_a_one(self.a, |a| {
+            // FHL's (alpha / (alpha + t))^r 2F1(r, b; a + b - 1; z) after Euler's transformation,
+            // whose parameters stay small.
             let z = t / (alpha + t);
-            (a + b - 1.0) / (a - 1.0)
-                * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b, a + b - 1.0, z))
+            let h = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b - 1.0, z);
+            (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(a - 1.0) * h)
         })
     }
 
@@ -245,10 +247,13 @@ impl BgNbd {
         let x = frequency;
         let alive = self.p_alive(frequency, recency, age);
         near_a_one(self.a, |a| {
+            // FHL's ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z)
+            // after Euler's transformation: for a heavy buyer (large x) the original factors
+            // overflow and underflow, the transformed ones stay moderate.
             let z = t / (alpha + age + t);
-            let h = hyp2f1(r + x, b + x, a + b + x - 1.0, z);
+            let h = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z);
             (a + b + x - 1.0) / (a - 1.0)
-                * (1.0 - ((alpha + age) / (alpha + age + t)).powf(r + x) * h)
+                * (1.0 - ((alpha + age) / (alpha + age + t)).powf(a - 1.0) * h)
         }) * alive
     }
 }
