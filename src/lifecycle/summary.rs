@@ -16,6 +16,7 @@ use crate::model::{CustomerId, Transaction};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TimeUnit {
     /// Seven days; the unit of the BG/NBD literature's CDNOW results.
     Week,
