@@ -124,6 +124,29 @@ pub enum Error {
         /// Why the rule was refused.
         reason: String,
     },
+    /// A customer summary (or a weighted tuple) given to a lifecycle model is unusable: a value
+    /// is missing, not finite, negative, or the recency exceeds the customer's age `T`.
+    #[error("invalid customer summary #{index}: {reason}")]
+    InvalidSummary {
+        /// Zero-based position of the summary in the input.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A model was asked to fit on data with nothing to learn from (no customers, zero total
+    /// weight, no repeat buyer for a spend model).
+    #[error("not enough data: {reason}")]
+    NoData {
+        /// What was missing.
+        reason: String,
+    },
+    /// A model fit found no usable maximum of the likelihood (it did not converge, or a
+    /// parameter ran off to zero or infinity because the data do not pin it down).
+    #[error("model fit failed: {reason}")]
+    FitFailed {
+        /// Why the fit was given up.
+        reason: String,
+    },
 }
 
 /// Shorthand for `Result<T, clientele::Error>`.

@@ -82,3 +82,8 @@ pub struct DedupeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/MERGE.md")]
 pub struct MergeDoctests;
+
+/// The lifecycle guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/LIFECYCLE.md")]
+pub struct LifecycleDoctests;

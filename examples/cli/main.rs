@@ -8,6 +8,7 @@
 //! This is the only place of the project that does I/O: it reads CSV into records through
 //! `clientele::import` and prints what the library answers.
 
+mod lifecycle;
 mod merge;
 mod pipeline;
 
@@ -156,6 +157,11 @@ enum Command {
     /// Merge clusters of duplicates (`id,cluster_id` from `dedupe`) into one record each; writes
     /// the merged records and one JSON audit event per line.
     Merge(merge::MergeArgs),
+    /// Summarize purchases per customer for lifecycle models; writes CSV
+    /// `id,frequency,recency,T,monetary`.
+    Summarize(lifecycle::SummarizeArgs),
+    /// Fit the BG/NBD and Gamma-Gamma models to summaries; prints JSON.
+    LifecycleFit(lifecycle::FitArgs),
     /// Write the records back with canonical values and `*_key` columns; a summary of the rules
     /// that fired goes to standard error.
     Normalize {
@@ -988,6 +994,8 @@ fn main() -> ExitCode {
         } => validate_file(input, region.as_deref(), as_of.as_deref()),
         Command::Merge(args) => merge::run(args),
         Command::Pipeline(args) => pipeline::run(args),
+        Command::Summarize(args) => lifecycle::run_summarize(args),
+        Command::LifecycleFit(args) => lifecycle::run_fit(args),
         Command::Normalize { input, region, out } => {
             normalize_file(input, region.as_deref(), out.as_deref())
         }
