@@ -131,3 +131,113 @@ fn pipeline_reports_every_stage_on_the_sample_and_writes_its_outputs() {
         assert!(text.contains(line), "{line} missing from\n{text}");
     }
 }
+
+fn sample_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/data")
+        .join(name)
+}
+
+#[test]
+fn segment_scores_every_sample_customer_with_the_contracted_columns() {
+    let Some(bin) = cli() else { return };
+    let (customers, transactions) = (sample(), sample_file("transactions.csv"));
+    let out = run(
+        &bin,
+        &[
+            "segment",
+            customers.to_str().expect("path"),
+            "--transactions",
+            transactions.to_str().expect("path"),
+            "--as-of",
+            "2026-06-30",
+        ],
+    );
+    let mut rdr = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "r",
+            "f",
+            "m",
+            "rfm_segment",
+            "tier",
+            "stage",
+            "p_alive",
+            "expected_purchases_52",
+            "clv"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 311);
+    let buyers: std::collections::BTreeSet<String> = std::fs::read_to_string(&transactions)
+        .expect("transactions")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(str::to_owned))
+        .collect();
+    let mut segments = std::collections::BTreeSet::new();
+    for row in &rows {
+        let cell = |i: usize| row.get(i).unwrap_or("");
+        let bought = buyers.contains(cell(0));
+        // Buyers get scores 1-5, a named segment and model figures; the others are leads.
+        assert_eq!(!cell(1).is_empty(), bought, "{row:?}");
+        if bought {
+            for i in 1..=3 {
+                let s: u8 = cell(i).parse().expect("score");
+                assert!((1..=5).contains(&s), "{row:?}");
+            }
+            segments.insert(cell(4).to_owned());
+            let p: f64 = cell(7).parse().expect("p_alive");
+            assert!((0.0..=1.0).contains(&p), "{row:?}");
+            let e: f64 = cell(8).parse().expect("expected purchases");
+            assert!(e >= 0.0, "{row:?}");
+            let v: f64 = cell(9).parse().expect("clv");
+            assert!(v >= 0.0, "{row:?}");
+        } else {
+            assert_eq!(cell(6), "lead", "{row:?}");
+            assert!(cell(7).is_empty() && cell(9).is_empty(), "{row:?}");
+        }
+    }
+    assert!(segments.len() >= 6, "{segments:?}");
+}
+
+#[test]
+fn summarize_and_lifecycle_fit_read_each_others_output() {
+    let Some(bin) = cli() else { return };
+    let transactions = sample_file("transactions.csv");
+    let summary = run(
+        &bin,
+        &[
+            "summarize",
+            transactions.to_str().expect("path"),
+            "--calibration-end",
+            "2026-06-30",
+        ],
+    );
+    assert!(summary.starts_with("id,frequency,recency,T,monetary\n"));
+    let path = std::env::temp_dir().join(format!("clientele-summary-{}.csv", std::process::id()));
+    std::fs::write(&path, &summary).expect("write summary");
+    let json = run(&bin, &["lifecycle-fit", path.to_str().expect("path")]);
+    let _ = std::fs::remove_file(&path);
+    let fit: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    for key in ["r", "alpha", "a", "b", "log_likelihood"] {
+        assert!(
+            fit["bgnbd"][key].as_f64().is_some(),
+            "bgnbd.{key} in {json}"
+        );
+    }
+    for key in ["p", "q", "gamma"] {
+        assert!(
+            fit["gamma_gamma"][key].as_f64().is_some(),
+            "gamma_gamma.{key} in {json}"
+        );
+    }
+}

@@ -11,6 +11,7 @@
 mod lifecycle;
 mod merge;
 mod pipeline;
+mod segment;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,11 @@ enum Command {
     /// The whole job on one file: validate, normalize, deduplicate and merge, then a short
     /// report (records in, issues found, duplicates merged, records out).
     Pipeline(pipeline::PipelineArgs),
+    /// Score every customer as of a day: `id,r,f,m,rfm_segment,tier,stage,p_alive,
+    /// expected_purchases_52,clv` (RFM, tier and stage from the rules; probability alive,
+    /// purchases expected in the next 52 weeks and lifetime value from BG/NBD and Gamma-Gamma
+    /// models fitted on the same transactions).
+    Segment(segment::SegmentArgs),
     /// Read a customers CSV and report records read, fields filled and rows rejected.
     Stats {
         #[command(flatten)]
@@ -994,6 +1000,7 @@ fn main() -> ExitCode {
         } => validate_file(input, region.as_deref(), as_of.as_deref()),
         Command::Merge(args) => merge::run(args),
         Command::Pipeline(args) => pipeline::run(args),
+        Command::Segment(args) => segment::run(args),
         Command::Summarize(args) => lifecycle::run_summarize(args),
         Command::LifecycleFit(args) => lifecycle::run_fit(args),
         Command::Normalize { input, region, out } => {
