@@ -6,7 +6,7 @@
 //! cargo bench --bench lifecycle -- 1000000 7  # and another seed (default 1)
 //! ```
 //!
-//! Prints one line: the number of customers and of distinct histories, the time of the fit
+//! Prints a markdown table row: the number of customers and of distinct histories, the time of the fit
 //! (summaries in, model out: merging equal histories, then maximum likelihood) and the largest
 //! relative error of the recovered parameters. Customers are drawn by `BgNbd::simulate` (the
 //! crate's SplitMix64, gamma draws by Marsaglia and Tsang): first purchases spread over a
@@ -66,8 +66,10 @@ fn main() {
         .iter()
         .map(|(name, got, _)| format!("{name} {got:.4}"))
         .collect();
+    println!("| customers (seed) | distinct histories | BG/NBD fit | threads | max parameter error | recovered | simulated in |");
+    println!("|---:|---:|---:|---:|---:|---|---:|");
     println!(
-        "lifecycle: {customers} customers (seed {seed}), {distinct} distinct histories; BG/NBD fit {fit_seconds:.3} s on {} threads; max relative parameter error {:.2}% ({}); simulated in {simulated:.2} s",
+        "| {customers} ({seed}) | {distinct} | {fit_seconds:.3} s | {} | {:.2}% | {} | {simulated:.2} s |",
         rayon::current_num_threads(),
         100.0 * max_error,
         each.join(", ")
