@@ -66,7 +66,9 @@ fn main() {
         .iter()
         .map(|(name, got, _)| format!("{name} {got:.4}"))
         .collect();
-    println!("| customers (seed) | distinct histories | BG/NBD fit | threads | max parameter error | recovered | simulated in |");
+    println!(
+        "| customers (seed) | distinct histories | BG/NBD fit | threads | max parameter error | recovered | simulated in |"
+    );
     println!("|---:|---:|---:|---:|---:|---|---:|");
     println!(
         "| {customers} ({seed}) | {distinct} | {fit_seconds:.3} s | {} | {:.2}% | {} | {simulated:.2} s |",

@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
+use clientele::dedupe::similarity::{Chars, jaro_winkler};
 use clientele::model::PersonName;
 use clientele::normalize::{FieldKind, Normalizer};
 use rayon::prelude::*;
@@ -129,10 +130,50 @@ fn main() {
     });
     rows.push(("validate: whole records (sample mix)".to_owned(), one, all));
 
+    // Jaro-Winkler on name keys: each distinct key against the next 200 (pairs of realistic
+    // keys, mostly different, as in a blocked comparison), ours on prepared keys vs strsim.
+    let mut keys: Vec<String> = names
+        .iter()
+        .map(|v| n.normalize(FieldKind::PersonName, v).key)
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let prepared: Vec<Chars> = keys.iter().map(|k| Chars::new(k)).collect();
+    let width = 200.min(keys.len().saturating_sub(1));
+    let pairs = keys.len() * width;
+    let ours = |i: usize| -> f64 {
+        let a = &prepared[i];
+        (1..=width)
+            .map(|d| jaro_winkler(a, &prepared[(i + d) % prepared.len()]))
+            .sum()
+    };
+    let theirs = |i: usize| -> f64 {
+        let a = &keys[i];
+        (1..=width)
+            .map(|d| strsim::jaro_winkler(a, &keys[(i + d) % keys.len()]))
+            .sum()
+    };
+    for (label, f) in [
+        (
+            "compare: Jaro-Winkler pairs, ours on prepared keys",
+            &ours as &(dyn Fn(usize) -> f64 + Sync),
+        ),
+        ("compare: Jaro-Winkler pairs, strsim", &theirs),
+    ] {
+        let one = rate(pairs, 3, || {
+            black_box((0..keys.len()).map(f).sum::<f64>());
+        });
+        let all = rate(pairs, 3, || {
+            black_box((0..keys.len()).into_par_iter().map(f).sum::<f64>());
+        });
+        rows.push((format!("{label} ({} keys)", keys.len()), one, all));
+    }
+
     println!("| job | values/s, 1 thread | values/s, {threads} threads |");
     println!("|---|---:|---:|");
     for (label, one, all) in rows {
-        let label = if label.starts_with("validate") {
+        let label = if label.starts_with("validate") || label.starts_with("compare") {
             label
         } else {
             format!("normalize: {label}")

@@ -197,7 +197,7 @@ pub(crate) fn comparable(records: &[Prepared], i: u32, j: u32) -> bool {
 
 /// Blocks up to this size are expanded into all their pairs; larger ones (common names, shared
 /// birth dates) by sorted neighbourhoods.
-const DENSE_BLOCK: usize = 32;
+pub(crate) const DENSE_BLOCK: usize = 32;
 
 /// In a large block, each record is paired with the next this many records of each order.
 const WINDOW: usize = 5;

@@ -567,16 +567,42 @@ impl Deduplicator {
             message: e.to_string(),
         };
         let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
+        // Every record of a small block is a candidate. Records met only in large blocks (a
+        // common name) are ranked by how many keys they share with the new record and the
+        // best few kept, as the batch run walks large blocks in sorted neighbourhoods rather
+        // than comparing all their pairs.
         let mut candidates: Vec<CustomerId> = Vec::new();
+        let mut shared: BTreeMap<CustomerId, u32> = BTreeMap::new();
         for key in self.keys_of_prepared(&p, customer) {
             let ids = store.lookup(&key).map_err(storage)?;
-            if ids.len() <= self.max_block {
-                candidates.extend(ids);
+            if ids.len() > self.max_block {
+                continue;
+            }
+            let small = ids.len() <= blocking::DENSE_BLOCK;
+            for id in ids {
+                if id == customer.id {
+                    continue;
+                }
+                *shared.entry(id.clone()).or_default() += 1;
+                if small {
+                    candidates.push(id);
+                }
             }
         }
         candidates.sort();
         candidates.dedup();
-        candidates.retain(|id| *id != customer.id);
+        let mut others: Vec<(u32, CustomerId)> = shared
+            .into_iter()
+            .filter(|(id, _)| candidates.binary_search(id).is_err())
+            .map(|(id, n)| (n, id))
+            .collect();
+        others.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        candidates.extend(
+            others
+                .into_iter()
+                .take(LARGE_BLOCK_CANDIDATES)
+                .map(|(_, id)| id),
+        );
         let weights = model.weights();
         let mut out = Vec::new();
         for id in candidates {
@@ -675,6 +701,9 @@ fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
         })
         .sum()
 }
+
+/// How many records met only in large blocks `match_one` compares (the best-connected ones).
+const LARGE_BLOCK_CANDIDATES: usize = 32;
 
 /// A hasher for packed patterns (`u32` keys): one multiplication instead of SipHash, for the
 /// tens of millions of lookups of counting and scoring.
