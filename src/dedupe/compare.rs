@@ -201,18 +201,19 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
             straight
         };
     }
-    let straight = (
+    // Swapped fields count only when both agree exactly, so test that first (two hash
+    // compares) before grading the straight reading.
+    let same = |x: &Option<Text>, y: &Option<Text>| match (x, y) {
+        (Some(x), Some(y)) => x.same(y),
+        _ => false,
+    };
+    if same(&a.given, &b.family) && same(&a.family, &b.given) {
+        return (1, 1);
+    }
+    (
         text_level(&a.given, &b.given, BANDS),
         text_level(&a.family, &b.family, BANDS),
-    );
-    if straight == (1, 1) {
-        return straight;
-    }
-    let swapped = (
-        text_level(&a.given, &b.family, BANDS),
-        text_level(&a.family, &b.given, BANDS),
-    );
-    if swapped == (1, 1) { swapped } else { straight }
+    )
 }
 
 /// Postcode, locality and region read as one piece of evidence: they describe one place, and
