@@ -567,42 +567,39 @@ impl Deduplicator {
             message: e.to_string(),
         };
         let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
-        // Every record of a small block is a candidate. Records met only in large blocks (a
-        // common name) are ranked by how many keys they share with the new record and the
-        // best few kept, as the batch run walks large blocks in sorted neighbourhoods rather
-        // than comparing all their pairs.
+        // Records sharing a rare key (a phone, an email: blocks of a few records) are always
+        // compared. The others are ranked by the keys they share, each key counting the more
+        // the smaller its block (sharing a birth date with 40 people says less than sharing a
+        // postcode and initial with 3), and the best few compared, as the batch run walks large
+        // blocks in sorted neighbourhoods rather than comparing all their pairs.
         let mut candidates: Vec<CustomerId> = Vec::new();
-        let mut shared: BTreeMap<CustomerId, u32> = BTreeMap::new();
+        let mut score: BTreeMap<CustomerId, f64> = BTreeMap::new();
         for key in self.keys_of_prepared(&p, customer) {
             let ids = store.lookup(&key).map_err(storage)?;
             if ids.len() > self.max_block {
                 continue;
             }
-            let small = ids.len() <= blocking::DENSE_BLOCK;
+            let rare = ids.len() <= RARE_KEY_BLOCK;
+            let weight = 1.0 / ids.len().max(1) as f64;
             for id in ids {
                 if id == customer.id {
                     continue;
                 }
-                *shared.entry(id.clone()).or_default() += 1;
-                if small {
+                *score.entry(id.clone()).or_default() += weight;
+                if rare {
                     candidates.push(id);
                 }
             }
         }
         candidates.sort();
         candidates.dedup();
-        let mut others: Vec<(u32, CustomerId)> = shared
+        let mut others: Vec<(f64, CustomerId)> = score
             .into_iter()
             .filter(|(id, _)| candidates.binary_search(id).is_err())
-            .map(|(id, n)| (n, id))
+            .map(|(id, w)| (w, id))
             .collect();
-        others.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        candidates.extend(
-            others
-                .into_iter()
-                .take(LARGE_BLOCK_CANDIDATES)
-                .map(|(_, id)| id),
-        );
+        others.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        candidates.extend(others.into_iter().take(RANKED_CANDIDATES).map(|(_, id)| id));
         let weights = model.weights();
         let mut out = Vec::new();
         for id in candidates {
@@ -702,8 +699,11 @@ fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
         .sum()
 }
 
-/// How many records met only in large blocks `match_one` compares (the best-connected ones).
-const LARGE_BLOCK_CANDIDATES: usize = 32;
+/// Blocks of at most this many records are rare keys: `match_one` compares all their records.
+const RARE_KEY_BLOCK: usize = 4;
+
+/// How many other records `match_one` compares, best ranked first.
+const RANKED_CANDIDATES: usize = 20;
 
 /// A hasher for packed patterns (`u32` keys): one multiplication instead of SipHash, for the
 /// tens of millions of lookups of counting and scoring.
