@@ -136,6 +136,30 @@ pub(crate) struct Prepared {
     pub(crate) empty: bool,
 }
 
+/// The key records are laid out by before preparation (see `locality_order`): the first 16
+/// bytes of the order-free name key, as pinyin words for Han names.
+pub(crate) fn locality_key(c: &Customer, n: &Normalizer) -> [u64; 2] {
+    let key = match (&c.company_name, &c.person_name) {
+        (Some(company), _) if c.kind == CustomerKind::Company => {
+            n.normalize(FieldKind::CompanyName, &company.legal).key
+        }
+        (_, Some(name)) if !name.is_empty() => {
+            let r = n.person_name(name);
+            r.pinyin.unwrap_or(r.key)
+        }
+        _ => String::new(),
+    };
+    let bytes = key.as_bytes();
+    let word = |from: usize| {
+        let mut x = [0u8; 8];
+        for (slot, b) in x.iter_mut().zip(bytes.iter().skip(from)) {
+            *slot = *b;
+        }
+        u64::from_be_bytes(x)
+    };
+    [word(0), word(8)]
+}
+
 /// Prepares a record. `region` is the default region for phones without a country code; phones
 /// that do not parse are compared on their digits.
 pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Prepared {
