@@ -18,8 +18,17 @@ use clientele::synth::{SynthConfig, generate};
 
 /// The process's peak resident memory, from /proc (Linux), in MiB.
 fn peak_mib() -> Option<f64> {
+    status_mib("VmHWM:")
+}
+
+/// The process's resident memory now, in MiB.
+fn resident_mib() -> Option<f64> {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -36,7 +45,7 @@ fn main() {
     };
     let cores = rayon::current_num_threads();
     println!(
-        "| records | end to end | records/s | candidate pairs | pairs/s per core (compare) | peak memory | F1 | match_one median | match_one p99 | match_one recall (true pairs) |"
+        "| records | end to end | records/s | candidate pairs | pairs/s per core (compare) | peak memory (resident before the run: the input) | F1 | match_one median | match_one p99 | match_one recall (true pairs) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
@@ -65,6 +74,7 @@ fn main() {
                 }
             }
         });
+        let before = resident_mib();
         let t = Instant::now();
         let result = d.run(&data.customers).expect("dedupe");
         let secs = t.elapsed().as_secs_f64();
@@ -157,7 +167,10 @@ fn main() {
             n as f64 / secs,
             result.compared,
             result.compared as f64 / compare_secs / cores as f64,
-            dedupe_peak.map_or("n/a".into(), |m| format!("{m:.0} MiB")),
+            match (dedupe_peak, before) {
+                (Some(p), Some(b)) => format!("{p:.0} MiB ({b:.0} before)"),
+                _ => "n/a".into(),
+            },
             f1,
             pct(0.5),
             pct(0.99),
