@@ -89,10 +89,7 @@ fn main() {
                     format!("{name} {:.2} s", next.duration_since(*at).as_secs_f64())
                 })
                 .collect();
-            eprintln!(
-                "{n} records: {} (score and cluster in the last)",
-                parts.join(", ")
-            );
+            eprintln!("{n} records: {}", parts.join(", "));
         }
         let compare_secs = match *compare.lock().expect("lock") {
             (Some(s), Some(e)) => e.duration_since(s).as_secs_f64().max(1e-9),

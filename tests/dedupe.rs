@@ -94,6 +94,28 @@ fn the_bundled_sample_is_deduplicated_without_configuration() {
     ] {
         assert_ne!(result.cluster_of(a), result.cluster_of(b), "{a} and {b}");
     }
+    // Pairs are written smaller id first and sorted by ids; clusters sorted by their id, which is
+    // their smallest member.
+    assert!(result.pairs.iter().all(|p| p.id_1 < p.id_2));
+    assert!(
+        result
+            .pairs
+            .windows(2)
+            .all(|w| (&w[0].id_1, &w[0].id_2) < (&w[1].id_1, &w[1].id_2))
+    );
+    assert!(
+        result
+            .clusters
+            .windows(2)
+            .all(|w| w[0].cluster_id < w[1].cluster_id)
+    );
+    assert!(
+        result
+            .clusters
+            .iter()
+            .all(|c| c.members.windows(2).all(|m| m[0] < m[1])
+                && c.members.first().map(|m| m.as_str()) == Some(c.cluster_id.as_str()))
+    );
 }
 
 #[test]

@@ -413,6 +413,7 @@ impl Deduplicator {
         customers: &[Customer],
         given: Option<&TrainedModel>,
     ) -> Result<DedupeResult, Error> {
+        self.report("prepare", 0, customers.len() as u64);
         let refs = locality_order(sorted_refs(customers)?, &self.normalizer);
         let records = self.prepare_all(&refs, &vec![0; refs.len()]);
         self.check_cancel()?;
@@ -433,9 +434,11 @@ impl Deduplicator {
             None => self.train_on(&records, &unique, false),
         };
         self.check_cancel()?;
+        self.report("score", 0, 1);
         let scored = self.score(&records, &pairs, &codes, &unique, &model);
         let compared = pairs.len() as u64;
         drop((pairs, codes));
+        self.report("cluster", 0, 1);
         let labels = cluster::components(
             records.len(),
             &scored.iter().map(|s| (s.0, s.1, s.2)).collect::<Vec<_>>(),
@@ -443,20 +446,30 @@ impl Deduplicator {
             self.split_threshold,
         );
         let clusters = make_clusters(&refs, &labels);
-        let out_pairs = scored
-            .into_iter()
+        // Records are laid out by name, not id: each pair is written smaller id first and the
+        // pairs sorted by ids.
+        let mut out_pairs: Vec<ScoredPair> = scored
+            .into_par_iter()
             .filter_map(|(i, j, p, w, code)| {
                 let pattern = compare::unpack(code);
                 let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
+                let (id_a, id_b) = (a.id.clone()?, b.id.clone()?);
+                let (id_1, id_2) = if id_a <= id_b {
+                    (id_a, id_b)
+                } else {
+                    (id_b, id_a)
+                };
                 Some(ScoredPair {
-                    id_1: a.id.clone()?,
-                    id_2: b.id.clone()?,
+                    id_1,
+                    id_2,
                     probability: p,
                     match_weight: w,
                     explanation: model.explain(&pattern, a, a.fingerprint == b.fingerprint),
                 })
             })
             .collect();
+        out_pairs.par_sort_unstable_by(|x, y| (&x.id_1, &x.id_2).cmp(&(&y.id_1, &y.id_2)));
+        self.report("cluster", 1, 1);
         Ok(DedupeResult {
             pairs: out_pairs,
             clusters,
@@ -791,14 +804,14 @@ fn sorted_refs(customers: &[Customer]) -> Result<Vec<&Customer>, Error> {
 }
 
 fn make_clusters(refs: &[&Customer], labels: &[u32]) -> Vec<Cluster> {
-    let mut groups: BTreeMap<u32, Vec<CustomerId>> = BTreeMap::new();
-    for (c, l) in refs.iter().zip(labels) {
-        groups.entry(*l).or_default().push(c.id.clone());
-    }
-    let mut clusters: Vec<Cluster> = groups
-        .into_values()
-        .map(|mut members| {
-            members.sort();
+    // (label, id) sorted: each cluster's members are consecutive and in id order.
+    let mut tagged: Vec<(u32, &CustomerId)> =
+        refs.iter().zip(labels).map(|(c, l)| (*l, &c.id)).collect();
+    tagged.par_sort_unstable();
+    let mut clusters: Vec<Cluster> = tagged
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|group| {
+            let members: Vec<CustomerId> = group.iter().map(|(_, id)| (*id).clone()).collect();
             let cluster_id = members.first().map(|m| m.to_string()).unwrap_or_default();
             Cluster {
                 cluster_id,
@@ -806,6 +819,7 @@ fn make_clusters(refs: &[&Customer], labels: &[u32]) -> Vec<Cluster> {
             }
         })
         .collect();
-    clusters.sort_by(|a, b| a.cluster_id.cmp(&b.cluster_id));
+    // The smallest member id is unique to its cluster, so the order is total.
+    clusters.par_sort_unstable_by(|a, b| a.cluster_id.cmp(&b.cluster_id));
     clusters
 }
