@@ -270,12 +270,19 @@ fn bad_input_gives_typed_errors() {
         BgNbd::fit_weighted(&[(1.0, 1.0, 2.0, 0.0)]),
         Err(Error::NoData { .. })
     ));
-    // A repeat buyer must have spent something; nobody coming back leaves nothing to fit.
+    // A negative spend is refused; repeat purchases that cost nothing are left out of the spend
+    // model (alone, they leave nothing to fit), not an error for the whole population.
+    let mut negative = summary(2.0, 1.0, 2.0);
+    negative.monetary = -5.0;
+    assert!(matches!(
+        GammaGamma::fit(&[negative]),
+        Err(Error::InvalidSummary { index: 0, .. })
+    ));
     let mut free = summary(2.0, 1.0, 2.0);
     free.monetary = 0.0;
     assert!(matches!(
         GammaGamma::fit(&[free]),
-        Err(Error::InvalidSummary { index: 0, .. })
+        Err(Error::NoData { .. })
     ));
     assert!(matches!(
         GammaGamma::fit(&[summary(0.0, 0.0, 3.0)]),
@@ -442,4 +449,37 @@ fn same_day_purchases_are_one_and_later_ones_are_ignored() {
     );
     assert_eq!(s[2].monetary, 100.0);
     assert!(summarize(&[], end, TimeUnit::Week).is_empty());
+}
+
+#[test]
+fn refund_days_are_not_purchase_days_and_order_does_not_change_spend() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use clientele::lifecycle::{TimeUnit, summarize};
+    use clientele::model::{CurrencyCode, Money, Transaction};
+    let tx = |day: u32, cents: i64| Transaction {
+        customer: clientele::CustomerId::new("R1").unwrap(),
+        at: Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap(),
+        amount: Money {
+            minor_units: cents,
+            currency: CurrencyCode::new("USD").unwrap(),
+        },
+        channel: None,
+        reference: None,
+    };
+    let end = NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+    // Purchases on the 1st, 8th and 15th; a refund alone on the 10th.
+    let mut log = vec![
+        tx(1, 1000),
+        tx(8, 10),
+        tx(8, 20),
+        tx(8, 30),
+        tx(10, -500),
+        tx(15, 4000),
+    ];
+    let s = summarize(&log, end, TimeUnit::Day);
+    assert_eq!(s.len(), 1);
+    assert_eq!((s[0].frequency, s[0].recency), (2.0, 14.0));
+    assert_eq!(s[0].monetary, 20.3); // (0.60 + 40.00) / 2
+    log.reverse();
+    assert_eq!(summarize(&log, end, TimeUnit::Day), s);
 }

@@ -122,6 +122,8 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
         config.currency = Some(CurrencyCode::new(c).map_err(|e| format!("--currency: {e}"))?);
     }
     let currency = config.currency.or_else(|| main_currency(&transactions));
+    // Spend, tiers and the monetary score in the same currency as the lifecycle models.
+    config.currency = currency;
     let scores = score_records(&loaded.customers, &transactions, &[], &config, as_of);
 
     // Lifecycle models on the purchases in the spend currency, in weeks up to the as-of day.

@@ -276,6 +276,7 @@ fn valid_history(frequency: f64, recency: f64, age: f64) -> bool {
         && recency.is_finite()
         && age.is_finite()
         && frequency >= 0.0
+        && frequency.fract() == 0.0
         && recency >= 0.0
         && recency <= age
 }
@@ -344,7 +345,9 @@ impl Prepared {
                 .then(a.1.total_cmp(&b.1))
                 .then(a.2.total_cmp(&b.2))
         };
-        sorted.par_sort_unstable_by(key);
+        // Weights last in the order too, so that equal histories add their weights in the same
+        // order whatever the input order (float addition is not associative).
+        sorted.par_sort_unstable_by(|a, b| key(a, b).then(a.3.total_cmp(&b.3)));
         let mut merged: Vec<(f64, f64, f64, f64)> = Vec::with_capacity(sorted.len() / 4 + 1);
         for t in sorted {
             match merged.last_mut() {

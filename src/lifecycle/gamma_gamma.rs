@@ -72,14 +72,19 @@ impl GammaGamma {
             if c.frequency == 0.0 {
                 continue;
             }
-            if !(c.monetary.is_finite() && c.monetary > 0.0) {
+            if !c.monetary.is_finite() || c.monetary < 0.0 {
                 return Err(Error::InvalidSummary {
                     index,
                     reason: format!(
-                        "monetary must be positive for a repeat buyer ({})",
+                        "monetary must be a finite, non-negative amount ({})",
                         c.monetary
                     ),
                 });
+            }
+            if c.monetary == 0.0 {
+                // Repeat purchases that cost nothing (gifts, fully refunded days) say nothing
+                // about spend: such a customer is left out of the spend model.
+                continue;
             }
             data.push((c.frequency, c.monetary));
         }
@@ -132,7 +137,12 @@ impl GammaGamma {
             return f64::NAN;
         }
         let Self { p, q, gamma } = *self;
-        p * (gamma + frequency * monetary) / (p * frequency + q - 1.0)
+        let denominator = p * frequency + q - 1.0;
+        if denominator <= 0.0 {
+            // The posterior mean does not exist (q <= 1 with too few purchases).
+            return f64::NAN;
+        }
+        p * (gamma + frequency * monetary) / denominator
     }
 
     /// The customer lifetime value over the next `months` months, discounted at

@@ -18,6 +18,9 @@ impl BgNbd {
     /// approximates by counting purchase days). The model's rates are per `unit`, and so are the
     /// summaries' times. Ids are `S0`, `S1`, ...; `monetary` is 0.
     ///
+    /// Parameters that are not finite and positive give no customers (an empty result). A
+    /// customer's purchases are capped at 1,000,000 so that extreme rates cannot loop for ever.
+    ///
     /// Cost: O(customers + purchases) time, one allocation per customer for the id.
     ///
     /// ```
@@ -34,6 +37,10 @@ impl BgNbd {
         ages_in_days: (u32, u32),
         seed: u64,
     ) -> Vec<CustomerSummary> {
+        let usable = |v: f64| v.is_finite() && v > 0.0;
+        if ![self.r, self.alpha, self.a, self.b].into_iter().all(usable) {
+            return Vec::new();
+        }
         let mut rng = Sampler(SplitMix(seed));
         let (lo, hi) = (
             ages_in_days.0.min(ages_in_days.1),
@@ -49,8 +56,8 @@ impl BgNbd {
                 let p = g / (g + rng.gamma(self.b));
                 let age = f64::from(age_days);
                 let (mut now, mut last, mut repeats) = (0.0, 0.0, 0u32);
-                if rate_per_day > 0.0 {
-                    loop {
+                if rate_per_day > 0.0 && rate_per_day.is_finite() && p.is_finite() {
+                    while repeats < 1_000_000 {
                         now += rng.exponential() / rate_per_day;
                         if now >= age {
                             break;

@@ -97,8 +97,9 @@ pub struct CustomerSummary {
 /// purchase is after it. Dates are the UTC calendar dates of [`Transaction::at`]. Amounts of one
 /// day are added; each is converted to major units with its currency's exponent (2 for unknown
 /// codes); currencies are not converted into one another, so a customer's log is expected to be
-/// in one currency. Refunds (negative amounts) count toward the day's amount, and a day with any
-/// transaction is a purchase day.
+/// in one currency. Refunds (negative amounts) count toward the day's amount; a day whose amounts
+/// add up to less than zero is a refund day, not a purchase day. Amounts are added exactly (as
+/// integers), so the result does not depend on the order of the transactions.
 ///
 /// The result is sorted by customer id. Cost: O(n log n) time for n transactions, memory for
 /// one entry per customer and purchase day.
@@ -132,7 +133,10 @@ pub fn summarize(
     calibration_end: NaiveDate,
     unit: TimeUnit,
 ) -> Vec<CustomerSummary> {
-    let mut days: BTreeMap<&CustomerId, BTreeMap<NaiveDate, f64>> = BTreeMap::new();
+    // Amounts are added as integers in ten-thousandths of a major unit (every ISO 4217 exponent
+    // is at most 4), so a day's total does not depend on the order of its transactions.
+    const SCALE_EXPONENT: u8 = 4;
+    let mut days: BTreeMap<&CustomerId, BTreeMap<NaiveDate, i128>> = BTreeMap::new();
     for tx in transactions {
         let date = tx.at.date_naive();
         if date > calibration_end {
@@ -140,16 +144,28 @@ pub fn summarize(
         }
         let exponent = crate::validate::currency_minor_units(tx.amount.currency.as_str())
             .flatten()
-            .unwrap_or(2);
-        *days
+            .unwrap_or(2)
+            .min(SCALE_EXPONENT);
+        let scaled =
+            i128::from(tx.amount.minor_units) * 10i128.pow(u32::from(SCALE_EXPONENT - exponent));
+        let day = days
             .entry(&tx.customer)
             .or_default()
             .entry(date)
-            .or_insert(0.0) += tx.amount.to_major(exponent);
+            .or_insert(0);
+        *day = day.saturating_add(scaled);
     }
     let per_unit = unit.days();
+    let major = |scaled: i128| scaled as f64 / 10f64.powi(i32::from(SCALE_EXPONENT));
     days.into_iter()
         .filter_map(|(customer, by_day)| {
+            // A day whose amounts add up to less than zero (a refund, not a purchase) is not a
+            // purchase day.
+            let by_day: BTreeMap<NaiveDate, f64> = by_day
+                .into_iter()
+                .filter(|(_, v)| *v >= 0)
+                .map(|(d, v)| (d, major(v)))
+                .collect();
             let (&first, _) = by_day.first_key_value()?;
             let (&last, _) = by_day.last_key_value()?;
             let repeats = by_day.len() - 1;

@@ -185,19 +185,24 @@ impl Normalizer {
             };
             w.set(|| format!("national_ids[{i}]"), &mut id.value, canon);
         }
+        // Identifiers that became empty (their change is noted) or repeat an earlier one of
+        // the same kind are dropped; a dropped repeat is named by its original position.
         let mut seen = std::collections::HashSet::new();
-        let mut i = 0;
-        while i < out.national_ids.len() {
-            let Some(id) = out.national_ids.get(i) else {
-                break;
-            };
+        let mut kept = Vec::with_capacity(out.national_ids.len());
+        for (i, id) in std::mem::take(&mut out.national_ids)
+            .into_iter()
+            .enumerate()
+        {
+            if id.value.is_empty() {
+                continue;
+            }
             if seen.insert((id.kind.clone(), id.value.clone())) {
-                i += 1;
+                kept.push(id);
             } else {
-                let gone = out.national_ids.remove(i);
-                w.dropped(format!("national_ids[{i}]"), gone.value);
+                w.dropped(format!("national_ids[{i}]"), id.value);
             }
         }
+        out.national_ids = kept;
         let tags = std::mem::take(&mut out.tags);
         for tag in tags {
             let canon = text(FieldKind::Text)(&tag);
