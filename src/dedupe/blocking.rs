@@ -186,12 +186,12 @@ fn mask(key: &str) -> String {
     format!("{head}… ({} chars)", key.chars().count())
 }
 
-/// Whether two records may be one customer at all: a person and a company never are.
-pub(crate) fn comparable(records: &[Prepared], i: u32, j: u32) -> bool {
-    match (records.get(i as usize), records.get(j as usize)) {
-        (Some(a), Some(b)) => a.company == b.company,
-        _ => false,
-    }
+/// Each record's kind (bit 0: a company) and source (the other bits, saturating), one byte each.
+fn kinds(records: &[Prepared]) -> Vec<u8> {
+    records
+        .iter()
+        .map(|p| u8::from(p.company) | (p.source.min(127) << 1))
+        .collect()
 }
 
 /// Blocks up to this size are expanded into all their pairs; larger ones (common names, shared
@@ -238,15 +238,17 @@ fn sort_keys(p: &Prepared) -> [u64; 3] {
 /// The pairs of one block: all of them in a small block; in a large one, each record with its
 /// [`WINDOW`] successors in each of the [`sort_keys`] orders (sorted neighbourhood inside the
 /// block), so a block of n records costs about `3 * WINDOW * n` pairs instead of `n²/2`.
-fn block_pairs(records: &[Prepared], mut members: Vec<u32>, cross: bool) -> Vec<u64> {
+///
+/// `kinds` holds each record's kind and source (see [`kinds`]), so that telling which pairs may
+/// be compared reads one byte per record rather than the records themselves.
+fn block_pairs(records: &[Prepared], kinds: &[u8], mut members: Vec<u32>, cross: bool) -> Vec<u64> {
     let pair = |i: u32, j: u32| -> Option<u64> {
-        if i == j || !comparable(records, i, j) {
+        let (Some(&ki), Some(&kj)) = (kinds.get(i as usize), kinds.get(j as usize)) else {
             return None;
-        }
-        if cross
-            && records.get(i as usize).map(|p| p.source)
-                == records.get(j as usize).map(|p| p.source)
-        {
+        };
+        // Bit 0: a company; the other bits: the source. Persons never pair with companies;
+        // in linkage, records of one source never pair.
+        if i == j || (ki & 1) != (kj & 1) || (cross && (ki >> 1) == (kj >> 1)) {
             return None;
         }
         let (a, b) = if i < j { (i, j) } else { (j, i) };
@@ -301,6 +303,7 @@ pub(crate) fn candidate_pairs(
 ) -> (Vec<u64>, BlockingReport) {
     let mut report = BlockingReport::default();
     let mut all: Vec<u64> = Vec::new();
+    let kinds = kinds(records);
     let n_rules = rules.len() + usize::from(!custom.is_empty());
     for r in 0..n_rules {
         let name = rules.get(r).map_or("custom", |x| x.name());
@@ -362,7 +365,7 @@ pub(crate) fn candidate_pairs(
             .flat_map_iter(|&(start, end)| {
                 let block = entries.get(start..end).unwrap_or(&[]);
                 let members: Vec<u32> = block.iter().map(|e| e.1).collect();
-                block_pairs(records, members, cross)
+                block_pairs(records, &kinds, members, cross)
             })
             .collect();
         rule_report.pairs = pairs.len() as u64;
