@@ -1,6 +1,7 @@
 //! Identifier and code newtypes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,9 @@ pub const MAX_ID_LEN: usize = 256;
 /// are the caller's own keys (a CRM's record number, say), not personal data, so `Debug` and error
 /// messages print them in full.
 ///
+/// The text is shared (`Arc<str>`): cloning an id, which stores and indexes do for every lookup,
+/// costs a reference count, not an allocation.
+///
 /// # Examples
 /// ```
 /// use clientele::CustomerId;
@@ -26,7 +30,7 @@ pub const MAX_ID_LEN: usize = 256;
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CustomerId(String);
+pub struct CustomerId(Arc<str>);
 
 impl CustomerId {
     /// Makes an id from text, trimming surrounding whitespace.
@@ -51,7 +55,7 @@ impl CustomerId {
                 reason: "the id holds control characters",
             });
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(Arc::from(trimmed)))
     }
 
     /// The id as text.
@@ -82,7 +86,7 @@ impl TryFrom<&str> for CustomerId {
 
 impl From<CustomerId> for String {
     fn from(id: CustomerId) -> Self {
-        id.0
+        id.0.to_string()
     }
 }
 
