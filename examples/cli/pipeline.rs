@@ -198,7 +198,6 @@ fn print_report(r: &Report, out_dir: Option<&PathBuf>) {
     let severities: Vec<String> = r
         .issues_by_severity
         .iter()
-        .rev()
         .map(|(s, n)| format!("{n} {s}{}", if *n == 1 { "" } else { "s" }))
         .collect();
     println!("file:               {}", r.file);
