@@ -356,6 +356,26 @@ fn write_pairs(path: &Path, pairs: &[clientele::dedupe::ScoredPair]) -> Result<(
     w.flush().map_err(|e| e.to_string())
 }
 
+/// Writes `id,cluster_id` for every record, in id order.
+fn write_clusters(path: &Path, clusters: &[clientele::dedupe::Cluster]) -> Result<(), String> {
+    let err = |e: csv::Error| format!("{}: {e}", path.display());
+    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    w.write_record(["id", "cluster_id"]).map_err(err)?;
+    let mut rows: Vec<(&str, &str)> = clusters
+        .iter()
+        .flat_map(|c| {
+            c.members
+                .iter()
+                .map(move |m| (m.as_str(), c.cluster_id.as_str()))
+        })
+        .collect();
+    rows.sort();
+    for (id, cl) in rows {
+        w.write_record([id, cl]).map_err(err)?;
+    }
+    w.flush().map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn dedupe(
     input: &Input,
     region: Option<&str>,
@@ -387,24 +407,7 @@ fn dedupe(
         eprintln!("  warning: {w}");
     }
     write_pairs(pairs_path, &result.pairs)?;
-    let mut w = csv::Writer::from_path(clusters_path)
-        .map_err(|e| format!("{}: {e}", clusters_path.display()))?;
-    w.write_record(["id", "cluster_id"])
-        .map_err(|e| e.to_string())?;
-    let mut rows: Vec<(&str, &str)> = result
-        .clusters
-        .iter()
-        .flat_map(|c| {
-            c.members
-                .iter()
-                .map(move |m| (m.as_str(), c.cluster_id.as_str()))
-        })
-        .collect();
-    rows.sort();
-    for (id, cl) in rows {
-        w.write_record([id, cl]).map_err(|e| e.to_string())?;
-    }
-    w.flush().map_err(|e| e.to_string())?;
+    write_clusters(clusters_path, &result.clusters)?;
     let multi = result
         .clusters
         .iter()

@@ -11,7 +11,7 @@ use clientele::normalize::Normalizer;
 use clientele::store::{CustomerStore, MemoryStore};
 use clientele::validate::Severity;
 
-use super::{Input, deduplicator, load, merge, validation_report, write_pairs};
+use super::{Input, deduplicator, load, merge, validation_report, write_clusters, write_pairs};
 
 /// Arguments of `pipeline`.
 #[derive(clap::Args)]
@@ -110,18 +110,18 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         values_normalized += r.changes.len();
         customers.push(r.customer);
     }
-    let mut store = MemoryStore::new();
-    for c in &customers {
-        store.put(c.clone()).map_err(|e| e.to_string())?;
-    }
-    if let Some(path) = out("normalized.csv") {
-        merge::write_store(&store, &path)?;
-    }
 
     // 3. Find duplicates among the normalized records.
     let result = deduplicator(region, args.threshold)
         .run(&customers)
         .map_err(|e| e.to_string())?;
+    let mut store = MemoryStore::new();
+    for c in customers {
+        store.put(c).map_err(|e| e.to_string())?;
+    }
+    if let Some(path) = out("normalized.csv") {
+        merge::write_store(&store, &path)?;
+    }
     let multi: Vec<_> = result
         .clusters
         .iter()
@@ -131,16 +131,7 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         write_pairs(&path, &result.pairs)?;
     }
     if let Some(path) = out("clusters.csv") {
-        let err = |e: csv::Error| format!("{}: {e}", path.display());
-        let mut w = csv::Writer::from_path(&path).map_err(err)?;
-        w.write_record(["id", "cluster_id"]).map_err(err)?;
-        for c in &result.clusters {
-            for m in &c.members {
-                w.write_record([m.as_str(), c.cluster_id.as_str()])
-                    .map_err(err)?;
-            }
-        }
-        w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+        write_clusters(&path, &result.clusters)?;
     }
 
     // 4. Merge each cluster into one record, keeping every other value in its provenance.

@@ -8,23 +8,16 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveTime};
 use clientele::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit, summarize};
 use clientele::model::{CurrencyCode, Transaction};
-use clientele::segment::{CustomerScore, ScoringConfig, score_records};
+use clientele::segment::{CustomerScore, ScoringConfig, main_currency_of, score_records};
 
 use super::{Input, lifecycle::read_transactions, load};
 
-/// The contracted columns of the output, in order.
-const COLUMNS: [&str; 10] = [
-    "id",
-    "r",
-    "f",
-    "m",
-    "rfm_segment",
-    "tier",
-    "stage",
-    "p_alive",
-    "expected_purchases_52",
-    "clv",
-];
+/// The contracted columns of the output after the segment scores' first seven
+/// (`id,r,f,m,rfm_segment,tier,stage`, [`CustomerScore::COLUMNS`]): the lifecycle models'.
+const MODEL_COLUMNS: [&str; 3] = ["p_alive", "expected_purchases_52", "clv"];
+
+/// How many of [`CustomerScore::COLUMNS`] the output starts with.
+const SCORE_COLUMNS: usize = 7;
 
 /// The columns `--details` appends, from [`CustomerScore::COLUMNS`].
 const DETAILS: [&str; 6] = [
@@ -64,18 +57,6 @@ pub struct SegmentArgs {
     /// after the contracted columns.
     #[arg(long)]
     details: bool,
-}
-
-/// The currency of most transactions (ties: the alphabetically first).
-fn main_currency(transactions: &[Transaction]) -> Option<CurrencyCode> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in transactions {
-        *counts.entry(t.amount.currency.as_str()).or_default() += 1;
-    }
-    let best = counts
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
-    CurrencyCode::new(best.0).ok()
 }
 
 /// The fitted models, or why there are none.
@@ -121,7 +102,7 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     if let Some(c) = &args.currency {
         config.currency = Some(CurrencyCode::new(c).map_err(|e| format!("--currency: {e}"))?);
     }
-    let currency = config.currency.or_else(|| main_currency(&transactions));
+    let currency = config.currency.or_else(|| main_currency_of(&transactions));
     // Spend, tiers and the monetary score in the same currency as the lifecycle models.
     config.currency = currency;
     let scores = score_records(&loaded.customers, &transactions, &[], &config, as_of);
@@ -138,7 +119,8 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
         summaries.iter().map(|s| (s.customer.as_str(), s)).collect();
 
     let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    let mut header: Vec<&str> = COLUMNS.to_vec();
+    let scored = CustomerScore::COLUMNS.get(..SCORE_COLUMNS).unwrap_or(&[]);
+    let mut header: Vec<&str> = scored.iter().chain(&MODEL_COLUMNS).copied().collect();
     if args.details {
         header.extend(DETAILS);
     }
@@ -146,7 +128,8 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &scores {
         *stages.entry(s.stage.as_str()).or_default() += 1;
-        let mut row = score_cells(s, COLUMNS.get(..7).unwrap_or(&[]));
+        let cells = s.cells();
+        let mut row: Vec<String> = cells.iter().take(SCORE_COLUMNS).cloned().collect();
         let summary = by_id.get(s.id.as_str());
         let (p_alive, expected, clv) = match (summary, &models.bgnbd) {
             (Some(c), Ok(bg)) => (
@@ -161,7 +144,7 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
         };
         row.extend([p_alive, expected, clv]);
         if args.details {
-            row.extend(score_cells(s, &DETAILS));
+            row.extend(named_cells(&cells, &DETAILS));
         }
         w.write_record(&row).map_err(|e| e.to_string())?;
     }
@@ -195,16 +178,15 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The named columns of a segment score, in the order given.
-fn score_cells(s: &CustomerScore, names: &[&str]) -> Vec<String> {
-    let all = s.cells();
+/// The named columns of a segment score's cells ([`CustomerScore::cells`]), in the order given.
+fn named_cells(cells: &[String], names: &[&str]) -> Vec<String> {
     names
         .iter()
         .map(|name| {
             CustomerScore::COLUMNS
                 .iter()
                 .position(|c| c == name)
-                .and_then(|i| all.get(i))
+                .and_then(|i| cells.get(i))
                 .cloned()
                 .unwrap_or_default()
         })

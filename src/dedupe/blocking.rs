@@ -9,7 +9,7 @@ use chrono::Datelike;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::prepare::{Prepared, soundex};
+use super::prepare::{FNV_START, Prepared, fnv_from, prefix_u64, soundex};
 
 /// A built-in blocking rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -175,10 +175,7 @@ pub struct BlockingReport {
 /// FNV-1a of the rule and the key: blocks are groups of equal hashes (a collision merges two
 /// blocks, which costs comparisons, never a missed pair).
 fn hash_key(rule: usize, key: &str) -> u64 {
-    let start = (0xcbf2_9ce4_8422_2325u64 ^ rule as u64).wrapping_mul(0x0100_0000_01b3);
-    key.bytes().fold(start, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    fnv_from(fnv_from(FNV_START, &rule.to_le_bytes()), key.as_bytes())
 }
 
 fn mask(key: &str) -> String {
@@ -196,40 +193,27 @@ fn kinds(records: &[Prepared]) -> Vec<u8> {
 
 /// Blocks up to this size are expanded into all their pairs; larger ones (common names, shared
 /// birth dates) by sorted neighbourhoods.
-pub(crate) const DENSE_BLOCK: usize = 32;
+const DENSE_BLOCK: usize = 32;
 
 /// In a large block, each record is paired with the next this many records of each order.
 const WINDOW: usize = 5;
-
-/// The first eight bytes of a key as a number, so that numbers sort as the keys' prefixes.
-fn prefix_u64(s: &str) -> u64 {
-    prefix_u64_of(s.bytes())
-}
-
-fn prefix_u64_of(bytes: impl Iterator<Item = u8>) -> u64 {
-    let mut x = [0u8; 8];
-    for (slot, b) in x.iter_mut().zip(bytes) {
-        *slot = b;
-    }
-    u64::from_be_bytes(x)
-}
 
 /// The orders in which a large block is walked: by name (a typo keeps neighbours close), by
 /// birth date, and by place. Missing values sort last.
 fn sort_keys(p: &Prepared) -> [u64; 3] {
     let name = match (&p.cross, &p.given, &p.family, &p.company_name) {
-        (Some((g, f)), ..) => prefix_u64_of(g.s.bytes().chain(f.s.bytes())),
-        (None, Some(g), ..) => prefix_u64(&g.s),
-        (None, None, Some(f), _) => prefix_u64(&f.s),
-        (None, None, None, Some(c)) => prefix_u64(&c.s),
+        (Some((g, f)), ..) => prefix_u64(g.s.bytes().chain(f.s.bytes())),
+        (None, Some(g), ..) => prefix_u64(g.s.bytes()),
+        (None, None, Some(f), _) => prefix_u64(f.s.bytes()),
+        (None, None, None, Some(c)) => prefix_u64(c.s.bytes()),
         _ => u64::MAX,
     };
     let dob = p.dob.map_or(u64::MAX, |d| {
         u64::try_from(d.num_days_from_ce()).unwrap_or(0)
     });
     let place = match (&p.postcode, &p.locality) {
-        (Some(pc), _) => prefix_u64(pc.as_str()),
-        (None, Some(l)) => prefix_u64(&l.s),
+        (Some(pc), _) => prefix_u64(pc.as_str().bytes()),
+        (None, Some(l)) => prefix_u64(l.s.bytes()),
         _ => u64::MAX,
     };
     [name, dob, place]
@@ -241,7 +225,7 @@ fn sort_keys(p: &Prepared) -> [u64; 3] {
 ///
 /// `kinds` holds each record's kind and source (see [`kinds`]), so that telling which pairs may
 /// be compared reads one byte per record rather than the records themselves.
-fn block_pairs(records: &[Prepared], kinds: &[u8], mut members: Vec<u32>, cross: bool) -> Vec<u64> {
+fn block_pairs(records: &[Prepared], kinds: &[u8], members: Vec<u32>, cross: bool) -> Vec<u64> {
     let pair = |i: u32, j: u32| -> Option<u64> {
         let (Some(&ki), Some(&kj)) = (kinds.get(i as usize), kinds.get(j as usize)) else {
             return None;
@@ -279,7 +263,6 @@ fn block_pairs(records: &[Prepared], kinds: &[u8], mut members: Vec<u32>, cross:
             );
         }
     }
-    members.clear();
     out
 }
 

@@ -482,7 +482,7 @@ impl Deduplicator {
     /// Scores every compared pair and keeps those at or above the threshold (all that
     /// clustering and the output use): (i, j, probability, weight, packed pattern). The weight
     /// of each distinct pattern is computed once, and each record's term-frequency adjustments
-    /// once, so a pair costs a table lookup and three additions.
+    /// once, so a pair costs a table lookup and at most three additions.
     fn score(
         &self,
         records: &[Prepared],
@@ -492,9 +492,13 @@ impl Deduplicator {
         model: &TrainedModel,
     ) -> Vec<(u32, u32, f64, f64, u32)> {
         let weights = model.weights();
-        let base: CodeMap<f64> = unique
+        // Per distinct pattern: its base weight and which adjusted comparisons it agrees on.
+        let base: CodeMap<(f64, u8)> = unique
             .iter()
-            .map(|(p, _)| (compare::pack(p), model.base_weight(&weights, p)))
+            .map(|(p, _)| {
+                let at = (model.base_weight(&weights, p), TrainedModel::tf_exact(p));
+                (compare::pack(p), at)
+            })
             .collect();
         let tf: Vec<[f64; 3]> = records.par_iter().map(|a| model.tf_weights(a)).collect();
         pairs
@@ -503,8 +507,8 @@ impl Deduplicator {
             .filter_map(|(&x, &code)| {
                 let (i, j) = blocking::unpair(x);
                 let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
-                let pattern = compare::unpack(code);
-                let w = TrainedModel::adjusted(*base.get(&code)?, &pattern, tf.get(i as usize)?);
+                let &(weight, exact) = base.get(&code)?;
+                let w = TrainedModel::adjusted(weight, exact, tf.get(i as usize)?);
                 let p = if a.fingerprint == b.fingerprint {
                     1.0
                 } else {
@@ -725,9 +729,7 @@ struct CodeHasher(u64);
 
 impl std::hash::Hasher for CodeHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = prepare::fnv_from(self.0, bytes);
     }
 
     fn write_u32(&mut self, n: u32) {

@@ -542,12 +542,22 @@ impl TrainedModel {
         [GIVEN, FAMILY, COMPANY].map(|c| self.tf_adjustment(c, 1, a))
     }
 
-    /// The total match weight of a pattern whose base weight and first record's adjustments
-    /// are known.
-    pub(crate) fn adjusted(base: f64, p: &Pattern, tf: &[f64; 3]) -> f64 {
+    /// Which of the term-frequency-adjusted comparisons (given name, family name, company) a
+    /// pattern agrees on exactly, as bits 0, 1 and 2.
+    pub(crate) fn tf_exact(p: &Pattern) -> u8 {
+        [GIVEN, FAMILY, COMPANY]
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| p.get(**c) == Some(&1))
+            .fold(0, |m, (k, _)| m | (1 << k))
+    }
+
+    /// The total match weight of a pattern whose base weight, exact-agreement bits
+    /// ([`TrainedModel::tf_exact`]) and first record's adjustments are known.
+    pub(crate) fn adjusted(base: f64, exact: u8, tf: &[f64; 3]) -> f64 {
         let mut w = base;
-        for (&c, t) in [GIVEN, FAMILY, COMPANY].iter().zip(tf) {
-            if p.get(c) == Some(&1) {
+        for (k, t) in tf.iter().enumerate() {
+            if exact & (1 << k) != 0 {
                 w += t;
             }
         }
@@ -557,7 +567,11 @@ impl TrainedModel {
     /// The total match weight of a pair with its levels (`a` gives the values for term
     /// frequencies; on exact levels both records hold the same value).
     pub(crate) fn score(&self, weights: &[Vec<f64>], p: &Pattern, a: &Prepared) -> f64 {
-        Self::adjusted(self.base_weight(weights, p), p, &self.tf_weights(a))
+        Self::adjusted(
+            self.base_weight(weights, p),
+            Self::tf_exact(p),
+            &self.tf_weights(a),
+        )
     }
 
     pub(crate) fn explain(&self, p: &Pattern, a: &Prepared, identical: bool) -> Explanation {

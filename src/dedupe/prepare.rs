@@ -16,11 +16,29 @@ fn same_bytes(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-/// FNV-1a over the bytes: a fixed, fast hash for telling unequal keys apart.
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+/// FNV-1a's offset basis: the state of a hash of nothing.
+pub(crate) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over the bytes, continuing from `state`: a fixed, fast hash for telling unequal keys
+/// apart (and for grouping blocking keys).
+pub(crate) fn fnv_from(state: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(state, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+fn fnv(s: &str) -> u64 {
+    fnv_from(FNV_START, s.as_bytes())
+}
+
+/// The first eight bytes as a big-endian number (zero-padded), so that the numbers sort as the
+/// byte strings' prefixes.
+pub(crate) fn prefix_u64(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    let mut x = [0u8; 8];
+    for (slot, b) in x.iter_mut().zip(bytes) {
+        *slot = b;
+    }
+    u64::from_be_bytes(x)
 }
 
 /// A key and its characters, for exact and fuzzy comparison.
@@ -149,15 +167,7 @@ pub(crate) fn locality_key(c: &Customer, n: &Normalizer) -> [u64; 2] {
         }
         _ => String::new(),
     };
-    let bytes = key.as_bytes();
-    let word = |from: usize| {
-        let mut x = [0u8; 8];
-        for (slot, b) in x.iter_mut().zip(bytes.iter().skip(from)) {
-            *slot = *b;
-        }
-        u64::from_be_bytes(x)
-    };
-    [word(0), word(8)]
+    [prefix_u64(key.bytes()), prefix_u64(key.bytes().skip(8))]
 }
 
 /// Prepares a record. `region` is the default region for phones without a country code; phones

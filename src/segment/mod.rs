@@ -59,7 +59,9 @@ pub use rule::{
     Cmp, CompiledSegment, DateField, DateWindow, MAX_RULE_DEPTH, Measure, Rule, Segment, TextField,
     TextTest, ValueTest,
 };
-pub use score::{CustomerScore, ScoringConfig, follow_ups, score_records, score_store};
+pub use score::{
+    CustomerScore, ScoringConfig, follow_ups, main_currency_of, score_records, score_store,
+};
 pub use stage::{Stage, StageWindows};
 pub use summary::ActivitySummary;
 pub use tier::{Tier, TierConfig};

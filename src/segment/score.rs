@@ -229,12 +229,45 @@ fn main_currency(facts: &[Facts]) -> Option<CurrencyCode> {
     for (c, f) in facts.iter().flat_map(|f| &f.by_currency) {
         *counts.entry(*c).or_insert(0) += f.transactions;
     }
+    most_used(counts)
+}
+
+fn most_used(counts: BTreeMap<CurrencyCode, usize>) -> Option<CurrencyCode> {
     // max_by_key keeps the last maximum; iterate in reverse so ties go to the first code.
     counts
         .into_iter()
         .rev()
         .max_by_key(|(_, n)| *n)
         .map(|(c, _)| c)
+}
+
+/// The currency of most transactions in a log (ties: the alphabetically first code): the spend
+/// currency [`score_records`] uses when [`ScoringConfig::currency`] is not set.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use clientele::model::{CurrencyCode, Money, Transaction};
+/// use clientele::segment::main_currency_of;
+/// use clientele::CustomerId;
+/// let tx = |code: &str| -> clientele::Result<Transaction> {
+///     Ok(Transaction {
+///         customer: CustomerId::new("C1")?,
+///         at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+///         amount: Money { minor_units: 100, currency: CurrencyCode::new(code)? },
+///         channel: None,
+///         reference: None,
+///     })
+/// };
+/// let log = [tx("USD")?, tx("EUR")?, tx("USD")?];
+/// assert_eq!(main_currency_of(&log).map(|c| c.as_str().to_owned()).as_deref(), Some("USD"));
+/// # Ok::<(), clientele::Error>(())
+/// ```
+pub fn main_currency_of(transactions: &[Transaction]) -> Option<CurrencyCode> {
+    let mut counts: BTreeMap<CurrencyCode, usize> = BTreeMap::new();
+    for t in transactions {
+        *counts.entry(t.amount.currency).or_insert(0) += 1;
+    }
+    most_used(counts)
 }
 
 /// The population-wide steps: currency, spend, tier, follow-up, RFM; sorted by id.
