@@ -7,6 +7,8 @@
 //! last), pairwise F1 against the generator's truth, the time of each stage (standard error),
 //! and `match_one` latency (median and p99 over 1,000 new records) against a store holding all
 //! records, with its recall: the share of the stored duplicates of those records it returns.
+//!
+//! `DEDUPE_NO_MATCH_ONE=1` skips the `match_one` part (for profiling the batch run alone).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -57,12 +59,18 @@ fn main() {
         let compare = Arc::new(Mutex::new((None::<Instant>, None::<Instant>)));
         let c2 = compare.clone();
         // When each stage first reported, for the breakdown on standard error.
-        let stages = Arc::new(Mutex::new(Vec::<(&'static str, Instant)>::new()));
+        // With the resident memory then, and the high-water mark so far.
+        let stages = Arc::new(Mutex::new(Vec::<(
+            &'static str,
+            Instant,
+            Option<f64>,
+            Option<f64>,
+        )>::new()));
         let s2 = stages.clone();
         let d = Deduplicator::new().on_progress(move |p| {
             if let Ok(mut s) = s2.lock() {
                 if s.last().map(|l| l.0) != Some(p.stage) {
-                    s.push((p.stage, Instant::now()));
+                    s.push((p.stage, Instant::now(), resident_mib(), peak_mib()));
                 }
             }
             if p.stage == "compare" {
@@ -84,12 +92,23 @@ fn main() {
             let parts: Vec<String> = s
                 .iter()
                 .enumerate()
-                .map(|(k, (name, at))| {
+                .map(|(k, (name, at, ..))| {
                     let next = s.get(k + 1).map_or(end, |n| n.1);
                     format!("{name} {:.2} s", next.duration_since(*at).as_secs_f64())
                 })
                 .collect();
             eprintln!("{n} records: {}", parts.join(", "));
+            let memory: Vec<String> = s
+                .iter()
+                .map(|(name, _, rss, hwm)| {
+                    format!("{name} {:.0}/{:.0}", rss.unwrap_or(0.0), hwm.unwrap_or(0.0))
+                })
+                .collect();
+            eprintln!(
+                "{n} records, MiB resident/peak at each stage's start: {}; peak at the end {:.0}",
+                memory.join(", "),
+                dedupe_peak.unwrap_or(0.0)
+            );
         }
         let compare_secs = match *compare.lock().expect("lock") {
             (Some(s), Some(e)) => e.duration_since(s).as_secs_f64().max(1e-9),
@@ -101,6 +120,16 @@ fn main() {
             .map(|p| ordered_pair(p.id_1.as_str(), p.id_2.as_str()))
             .collect();
         let f1 = evaluate(&found, &truth).f1;
+        if std::env::var_os("DEDUPE_NO_MATCH_ONE").is_some() {
+            println!(
+                "| {n} | {secs:.1} s | {:.0} | {} | {:.0} | {:.0} MiB | {f1:.4} | | | |",
+                n as f64 / secs,
+                result.compared,
+                result.compared as f64 / compare_secs / cores as f64,
+                dedupe_peak.unwrap_or(0.0),
+            );
+            continue;
+        }
 
         // match_one: a store with every record but 1,000 spread over the data, which are then
         // matched one by one with the trained model.

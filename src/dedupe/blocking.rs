@@ -9,7 +9,7 @@ use chrono::Datelike;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::prepare::{FNV_START, Prepared, fnv_from, prefix_u64, soundex};
+use super::prepare::{FNV_START, Prepared, Text, fnv_from, prefix_u64, soundex};
 
 /// A built-in blocking rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,47 +76,55 @@ impl BlockingRule {
         }
     }
 
-    /// The keys of one record under this rule (as text, for reports and store indexes).
+    /// The keys of one record under this rule, as text (reports and store indexes).
     pub(crate) fn keys(self, p: &Prepared, out: &mut Vec<String>) {
-        let initial =
-            |t: &Option<super::prepare::Text>| t.as_ref().and_then(|t| t.s.chars().next());
-        let given = p.given.as_ref().map(|t| t.s.as_str());
-        let family = p.family.as_ref().map(|t| t.s.as_str());
+        self.emit(p, out);
+    }
+
+    /// The keys of one record under this rule, each given to `sink` as the concatenation of
+    /// its parts, so that blocking can hash them without building strings.
+    pub(crate) fn emit(self, p: &Prepared, sink: &mut impl KeySink) {
+        // A name's initial, as its UTF-8 bytes.
+        let initial = |t: &Option<Text>| -> Option<([u8; 4], usize)> {
+            let c = t.as_ref()?.as_str().chars().next()?;
+            let mut buf = [0; 4];
+            let len = c.encode_utf8(&mut buf).len();
+            Some((buf, len))
+        };
+        fn bytes(t: &Option<Text>) -> Option<&[u8]> {
+            t.as_ref().map(|t| t.s.as_bytes())
+        }
+        let head = |(buf, len): &([u8; 4], usize)| buf.get(..*len).unwrap_or(&[]).to_owned();
         match self {
-            Self::Phone => out.extend(p.phones.iter().map(|c| c.as_str().to_owned())),
-            Self::Email => out.extend(p.emails.iter().map(|c| c.as_str().to_owned())),
-            Self::NationalId => out.extend(p.ids.iter().map(|c| c.as_str().to_owned())),
+            Self::Phone => p.phones.iter().for_each(|c| sink.key(&[c.as_bytes()])),
+            Self::Email => p.emails.iter().for_each(|c| sink.key(&[c.as_bytes()])),
+            Self::NationalId => p.ids.iter().for_each(|c| sink.key(&[c.as_bytes()])),
             Self::NameKey => {
-                if let (Some(f), Some(g)) = (family, initial(&p.given)) {
-                    out.push(format!("{f}|{g}"));
+                if let (Some(f), Some(g)) = (bytes(&p.family), initial(&p.given)) {
+                    sink.key(&[f, b"|", &head(&g)]);
                 }
-                if let (Some(g), Some(f)) = (given, initial(&p.family)) {
-                    out.push(format!("{g}|{f}"));
+                if let (Some(g), Some(f)) = (bytes(&p.given), initial(&p.family)) {
+                    sink.key(&[g, b"|", &head(&f)]);
                 }
             }
             Self::Phonetic => {
-                if let (Some(f), Some(g)) = (family.and_then(soundex), initial(&p.given)) {
-                    out.push(format!("f{f}{g}"));
+                let code = |t: &Option<Text>| t.as_ref().and_then(|t| soundex(t.as_str()));
+                if let (Some(f), Some(g)) = (code(&p.family), initial(&p.given)) {
+                    sink.key(&[b"f", &f, &head(&g)]);
                 }
-                if let (Some(g), Some(f)) = (given.and_then(soundex), initial(&p.family)) {
-                    out.push(format!("g{g}{f}"));
+                if let (Some(g), Some(f)) = (code(&p.given), initial(&p.family)) {
+                    sink.key(&[b"g", &g, &head(&f)]);
                 }
             }
             Self::Pinyin => {
-                let words = match &p.pinyin {
-                    Some((f, g)) => Some((f.clone(), g.clone())),
-                    None if !p.han => match (family, given) {
-                        (Some(f), Some(g)) if f.is_ascii() && g.is_ascii() => {
-                            Some((f.replace(' ', ""), g.replace(' ', "")))
-                        }
-                        _ => None,
-                    },
-                    None => None,
-                };
-                if let Some((f, g)) = words {
-                    let mut w = [f, g];
-                    w.sort();
-                    out.push(w.join(" "));
+                // Han names by their pinyin words, Latin ones by their words without spaces:
+                // both are the cross-script words.
+                if let Some((g, f)) = &p.cross {
+                    let (g, f) = (g.s.as_bytes(), f.s.as_bytes());
+                    if p.han || (g.is_ascii() && f.is_ascii()) {
+                        let (x, y) = if f <= g { (f, g) } else { (g, f) };
+                        sink.key(&[x, b" ", y]);
+                    }
                 }
             }
             Self::PostcodeInitial => {
@@ -124,29 +132,58 @@ impl BlockingRule {
                     &p.postcode,
                     initial(&p.family).or_else(|| initial(&p.company_name)),
                 ) {
-                    out.push(format!("{pc}|{f}"));
+                    sink.key(&[pc.as_bytes(), b"|", &head(&f)]);
                 }
             }
             Self::BirthDate => {
                 if let Some(d) = p.dob {
-                    out.push(format!("{}", d.num_days_from_ce()));
+                    sink.key(&[d.num_days_from_ce().to_string().as_bytes()]);
                 }
             }
             Self::CompanyName => {
                 if let Some(c) = &p.company_name {
-                    out.push(c.s.clone());
-                    if let (Some(first), Some(pc)) = (c.s.split(' ').next(), &p.postcode) {
-                        out.push(format!("{first}|{pc}"));
+                    let c = c.s.as_bytes();
+                    sink.key(&[c]);
+                    if let (Some(first), Some(pc)) = (c.split(|&b| b == b' ').next(), &p.postcode) {
+                        sink.key(&[first, b"|", pc.as_bytes()]);
                     }
                 }
             }
             Self::Street => {
                 if let (Some(h), Some(s)) = (&p.house, &p.street) {
-                    out.push(format!("{h}|{}", s.s));
+                    sink.key(&[h.as_bytes(), b"|", s.s.as_bytes()]);
                 }
             }
-            Self::Fingerprint => out.push(format!("{:016x}", p.fingerprint)),
+            Self::Fingerprint => sink.key(&[format!("{:016x}", p.fingerprint).as_bytes()]),
         }
+    }
+}
+
+/// Where a rule's keys go: text for reports and store indexes, hashes for blocking.
+pub(crate) trait KeySink {
+    /// One key, the concatenation of `parts`.
+    fn key(&mut self, parts: &[&[u8]]);
+}
+
+impl KeySink for Vec<String> {
+    fn key(&mut self, parts: &[&[u8]]) {
+        let bytes: Vec<u8> = parts.concat();
+        self.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+}
+
+/// Collects the hashes of a rule's keys ([`hash_key`]'s value of each key's text).
+struct Hashes<'a> {
+    rule: usize,
+    out: &'a mut Vec<u64>,
+}
+
+impl KeySink for Hashes<'_> {
+    fn key(&mut self, parts: &[&[u8]]) {
+        let h = parts
+            .iter()
+            .fold(rule_seed(self.rule), |h, part| fnv_from(h, part));
+        self.out.push(h);
     }
 }
 
@@ -175,7 +212,12 @@ pub struct BlockingReport {
 /// FNV-1a of the rule and the key: blocks are groups of equal hashes (a collision merges two
 /// blocks, which costs comparisons, never a missed pair).
 fn hash_key(rule: usize, key: &str) -> u64 {
-    fnv_from(fnv_from(FNV_START, &rule.to_le_bytes()), key.as_bytes())
+    fnv_from(rule_seed(rule), key.as_bytes())
+}
+
+/// The hash state a rule's keys start from.
+fn rule_seed(rule: usize) -> u64 {
+    fnv_from(FNV_START, &rule.to_le_bytes())
 }
 
 fn mask(key: &str) -> String {
@@ -191,6 +233,9 @@ fn kinds(records: &[Prepared]) -> Vec<u8> {
         .collect()
 }
 
+/// Records per parallel task when deriving keys.
+const CHUNK: usize = 4096;
+
 /// Blocks up to this size are expanded into all their pairs; larger ones (common names, shared
 /// birth dates) by sorted neighbourhoods.
 const DENSE_BLOCK: usize = 32;
@@ -202,18 +247,18 @@ const WINDOW: usize = 5;
 /// birth date, and by place. Missing values sort last.
 fn sort_keys(p: &Prepared) -> [u64; 3] {
     let name = match (&p.cross, &p.given, &p.family, &p.company_name) {
-        (Some((g, f)), ..) => prefix_u64(g.s.bytes().chain(f.s.bytes())),
-        (None, Some(g), ..) => prefix_u64(g.s.bytes()),
-        (None, None, Some(f), _) => prefix_u64(f.s.bytes()),
-        (None, None, None, Some(c)) => prefix_u64(c.s.bytes()),
+        (Some((g, f)), ..) => prefix_u64(g.s.as_bytes().iter().chain(f.s.as_bytes()).copied()),
+        (None, Some(g), ..) => prefix_u64(g.s.as_bytes().iter().copied()),
+        (None, None, Some(f), _) => prefix_u64(f.s.as_bytes().iter().copied()),
+        (None, None, None, Some(c)) => prefix_u64(c.s.as_bytes().iter().copied()),
         _ => u64::MAX,
     };
     let dob = p.dob.map_or(u64::MAX, |d| {
         u64::try_from(d.num_days_from_ce()).unwrap_or(0)
     });
     let place = match (&p.postcode, &p.locality) {
-        (Some(pc), _) => prefix_u64(pc.as_str().bytes()),
-        (None, Some(l)) => prefix_u64(l.s.bytes()),
+        (Some(pc), _) => prefix_u64(pc.as_bytes().iter().copied()),
+        (None, Some(l)) => prefix_u64(l.s.as_bytes().iter().copied()),
         _ => u64::MAX,
     };
     [name, dob, place]
@@ -294,17 +339,39 @@ pub(crate) fn candidate_pairs(
             Some(rule) => rule.keys(p, keys),
             None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
         };
-        // (key hash, record) for this rule, grouped by sorting.
+        // (key hash, record) for this rule, grouped by sorting. Keys are hashed as they are
+        // derived, without building their text.
         let mut entries: Vec<(u64, u32)> = records
-            .par_iter()
+            .par_chunks(CHUNK)
             .enumerate()
-            .flat_map_iter(|(i, p)| {
-                let mut keys = Vec::new();
-                keys_of(i, p, &mut keys);
-                keys.sort();
-                keys.dedup();
-                let id = u32::try_from(i).unwrap_or(u32::MAX);
-                keys.into_iter().map(move |k| (hash_key(r, &k), id))
+            .flat_map_iter(|(c, chunk)| {
+                let mut out = Vec::with_capacity(chunk.len());
+                let mut hashes = Vec::new();
+                for (k, p) in chunk.iter().enumerate() {
+                    let i = c * CHUNK + k;
+                    hashes.clear();
+                    match rules.get(r) {
+                        Some(rule) => rule.emit(
+                            p,
+                            &mut Hashes {
+                                rule: r,
+                                out: &mut hashes,
+                            },
+                        ),
+                        None => hashes.extend(
+                            custom
+                                .get(i)
+                                .into_iter()
+                                .flatten()
+                                .map(|key| hash_key(r, key)),
+                        ),
+                    }
+                    hashes.sort_unstable();
+                    hashes.dedup();
+                    let id = u32::try_from(i).unwrap_or(u32::MAX);
+                    out.extend(hashes.iter().map(|&h| (h, id)));
+                }
+                out
             })
             .collect();
         entries.par_sort_unstable();

@@ -166,7 +166,7 @@ fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
 fn code_level(a: &Option<Code>, b: &Option<Code>, fuzzy: bool) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) if a == b => 1,
-        (Some(a), Some(b)) if fuzzy && within_one_edit(a.as_str(), b.as_str()) => 2,
+        (Some(a), Some(b)) if fuzzy && within_one_edit(a.as_bytes(), b.as_bytes()) => 2,
         (Some(_), Some(_)) => 2 + u8::from(fuzzy),
         _ => 0,
     }
@@ -241,23 +241,24 @@ fn place_level(a: &Prepared, b: &Prepared) -> u8 {
 /// typos: mailboxes built from names and a number are common, and counting them as near would
 /// make everyone who shares a name look alike.
 fn email_near(x: &Code, y: &Code) -> bool {
-    let (x, y) = (x.as_str(), y.as_str());
+    let (x, y) = (x.as_bytes(), y.as_bytes());
     // Cheapest test first: most pairs differ in more than one edit.
     if !within_one_edit(x, y) {
         return false;
     }
-    let (Some((lx, dx)), Some((ly, dy))) = (x.rsplit_once('@'), y.rsplit_once('@')) else {
+    fn split(s: &[u8]) -> Option<(&[u8], &[u8])> {
+        s.iter().rposition(|&b| b == b'@').map(|at| s.split_at(at))
+    }
+    let (Some((lx, dx)), Some((ly, dy))) = (split(x), split(y)) else {
         return false;
     };
     if dx != dy || !within_one_edit(lx, ly) {
         return false;
     }
-    let letters = |s: &'_ str| {
-        s.chars()
-            .filter(|c| !c.is_ascii_digit())
-            .collect::<Vec<_>>()
-    };
-    letters(lx) != letters(ly)
+    fn letters(s: &[u8]) -> impl Iterator<Item = &u8> {
+        s.iter().filter(|c| !c.is_ascii_digit())
+    }
+    !letters(lx).eq(letters(ly))
 }
 
 /// Whether two 8-digit dates differ in at most one digit or by one adjacent transposition.
@@ -289,7 +290,7 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
         _ => 0,
     };
     p[3] = list_level(&a.ids, &b.ids, |x, y| {
-        within_one_edit(x.as_str(), y.as_str())
+        within_one_edit(x.as_bytes(), y.as_bytes())
     });
     p[7] = place_level(a, b);
     // A house number or street name is evidence only within one place: "12 Main Street" in two

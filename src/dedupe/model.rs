@@ -484,20 +484,17 @@ impl TrainedModel {
                 "given_name",
                 a.cross
                     .as_ref()
-                    .map(|(g, _)| g.s.as_str())
-                    .or(a.given.as_ref().map(|t| t.s.as_str())),
+                    .map(|(g, _)| g.as_str())
+                    .or(a.given.as_ref().map(|t| t.as_str())),
             ),
             FAMILY => (
                 "family_name",
                 a.cross
                     .as_ref()
-                    .map(|(_, f)| f.s.as_str())
-                    .or(a.family.as_ref().map(|t| t.s.as_str())),
+                    .map(|(_, f)| f.as_str())
+                    .or(a.family.as_ref().map(|t| t.as_str())),
             ),
-            COMPANY => (
-                "company_name",
-                a.company_name.as_ref().map(|t| t.s.as_str()),
-            ),
+            COMPANY => ("company_name", a.company_name.as_ref().map(|t| t.as_str())),
             _ => return 0.0,
         };
         let (Some(value), Some(params)) = (value, self.comparisons.get(comparison)) else {
@@ -609,12 +606,12 @@ impl TrainedModel {
 
 /// The word a name is counted by: its cross-script word (pinyin for Han names), else its key.
 /// A romanized name is then exactly as common as the Han name it romanizes.
-pub(crate) fn name_word(p: &Prepared, given: bool) -> Option<String> {
+pub(crate) fn name_word(p: &Prepared, given: bool) -> Option<&str> {
     match (&p.cross, given) {
-        (Some((g, _)), true) => Some(g.s.clone()),
-        (Some((_, f)), false) => Some(f.s.clone()),
-        (None, true) => p.given.as_ref().map(|t| t.s.clone()),
-        (None, false) => p.family.as_ref().map(|t| t.s.clone()),
+        (Some((g, _)), true) => Some(g.as_str()),
+        (Some((_, f)), false) => Some(f.as_str()),
+        (None, true) => p.given.as_ref().map(|t| t.as_str()),
+        (None, false) => p.family.as_ref().map(|t| t.as_str()),
     }
 }
 
@@ -625,14 +622,14 @@ pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
     for (name, get) in [
         (
             "given_name",
-            (|p: &Prepared| name_word(p, true)) as fn(&Prepared) -> Option<String>,
+            (|p: &Prepared| name_word(p, true)) as fn(&Prepared) -> Option<&str>,
         ),
         ("family_name", |p: &Prepared| name_word(p, false)),
         ("company_name", |p: &Prepared| {
-            p.company_name.as_ref().map(|t| t.s.clone())
+            p.company_name.as_ref().map(|t| t.as_str())
         }),
     ] {
-        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut counts: HashMap<&str, u64> = HashMap::new();
         for p in records {
             if let Some(v) = get(p) {
                 *counts.entry(v).or_default() += 1;
@@ -641,7 +638,7 @@ pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
         let table = counts
             .into_iter()
             .filter(|(_, c)| *c > 1)
-            .map(|(v, c)| (v, c as f64 / n))
+            .map(|(v, c)| (v.to_owned(), c as f64 / n))
             .collect();
         shares.insert(name.to_owned(), table);
     }

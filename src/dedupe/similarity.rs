@@ -113,8 +113,8 @@ pub fn jaro_winkler(a: &Chars, b: &Chars) -> f64 {
 /// assert!(within_one_edit("smith", "smyth"));
 /// assert!(!within_one_edit("smith", "smythe"));
 /// ```
-pub fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+pub fn within_one_edit(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
+    let (a, b) = (a.as_ref(), b.as_ref());
     let (la, lb) = (a.len(), b.len());
     if la.abs_diff(lb) > 1 {
         return false;
