@@ -62,6 +62,19 @@ pub(crate) fn unify_punctuation(s: &str) -> Option<String> {
 
 /// Every run of Unicode white space (ideographic space included) to one ASCII space; trimmed.
 pub(crate) fn collapse_spaces(s: &str) -> Option<String> {
+    // Already collapsed (most values): no white space but single inner ASCII spaces.
+    let bytes = s.as_bytes();
+    let plain = if s.is_ascii() {
+        bytes.first() != Some(&b' ')
+            && bytes.last() != Some(&b' ')
+            && !bytes.windows(2).any(|w| w == b"  ")
+            && !bytes.iter().any(|b| (0x09..=0x0d).contains(b))
+    } else {
+        !s.contains(char::is_whitespace)
+    };
+    if plain {
+        return None;
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split(char::is_whitespace).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -75,6 +88,10 @@ pub(crate) fn collapse_spaces(s: &str) -> Option<String> {
 /// Spaces (and name dots) between two Han characters removed: `张 伟` → `张伟`. Chinese names are
 /// written without spaces; spaced forms come from fixed-width forms and OCR.
 pub(crate) fn join_han(s: &str) -> Option<String> {
+    // Nothing to join without a separator and a character outside ASCII (most values).
+    if s.is_ascii() || !s.contains([' ', '·']) {
+        return None;
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut changed = false;
@@ -166,6 +183,25 @@ pub(crate) fn strip_punctuation(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        // The early returns (values with nothing to change) agree with the full rewrite.
+        #[test]
+        fn shortcuts_agree_with_the_full_rewrite(s in "[ a\t\u{b}\u{3000}·张伟x]{0,8}") {
+            let words: Vec<&str> = s.split(char::is_whitespace).filter(|w| !w.is_empty()).collect();
+            let collapsed = words.join(" ");
+            prop_assert_eq!(collapse_spaces(&s), (collapsed != s).then_some(collapsed));
+            let chars: Vec<char> = s.chars().collect();
+            let joined = chars.iter().enumerate().any(|(i, c)| {
+                (*c == ' ' || *c == '·')
+                    && chars.get(..i).and_then(|h| h.iter().rev().find(|d| **d != ' ' && **d != '·')).is_some_and(|d| is_han(*d))
+                    && chars.get(i..).and_then(|t| t.iter().find(|d| **d != ' ' && **d != '·')).is_some_and(|d| is_han(*d))
+            });
+            prop_assert_eq!(join_han(&s).is_some(), joined);
+        }
+    }
 
     #[test]
     fn full_width_text_becomes_ascii() {
