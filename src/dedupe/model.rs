@@ -165,6 +165,8 @@ pub(crate) fn estimate_u(
             }
             drawn.push((i as u32, j as u32));
         }
+        // Compared in record order, for the cache (the counts do not depend on the order).
+        drawn.par_sort_unstable();
     }
     let counts = drawn
         .par_chunks(16_384)
