@@ -419,6 +419,8 @@ pub(crate) fn candidate_pairs(
             })
             .collect();
         rule_report.pairs = pairs.len() as u64;
+        // Grown exactly, not doubled: this vector is the largest of the run.
+        all.reserve_exact(pairs.len());
         all.extend(pairs);
         report.rules.push(rule_report);
     }

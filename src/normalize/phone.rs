@@ -175,9 +175,9 @@ fn compiled(index: usize) -> Option<&'static Compiled> {
 
 /// The metadata index of a region code (case-insensitive).
 fn region_index(region: &str) -> Option<usize> {
-    let upper = region.trim().to_ascii_uppercase();
+    let wanted = region.trim().bytes().map(|b| b.to_ascii_uppercase());
     REGIONS
-        .binary_search_by(|m| m.region.cmp(upper.as_str()))
+        .binary_search_by(|m| m.region.bytes().cmp(wanted.clone()))
         .ok()
 }
 
@@ -256,6 +256,12 @@ fn fit(index: usize, nsn: &str) -> Fit {
 
 /// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`).
 fn split_extension(s: &str) -> (String, Option<String>) {
+    // Digits and separators only (most numbers): no marker, no extension.
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b" -.()/+".contains(&b))
+    {
+        return (s.to_owned(), None);
+    }
     let lower = s.to_lowercase();
     let markers = ["extension", "ext.", "ext", "分机", "转", "x", "#", ",", ";"];
     let mut best: Option<(usize, usize)> = None;
@@ -394,19 +400,17 @@ impl Normalizer {
                 let Some(meta) = REGIONS.get(index) else {
                     continue;
                 };
-                let mut readings = vec![national.clone()];
-                if let Some(np) = meta.national_prefix {
-                    if let Some(stripped) = national.strip_prefix(np) {
-                        readings.insert(0, stripped.to_owned());
-                    }
-                }
-                for nsn in readings {
-                    match fit(index, &nsn) {
+                // Without the national (trunk) prefix first, then as written.
+                let stripped = meta
+                    .national_prefix
+                    .and_then(|np| national.strip_prefix(np));
+                for nsn in stripped.into_iter().chain([national.as_str()]) {
+                    match fit(index, nsn) {
                         Fit::Valid(kind) => {
                             return Ok(NormalizedPhone {
                                 e164: format!("+{cc}{nsn}"),
                                 country_code: *cc,
-                                national: nsn,
+                                national: nsn.to_owned(),
                                 region: meta.region,
                                 extension,
                                 kind,
@@ -414,7 +418,7 @@ impl Normalizer {
                             });
                         }
                         Fit::Possible if !needs_valid && possible.is_none() => {
-                            possible = Some((*cc, nsn, index));
+                            possible = Some((*cc, nsn.to_owned(), index));
                         }
                         _ => {}
                     }
