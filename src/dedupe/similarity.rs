@@ -147,30 +147,165 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Our scores for `a` and `b`, as bits, and strsim's.
+    fn both(a: &str, b: &str) -> ([u64; 2], [u64; 2]) {
+        let (ca, cb) = (Chars::new(a), Chars::new(b));
+        (
+            [jaro(&ca, &cb).to_bits(), jaro_winkler(&ca, &cb).to_bits()],
+            [
+                strsim::jaro(a, b).to_bits(),
+                strsim::jaro_winkler(a, b).to_bits(),
+            ],
+        )
+    }
+
+    fn check(a: &str, b: &str) -> Result<(), TestCaseError> {
+        let (ours, theirs) = both(a, b);
+        prop_assert_eq!(ours, theirs, "{:?} vs {:?}", a, b);
+        let (ours, theirs) = both(b, a);
+        prop_assert_eq!(ours, theirs, "{:?} vs {:?}", b, a);
+        Ok(())
+    }
+
+    #[test]
+    fn known_pairs() {
+        let cases = [
+            ("martha", "marhta", 0.944_444, 0.961_111),
+            ("dixon", "dicksonx", 0.766_667, 0.813_333),
+            ("dwayne", "duane", 0.822_222, 0.84),
+            ("jellyfish", "smellyfish", 0.896_296, 0.896_296),
+            ("crate", "trace", 0.733_333, 0.733_333),
+            ("abc", "abc", 1.0, 1.0),
+            ("abc", "xyz", 0.0, 0.0),
+            ("", "", 1.0, 1.0),
+            ("", "a", 0.0, 0.0),
+            ("a", "", 0.0, 0.0),
+            ("王小明", "王晓明", 0.777_778, 0.8),
+            ("zhang wei", "wei zhang", 0.407_407, 0.407_407),
+        ];
+        for (a, b, j, jw) in cases {
+            let (ca, cb) = (Chars::new(a), Chars::new(b));
+            let (ours_j, ours_jw) = (jaro(&ca, &cb), jaro_winkler(&ca, &cb));
+            assert!((ours_j - j).abs() < 1e-6, "jaro {a:?} {b:?}: {ours_j}");
+            assert!(
+                (ours_jw - jw).abs() < 1e-6,
+                "jaro_winkler {a:?} {b:?}: {ours_jw}"
+            );
+            assert_eq!(
+                ours_j.to_bits(),
+                strsim::jaro(a, b).to_bits(),
+                "{a:?} {b:?}"
+            );
+            assert_eq!(
+                ours_jw.to_bits(),
+                strsim::jaro_winkler(a, b).to_bits(),
+                "{a:?} {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_with_nul_and_padding() {
+        // Padding bytes are zero: a NUL in a key must not match them, nor lengthen a prefix.
+        for (a, b) in [
+            ("a\0", "a"),
+            ("\0", "\0\0\0\0\0\0\0\0\0"),
+            ("ab\0\0\0\0\0\0", "ab"),
+            ("\0\0\0\0", "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+        ] {
+            assert_eq!(both(a, b).0, both(a, b).1, "{a:?} {b:?}");
+            assert_eq!(both(b, a).0, both(b, a).1, "{b:?} {a:?}");
+        }
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(5000))]
         #[test]
-        fn scores_equal_strsim(a in "[a-e]{0,12}", b in "[a-e]{0,12}") {
-            let (ca, cb) = (Chars::new(&a), Chars::new(&b));
-            prop_assert_eq!(jaro(&ca, &cb).to_bits(), strsim::jaro(&a, &b).to_bits());
-            prop_assert_eq!(jaro_winkler(&ca, &cb).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        fn scores_equal_strsim_small_alphabet(a in "[a-d]{0,12}", b in "[a-d]{0,12}") {
+            check(&a, &b)?;
         }
 
         #[test]
-        fn scores_equal_strsim_on_any_text(a in any::<String>(), b in any::<String>()) {
-            let (ca, cb) = (Chars::new(&a), Chars::new(&b));
-            prop_assert_eq!(jaro_winkler(&ca, &cb).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        fn scores_equal_strsim_two_letters(a in "[ab]{0,20}", b in "[ab]{0,20}") {
+            check(&a, &b)?;
         }
 
         #[test]
-        fn scores_equal_strsim_around_the_64_char_boundary(a in "[a-c]{60,70}", b in "[a-c]{60,70}") {
-            let (ca, cb) = (Chars::new(&a), Chars::new(&b));
-            prop_assert_eq!(jaro_winkler(&ca, &cb).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        fn scores_equal_strsim_printable_ascii(a in "[ -~]{0,20}", b in "[ -~]{0,20}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_any_ascii(a in "[\\x00-\\x7f]{0,18}", b in "[\\x00-\\x7f]{0,18}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_names(a in "[a-z]{1,9}( [a-z]{1,9})?", b in "[a-z]{1,9}( [a-z]{1,9})?") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_up_to_64(a in "[a-f]{0,64}", b in "[a-f]{0,64}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_on_edited_copies(
+            a in "[a-h]{1,64}",
+            edits in prop::collection::vec((any::<prop::sample::Index>(), "[a-h]?"), 0..6),
+        ) {
+            // Near-identical keys: many matches, some transposed.
+            let mut b: Vec<char> = a.chars().collect();
+            for (at, c) in edits {
+                let i = at.index(b.len() + 1);
+                match c.chars().next() {
+                    Some(c) if i < b.len() => b[i] = c,
+                    Some(c) => b.push(c),
+                    None if i + 1 < b.len() => b.swap(i, i + 1),
+                    None => {}
+                }
+            }
+            let b: String = b.into_iter().collect();
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_asymmetric_lengths(a in "[a-e]{0,6}", b in "[a-e]{7,64}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_around_the_64_char_boundary(a in "[a-c]{56,72}", b in "[a-c]{0,72}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_han_and_mixed(a in "[张王李赵刘陈伟芳a-c ]{0,12}", b in "[张王李赵刘陈伟芳a-c ]{0,12}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_combining_marks(a in "(e\u{301}|e|a\u{308}|a|\u{308}|o){0,10}", b in "(e\u{301}|e|a\u{308}|a|\u{308}|o){0,10}") {
+            check(&a, &b)?;
+        }
+
+        #[test]
+        fn scores_equal_strsim_long_han(a in "[张王李]{50,70}", b in "[张王李a]{0,70}") {
+            check(&a, &b)?;
         }
 
         #[test]
         fn one_edit_agrees_with_osa_distance(a in "[a-c]{0,6}", b in "[a-c]{0,6}") {
             prop_assert_eq!(within_one_edit(&a, &b), strsim::osa_distance(&a, &b) <= 1);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn scores_equal_strsim_on_any_text(a in any::<String>(), b in any::<String>()) {
+            check(&a, &b)?;
         }
     }
 }
