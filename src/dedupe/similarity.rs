@@ -10,16 +10,22 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
-/// A key prepared once for many comparisons. ASCII keys (most names and pinyin) keep their bytes,
-/// zero-padded to whole 8-byte words; other keys of up to 64 characters keep their `char`s for
-/// O(1) indexing; longer keys keep their text.
+/// A key prepared once for many comparisons. ASCII keys (most names and pinyin) keep their first
+/// 8 bytes inline (so that most keys need no allocation and a comparison of two short keys reads
+/// no other memory) and, when longer, all their bytes zero-padded to whole 8-byte words; other
+/// keys of up to 64 characters keep their `char`s for O(1) indexing; longer keys keep their text.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Chars(Repr);
 
 #[derive(Clone, PartialEq, Eq)]
 enum Repr {
-    /// At most 64 ASCII characters: `len` bytes, then zeros up to a multiple of 8 bytes.
-    Ascii { bytes: Box<[u8]>, len: u8 },
+    /// At most 64 ASCII characters: the first 8 bytes (zero-padded) and, past 8, all of them
+    /// (zero-padded to a multiple of 8; empty otherwise).
+    Ascii {
+        head: [u8; 8],
+        all: Box<[u8]>,
+        len: u8,
+    },
     /// At most 64 characters, not all ASCII.
     Wide(Box<[char]>),
     /// More than 64 characters.
@@ -29,7 +35,8 @@ enum Repr {
 impl Default for Chars {
     fn default() -> Self {
         Self(Repr::Ascii {
-            bytes: Box::default(),
+            head: [0; 8],
+            all: Box::default(),
             len: 0,
         })
     }
@@ -56,14 +63,20 @@ impl Chars {
         if s.is_ascii() {
             return match u8::try_from(s.len()) {
                 Ok(len) if s.len() <= MAX_BITS => {
-                    let padded = s.len().div_ceil(8) * 8;
-                    let mut bytes = Vec::with_capacity(padded);
-                    bytes.extend_from_slice(s.as_bytes());
-                    bytes.resize(padded, 0);
-                    Self(Repr::Ascii {
-                        bytes: bytes.into_boxed_slice(),
-                        len,
-                    })
+                    let mut head = [0; 8];
+                    for (h, &b) in head.iter_mut().zip(s.as_bytes()) {
+                        *h = b;
+                    }
+                    let all = if s.len() > 8 {
+                        let padded = s.len().div_ceil(8) * 8;
+                        let mut bytes = Vec::with_capacity(padded);
+                        bytes.extend_from_slice(s.as_bytes());
+                        bytes.resize(padded, 0);
+                        bytes.into_boxed_slice()
+                    } else {
+                        Box::default()
+                    };
+                    Self(Repr::Ascii { head, all, len })
                 }
                 _ => Self(Repr::Long(s.into())),
             };
@@ -99,7 +112,10 @@ impl Chars {
     /// The bytes of an ASCII key (empty for others).
     fn ascii(&self) -> &[u8] {
         match &self.0 {
-            Repr::Ascii { bytes, len } => bytes.get(..usize::from(*len)).unwrap_or(bytes),
+            Repr::Ascii { head, all, len } => {
+                let bytes: &[u8] = if *len <= 8 { head } else { all };
+                bytes.get(..usize::from(*len)).unwrap_or(bytes)
+            }
             _ => &[],
         }
     }
@@ -140,19 +156,40 @@ pub fn jaro(a: &Chars, b: &Chars) -> f64 {
 /// `jaro`, inlined into `jaro_winkler`.
 #[inline(always)]
 fn jaro_of(a: &Chars, b: &Chars) -> f64 {
-    if let (Repr::Ascii { bytes: x, len: la }, Repr::Ascii { bytes: y, len: lb }) = (&a.0, &b.0) {
+    if let (
+        Repr::Ascii {
+            head: p,
+            all: x,
+            len: la,
+        },
+        Repr::Ascii {
+            head: q,
+            all: y,
+            len: lb,
+        },
+    ) = (&a.0, &b.0)
+    {
         let (la, lb) = (usize::from(*la), usize::from(*lb));
+        let (p, q) = (u64::from_le_bytes(*p), u64::from_le_bytes(*q));
+        if la.wrapping_sub(1) < 8 && lb.wrapping_sub(1) < 8 {
+            // Walk the shorter key (see `word_counts` for why either will do).
+            let (walk, lw, word, lv) = if la <= lb {
+                (p, la, q, lb)
+            } else {
+                (q, lb, p, la)
+            };
+            let (matches, differ) = short_counts(walk, lw, word, lv);
+            return score(matches, differ, la, lb);
+        }
         if la != 0 && lb != 0 {
             // The matching does not depend on which key is walked (see `word_counts`): hold
             // one that fits in a word as a word.
-            let (matches, differ) = match (x.first_chunk::<8>(), y.first_chunk::<8>()) {
-                (_, Some(w)) if lb <= 8 => {
-                    word_counts(x.get(..la).unwrap_or(x), u64::from_le_bytes(*w), lb)
-                }
-                (Some(w), _) if la <= 8 => {
-                    word_counts(y.get(..lb).unwrap_or(y), u64::from_le_bytes(*w), la)
-                }
-                _ => table_counts(x.get(..la).unwrap_or(x), y.get(..lb).unwrap_or(y)),
+            let (matches, differ) = if lb <= 8 {
+                word_counts(x.get(..la).unwrap_or(x), q, lb)
+            } else if la <= 8 {
+                word_counts(y.get(..lb).unwrap_or(y), p, la)
+            } else {
+                table_counts(x.get(..la).unwrap_or(x), y.get(..lb).unwrap_or(y))
             };
             return score(matches, differ, la, lb);
         }
@@ -266,26 +303,84 @@ fn word_counts(a: &[u8], b: u64, lb: usize) -> (usize, usize) {
         step(c, outside);
         outside = (outside << 8) | 1;
     }
-    let matched = all ^ free;
-    // In each matched lane, its rank in the order of `b` (the matched lanes below it), times
-    // 0x80 likewise.
+    (
+        matches as usize,
+        out_of_order(b, all ^ free, rank_a, matches),
+    )
+}
+
+/// For `short_counts`: for search range `r` (0 to 3) and step `i`, the lanes outside
+/// `i - r ..= i + r` hold 1.
+static OUTSIDE: [[u64; 8]; 4] = {
+    let mut t = [[0u64; 8]; 4];
+    let mut r = 0;
+    while r < 4 {
+        let mut i = 0;
+        while i < 8 {
+            let mut j = 0;
+            while j < 8 {
+                if j + r < i || j > i + r {
+                    t[r][i] |= 1 << (8 * j);
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        r += 1;
+    }
+    t
+};
+
+/// `word_counts` for two keys of 1 to 8 bytes, both as words: `walk` is walked, its bytes in
+/// order, with the window of each step from a table.
+#[inline(always)]
+fn short_counts(walk: u64, lw: usize, word: u64, lv: usize) -> (usize, usize) {
+    let range = search_range(lw, lv);
+    let outside = &OUTSIDE[range.min(3)];
+    let all = TOP.wrapping_shr(8 * (8 - lv as u32));
+    let mut free = all;
+    let mut rank_a = 0u64;
+    let mut matches = 0u64;
+    let mut rest = walk;
+    for &out in outside.iter().take(lw) {
+        let x = (word ^ ((rest & 0xff) * ONES)) | out;
+        rest >>= 8;
+        let candidates = (TOP - x) & free;
+        let first = candidates & candidates.wrapping_neg();
+        free ^= first;
+        rank_a |= first.wrapping_mul(matches);
+        matches += u64::from(first != 0);
+    }
+    (
+        matches as usize,
+        out_of_order(word, all ^ free, rank_a, matches),
+    )
+}
+
+/// The matched lanes of `word` whose character differs from that of the match of the same rank
+/// in the walked key (twice the transpositions), given the walked ranks as `word_counts` keeps
+/// them.
+#[inline(always)]
+fn out_of_order(word: u64, matched: u64, rank_a: u64, matches: u64) -> usize {
+    // In each matched lane, its rank in the order of `word` (the matched lanes below it), times
+    // 0x80 as `rank_a`.
     let rank_b = (((matched >> 7).wrapping_mul(ONES) << 8) & ((matched >> 7) * 0xff)) << 7;
     if rank_a == rank_b {
-        // The k-th match of `a` is the k-th of `b`: no transpositions.
-        return (matches as usize, 0);
+        // The k-th match of the walk is the k-th of `word`: no transpositions.
+        return 0;
     }
     let mut differ = 0usize;
     let mut rest = matched;
     for k in 0..matches {
-        let of_b = b.wrapping_shr(rest.trailing_zeros() & !7) as u8;
+        let of_b = word.wrapping_shr(rest.trailing_zeros() & !7) as u8;
         // Lane 7 keeps only the low bit of its rank (the rest fell off the word): the lane
         // holding rank k is the lowest showing k, or else lane 7.
         let is_k = !((rank_a >> 7) ^ (k * ONES)).wrapping_add(LOW7) & matched;
-        let of_a = b.wrapping_shr((is_k.trailing_zeros() & !7).min(56)) as u8;
+        let of_a = word.wrapping_shr((is_k.trailing_zeros() & !7).min(56)) as u8;
         differ += usize::from(of_a != of_b);
         rest &= rest.wrapping_sub(1);
     }
-    (matches as usize, differ)
+    differ
 }
 
 thread_local! {
@@ -402,16 +497,22 @@ pub fn jaro_winkler(a: &Chars, b: &Chars) -> f64 {
 
 /// The length of the common prefix, up to 4 characters.
 fn common_prefix(a: &Chars, b: &Chars) -> usize {
-    if let (Repr::Ascii { bytes: x, len: la }, Repr::Ascii { bytes: y, len: lb }) = (&a.0, &b.0) {
-        return match (x.first_chunk::<4>(), y.first_chunk::<4>()) {
-            (Some(p), Some(q)) => {
-                let differ = u32::from_le_bytes(*p) ^ u32::from_le_bytes(*q);
-                ((differ.trailing_zeros() / 8) as usize)
-                    .min(usize::from(*la))
-                    .min(usize::from(*lb))
-            }
-            _ => 0,
-        };
+    if let (
+        Repr::Ascii {
+            head: p, len: la, ..
+        },
+        Repr::Ascii {
+            head: q, len: lb, ..
+        },
+    ) = (&a.0, &b.0)
+    {
+        // The first byte that differs (zero padding past the shorter key's end may agree, so
+        // the lengths bound it too).
+        let differ = u64::from_le_bytes(*p) ^ u64::from_le_bytes(*q);
+        return ((differ.trailing_zeros() / 8) as usize)
+            .min(4)
+            .min(usize::from(*la))
+            .min(usize::from(*lb));
     }
     (0..4)
         .take_while(|&i| matches!((a.char_at(i), b.char_at(i)), (Some(x), Some(y)) if x == y))
