@@ -179,7 +179,7 @@ fn jaro_of(a: &Chars, b: &Chars) -> f64 {
                 (q, lb, p, la)
             };
             let (matches, differ) = short_counts(walk, lw, word, lv);
-            return score(matches, differ, la, lb);
+            return short_score(matches, differ, la, lb);
         }
         if la != 0 && lb != 0 {
             // The matching does not depend on which key is walked (see `word_counts`): hold
@@ -226,18 +226,42 @@ fn wide_jaro(a: &Chars, b: &Chars) -> f64 {
 /// last bit. Counts and lengths are at most 64 here, so the conversions are exact.
 #[inline]
 fn score(matches: usize, differ: usize, la: usize, lb: usize) -> f64 {
-    if matches == 0 {
-        return 0.0;
-    }
+    // No branch on the counts (they come last): with no match each quotient is 0 (the last
+    // one divided by 1) and so is the score, as strsim's.
     let m = matches as u32;
     let t = (differ / 2) as u32;
-    let (m, mt, la, lb) = (
+    let (m, mt, d, la, lb) = (
         f64::from(m),
         f64::from(m - t),
+        f64::from(m.max(1)),
         f64::from(la as u32),
         f64::from(lb as u32),
     );
-    ((m / la) + (m / lb) + (mt / m)) / 3.0
+    ((m / la) + (m / lb) + (mt / d)) / 3.0
+}
+
+/// `n / d` for `n <= 8`, `1 <= d <= 8` (and 0 for `d = 0`), computed at compile time (IEEE
+/// division is correctly rounded there as at run time).
+static QUOTIENTS: [[f64; 9]; 9] = {
+    let mut t = [[0.0; 9]; 9];
+    let mut n = 0;
+    while n < 9 {
+        let mut d = 1;
+        while d < 9 {
+            t[n][d] = n as f64 / d as f64;
+            d += 1;
+        }
+        n += 1;
+    }
+    t
+};
+
+/// `score` for keys of at most 8 characters, with the quotients read from a table.
+#[inline(always)]
+fn short_score(matches: usize, differ: usize, la: usize, lb: usize) -> f64 {
+    let q = |n: usize, d: usize| QUOTIENTS[n.min(8)][d.min(8)];
+    let t = differ / 2;
+    (q(matches, la) + q(matches, lb) + q(matches - t, matches)) / 3.0
 }
 
 /// The search range: characters match when at most this far apart (strsim's, Jaro's).
