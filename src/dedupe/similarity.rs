@@ -658,6 +658,25 @@ mod tests {
     }
 
     #[test]
+    fn pairs_that_broke_earlier_drafts() {
+        // Cases the property tests shrank to while the kernel was written: NUL and padding,
+        // a long key against a short one, repeated characters, transpositions.
+        let long_a = format!("{}b{}", "a".repeat(31), "a".repeat(24));
+        for (a, b) in [
+            ("\0 AA&", " AaAA "),
+            (long_a.as_str(), "aaaab"),
+            ("aaoe", "aea"),
+            ("aaa", "baa"),
+            ("abcdefgh", "badcfehg"),
+            ("abcdefgh", "hgfedcba"),
+            ("abcdefghi", "ihgfedcba"),
+        ] {
+            assert_eq!(both(a, b).0, both(a, b).1, "{a:?} {b:?}");
+            assert_eq!(both(b, a).0, both(b, a).1, "{b:?} {a:?}");
+        }
+    }
+
+    #[test]
     fn prepared_keys_compare_by_text() {
         assert_eq!(Chars::new(""), Chars::default());
         assert_eq!(Chars::new("wang").clone(), Chars::new("wang"));
