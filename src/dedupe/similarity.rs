@@ -1,10 +1,12 @@
 //! String similarity on precomputed keys, without allocation per pair.
 //!
-//! Scores are identical to `strsim::jaro` / `strsim::jaro_winkler` (property-tested). Keys of up
-//! to 64 characters are compared bit-parallel: the unmatched positions of a character in one key
-//! form a bit set, and each character of the other key takes its match (the first unmatched equal
-//! character inside the search window) with a few bit operations instead of a scan. Longer keys
-//! fall back to strsim.
+//! Scores are identical to `strsim::jaro` / `strsim::jaro_winkler` (property-tested, both argument
+//! orders). Keys of up to 64 characters are compared bit-parallel: the unmatched positions of a
+//! character in one key form a bit set, and each character of the other key takes its match (the
+//! first unmatched equal character inside the search window) with a few word operations instead
+//! of a scan. When a key has at most 8 bytes (most names) it is held as one `u64` and the equal
+//! positions are found by comparing all its bytes at once (see `word_counts`); longer ASCII pairs
+//! use a per-thread table of position masks. Longer keys fall back to strsim.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -14,6 +16,13 @@ use std::fmt;
 /// 8 bytes inline (so that most keys need no allocation and a comparison of two short keys reads
 /// no other memory) and, when longer, all their bytes zero-padded to whole 8-byte words; other
 /// keys of up to 64 characters keep their `char`s for O(1) indexing; longer keys keep their text.
+///
+/// ```
+/// use clientele::dedupe::similarity::{jaro_winkler, Chars};
+/// let keys: Vec<Chars> = ["zhang wei", "zhang wen", "张伟"].map(Chars::new).into();
+/// assert!(jaro_winkler(&keys[0], &keys[1]) > 0.9);
+/// assert_eq!(jaro_winkler(&keys[0], &keys[2]), 0.0);
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Chars(Repr);
 
