@@ -2,7 +2,6 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::similarity::Chars;
 use crate::model::{Customer, CustomerId, CustomerKind};
 use crate::normalize::{FieldKind, Normalizer};
 
@@ -119,11 +118,10 @@ impl std::fmt::Debug for Key {
     }
 }
 
-/// A key and its characters, for exact and fuzzy comparison.
+/// A key for exact and fuzzy comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Text {
     pub(crate) s: Key,
-    pub(crate) c: Chars,
     /// Hash of `s`: keys with different hashes differ, without comparing bytes.
     pub(crate) h: u64,
 }
@@ -131,7 +129,6 @@ pub(crate) struct Text {
 impl Text {
     fn new(s: &str) -> Option<Self> {
         (!s.is_empty()).then(|| Self {
-            c: Chars::new(s),
             h: fnv(s),
             s: Key::new(s),
         })

@@ -179,31 +179,125 @@ fn jaro_of(a: &Chars, b: &Chars) -> f64 {
     ) = (&a.0, &b.0)
     {
         let (la, lb) = (usize::from(*la), usize::from(*lb));
-        let (p, q) = (u64::from_le_bytes(*p), u64::from_le_bytes(*q));
-        if la.wrapping_sub(1) < 8 && lb.wrapping_sub(1) < 8 {
-            // Walk the shorter key (see `word_counts` for why either will do).
-            let (walk, lw, word, lv) = if la <= lb {
-                (p, la, q, lb)
-            } else {
-                (q, lb, p, la)
-            };
-            let (matches, differ) = short_counts(walk, lw, word, lv);
-            return short_score(matches, differ, la, lb);
+        fn bytes<'a>(head: &'a [u8; 8], all: &'a [u8], len: usize) -> &'a [u8] {
+            let held: &[u8] = if len <= 8 { head } else { all };
+            held.get(..len).unwrap_or(held)
         }
         if la != 0 && lb != 0 {
-            // The matching does not depend on which key is walked (see `word_counts`): hold
-            // one that fits in a word as a word.
-            let (matches, differ) = if lb <= 8 {
-                word_counts(x.get(..la).unwrap_or(x), q, lb)
-            } else if la <= 8 {
-                word_counts(y.get(..lb).unwrap_or(y), p, la)
-            } else {
-                table_counts(x.get(..la).unwrap_or(x), y.get(..lb).unwrap_or(y))
-            };
-            return score(matches, differ, la, lb);
+            return ascii_jaro(
+                u64::from_le_bytes(*p),
+                bytes(p, x, la),
+                u64::from_le_bytes(*q),
+                bytes(q, y, lb),
+            );
         }
     }
     other_jaro(a, b)
+}
+
+/// Jaro of two ASCII keys of 1 to 64 bytes, given as their bytes and their first 8 bytes as a
+/// little-endian word (zero-padded).
+#[inline(always)]
+fn ascii_jaro(p: u64, x: &[u8], q: u64, y: &[u8]) -> f64 {
+    let (la, lb) = (x.len(), y.len());
+    if la <= 8 && lb <= 8 {
+        // Walk the shorter key (see `word_counts` for why either will do).
+        let (walk, lw, word, lv) = if la <= lb {
+            (p, la, q, lb)
+        } else {
+            (q, lb, p, la)
+        };
+        let (matches, differ) = short_counts(walk, lw, word, lv);
+        return short_score(matches, differ, la, lb);
+    }
+    // The matching does not depend on which key is walked (see `word_counts`): hold one that
+    // fits in a word as a word.
+    let (matches, differ) = if lb <= 8 {
+        word_counts(x, q, lb)
+    } else if la <= 8 {
+        word_counts(y, p, la)
+    } else {
+        table_counts(x, y)
+    };
+    score(matches, differ, la, lb)
+}
+
+/// The first 8 bytes as a little-endian word, zero-padded.
+#[inline(always)]
+fn head_word(s: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    for (slot, &b) in w.iter_mut().zip(s) {
+        *slot = b;
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Jaro-Winkler of two keys given as UTF-8 bytes, without a prepared [`Chars`]: the same
+/// kernels (ASCII keys of up to 64 bytes bit-parallel, others of up to 64 characters decoded onto
+/// the stack) and the same result as [`jaro_winkler`] and `strsim::jaro_winkler` on the same
+/// text. For keys held inline in the records that own them (`dedupe::prepare`); bytes that are
+/// not UTF-8 score 0.
+pub(crate) fn jaro_winkler_utf8(x: &[u8], y: &[u8]) -> f64 {
+    let ascii = x.is_ascii() && y.is_ascii();
+    let (a, b) = if ascii {
+        ("", "")
+    } else {
+        match (std::str::from_utf8(x), std::str::from_utf8(y)) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => return 0.0,
+        }
+    };
+    let sim = if ascii && (1..=MAX_BITS).contains(&x.len()) && (1..=MAX_BITS).contains(&y.len()) {
+        ascii_jaro(head_word(x), x, head_word(y), y)
+    } else if ascii {
+        // Empty or longer than 64: as text (ASCII bytes are text).
+        text_jaro(
+            std::str::from_utf8(x).unwrap_or_default(),
+            std::str::from_utf8(y).unwrap_or_default(),
+        )
+    } else {
+        text_jaro(a, b)
+    };
+    if sim > 0.7 {
+        let prefix = if ascii {
+            x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count()
+        } else {
+            a.chars()
+                .zip(b.chars())
+                .take(4)
+                .take_while(|(p, q)| p == q)
+                .count()
+        };
+        sim + 0.1 * prefix as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// Jaro of two texts not both short ASCII: characters decoded onto the stack when both have at
+/// most 64, else strsim.
+#[inline(never)]
+fn text_jaro(a: &str, b: &str) -> f64 {
+    let mut ca = ['\0'; MAX_BITS];
+    let mut cb = ['\0'; MAX_BITS];
+    let fill = |s: &str, buf: &mut [char; MAX_BITS]| -> Option<usize> {
+        let mut n = 0;
+        for c in s.chars() {
+            *buf.get_mut(n)? = c;
+            n += 1;
+        }
+        Some(n)
+    };
+    match (fill(a, &mut ca), fill(b, &mut cb)) {
+        (Some(0), Some(0)) => 1.0,
+        (Some(0), Some(_)) | (Some(_), Some(0)) => 0.0,
+        (Some(la), Some(lb)) => {
+            let (matches, differ) =
+                wide_counts(ca.get(..la).unwrap_or(&ca), cb.get(..lb).unwrap_or(&cb));
+            score(matches, differ, la, lb)
+        }
+        _ => strsim::jaro(a, b),
+    }
 }
 
 /// Jaro of keys not both ASCII, or with an empty one.
@@ -696,6 +790,33 @@ mod tests {
         assert!(!Chars::new(&long).is_empty());
         assert_eq!(Chars::new(&long).len(), 65);
         assert_eq!(Chars::new(&"李".repeat(70)).len(), 70);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+        #[test]
+        fn utf8_keys_score_as_strsim(a in "[a-e]{0,12}", b in "[a-e]{0,12}") {
+            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        }
+
+        #[test]
+        fn utf8_keys_score_as_strsim_on_any_text(a in "[a-c张伟é ]{0,70}", b in "[a-c张伟é ]{0,70}") {
+            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        }
+
+        #[test]
+        fn utf8_keys_score_as_strsim_on_long_ascii(a in "[a-d]{0,70}", b in "[a-d]{0,70}") {
+            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        }
+
+        #[test]
+        fn utf8_keys_score_as_strsim_on_unicode(a in any::<String>(), b in any::<String>()) {
+            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        }
     }
 
     proptest! {
