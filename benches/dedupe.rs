@@ -110,6 +110,17 @@ fn main() {
                 dedupe_peak.unwrap_or(0.0)
             );
         }
+        let per_rule: Vec<String> = result
+            .blocking
+            .rules
+            .iter()
+            .filter(|r| r.pairs > 0)
+            .map(|r| format!("{} {}", r.rule, r.pairs))
+            .collect();
+        eprintln!(
+            "{n} records, pairs proposed per rule: {}",
+            per_rule.join(", ")
+        );
         let compare_secs = match *compare.lock().expect("lock") {
             (Some(s), Some(e)) => e.duration_since(s).as_secs_f64().max(1e-9),
             _ => secs,

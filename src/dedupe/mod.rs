@@ -323,7 +323,16 @@ impl Deduplicator {
                 } else {
                     chunk
                         .iter()
-                        .map(|&x| {
+                        .enumerate()
+                        .map(|(k, &x)| {
+                            // Read the second record of a pair some pairs ahead, so that its
+                            // cache miss overlaps the work on this one (pairs whose records
+                            // were far apart, from birth-date or phone blocks, would otherwise
+                            // each wait for memory).
+                            if let Some(&ahead) = chunk.get(k + LOOKAHEAD) {
+                                let (_, j) = blocking::unpair(ahead);
+                                std::hint::black_box(records.get(j as usize).map(Prepared::touch));
+                            }
                             let (i, j) = blocking::unpair(x);
                             match (records.get(i as usize), records.get(j as usize)) {
                                 (Some(a), Some(b)) => compare::pack(&compare::compare(a, b)),
@@ -674,6 +683,9 @@ impl Deduplicator {
         out
     }
 }
+
+/// How many pairs ahead comparison reads the next records (see `compare_pairs`).
+const LOOKAHEAD: usize = 16;
 
 /// Indexes a detector's blocking keys in a store.
 #[derive(Debug)]

@@ -150,9 +150,9 @@ pub struct Context {
 pub trait Rule: Send + Sync + fmt::Debug {
     /// A stable name (`text.nfkc`, `company.legal_form`), used to list, disable and trace.
     fn name(&self) -> &str;
-    /// The stage it runs in.
+    /// The stage it runs in (read once, when the rule is added).
     fn stage(&self) -> Stage;
-    /// Whether it applies to a field kind.
+    /// Whether it applies to a field kind (read once per kind, when the rule is added).
     fn applies_to(&self, kind: FieldKind) -> bool;
     /// Transforms the value, or returns `None` when it changes nothing.
     fn apply(&self, value: &str, ctx: &mut Context) -> Option<String>;
@@ -201,6 +201,15 @@ struct Slot {
 #[derive(Debug, Clone)]
 pub struct Normalizer {
     slots: Vec<Slot>,
+    /// Per kind and stage (see [`plan_index`]), the enabled slots that run, in order: worked
+    /// out whenever the rules change, so that a value does not ask every rule whether it
+    /// applies.
+    plan: Vec<Vec<usize>>,
+}
+
+/// Where the slots of a kind and a stage are in [`Normalizer`]'s plan.
+fn plan_index(kind: FieldKind, stage: Stage) -> usize {
+    (kind as usize) * 2 + stage as usize
 }
 
 /// A listing entry of [`Normalizer::rules`].
@@ -220,7 +229,7 @@ pub struct RuleInfo {
 
 impl Default for Normalizer {
     fn default() -> Self {
-        Self {
+        let mut n = Self {
             slots: rules::default_rules()
                 .into_iter()
                 .map(|rule| Slot {
@@ -228,14 +237,38 @@ impl Default for Normalizer {
                     enabled: true,
                 })
                 .collect(),
-        }
+            plan: Vec::new(),
+        };
+        n.replan();
+        n
     }
 }
 
 impl Normalizer {
     /// A normalizer with no rule at all (values pass through unchanged).
     pub fn empty() -> Self {
-        Self { slots: Vec::new() }
+        let mut n = Self {
+            slots: Vec::new(),
+            plan: Vec::new(),
+        };
+        n.replan();
+        n
+    }
+
+    /// Works out which slots run for each kind and stage (after any change to the rules).
+    fn replan(&mut self) {
+        let mut plan = vec![Vec::new(); FieldKind::ALL.len() * 2];
+        for (i, slot) in self.slots.iter().enumerate().filter(|(_, s)| s.enabled) {
+            let stage = slot.rule.stage();
+            for kind in FieldKind::ALL {
+                if slot.rule.applies_to(kind) {
+                    if let Some(p) = plan.get_mut(plan_index(kind, stage)) {
+                        p.push(i);
+                    }
+                }
+            }
+        }
+        self.plan = plan;
     }
 
     /// Lists the rules in the order they run.
@@ -286,6 +319,7 @@ impl Normalizer {
         match self.position(name).and_then(|i| self.slots.get_mut(i)) {
             Some(slot) => {
                 slot.enabled = enabled;
+                self.replan();
                 true
             }
             None => false,
@@ -298,6 +332,7 @@ impl Normalizer {
             rule: Arc::new(rule),
             enabled: true,
         });
+        self.replan();
     }
 
     /// Adds a rule at the start (it runs first in its stage).
@@ -309,6 +344,7 @@ impl Normalizer {
                 enabled: true,
             },
         );
+        self.replan();
     }
 
     /// Adds a rule just before the named one; returns `false` (and adds nothing) when no rule
@@ -323,6 +359,7 @@ impl Normalizer {
                         enabled: true,
                     },
                 );
+                self.replan();
                 true
             }
             None => false,
@@ -344,6 +381,7 @@ impl Normalizer {
         let slot = self.slots.remove(from);
         let to = self.position(before).unwrap_or(self.slots.len());
         self.slots.insert(to, slot);
+        self.replan();
         true
     }
 
@@ -352,6 +390,7 @@ impl Normalizer {
         match self.position(name) {
             Some(i) => {
                 self.slots.remove(i);
+                self.replan();
                 true
             }
             None => false,
@@ -366,10 +405,11 @@ impl Normalizer {
         let mut steps = Vec::new();
         let mut run_stage = |stage: Stage, start: String, ctx: &mut Context| -> String {
             let mut current = start;
-            for slot in &self.slots {
-                if !slot.enabled || slot.rule.stage() != stage || !slot.rule.applies_to(kind) {
-                    continue;
-                }
+            let planned = self
+                .plan
+                .get(plan_index(kind, stage))
+                .map_or(&[][..], Vec::as_slice);
+            for slot in planned.iter().filter_map(|&i| self.slots.get(i)) {
                 if let Some(next) = slot.rule.apply(&current, ctx) {
                     if next != current {
                         if trace {

@@ -9,7 +9,8 @@ use super::chinese::is_han;
 /// Unicode NFKC: full-width letters, digits and punctuation to their ASCII forms, compatibility
 /// characters (ligatures, circled digits, ideographic space) to their plain forms.
 pub(crate) fn nfkc(s: &str) -> Option<String> {
-    if is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+    // ASCII is its own NFKC form.
+    if s.is_ascii() || is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
         return None;
     }
     let out: String = s.nfkc().collect();
@@ -24,6 +25,10 @@ pub(crate) fn strip_invisible(s: &str) -> Option<String> {
             || (c.is_control() && !c.is_whitespace())
     };
     let spacing = |c: char| c.is_control() && c.is_whitespace() && c != ' ';
+    // Printable ASCII (most values) holds nothing to strip.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
     if !s.chars().any(|c| invisible(c) || spacing(c)) {
         return None;
     }
@@ -54,6 +59,10 @@ fn unified(c: char) -> Option<char> {
 
 /// Brackets, dashes, quotes and dots unified (（）【】〔〕「」—–－·・ and the like).
 pub(crate) fn unify_punctuation(s: &str) -> Option<String> {
+    // The only ASCII character unified is the backquote.
+    if s.is_ascii() && !s.contains('`') {
+        return None;
+    }
     if !s.chars().any(|c| unified(c).is_some()) {
         return None;
     }
@@ -145,7 +154,8 @@ fn fold_special(c: char) -> Option<&'static str> {
 /// Diacritics removed (Müller → muller, José → jose) by decomposing and dropping combining
 /// marks; a few letters without decomposition spelled out (ß → ss). Keys only.
 pub(crate) fn fold_diacritics(s: &str) -> Option<String> {
-    if s.is_ascii() {
+    // ASCII and Han characters are kept as they are.
+    if s.is_ascii() || s.chars().all(|c| c.is_ascii() || is_han(c)) {
         return None;
     }
     let mut out = String::with_capacity(s.len());
