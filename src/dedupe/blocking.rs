@@ -308,6 +308,10 @@ fn block_pairs(records: &[Prepared], kinds: &[u8], members: Vec<u32>, cross: boo
             );
         }
     }
+    // The orders share neighbours: each pair once (the block's pairs are few and in cache;
+    // the union of all rules is then smaller to sort and to hold).
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
