@@ -7,7 +7,8 @@
 #   DEDUPE_SIZES="10000 100000" benches/run.sh      # smaller sizes for a quick look
 #
 # Copy the tables into docs/PERFORMANCE.md when they are from a quiet machine. Needs about
-# 6 GiB of memory at 1,000,000 records (the generated input included) and 10-15 minutes on 2 cores.
+# 3 GiB of memory at 1,000,000 records (the generated input included) and about 10 minutes on
+# 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/performance.md}
