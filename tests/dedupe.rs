@@ -119,6 +119,24 @@ fn the_bundled_sample_is_deduplicated_without_configuration() {
 }
 
 #[test]
+fn train_and_run_estimate_the_same_u() {
+    // `run` lays records out in memory by name; the random pairs behind u are drawn by id rank,
+    // so the layout does not change the model.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let customers = load(&root.join("customers.csv"), &[]);
+    let d = Deduplicator::new();
+    let trained = d.train(&customers).unwrap();
+    let run = d.run(&customers).unwrap().model;
+    let u = |m: &clientele::dedupe::TrainedModel| -> Vec<u64> {
+        m.comparisons
+            .iter()
+            .flat_map(|c| c.levels.iter().map(|l| l.u.to_bits()))
+            .collect()
+    };
+    assert_eq!(u(&trained), u(&run));
+}
+
+#[test]
 fn febrl_files_reach_the_accuracy_goal_with_no_configuration() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/febrl");
     if !dir.exists() {

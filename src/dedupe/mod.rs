@@ -352,14 +352,22 @@ impl Deduplicator {
         Ok(out)
     }
 
+    /// `positions`: see [`model::estimate_u`].
     fn train_on(
         &self,
         records: &[Prepared],
+        positions: &[u32],
         unique: &[(Pattern, u64)],
         cross: bool,
     ) -> TrainedModel {
         self.report("train", 0, 1);
-        let u = model::estimate_u(records, self.u_pairs, self.seed, compare::compare);
+        let u = model::estimate_u(
+            records,
+            positions,
+            self.u_pairs,
+            self.seed,
+            compare::compare,
+        );
         let (m, prior, iterations) = model::train_sessions(
             unique,
             &u,
@@ -392,7 +400,7 @@ impl Deduplicator {
             false,
         );
         let codes = self.compare_pairs(&records, &pairs)?;
-        Ok(self.train_on(&records, &count_patterns(&codes), false))
+        Ok(self.train_on(&records, &[], &count_patterns(&codes), false))
     }
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
@@ -441,7 +449,16 @@ impl Deduplicator {
         let unique = count_patterns(&codes);
         let model = match given {
             Some(m) => m.clone(),
-            None => self.train_on(&records, &unique, false),
+            None => {
+                // Where each rank by id is now, so that u is drawn as `train` draws it.
+                let mut positions = vec![0u32; ranks.len()];
+                for (at, &rank) in ranks.iter().enumerate() {
+                    if let Some(p) = positions.get_mut(rank as usize) {
+                        *p = u32::try_from(at).unwrap_or(u32::MAX);
+                    }
+                }
+                self.train_on(&records, &positions, &unique, false)
+            }
         };
         self.check_cancel()?;
         self.report("score", 0, 1);
@@ -554,7 +571,7 @@ impl Deduplicator {
         );
         let codes = self.compare_pairs(&records, &pairs)?;
         let unique = count_patterns(&codes);
-        let model = self.train_on(&records, &unique, true);
+        let model = self.train_on(&records, &[], &unique, true);
         let scored = self.score(&records, &pairs, &codes, &unique, &model);
         Ok(scored
             .into_iter()

@@ -137,8 +137,13 @@ pub(crate) fn probability(weight: f64) -> f64 {
 pub(crate) use crate::rng::SplitMix;
 
 /// Level frequencies among random pairs: the u probabilities (smoothed, over non-missing levels).
+///
+/// Pairs are drawn by rank in id order: `positions[rank]` is where the record of that rank is in
+/// `records` (empty: records are in id order), so that the sample depends on the records alone,
+/// not on how they are laid out in memory.
 pub(crate) fn estimate_u(
     records: &[Prepared],
+    positions: &[u32],
     pairs: u64,
     seed: u64,
     compare: impl Fn(&Prepared, &Prepared) -> Pattern + Sync,
@@ -163,7 +168,8 @@ pub(crate) fn estimate_u(
             if j >= i {
                 j += 1;
             }
-            drawn.push((i as u32, j as u32));
+            let at = |k: usize| positions.get(k).map_or(k as u32, |&p| p);
+            drawn.push((at(i), at(j)));
         }
         // Compared in record order, for the cache (the counts do not depend on the order).
         drawn.par_sort_unstable();
