@@ -270,7 +270,15 @@ fn sort_keys(p: &Prepared) -> [u64; 3] {
 ///
 /// `kinds` holds each record's kind and source (see [`kinds`]), so that telling which pairs may
 /// be compared reads one byte per record rather than the records themselves.
-fn block_pairs(records: &[Prepared], kinds: &[u8], members: Vec<u32>, cross: bool) -> Vec<u64> {
+/// `ranks` holds each record's rank by id (empty: records are in id order), which breaks ties
+/// in the orders, so that the pairs depend on the records, not on their places in memory.
+fn block_pairs(
+    records: &[Prepared],
+    kinds: &[u8],
+    ranks: &[u32],
+    members: Vec<u32>,
+    cross: bool,
+) -> Vec<u64> {
     let pair = |i: u32, j: u32| -> Option<u64> {
         let (Some(&ki), Some(&kj)) = (kinds.get(i as usize), kinds.get(j as usize)) else {
             return None;
@@ -296,7 +304,11 @@ fn block_pairs(records: &[Prepared], kinds: &[u8], members: Vec<u32>, cross: boo
         .collect();
     let mut order: Vec<usize> = (0..members.len()).collect();
     for k in 0..3 {
-        order.sort_by_key(|&x| (keys.get(x).map_or(u64::MAX, |ks| ks[k]), members.get(x)));
+        order.sort_by_key(|&x| {
+            let member = members.get(x).copied().unwrap_or(u32::MAX);
+            let rank = ranks.get(member as usize).copied().unwrap_or(member);
+            (keys.get(x).map_or(u64::MAX, |ks| ks[k]), rank)
+        });
         for (x, &a) in order.iter().enumerate() {
             let Some(&i) = members.get(a) else { continue };
             out.extend(
@@ -322,12 +334,14 @@ pub(crate) fn unpair(x: u64) -> (u32, u32) {
 }
 
 /// Candidate pairs `(i, j)`, `i < j`, packed (see [`unpair`]), sorted and without repeats. With
-/// `cross`, only pairs of records of different sources (linkage).
+/// `cross`, only pairs of records of different sources (linkage). `ranks`: each record's rank by
+/// id, for ties in sorted neighbourhoods (empty: records are in id order).
 ///
 /// Keys are derived and sorted in parallel; each rule's blocks are expanded into pairs in
 /// parallel; the union is a parallel sort and a dedup.
 pub(crate) fn candidate_pairs(
     records: &[Prepared],
+    ranks: &[u32],
     rules: &[BlockingRule],
     custom: &[Vec<String>],
     max_block: usize,
@@ -419,7 +433,7 @@ pub(crate) fn candidate_pairs(
             .flat_map_iter(|&(start, end)| {
                 let block = entries.get(start..end).unwrap_or(&[]);
                 let members: Vec<u32> = block.iter().map(|e| e.1).collect();
-                block_pairs(records, &kinds, members, cross)
+                block_pairs(records, &kinds, ranks, members, cross)
             })
             .collect();
         rule_report.pairs = pairs.len() as u64;

@@ -6,7 +6,7 @@
 use chrono::Datelike;
 
 use super::prepare::{Code, Prepared, Text};
-use super::similarity::{jaro_winkler_utf8, within_one_edit};
+use super::similarity::{jaro_winkler_key, within_one_edit};
 
 /// The comparisons, in pattern order, with their level labels.
 pub const COMPARISONS: [(&str, &[&str]); 11] = [
@@ -152,7 +152,7 @@ fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
     if a.same(b) {
         return 1;
     }
-    let s = jaro_winkler_utf8(a.s.as_bytes(), b.s.as_bytes());
+    let s = jaro_winkler_key(a.s.text(), b.s.text());
     let mut level = 2;
     for &band in bands {
         if s >= band {

@@ -2,6 +2,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::similarity::KeyText;
+
 use crate::model::{Customer, CustomerId, CustomerKind};
 use crate::normalize::{FieldKind, Normalizer};
 
@@ -84,6 +86,23 @@ impl Key {
         }
     }
 
+    /// The bytes with their head word and ASCII flag, for the Jaro-Winkler kernels (the inline
+    /// buffer is zero-padded, so the head word is one load).
+    #[inline]
+    pub(crate) fn text(&self) -> KeyText<'_> {
+        match self {
+            Self::Inline { len, buf } => {
+                let bytes = buf.get(..usize::from(*len)).unwrap_or(&[]);
+                KeyText {
+                    bytes,
+                    head: buf.first_chunk().map_or(0, |w| u64::from_le_bytes(*w)),
+                    ascii: bytes.is_ascii(),
+                }
+            }
+            Self::Heap(s) => KeyText::new(s.as_bytes()),
+        }
+    }
+
     /// The text (built from a `&str`, so always valid UTF-8).
     pub(crate) fn as_str(&self) -> &str {
         std::str::from_utf8(self.as_bytes()).unwrap_or_default()
@@ -119,7 +138,7 @@ impl std::fmt::Debug for Key {
 }
 
 /// A key for exact and fuzzy comparison.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub(crate) struct Text {
     pub(crate) s: Key,
     /// Hash of `s`: keys with different hashes differ, without comparing bytes.
@@ -148,7 +167,7 @@ impl Text {
 
 /// A key compared for equality only (phone, email, identifier, postcode...), with its hash so
 /// that the comparison of unequal keys costs one integer compare.
-#[derive(Debug, Clone, Default, Eq, PartialOrd, Ord)]
+#[derive(Clone, Default, Eq, PartialOrd, Ord)]
 pub(crate) struct Code {
     h: u64,
     s: Key,
@@ -158,6 +177,20 @@ impl PartialEq for Code {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         self.h == other.h && self.s == other.s
+    }
+}
+
+/// Keys hold personal data, and a fast hash of a phone or an ID number is as good as the
+/// number: `Debug` shows only the length.
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.s.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.s.fmt(f)
     }
 }
 
@@ -231,7 +264,7 @@ impl std::ops::Deref for Codes {
 }
 
 /// One record's comparison keys, held inline (see [`Key`]): a record is one block of memory.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Prepared {
     pub(crate) id: Option<CustomerId>,
     pub(crate) source: u8,
@@ -286,7 +319,37 @@ impl Prepared {
     }
 }
 
+impl std::fmt::Debug for Prepared {
+    /// The id only: every other field is personal data.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Prepared {
+    /// Whether two records are exact copies (every compared key equal): equal fingerprints,
+    /// confirmed key by key, so that a hash collision (FNV collisions can be built on purpose)
+    /// never makes two records one at probability 1.
+    pub(crate) fn identical(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint
+            && self.company == other.company
+            && self.dob == other.dob
+            && self.given == other.given
+            && self.family == other.family
+            && self.company_name == other.company_name
+            && self.street == other.street
+            && self.street2 == other.street2
+            && self.locality == other.locality
+            && self.house == other.house
+            && self.postcode == other.postcode
+            && self.region == other.region
+            && *self.phones == *other.phones
+            && *self.emails == *other.emails
+            && *self.ids == *other.ids
+    }
+
     /// Reads a word from each part of the record (each cache line of it), so that a later
     /// comparison finds the record in cache; the value means nothing.
     #[inline]

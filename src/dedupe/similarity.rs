@@ -225,9 +225,12 @@ fn ascii_jaro(p: u64, x: &[u8], q: u64, y: &[u8]) -> f64 {
 /// The first 8 bytes as a little-endian word, zero-padded.
 #[inline(always)]
 fn head_word(s: &[u8]) -> u64 {
+    if let Some(w) = s.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
+    }
     let mut w = [0u8; 8];
-    for (slot, &b) in w.iter_mut().zip(s) {
-        *slot = b;
+    if let Some(head) = w.get_mut(..s.len()) {
+        head.copy_from_slice(s);
     }
     u64::from_le_bytes(w)
 }
@@ -238,40 +241,76 @@ fn head_word(s: &[u8]) -> u64 {
 /// text. For keys held inline in the records that own them (`dedupe::prepare`); bytes that are
 /// not UTF-8 score 0.
 pub(crate) fn jaro_winkler_utf8(x: &[u8], y: &[u8]) -> f64 {
-    let ascii = x.is_ascii() && y.is_ascii();
-    let (a, b) = if ascii {
-        ("", "")
-    } else {
-        match (std::str::from_utf8(x), std::str::from_utf8(y)) {
-            (Ok(a), Ok(b)) => (a, b),
-            _ => return 0.0,
+    jaro_winkler_key(KeyText::new(x), KeyText::new(y))
+}
+
+/// A key's UTF-8 bytes with what the kernels read first: its first 8 bytes as a little-endian
+/// word (zero-padded) and whether it is ASCII, which a store of keys can keep at hand.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyText<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) head: u64,
+    pub(crate) ascii: bool,
+}
+
+impl<'a> KeyText<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            head: head_word(bytes),
+            ascii: bytes.is_ascii(),
         }
-    };
-    let sim = if ascii && (1..=MAX_BITS).contains(&x.len()) && (1..=MAX_BITS).contains(&y.len()) {
-        ascii_jaro(head_word(x), x, head_word(y), y)
-    } else if ascii {
-        // Empty or longer than 64: as text (ASCII bytes are text).
-        text_jaro(
-            std::str::from_utf8(x).unwrap_or_default(),
-            std::str::from_utf8(y).unwrap_or_default(),
-        )
-    } else {
-        text_jaro(a, b)
-    };
-    if sim > 0.7 {
-        let prefix = if ascii {
-            x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count()
-        } else {
-            a.chars()
-                .zip(b.chars())
-                .take(4)
-                .take_while(|(p, q)| p == q)
-                .count()
-        };
-        sim + 0.1 * prefix as f64 * (1.0 - sim)
-    } else {
-        sim
     }
+}
+
+/// [`jaro_winkler_utf8`] on keys whose head word and ASCII flag are known.
+#[inline]
+pub(crate) fn jaro_winkler_key(a: KeyText<'_>, b: KeyText<'_>) -> f64 {
+    let (x, y) = (a.bytes, b.bytes);
+    if a.ascii && b.ascii {
+        let sim = if (1..=MAX_BITS).contains(&x.len()) && (1..=MAX_BITS).contains(&y.len()) {
+            ascii_jaro(a.head, x, b.head, y)
+        } else {
+            // Empty or longer than 64: as text (ASCII bytes are text).
+            text_jaro(
+                std::str::from_utf8(x).unwrap_or_default(),
+                std::str::from_utf8(y).unwrap_or_default(),
+            )
+        };
+        // The first byte that differs (zero padding past the shorter key may agree, so the
+        // lengths bound it too).
+        return winkler(sim, || {
+            (((a.head ^ b.head).trailing_zeros() / 8) as usize)
+                .min(4)
+                .min(x.len())
+                .min(y.len())
+        });
+    }
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(x), std::str::from_utf8(y)) else {
+        return 0.0;
+    };
+    winkler(text_jaro(a, b), || {
+        a.chars()
+            .zip(b.chars())
+            .take(4)
+            .take_while(|(p, q)| p == q)
+            .count()
+    })
+}
+
+/// Jaro-Winkler of two strings without preparing them: the bit-parallel kernels of
+/// [`jaro_winkler`] on the text as it is (ASCII keys of up to 64 bytes as machine words,
+/// others of up to 64 characters decoded onto the stack), with no allocation, and the same
+/// result as `strsim::jaro_winkler` to the last bit. Prepare a [`Chars`] instead when one key
+/// is compared with many.
+///
+/// ```
+/// use clientele::dedupe::similarity::jaro_winkler_str;
+/// assert_eq!(jaro_winkler_str("martha", "marhta"), strsim::jaro_winkler("martha", "marhta"));
+/// assert_eq!(jaro_winkler_str("张伟", "张玮"), strsim::jaro_winkler("张伟", "张玮"));
+/// ```
+pub fn jaro_winkler_str(a: &str, b: &str) -> f64 {
+    jaro_winkler_utf8(a.as_bytes(), b.as_bytes())
 }
 
 /// Jaro of two texts not both short ASCII: characters decoded onto the stack when both have at
@@ -614,9 +653,15 @@ where
 /// ```
 pub fn jaro_winkler(a: &Chars, b: &Chars) -> f64 {
     let sim = jaro_of(a, b);
+    winkler(sim, || common_prefix(a, b))
+}
+
+/// Winkler's boost (prefix scale 0.1, prefix of up to 4 characters, above a Jaro of 0.7), with
+/// strsim's arithmetic; the prefix is counted only when it counts.
+#[inline(always)]
+fn winkler(sim: f64, prefix: impl FnOnce() -> usize) -> f64 {
     if sim > 0.7 {
-        let prefix = common_prefix(a, b);
-        sim + 0.1 * prefix as f64 * (1.0 - sim)
+        sim + 0.1 * prefix() as f64 * (1.0 - sim)
     } else {
         sim
     }
