@@ -306,6 +306,7 @@ impl Deduplicator {
     /// Compares candidate pairs in parallel: their packed patterns, in pair order.
     fn compare_pairs(&self, records: &[Prepared], pairs: &[u64]) -> Result<Vec<u32>, Error> {
         let total = pairs.len() as u64;
+        self.report("compare", 0, total);
         let done = AtomicU64::new(0);
         let cancelled = AtomicBool::new(false);
         let out: Vec<u32> = pairs
@@ -594,7 +595,8 @@ impl Deduplicator {
     }
 
     /// An indexer of this detector's blocking keys, for stores used with
-    /// [`Deduplicator::match_one`].
+    /// [`Deduplicator::match_one`]. The keys (`dd_<rule>`) stay the same across versions unless
+    /// docs/DEDUPE.md says otherwise; after such a change, re-index the store.
     pub fn indexer(&self) -> Arc<dyn KeyIndexer> {
         Arc::new(BlockingIndexer {
             dedupe: self.clone(),
