@@ -72,10 +72,7 @@ impl Chars {
         if s.is_ascii() {
             return match u8::try_from(s.len()) {
                 Ok(len) if s.len() <= MAX_BITS => {
-                    let mut head = [0; 8];
-                    for (h, &b) in head.iter_mut().zip(s.as_bytes()) {
-                        *h = b;
-                    }
+                    let head = head_word(s.as_bytes()).to_le_bytes();
                     let all = if s.len() > 8 {
                         let padded = s.len().div_ceil(8) * 8;
                         let mut bytes = Vec::with_capacity(padded);
@@ -235,15 +232,6 @@ fn head_word(s: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// Jaro-Winkler of two keys given as UTF-8 bytes, without a prepared [`Chars`]: the same
-/// kernels (ASCII keys of up to 64 bytes bit-parallel, others of up to 64 characters decoded onto
-/// the stack) and the same result as [`jaro_winkler`] and `strsim::jaro_winkler` on the same
-/// text. For keys held inline in the records that own them (`dedupe::prepare`); bytes that are
-/// not UTF-8 score 0.
-pub(crate) fn jaro_winkler_utf8(x: &[u8], y: &[u8]) -> f64 {
-    jaro_winkler_key(KeyText::new(x), KeyText::new(y))
-}
-
 /// A key's UTF-8 bytes with what the kernels read first: its first 8 bytes as a little-endian
 /// word (zero-padded) and whether it is ASCII, which a store of keys can keep at hand.
 #[derive(Debug, Clone, Copy)]
@@ -263,7 +251,9 @@ impl<'a> KeyText<'a> {
     }
 }
 
-/// [`jaro_winkler_utf8`] on keys whose head word and ASCII flag are known.
+/// Jaro-Winkler of two keys given as UTF-8 bytes with their head words and ASCII flags (see
+/// [`jaro_winkler_str`]); bytes that are not UTF-8 score 0. For keys held inline in the records
+/// that own them (`dedupe::prepare`), whose head word is one load.
 #[inline]
 pub(crate) fn jaro_winkler_key(a: KeyText<'_>, b: KeyText<'_>) -> f64 {
     let (x, y) = (a.bytes, b.bytes);
@@ -310,7 +300,7 @@ pub(crate) fn jaro_winkler_key(a: KeyText<'_>, b: KeyText<'_>) -> f64 {
 /// assert_eq!(jaro_winkler_str("张伟", "张玮"), strsim::jaro_winkler("张伟", "张玮"));
 /// ```
 pub fn jaro_winkler_str(a: &str, b: &str) -> f64 {
-    jaro_winkler_utf8(a.as_bytes(), b.as_bytes())
+    jaro_winkler_key(KeyText::new(a.as_bytes()), KeyText::new(b.as_bytes()))
 }
 
 /// Jaro of two texts not both short ASCII: characters decoded onto the stack when both have at
@@ -841,25 +831,25 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(5000))]
         #[test]
         fn utf8_keys_score_as_strsim(a in "[a-e]{0,12}", b in "[a-e]{0,12}") {
-            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            let s = jaro_winkler_str(&a, &b);
             prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
         }
 
         #[test]
         fn utf8_keys_score_as_strsim_on_any_text(a in "[a-c张伟é ]{0,70}", b in "[a-c张伟é ]{0,70}") {
-            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            let s = jaro_winkler_str(&a, &b);
             prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
         }
 
         #[test]
         fn utf8_keys_score_as_strsim_on_long_ascii(a in "[a-d]{0,70}", b in "[a-d]{0,70}") {
-            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            let s = jaro_winkler_str(&a, &b);
             prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
         }
 
         #[test]
         fn utf8_keys_score_as_strsim_on_unicode(a in any::<String>(), b in any::<String>()) {
-            let s = jaro_winkler_utf8(a.as_bytes(), b.as_bytes());
+            let s = jaro_winkler_str(&a, &b);
             prop_assert_eq!(s.to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
         }
     }
