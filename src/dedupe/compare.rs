@@ -122,8 +122,27 @@ pub(crate) fn pack(p: &Pattern) -> u32 {
         .sum()
 }
 
-/// The pattern of a packed code.
+/// The bit set in a pair's code when its records are exact copies (every compared key equal):
+/// above every packed pattern, so that scoring knows it without reading the records again.
+pub(crate) const IDENTICAL: u32 = 1 << 31;
+
+/// A compared pair's code: its packed pattern, with [`IDENTICAL`] when the records are exact
+/// copies.
+#[inline]
+pub(crate) fn code(a: &Prepared, b: &Prepared) -> u32 {
+    let identical = if a.identical(b) { IDENTICAL } else { 0 };
+    pack(&compare(a, b)) | identical
+}
+
+/// The packed pattern of a pair's code (without the [`IDENTICAL`] bit).
+#[inline]
+pub(crate) fn pattern_code(code: u32) -> u32 {
+    code & !IDENTICAL
+}
+
+/// The pattern of a packed code (the [`IDENTICAL`] bit ignored).
 pub(crate) fn unpack(code: u32) -> Pattern {
+    let code = pattern_code(code);
     let mut p = [0u8; N];
     for ((slot, stride), (_, levels)) in p.iter_mut().zip(STRIDES).zip(COMPARISONS) {
         *slot = ((code / stride) % levels.len() as u32) as u8;
@@ -328,6 +347,6 @@ mod tests {
         let code = u64::from(pack(&top));
         let product: u64 = COMPARISONS.iter().map(|(_, l)| l.len() as u64).product();
         assert_eq!(code, product - 1);
-        assert!(product <= u64::from(u32::MAX));
+        assert!(product <= u64::from(IDENTICAL));
     }
 }

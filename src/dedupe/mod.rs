@@ -336,7 +336,7 @@ impl Deduplicator {
                             }
                             let (i, j) = blocking::unpair(x);
                             match (records.get(i as usize), records.get(j as usize)) {
-                                (Some(a), Some(b)) => compare::pack(&compare::compare(a, b)),
+                                (Some(a), Some(b)) => compare::code(a, b),
                                 _ => 0,
                             }
                         })
@@ -495,7 +495,7 @@ impl Deduplicator {
                     id_2,
                     probability: p,
                     match_weight: w,
-                    explanation: model.explain(&pattern, a, a.identical(b)),
+                    explanation: model.explain(&pattern, a, code & compare::IDENTICAL != 0),
                 };
                 Some((key, pair))
             })
@@ -539,10 +539,9 @@ impl Deduplicator {
             .zip(codes.par_iter())
             .filter_map(|(&x, &code)| {
                 let (i, j) = blocking::unpair(x);
-                let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
-                let &(weight, exact) = base.get(&code)?;
+                let &(weight, exact) = base.get(&compare::pattern_code(code))?;
                 let w = TrainedModel::adjusted(weight, exact, tf.get(i as usize)?);
-                let p = if a.identical(b) {
+                let p = if code & compare::IDENTICAL != 0 {
                     1.0
                 } else {
                     model::probability(w)
@@ -588,7 +587,7 @@ impl Deduplicator {
                     id_2: y.id.clone()?,
                     probability: p,
                     match_weight: w,
-                    explanation: model.explain(&pattern, x, x.identical(y)),
+                    explanation: model.explain(&pattern, x, code & compare::IDENTICAL != 0),
                 })
             })
             .collect())
@@ -788,7 +787,7 @@ fn count_patterns(codes: &[u32]) -> Vec<(Pattern, u64)> {
         .par_chunks(1 << 16)
         .fold(CodeMap::<u64>::default, |mut m, chunk| {
             for &c in chunk {
-                *m.entry(c).or_default() += 1;
+                *m.entry(compare::pattern_code(c)).or_default() += 1;
             }
             m
         })
