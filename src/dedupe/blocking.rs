@@ -6,6 +6,8 @@
 //! (a default value, a common name) costs a warning, never the memory of n² pairs.
 
 use chrono::Datelike;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -192,7 +194,8 @@ impl KeySink for Hashes<'_> {
 pub struct RuleReport {
     /// The rule's name.
     pub rule: String,
-    /// Pairs proposed by this rule's blocks (a pair may be proposed by several rules).
+    /// Distinct pairs proposed by this rule's blocks (each counted once however many of the
+    /// rule's blocks propose it; a pair may also be proposed by other rules).
     pub pairs: u64,
     /// Blocks over the size cap, skipped: (records, masked key).
     pub skipped_blocks: Vec<(usize, String)>,
@@ -264,81 +267,115 @@ fn sort_keys(p: &Prepared) -> [u64; 3] {
     [name, dob, place]
 }
 
-/// The pairs of one block: all of them in a small block; in a large one, each record with its
-/// [`WINDOW`] successors in each of the [`sort_keys`] orders (sorted neighbourhood inside the
-/// block), so a block of n records costs about `3 * WINDOW * n` pairs instead of `n²/2`.
+/// The three orders of a large block's members (by [`sort_keys`], ties by rank by id),
+/// concatenated: the block is walked in sorted neighbourhoods, each record paired with the
+/// records up to [`WINDOW`] places before and after it in each order, so a block of n records
+/// costs about `3 * WINDOW * n` pairs instead of `n²/2`.
 ///
-/// `kinds` holds each record's kind and source (see [`kinds`]), so that telling which pairs may
-/// be compared reads one byte per record rather than the records themselves.
 /// `ranks` holds each record's rank by id (empty: records are in id order), which breaks ties
 /// in the orders, so that the pairs depend on the records, not on their places in memory.
-fn block_pairs(
-    records: &[Prepared],
-    kinds: &[u8],
-    ranks: &[u32],
-    members: Vec<u32>,
-    cross: bool,
-) -> Vec<u64> {
-    let pair = |i: u32, j: u32| -> Option<u64> {
-        let (Some(&ki), Some(&kj)) = (kinds.get(i as usize), kinds.get(j as usize)) else {
-            return None;
-        };
-        // Bit 0: a company; the other bits: the source. Persons never pair with companies;
-        // in linkage, records of one source never pair.
-        if i == j || (ki & 1) != (kj & 1) || (cross && (ki >> 1) == (kj >> 1)) {
-            return None;
-        }
-        let (a, b) = if i < j { (i, j) } else { (j, i) };
-        Some((u64::from(a) << 32) | u64::from(b))
-    };
-    let mut out = Vec::new();
-    if members.len() <= DENSE_BLOCK {
-        for (x, &i) in members.iter().enumerate() {
-            out.extend(members.iter().skip(x + 1).filter_map(|&j| pair(i, j)));
-        }
-        return out;
-    }
-    let keys: Vec<[u64; 3]> = members
+fn orders(records: &[Prepared], ranks: &[u32], members: &[u32]) -> Vec<u32> {
+    let keyed: Vec<([u64; 3], u32, u32)> = members
         .iter()
-        .map(|&i| records.get(i as usize).map_or([u64::MAX; 3], sort_keys))
+        .map(|&i| {
+            let keys = records.get(i as usize).map_or([u64::MAX; 3], sort_keys);
+            (keys, ranks.get(i as usize).copied().unwrap_or(i), i)
+        })
         .collect();
-    let mut order: Vec<usize> = (0..members.len()).collect();
+    let mut out = Vec::with_capacity(3 * members.len());
+    let mut order: Vec<usize> = (0..keyed.len()).collect();
     for k in 0..3 {
-        order.sort_by_key(|&x| {
-            let member = members.get(x).copied().unwrap_or(u32::MAX);
-            let rank = ranks.get(member as usize).copied().unwrap_or(member);
-            (keys.get(x).map_or(u64::MAX, |ks| ks[k]), rank)
+        order.sort_unstable_by_key(|&x| {
+            keyed
+                .get(x)
+                .map_or((u64::MAX, u32::MAX), |(keys, rank, _)| (keys[k], *rank))
         });
-        for (x, &a) in order.iter().enumerate() {
-            let Some(&i) = members.get(a) else { continue };
-            out.extend(
-                order
-                    .iter()
-                    .skip(x + 1)
-                    .take(WINDOW)
-                    .filter_map(|&b| members.get(b).and_then(|&j| pair(i, j))),
-            );
-        }
+        out.extend(order.iter().filter_map(|&x| keyed.get(x).map(|e| e.2)));
     }
-    // The orders share neighbours: each pair once (the block's pairs are few and in cache;
-    // the union of all rules is then smaller to sort and to hold).
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
-/// A candidate pair packed into one number: `i << 32 | j`, `i < j`; sorting the numbers sorts
-/// the pairs.
-pub(crate) fn unpair(x: u64) -> (u32, u32) {
-    ((x >> 32) as u32, (x & 0xFFFF_FFFF) as u32)
+/// A run of records whose pairs are candidates: all pairs of a small block's members, or the
+/// pairs up to [`WINDOW`] places apart in one order of a large block.
+#[derive(Clone, Copy)]
+struct Walk {
+    /// Where its records start in the walks' shared sequence.
+    start: usize,
+    len: u32,
+    rule: u32,
+    /// A sorted-neighbourhood order (pairs up to [`WINDOW`] apart), not a small block.
+    window: bool,
 }
 
-/// Candidate pairs `(i, j)`, `i < j`, packed (see [`unpair`]), sorted and without repeats. With
-/// `cross`, only pairs of records of different sources (linkage). `ranks`: each record's rank by
-/// id, for ties in sorted neighbourhoods (empty: records are in id order).
+/// Candidate pairs `(i, j)`, `i < j`, sorted by `i` then `j`, without repeats: in parts that
+/// each cover a range of `i` (first records), a record's partners held as a run of `j`s.
+/// Held this way the pairs take 4 bytes each, and are built part by part without ever holding
+/// the pairs of all rules at once.
+#[derive(Debug, Default)]
+pub(crate) struct Pairs {
+    parts: Vec<PairPart>,
+}
+
+/// The candidate pairs whose first record is in `first..first + ends.len()`.
+#[derive(Debug, Default)]
+pub(crate) struct PairPart {
+    first: u32,
+    /// For each first record, where its run of partners ends in `js`.
+    ends: Vec<u32>,
+    js: Vec<u32>,
+}
+
+impl PairPart {
+    /// The number of pairs.
+    pub(crate) fn len(&self) -> usize {
+        self.js.len()
+    }
+
+    /// The partners (second records) in pair order: `js()[k]` is the second record of the
+    /// `k`th pair.
+    pub(crate) fn js(&self) -> &[u32] {
+        &self.js
+    }
+
+    /// The pairs, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let mut from = 0usize;
+        self.ends.iter().enumerate().flat_map(move |(k, &end)| {
+            let i = self.first + k as u32;
+            let run = self.js.get(from..end as usize).unwrap_or(&[]);
+            from = end as usize;
+            run.iter().map(move |&j| (i, j))
+        })
+    }
+}
+
+impl Pairs {
+    /// The number of pairs.
+    pub(crate) fn len(&self) -> usize {
+        self.parts.iter().map(PairPart::len).sum()
+    }
+
+    /// The parts, in order of their first records.
+    pub(crate) fn parts(&self) -> &[PairPart] {
+        &self.parts
+    }
+
+    /// Every pair, in order.
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.parts.iter().flat_map(PairPart::iter)
+    }
+}
+
+/// Candidate pairs (see [`Pairs`]). With `cross`, only pairs of records of different sources
+/// (linkage). `ranks`: each record's rank by id, for ties in sorted neighbourhoods (empty:
+/// records are in id order).
 ///
-/// Keys are derived and sorted in parallel; each rule's blocks are expanded into pairs in
-/// parallel; the union is a parallel sort and a dedup.
+/// Each rule's keys are derived and sorted in parallel into blocks; a small block is kept as
+/// its members, a large one as its three orders (see [`orders`]). Every record then gathers its
+/// partners from the blocks it is in (through an index of memberships by record), in parallel
+/// over ranges of records: a record's partners are sorted and deduplicated on their own, so the
+/// union of all rules needs no global sort, and only the final pairs are ever held.
 pub(crate) fn candidate_pairs(
     records: &[Prepared],
     ranks: &[u32],
@@ -346,105 +383,391 @@ pub(crate) fn candidate_pairs(
     custom: &[Vec<String>],
     max_block: usize,
     cross: bool,
-) -> (Vec<u64>, BlockingReport) {
+) -> (Pairs, BlockingReport) {
     let mut report = BlockingReport::default();
-    let mut all: Vec<u64> = Vec::new();
     let kinds = kinds(records);
     let n_rules = rules.len() + usize::from(!custom.is_empty());
+    // Every walk's records, back to back.
+    let mut seq: Vec<u32> = Vec::new();
+    let mut walks: Vec<Walk> = Vec::new();
     for r in 0..n_rules {
         let name = rules.get(r).map_or("custom", |x| x.name());
-        let keys_of = |i: usize, p: &Prepared, keys: &mut Vec<String>| match rules.get(r) {
-            Some(rule) => rule.keys(p, keys),
-            None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
-        };
-        // (key hash, record) for this rule, grouped by sorting. Keys are hashed as they are
-        // derived, without building their text.
-        let mut entries: Vec<(u64, u32)> = records
-            .par_chunks(CHUNK)
-            .enumerate()
-            .flat_map_iter(|(c, chunk)| {
-                let mut out = Vec::with_capacity(chunk.len());
-                let mut hashes = Vec::new();
-                for (k, p) in chunk.iter().enumerate() {
-                    let i = c * CHUNK + k;
-                    hashes.clear();
-                    match rules.get(r) {
-                        Some(rule) => rule.emit(
-                            p,
-                            &mut Hashes {
-                                rule: r,
-                                out: &mut hashes,
-                            },
-                        ),
-                        None => hashes.extend(
-                            custom
-                                .get(i)
-                                .into_iter()
-                                .flatten()
-                                .map(|key| hash_key(r, key)),
-                        ),
-                    }
-                    hashes.sort_unstable();
-                    hashes.dedup();
-                    let id = u32::try_from(i).unwrap_or(u32::MAX);
-                    out.extend(hashes.iter().map(|&h| (h, id)));
+        let mut skipped = Vec::new();
+        let (members, blocks) = rule_blocks(
+            records,
+            (rules.get(r), r, custom),
+            max_block,
+            &mut report.warnings,
+            &mut skipped,
+        );
+        let built: Vec<Vec<u32>> = blocks
+            .par_iter()
+            .map(|&(start, end)| {
+                let block = members.get(start..end).unwrap_or(&[]);
+                if block.len() <= DENSE_BLOCK {
+                    block.to_vec()
+                } else {
+                    orders(records, ranks, block)
                 }
-                out
             })
             .collect();
-        entries.par_sort_unstable();
-        let mut rule_report = RuleReport {
+        drop(members);
+        let rule = u32::try_from(r).unwrap_or(u32::MAX);
+        for run in built {
+            let window = run.len() > DENSE_BLOCK;
+            let len = if window { run.len() / 3 } else { run.len() };
+            for order in run.chunks(len.max(1)) {
+                walks.push(Walk {
+                    start: seq.len(),
+                    len: u32::try_from(order.len()).unwrap_or(u32::MAX),
+                    rule,
+                    window,
+                });
+                seq.extend_from_slice(order);
+            }
+        }
+        report.rules.push(RuleReport {
             rule: name.to_owned(),
             pairs: 0,
-            skipped_blocks: Vec::new(),
-        };
-        // Block boundaries; oversized blocks are reported and skipped.
-        let mut blocks: Vec<(usize, usize)> = Vec::new();
-        let mut start = 0;
-        while start < entries.len() {
-            let key = entries.get(start).map_or(0, |e| e.0);
-            let end = start
-                + entries
-                    .get(start..)
-                    .map_or(0, |s| s.iter().take_while(|e| e.0 == key).count());
-            let size = end - start;
-            if size > max_block {
-                // Name the key: re-derive the keys of the block's first record.
-                let mut ks = Vec::new();
-                let first = entries.get(start).map_or(0, |e| e.1 as usize);
-                if let Some(p) = records.get(first) {
-                    keys_of(first, p, &mut ks);
-                }
-                let shown = ks
-                    .iter()
-                    .find(|k| hash_key(r, k) == key)
-                    .map_or_else(|| format!("{key:016x}"), |k| mask(k));
-                report.warnings.push(format!(
-                    "blocking rule `{name}`: a block of {size} records (key {shown}) is over the cap of {max_block} and was skipped"
-                ));
-                rule_report.skipped_blocks.push((size, shown));
-            } else if size > 1 {
-                blocks.push((start, end));
+            skipped_blocks: skipped,
+        });
+    }
+    let walk_of = |w: &Walk| seq.get(w.start..w.start + w.len as usize).unwrap_or(&[]);
+
+    // Memberships by record: (walk, place in it), packed as `walk << 32 | place`.
+    let n = records.len();
+    let mut starts = vec![0u32; n + 1];
+    for w in &walks {
+        for &m in walk_of(w) {
+            if let Some(c) = starts.get_mut(m as usize + 1) {
+                *c += 1;
             }
-            start = end;
         }
-        let pairs: Vec<u64> = blocks
-            .par_iter()
-            .flat_map_iter(|&(start, end)| {
-                let block = entries.get(start..end).unwrap_or(&[]);
-                let members: Vec<u32> = block.iter().map(|e| e.1).collect();
-                block_pairs(records, &kinds, ranks, members, cross)
+    }
+    for k in 1..starts.len() {
+        let before = starts.get(k - 1).copied().unwrap_or(0);
+        if let Some(c) = starts.get_mut(k) {
+            *c += before;
+        }
+    }
+    let cursor: Vec<AtomicU32> = starts.iter().map(|&s| AtomicU32::new(s)).collect();
+    let memberships: Vec<AtomicU64> = (0..starts.last().copied().unwrap_or(0))
+        .map(|_| AtomicU64::new(0))
+        .collect();
+    walks.par_iter().enumerate().for_each(|(w, walk)| {
+        for (place, &m) in walk_of(walk).iter().enumerate() {
+            if let Some(at) = cursor.get(m as usize) {
+                let slot = at.fetch_add(1, Ordering::Relaxed) as usize;
+                if let Some(cell) = memberships.get(slot) {
+                    cell.store(((w as u64) << 32) | place as u64, Ordering::Relaxed);
+                }
+            }
+        }
+    });
+    drop(cursor);
+
+    // Each record's partners after it, from every walk it is in.
+    let may_pair = |i: u32, j: u32| -> bool {
+        let (Some(&ki), Some(&kj)) = (kinds.get(i as usize), kinds.get(j as usize)) else {
+            return false;
+        };
+        // Bit 0: a company; the other bits: the source. Persons never pair with companies;
+        // in linkage, records of one source never pair.
+        j > i && (ki & 1) == (kj & 1) && !(cross && (ki >> 1) == (kj >> 1))
+    };
+    let ranges: Vec<(usize, usize)> = (0..n.div_ceil(CHUNK))
+        .map(|c| (c * CHUNK, ((c + 1) * CHUNK).min(n)))
+        .collect();
+    let built: Vec<(PairPart, Vec<u64>)> = ranges
+        .into_par_iter()
+        .map(|(lo, hi)| {
+            let mut part = PairPart {
+                first: u32::try_from(lo).unwrap_or(u32::MAX),
+                ends: Vec::with_capacity(hi - lo),
+                js: Vec::new(),
+            };
+            let mut per_rule = vec![0u64; n_rules];
+            // (partner << 32 | rule), sorted: a pair once per rule, and once in all.
+            let mut found: Vec<u64> = Vec::new();
+            for i in lo..hi {
+                found.clear();
+                let i32 = u32::try_from(i).unwrap_or(u32::MAX);
+                let from = starts.get(i).copied().unwrap_or(0) as usize;
+                let to = starts.get(i + 1).copied().unwrap_or(0) as usize;
+                for cell in memberships.get(from..to).unwrap_or(&[]) {
+                    let x = cell.load(Ordering::Relaxed);
+                    let Some(walk) = walks.get((x >> 32) as usize) else {
+                        continue;
+                    };
+                    let run = walk_of(walk);
+                    let near = if walk.window {
+                        let place = (x & 0xFFFF_FFFF) as usize;
+                        run.get(place.saturating_sub(WINDOW)..(place + WINDOW + 1).min(run.len()))
+                            .unwrap_or(&[])
+                    } else {
+                        run
+                    };
+                    let rule = u64::from(walk.rule);
+                    found.extend(
+                        near.iter()
+                            .filter(|&&j| may_pair(i32, j))
+                            .map(|&j| (u64::from(j) << 32) | rule),
+                    );
+                }
+                found.sort_unstable();
+                found.dedup();
+                let mut last = None;
+                for &x in &found {
+                    if let Some(c) = per_rule.get_mut((x & 0xFFFF_FFFF) as usize) {
+                        *c += 1;
+                    }
+                    let j = (x >> 32) as u32;
+                    if last != Some(j) {
+                        part.js.push(j);
+                        last = Some(j);
+                    }
+                }
+                part.ends
+                    .push(u32::try_from(part.js.len()).unwrap_or(u32::MAX));
+            }
+            part.js.shrink_to_fit();
+            (part, per_rule)
+        })
+        .collect();
+    let mut pairs = Pairs::default();
+    for (part, per_rule) in built {
+        for (rule, count) in report.rules.iter_mut().zip(per_rule) {
+            rule.pairs += count;
+        }
+        pairs.parts.push(part);
+    }
+    report.candidate_pairs = pairs.len() as u64;
+    (pairs, report)
+}
+
+/// One rule's blocks: the records of every block of two or more, block after block (each
+/// block's records in ascending order), and each block's range in them. Blocks over
+/// `max_block` are skipped, with a warning in `warnings` and (size, masked key) in `skipped`.
+/// The rule is `rule` (a built-in one) or else the caller's keys in `custom`; `r` its number.
+fn rule_blocks(
+    records: &[Prepared],
+    (rule, r, custom): (Option<&BlockingRule>, usize, &[Vec<String>]),
+    max_block: usize,
+    warnings: &mut Vec<String>,
+    skipped: &mut Vec<(usize, String)>,
+) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let name = rule.map_or("custom", |x| x.name());
+    let keys_of = |i: usize, p: &Prepared, keys: &mut Vec<String>| match rule {
+        Some(rule) => rule.keys(p, keys),
+        None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
+    };
+    // (key hash, record), grouped by sorting. Keys are hashed as they are derived, without
+    // building their text.
+    let mut entries: Vec<(u64, u32)> = records
+        .par_chunks(CHUNK)
+        .enumerate()
+        .flat_map_iter(|(c, chunk)| {
+            let mut out = Vec::with_capacity(chunk.len());
+            let mut hashes = Vec::new();
+            for (k, p) in chunk.iter().enumerate() {
+                let i = c * CHUNK + k;
+                hashes.clear();
+                match rule {
+                    Some(rule) => rule.emit(
+                        p,
+                        &mut Hashes {
+                            rule: r,
+                            out: &mut hashes,
+                        },
+                    ),
+                    None => hashes.extend(
+                        custom
+                            .get(i)
+                            .into_iter()
+                            .flatten()
+                            .map(|key| hash_key(r, key)),
+                    ),
+                }
+                hashes.sort_unstable();
+                hashes.dedup();
+                let id = u32::try_from(i).unwrap_or(u32::MAX);
+                out.extend(hashes.iter().map(|&h| (h, id)));
+            }
+            out
+        })
+        .collect();
+    entries.par_sort_unstable();
+    let mut members: Vec<u32> = Vec::new();
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let key = entries.get(start).map_or(0, |e| e.0);
+        let end = start
+            + entries
+                .get(start..)
+                .map_or(0, |s| s.iter().take_while(|e| e.0 == key).count());
+        let size = end - start;
+        if size > max_block {
+            // Name the key: re-derive the keys of the block's first record.
+            let mut ks = Vec::new();
+            let first = entries.get(start).map_or(0, |e| e.1 as usize);
+            if let Some(p) = records.get(first) {
+                keys_of(first, p, &mut ks);
+            }
+            let shown = ks
+                .iter()
+                .find(|k| hash_key(r, k) == key)
+                .map_or_else(|| format!("{key:016x}"), |k| mask(k));
+            warnings.push(format!(
+                "blocking rule `{name}`: a block of {size} records (key {shown}) is over the cap of {max_block} and was skipped"
+            ));
+            skipped.push((size, shown));
+        } else if size > 1 {
+            let at = members.len();
+            members.extend(entries.get(start..end).unwrap_or(&[]).iter().map(|e| e.1));
+            blocks.push((at, members.len()));
+        }
+        start = end;
+    }
+    (members, blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::normalize::Normalizer;
+    use crate::synth::{SynthConfig, generate};
+
+    type PairSet = BTreeSet<(u32, u32)>;
+
+    /// The candidate pairs by their definition, from text keys: every pair of a block of up to
+    /// [`DENSE_BLOCK`] records; in a larger block up to the cap, the pairs at most [`WINDOW`]
+    /// places apart in one of its three orders. Per rule, and united.
+    fn reference(
+        records: &[Prepared],
+        ranks: &[u32],
+        rules: &[BlockingRule],
+        custom: &[Vec<String>],
+        max_block: usize,
+        cross: bool,
+    ) -> (Vec<PairSet>, PairSet) {
+        let kinds = kinds(records);
+        let may = |i: u32, j: u32| {
+            let (ki, kj) = (kinds[i as usize], kinds[j as usize]);
+            i != j && ki & 1 == kj & 1 && !(cross && ki >> 1 == kj >> 1)
+        };
+        let n_rules = rules.len() + usize::from(!custom.is_empty());
+        let mut per_rule = Vec::new();
+        for r in 0..n_rules {
+            let mut blocks: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+            for (i, p) in records.iter().enumerate() {
+                let mut keys = Vec::new();
+                match rules.get(r) {
+                    Some(rule) => rule.keys(p, &mut keys),
+                    None => keys.extend(custom[i].iter().cloned()),
+                }
+                for k in keys {
+                    blocks.entry(k).or_default().insert(i as u32);
+                }
+            }
+            let mut set = PairSet::new();
+            for members in blocks.values() {
+                let members: Vec<u32> = members.iter().copied().collect();
+                if members.len() > max_block {
+                    continue;
+                }
+                let mut add = |a: u32, b: u32| {
+                    if may(a, b) {
+                        set.insert((a.min(b), a.max(b)));
+                    }
+                };
+                if members.len() <= DENSE_BLOCK {
+                    for (x, &a) in members.iter().enumerate() {
+                        for &b in &members[x + 1..] {
+                            add(a, b);
+                        }
+                    }
+                    continue;
+                }
+                for k in 0..3 {
+                    let mut order = members.clone();
+                    order.sort_by_key(|&i| {
+                        let rank = ranks.get(i as usize).copied().unwrap_or(i);
+                        (sort_keys(&records[i as usize])[k], rank)
+                    });
+                    for (x, &a) in order.iter().enumerate() {
+                        for &b in order.iter().skip(x + 1).take(WINDOW) {
+                            add(a, b);
+                        }
+                    }
+                }
+            }
+            per_rule.push(set);
+        }
+        let all = per_rule.iter().flatten().copied().collect();
+        (per_rule, all)
+    }
+
+    /// Synthetic records, with caller keys that make large blocks (walked in sorted
+    /// neighbourhoods), blocks over the cap, and several keys per record.
+    fn fixture(cross: bool) -> (Vec<Prepared>, Vec<u32>, Vec<Vec<String>>) {
+        let data = generate(&SynthConfig {
+            customers: 2_500,
+            ..SynthConfig::default()
+        });
+        let n = Normalizer::default();
+        let records: Vec<Prepared> = data
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut p = crate::dedupe::prepare::prepare(c, &n, None);
+                p.source = u8::from(cross && i % 3 == 0);
+                p
             })
             .collect();
-        rule_report.pairs = pairs.len() as u64;
-        // Grown exactly, not doubled: this vector is the largest of the run.
-        all.reserve_exact(pairs.len());
-        all.extend(pairs);
-        report.rules.push(rule_report);
+        // Ranks by id in reverse of memory order, so ties are broken against memory order.
+        let ranks = (0..records.len() as u32).rev().collect();
+        let custom = (0..records.len())
+            .map(|i| {
+                vec![
+                    format!("m7:{}", i % 7),
+                    format!("half:{}", i % 2),
+                    format!("m600:{}", i % 600),
+                ]
+            })
+            .collect();
+        (records, ranks, custom)
     }
-    all.par_sort_unstable();
-    all.dedup();
-    all.shrink_to_fit();
-    report.candidate_pairs = all.len() as u64;
-    (all, report)
+
+    #[test]
+    fn pairs_are_those_of_the_definition() {
+        for cross in [false, true] {
+            let (records, ranks, custom) = fixture(cross);
+            let rules = BlockingRule::ALL;
+            let (pairs, report) = candidate_pairs(&records, &ranks, &rules, &custom, 1_000, cross);
+            let (per_rule, all) = reference(&records, &ranks, &rules, &custom, 1_000, cross);
+            let got: Vec<(u32, u32)> = pairs.iter().collect();
+            assert!(
+                got.windows(2).all(|w| w[0] < w[1]),
+                "sorted, without repeats"
+            );
+            assert_eq!(got.len(), all.len());
+            assert!(got.iter().copied().eq(all.iter().copied()));
+            assert_eq!(report.candidate_pairs, all.len() as u64);
+            let counts: Vec<u64> = report.rules.iter().map(|r| r.pairs).collect();
+            let expected: Vec<u64> = per_rule.iter().map(|s| s.len() as u64).collect();
+            assert_eq!(counts, expected);
+            // The caller's keys `half:*` make two blocks of 1,250 records, over the cap.
+            let custom_report = report.rules.last().map(|r| r.skipped_blocks.len());
+            assert_eq!(custom_report, Some(2));
+            assert!(
+                all.len() > 10_000,
+                "large blocks were walked: {}",
+                all.len()
+            );
+        }
+    }
 }

@@ -36,6 +36,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use blocking::Pairs;
 pub use blocking::{BlockingReport, BlockingRule, RuleReport};
 pub use compare::{COMPARISONS, Pattern};
 pub use evaluate::{Evaluation, evaluate, ordered_pair, pairs_from_entities};
@@ -303,15 +304,17 @@ impl Deduplicator {
             .collect()
     }
 
-    /// Compares candidate pairs in parallel: their packed patterns, in pair order.
-    fn compare_pairs(&self, records: &[Prepared], pairs: &[u64]) -> Result<Vec<u32>, Error> {
+    /// Compares candidate pairs in parallel: their codes (see [`compare::code`]), part by part
+    /// of `pairs`, in pair order.
+    fn compare_pairs(&self, records: &[Prepared], pairs: &Pairs) -> Result<Vec<Vec<u32>>, Error> {
         let total = pairs.len() as u64;
         self.report("compare", 0, total);
         let done = AtomicU64::new(0);
         let cancelled = AtomicBool::new(false);
-        let out: Vec<u32> = pairs
-            .par_chunks(65_536)
-            .flat_map_iter(|chunk| {
+        let out: Vec<Vec<u32>> = pairs
+            .parts()
+            .par_iter()
+            .map(|part| {
                 if self
                     .cancel
                     .as_ref()
@@ -319,32 +322,30 @@ impl Deduplicator {
                 {
                     cancelled.store(true, Ordering::Relaxed);
                 }
-                let patterns: Vec<u32> = if cancelled.load(Ordering::Relaxed) {
-                    Vec::new()
-                } else {
-                    chunk
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &x)| {
-                            // Read the second record of a pair some pairs ahead, so that its
-                            // cache miss overlaps the work on this one (pairs whose records
-                            // were far apart, from birth-date or phone blocks, would otherwise
-                            // each wait for memory).
-                            if let Some(&ahead) = chunk.get(k + LOOKAHEAD) {
-                                let (_, j) = blocking::unpair(ahead);
-                                std::hint::black_box(records.get(j as usize).map(Prepared::touch));
-                            }
-                            let (i, j) = blocking::unpair(x);
-                            match (records.get(i as usize), records.get(j as usize)) {
-                                (Some(a), Some(b)) => compare::code(a, b),
-                                _ => 0,
-                            }
-                        })
-                        .collect()
-                };
-                let d = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+                if cancelled.load(Ordering::Relaxed) {
+                    return Vec::new();
+                }
+                let js = part.js();
+                let codes: Vec<u32> = part
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (i, j))| {
+                        // Read the second record of a pair some pairs ahead, so that its cache
+                        // miss overlaps the work on this one (pairs whose records were far
+                        // apart, from birth-date or phone blocks, would otherwise each wait
+                        // for memory).
+                        if let Some(&ahead) = js.get(k + LOOKAHEAD) {
+                            std::hint::black_box(records.get(ahead as usize).map(Prepared::touch));
+                        }
+                        match (records.get(i as usize), records.get(j as usize)) {
+                            (Some(a), Some(b)) => compare::code(a, b),
+                            _ => 0,
+                        }
+                    })
+                    .collect();
+                let d = done.fetch_add(part.len() as u64, Ordering::Relaxed) + part.len() as u64;
                 self.report("compare", d, total);
-                patterns
+                codes
             })
             .collect();
         if cancelled.load(Ordering::Relaxed) {
@@ -519,8 +520,8 @@ impl Deduplicator {
     fn score(
         &self,
         records: &[Prepared],
-        pairs: &[u64],
-        codes: &[u32],
+        pairs: &Pairs,
+        codes: &[Vec<u32>],
         unique: &[(Pattern, u64)],
         model: &TrainedModel,
     ) -> Vec<(u32, u32, f64, f64, u32)> {
@@ -535,10 +536,11 @@ impl Deduplicator {
             .collect();
         let tf: Vec<[f64; 3]> = records.par_iter().map(|a| model.tf_weights(a)).collect();
         pairs
+            .parts()
             .par_iter()
             .zip(codes.par_iter())
-            .filter_map(|(&x, &code)| {
-                let (i, j) = blocking::unpair(x);
+            .flat_map_iter(|(part, codes)| part.iter().zip(codes.iter().copied()))
+            .filter_map(|((i, j), code)| {
                 let &(weight, exact) = base.get(&compare::pattern_code(code))?;
                 let w = TrainedModel::adjusted(weight, exact, tf.get(i as usize)?);
                 let p = if code & compare::IDENTICAL != 0 {
@@ -782,9 +784,9 @@ impl std::hash::Hasher for CodeHasher {
 type CodeMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<CodeHasher>>;
 
 /// The distinct patterns among the compared pairs and how often each occurred, sorted.
-fn count_patterns(codes: &[u32]) -> Vec<(Pattern, u64)> {
+fn count_patterns(codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {
     let counts = codes
-        .par_chunks(1 << 16)
+        .par_iter()
         .fold(CodeMap::<u64>::default, |mut m, chunk| {
             for &c in chunk {
                 *m.entry(compare::pattern_code(c)).or_default() += 1;
