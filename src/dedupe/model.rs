@@ -1,6 +1,7 @@
 //! The Fellegi-Sunter model: m and u probabilities per comparison level, the prior, term
 //! frequencies, and match weights that explain themselves.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -67,12 +68,29 @@ pub struct TrainedModel {
 }
 
 /// One comparison's part of an explanation.
+///
+/// The names are borrowed from the built-in comparisons when they are those (so that the
+/// explanations of a large result cost no allocation per field), owned otherwise.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use clientele::dedupe::Contribution;
+/// let c = Contribution {
+///     comparison: Cow::Borrowed("phone"),
+///     level: Cow::Borrowed("exact"),
+///     weight: 9.5,
+///     tf_adjustment: 0.0,
+/// };
+/// assert_eq!(c.comparison, "phone");
+/// assert_eq!(serde_json::to_string(&c.level)?, r#""exact""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     /// The comparison.
-    pub comparison: String,
+    pub comparison: Cow<'static, str>,
     /// The level reached.
-    pub level: String,
+    pub level: Cow<'static, str>,
     /// Its match weight (with the term-frequency adjustment, if any).
     pub weight: f64,
     /// The term-frequency part of the weight.
@@ -587,15 +605,23 @@ impl TrainedModel {
             .filter_map(|(c, &l)| {
                 let params = self.comparisons.get(c)?;
                 let level = params.levels.get(l as usize)?;
+                if level.label == "missing" {
+                    return None;
+                }
                 let tf = self.tf_adjustment(c, l, a);
+                // The built-in names, borrowed, when the model's are those.
+                let builtin = COMPARISONS.get(c);
+                let label = |own: &String, known: Option<&&'static str>| match known {
+                    Some(k) if *k == own.as_str() => Cow::Borrowed(*k),
+                    _ => Cow::Owned(own.clone()),
+                };
                 Some(Contribution {
-                    comparison: params.name.clone(),
-                    level: level.label.clone(),
+                    comparison: label(&params.name, builtin.map(|b| &b.0)),
+                    level: label(&level.label, builtin.and_then(|b| b.1.get(l as usize))),
                     weight: level.weight() + tf,
                     tf_adjustment: tf,
                 })
             })
-            .filter(|c| c.level != "missing")
             .collect();
         let match_weight = prior_weight + contributions.iter().map(|c| c.weight).sum::<f64>();
         Explanation {
