@@ -220,6 +220,7 @@ pub fn country_code_of(region: &str) -> Option<u16> {
 }
 
 /// How a national number fares in one region.
+#[cfg_attr(test, derive(Debug, PartialEq, Eq))]
 enum Fit {
     Valid(PhoneKind),
     Possible,
@@ -440,6 +441,10 @@ impl Normalizer {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "phone_reference.rs"]
+mod reference;
 
 #[cfg(test)]
 mod tests {
