@@ -36,6 +36,7 @@ mod record;
 mod rules;
 mod text;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -434,6 +435,28 @@ impl Normalizer {
             parts: ctx.parts,
             trace: steps,
         }
+    }
+
+    /// The canonical value alone, as [`Normalizer::normalize`] gives it, borrowing `value` when
+    /// no rule changes it: for callers that need neither key nor parts (phone parsing).
+    pub(crate) fn canonical<'a>(&self, kind: FieldKind, value: &'a str) -> Cow<'a, str> {
+        let mut ctx = Context {
+            kind,
+            parts: Parts::default(),
+        };
+        let mut current = Cow::Borrowed(value);
+        let planned = self
+            .plan
+            .get(plan_index(kind, Stage::Canonical))
+            .map_or(&[][..], Vec::as_slice);
+        for slot in planned.iter().filter_map(|&i| self.slots.get(i)) {
+            if let Some(next) = slot.rule.apply(&current, &mut ctx) {
+                if next != *current {
+                    current = Cow::Owned(next);
+                }
+            }
+        }
+        current
     }
 
     /// Normalizes one value of a kind: canonical value, key and parts, without a trace.

@@ -175,7 +175,14 @@ fn compiled(index: usize) -> Option<&'static Compiled> {
 
 /// The metadata index of a region code (case-insensitive).
 fn region_index(region: &str) -> Option<usize> {
-    let wanted = region.trim().bytes().map(|b| b.to_ascii_uppercase());
+    let region = region.trim();
+    // Without lower-case letters (`CN`, most calls) the code is compared as written.
+    if !region.bytes().any(|b| b.is_ascii_lowercase()) {
+        return REGIONS
+            .binary_search_by(|m| m.region.as_bytes().cmp(region.as_bytes()))
+            .ok();
+    }
+    let wanted = region.bytes().map(|b| b.to_ascii_uppercase());
     REGIONS
         .binary_search_by(|m| m.region.bytes().cmp(wanted.clone()))
         .ok()
@@ -255,13 +262,14 @@ fn fit(index: usize, nsn: &str) -> Fit {
     }
 }
 
-/// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`).
-fn split_extension(s: &str) -> (String, Option<String>) {
+/// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`): the
+/// number part (a slice of `s`) and the extension's digits.
+fn split_extension(s: &str) -> (&str, Option<String>) {
     // Digits and separators only (most numbers): no marker, no extension.
     if s.bytes()
         .all(|b| b.is_ascii_digit() || b" -.()/+".contains(&b))
     {
-        return (s.to_owned(), None);
+        return (s, None);
     }
     let lower = s.to_lowercase();
     let markers = ["extension", "ext.", "ext", "分机", "转", "x", "#", ",", ";"];
@@ -298,13 +306,40 @@ fn split_extension(s: &str) -> (String, Option<String>) {
                 .chars()
                 .filter(char::is_ascii_digit)
                 .collect();
+            // `pos` is an offset into the lower-cased text; where lower-casing changed lengths
+            // it may fall inside a character of `s`, and then the whole of `s` is the number.
             (
-                s.get(..pos).unwrap_or(s).to_owned(),
+                s.get(..pos).unwrap_or(s),
                 Some(ext).filter(|e| !e.is_empty()),
             )
         }
-        None => (s.to_owned(), None),
+        None => (s, None),
     }
+}
+
+/// `digits` (ASCII digits) without a leading `cc` in decimal (`86` off `8613800138000`).
+fn strip_country_code(digits: &str, cc: u16) -> Option<&str> {
+    let width = match cc {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
+    // Of as many digits as `cc` has, only `cc` itself has its value (a leading 0 would lower it).
+    let head: u16 = digits.get(..width)?.parse().ok()?;
+    (head == cc).then(|| digits.get(width..)).flatten()
+}
+
+/// `+`, the country code and the national number.
+fn e164(cc: u16, nsn: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(nsn.len() + 6);
+    out.push('+');
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{cc}");
+    out.push_str(nsn);
+    out
 }
 
 /// Country calling codes are prefix-free: at most one of the 1-, 2- and 3-digit prefixes is one.
@@ -347,18 +382,45 @@ impl Normalizer {
         raw: &str,
         default_region: Option<&str>,
     ) -> Result<NormalizedPhone, PhoneError> {
-        let text = self.normalize(FieldKind::Phone, raw).canonical;
+        let text = self.canonical(FieldKind::Phone, raw);
         if text.is_empty() {
             return Err(PhoneError::Empty);
         }
         let (main, extension) = split_extension(&text);
         let trimmed = main.trim();
         let plus = trimmed.starts_with('+');
-        let allowed = |c: char| c.is_ascii_digit() || " -.()/+".contains(c);
-        if !trimmed.chars().all(allowed) || trimmed.chars().skip(1).any(|c| c == '+') {
+        // Digits and separators only (all ASCII), and a `+` at most at the start.
+        if !trimmed
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b" -.()/+".contains(&b))
+            || trimmed.bytes().skip(1).any(|b| b == b'+')
+        {
             return Err(PhoneError::NotANumber);
         }
-        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        // The digits: `trimmed` itself when it has no separator, else gathered on the stack
+        // (on the heap when unusually many).
+        let mut stack = [0u8; 32];
+        let heap: String;
+        let digits: &str = if trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            trimmed
+        } else {
+            let count = trimmed.bytes().filter(u8::is_ascii_digit).count();
+            match stack.get_mut(..count) {
+                Some(slots) => {
+                    for (slot, b) in slots
+                        .iter_mut()
+                        .zip(trimmed.bytes().filter(u8::is_ascii_digit))
+                    {
+                        *slot = b;
+                    }
+                    std::str::from_utf8(slots).map_err(|_| PhoneError::NotANumber)?
+                }
+                None => {
+                    heap = trimmed.chars().filter(char::is_ascii_digit).collect();
+                    &heap
+                }
+            }
+        };
         if digits.is_empty() {
             return Err(PhoneError::NotANumber);
         }
@@ -367,37 +429,32 @@ impl Normalizer {
             None => None,
         };
 
-        // Candidate (country code, national part) readings, most explicit first.
-        let mut candidates: Vec<(u16, String)> = Vec::new();
+        // Candidate (country code, national part) readings, most explicit first: at most two.
+        let first: (u16, &str);
+        let mut second: Option<(u16, &str)> = None;
         let international = if plus {
-            Some(digits.as_str())
+            Some(digits)
         } else {
             digits.strip_prefix("00")
         };
         if let Some(intl) = international {
-            let (cc, rest) = split_country_code(intl).ok_or(PhoneError::UnknownCountryCode)?;
-            candidates.push((cc, rest.to_owned()));
+            first = split_country_code(intl).ok_or(PhoneError::UnknownCountryCode)?;
+        } else if let Some(i) = default {
+            let meta = REGIONS.get(i).ok_or(PhoneError::NoRegion)?;
+            first = (meta.country_code, digits);
+            // A bare country code (`86 138...`) counts only when the rest is valid.
+            second =
+                strip_country_code(digits, meta.country_code).map(|rest| (meta.country_code, rest));
         } else {
-            if let Some(meta) = default.and_then(|i| REGIONS.get(i)) {
-                candidates.push((meta.country_code, digits.clone()));
-                // A bare country code (`86 138...`) counts only when the rest is valid.
-                if let Some(rest) = digits.strip_prefix(&meta.country_code.to_string()) {
-                    candidates.push((meta.country_code, rest.to_owned()));
-                }
-            } else if let Some((cc, rest)) = split_country_code(&digits) {
-                candidates.push((cc, rest.to_owned()));
-            }
-            if candidates.is_empty() {
-                return Err(PhoneError::NoRegion);
-            }
+            first = split_country_code(digits).ok_or(PhoneError::NoRegion)?;
         }
 
-        let bare_cc_candidate = !plus && international.is_none() && candidates.len() > 1;
-        let mut possible: Option<(u16, String, usize)> = None;
-        for (i, (cc, national)) in candidates.iter().enumerate() {
+        let bare_cc_candidate = !plus && international.is_none() && second.is_some();
+        let mut possible: Option<(u16, &str, usize)> = None;
+        for (i, (cc, national)) in std::iter::once(first).chain(second).enumerate() {
             let needs_valid =
                 bare_cc_candidate && i > 0 || (default.is_none() && international.is_none());
-            for &index in regions_of(*cc) {
+            for &index in regions_of(cc) {
                 let Some(meta) = REGIONS.get(index) else {
                     continue;
                 };
@@ -405,12 +462,12 @@ impl Normalizer {
                 let stripped = meta
                     .national_prefix
                     .and_then(|np| national.strip_prefix(np));
-                for nsn in stripped.into_iter().chain([national.as_str()]) {
+                for nsn in stripped.into_iter().chain([national]) {
                     match fit(index, nsn) {
                         Fit::Valid(kind) => {
                             return Ok(NormalizedPhone {
-                                e164: format!("+{cc}{nsn}"),
-                                country_code: *cc,
+                                e164: e164(cc, nsn),
+                                country_code: cc,
                                 national: nsn.to_owned(),
                                 region: meta.region,
                                 extension,
@@ -419,7 +476,7 @@ impl Normalizer {
                             });
                         }
                         Fit::Possible if !needs_valid && possible.is_none() => {
-                            possible = Some((*cc, nsn.to_owned(), index));
+                            possible = Some((cc, nsn, index));
                         }
                         _ => {}
                     }
@@ -428,9 +485,9 @@ impl Normalizer {
         }
         match possible {
             Some((cc, nsn, index)) => Ok(NormalizedPhone {
-                e164: format!("+{cc}{nsn}"),
+                e164: e164(cc, nsn),
                 country_code: cc,
-                national: nsn,
+                national: nsn.to_owned(),
                 region: REGIONS.get(index).map_or("ZZ", |m| m.region),
                 extension,
                 kind: PhoneKind::Unknown,
