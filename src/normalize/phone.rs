@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldKind, Normalizer};
@@ -136,41 +136,74 @@ pub struct NormalizedPhone {
     pub valid: bool,
 }
 
+/// A region's compiled patterns: the general one and each type's, in order (those that compile).
 struct Compiled {
-    general: Option<Regex>,
-    types: Vec<(PhoneKind, Regex)>,
+    /// Whether the general pattern is there (it is then pattern 0, and the types follow).
+    general: bool,
+    /// The types, in order.
+    kinds: Vec<PhoneKind>,
+    matcher: Matcher,
 }
 
-fn compile(d: &Option<Desc>) -> Option<Regex> {
-    d.as_ref()
-        .and_then(|d| Regex::new(&format!("^(?:{})$", d.pattern)).ok())
+enum Matcher {
+    /// All the patterns in one set: one search tells which match.
+    Set(RegexSet),
+    /// One regex per pattern, in the same order: if the set cannot be built (its size limit).
+    Each(Vec<Regex>),
+}
+
+fn full_match(pattern: &str) -> String {
+    format!("^(?:{pattern})$")
 }
 
 fn compiled(index: usize) -> Option<&'static Compiled> {
     static CACHE: OnceLock<Vec<OnceLock<Compiled>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| REGIONS.iter().map(|_| OnceLock::new()).collect());
     let meta = REGIONS.get(index)?;
-    Some(cache.get(index)?.get_or_init(|| {
-        let mut types = Vec::new();
-        for (kind, d) in [
-            (PhoneKind::FixedLine, &meta.fixed_line),
-            (PhoneKind::Mobile, &meta.mobile),
-            (PhoneKind::TollFree, &meta.toll_free),
-            (PhoneKind::PremiumRate, &meta.premium),
-            (PhoneKind::SharedCost, &meta.shared_cost),
-            (PhoneKind::Voip, &meta.voip),
-            (PhoneKind::Personal, &meta.personal),
-            (PhoneKind::Uan, &meta.uan),
-        ] {
-            if let Some(re) = compile(d) {
-                types.push((kind, re));
-            }
+    Some(cache.get(index)?.get_or_init(|| compile(meta, true)))
+}
+
+/// A region's patterns compiled: in one set if `set_wanted` and the set can be built.
+fn compile(meta: &RegionMeta, set_wanted: bool) -> Compiled {
+    let mut patterns = Vec::new();
+    let mut regexes = Vec::new();
+    let mut add = |d: &Option<Desc>| {
+        let pattern = full_match(d.as_ref()?.pattern);
+        let re = Regex::new(&pattern).ok()?;
+        patterns.push(pattern);
+        regexes.push(re);
+        Some(())
+    };
+    let general = add(&meta.general).is_some();
+    let mut kinds = Vec::new();
+    for (kind, d) in [
+        (PhoneKind::FixedLine, &meta.fixed_line),
+        (PhoneKind::Mobile, &meta.mobile),
+        (PhoneKind::TollFree, &meta.toll_free),
+        (PhoneKind::PremiumRate, &meta.premium),
+        (PhoneKind::SharedCost, &meta.shared_cost),
+        (PhoneKind::Voip, &meta.voip),
+        (PhoneKind::Personal, &meta.personal),
+        (PhoneKind::Uan, &meta.uan),
+    ] {
+        if add(d).is_some() {
+            kinds.push(kind);
         }
-        Compiled {
-            general: compile(&meta.general),
-            types,
-        }
-    }))
+    }
+    let set = if set_wanted {
+        RegexSet::new(&patterns).ok()
+    } else {
+        None
+    };
+    let matcher = match set {
+        Some(set) => Matcher::Set(set),
+        None => Matcher::Each(regexes),
+    };
+    Compiled {
+        general,
+        kinds,
+        matcher,
+    }
 }
 
 /// The metadata index of a region code (case-insensitive).
@@ -238,6 +271,10 @@ fn fit(index: usize, nsn: &str) -> Fit {
     let (Some(meta), Some(c)) = (REGIONS.get(index), compiled(index)) else {
         return Fit::No;
     };
+    fit_compiled(meta, c, nsn)
+}
+
+fn fit_compiled(meta: &RegionMeta, c: &Compiled, nsn: &str) -> Fit {
     let len = u8::try_from(nsn.len()).unwrap_or(u8::MAX);
     let possible = meta
         .general
@@ -246,19 +283,35 @@ fn fit(index: usize, nsn: &str) -> Fit {
     if !possible {
         return Fit::No;
     }
-    if !c.general.as_ref().is_some_and(|g| g.is_match(nsn)) {
+    match &c.matcher {
+        Matcher::Set(set) => {
+            let matches = set.matches(nsn);
+            classify(c, |i| matches.matched(i))
+        }
+        Matcher::Each(regexes) => {
+            classify(c, |i| regexes.get(i).is_some_and(|re| re.is_match(nsn)))
+        }
+    }
+}
+
+/// The fit of a number of possible length, from which of the region's patterns it matches.
+fn classify(c: &Compiled, matched: impl Fn(usize) -> bool) -> Fit {
+    if !c.general || !matched(0) {
         return Fit::Possible;
     }
     // The first type that matches names the number; a fixed-line pattern that a mobile one
     // (next in order) also matches means either.
-    let mut matches = c.types.iter().filter(|(_, re)| re.is_match(nsn));
-    match matches.next().map(|(k, _)| *k) {
+    let mut types = c.kinds.iter().enumerate().map(|(i, k)| (i + 1, *k));
+    match types.find(|&(i, _)| matched(i)) {
         None => Fit::Possible,
-        Some(PhoneKind::FixedLine) => match matches.next() {
-            Some((PhoneKind::Mobile, _)) => Fit::Valid(PhoneKind::FixedLineOrMobile),
-            _ => Fit::Valid(PhoneKind::FixedLine),
-        },
-        Some(k) => Fit::Valid(k),
+        Some((i, PhoneKind::FixedLine)) => {
+            if c.kinds.get(i) == Some(&PhoneKind::Mobile) && matched(i + 1) {
+                Fit::Valid(PhoneKind::FixedLineOrMobile)
+            } else {
+                Fit::Valid(PhoneKind::FixedLine)
+            }
+        }
+        Some((_, k)) => Fit::Valid(k),
     }
 }
 
@@ -511,7 +564,7 @@ mod tests {
     fn every_pattern_compiles_under_rust_regex() {
         for (i, m) in REGIONS.iter().enumerate() {
             let c = compiled(i).unwrap();
-            assert_eq!(c.general.is_some(), m.general.is_some(), "{}", m.region);
+            assert_eq!(c.general, m.general.is_some(), "{}", m.region);
             let declared = [
                 &m.fixed_line,
                 &m.mobile,
@@ -525,8 +578,39 @@ mod tests {
             .iter()
             .filter(|d| d.is_some())
             .count();
-            assert_eq!(c.types.len(), declared, "{}", m.region);
+            assert_eq!(c.kinds.len(), declared, "{}", m.region);
+            // Every region gets the one-search set.
+            assert!(matches!(c.matcher, Matcher::Set(_)), "{}", m.region);
         }
+    }
+
+    #[test]
+    fn fixed_line_or_mobile_only_when_the_mobile_pattern_matches() {
+        let c = |kinds: Vec<PhoneKind>| Compiled {
+            general: true,
+            kinds,
+            matcher: Matcher::Each(Vec::new()),
+        };
+        use PhoneKind::*;
+        let all = |_| true;
+        assert_eq!(
+            classify(&c(vec![FixedLine, Mobile, TollFree]), all),
+            Fit::Valid(FixedLineOrMobile)
+        );
+        assert_eq!(
+            classify(&c(vec![FixedLine, TollFree]), all),
+            Fit::Valid(FixedLine)
+        );
+        assert_eq!(
+            classify(&c(vec![FixedLine, Mobile, TollFree]), |i| i != 2),
+            Fit::Valid(FixedLine)
+        );
+        assert_eq!(
+            classify(&c(vec![FixedLine, Mobile]), |i| i == 0 || i == 2),
+            Fit::Valid(Mobile)
+        );
+        assert_eq!(classify(&c(vec![Mobile]), |i| i == 0), Fit::Possible);
+        assert_eq!(classify(&c(vec![Mobile]), |i| i == 1), Fit::Possible);
     }
 
     #[test]

@@ -376,6 +376,10 @@ mod tests {
                 proptest::test_runner::RngAlgorithm::ChaCha,
             ),
         );
+        let each: Vec<_> = REGIONS
+            .iter()
+            .map(|m| super::super::compile(m, false))
+            .collect();
         for (index, m) in REGIONS.iter().enumerate() {
             let descs = [
                 &m.general,
@@ -393,10 +397,18 @@ mod tests {
                 let strategy = proptest::string::string_regex(&pattern).unwrap();
                 for _ in 0..12 {
                     let nsn = strategy.new_tree(&mut runner).unwrap().current();
+                    let want = fit(index, &nsn);
                     assert_eq!(
                         super::super::fit(index, &nsn),
-                        fit(index, &nsn),
+                        want,
                         "{nsn} in {}",
+                        m.region
+                    );
+                    // The one-regex-per-pattern fallback too.
+                    assert_eq!(
+                        super::super::fit_compiled(m, &each[index], &nsn),
+                        want,
+                        "{nsn} in {} (one regex per pattern)",
                         m.region
                     );
                     let national = match m.national_prefix {
