@@ -209,16 +209,43 @@ fn compile(meta: &RegionMeta, set_wanted: bool) -> Compiled {
 /// The metadata index of a region code (case-insensitive).
 fn region_index(region: &str) -> Option<usize> {
     let region = region.trim();
-    // Without lower-case letters (`CN`, most calls) the code is compared as written.
-    if !region.bytes().any(|b| b.is_ascii_lowercase()) {
-        return REGIONS
-            .binary_search_by(|m| m.region.as_bytes().cmp(region.as_bytes()))
-            .ok();
+    // Two letters (every region code is two): looked up in a table.
+    if let &[a, b] = region.as_bytes() {
+        if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() {
+            return two_letter_regions()
+                .get(two_letter_slot(a, b))
+                .copied()
+                .flatten();
+        }
     }
     let wanted = region.bytes().map(|b| b.to_ascii_uppercase());
     REGIONS
         .binary_search_by(|m| m.region.bytes().cmp(wanted.clone()))
         .ok()
+}
+
+/// Where a two-letter code (either case) is in [`two_letter_regions`].
+fn two_letter_slot(a: u8, b: u8) -> usize {
+    let letter = |c: u8| usize::from(c.to_ascii_uppercase().wrapping_sub(b'A')) % 26;
+    letter(a) * 26 + letter(b)
+}
+
+/// For every pair of letters, the metadata index of the region with that code; built once.
+fn two_letter_regions() -> &'static [Option<usize>] {
+    static TABLE: OnceLock<Vec<Option<usize>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = vec![None; 26 * 26];
+        for (i, m) in REGIONS.iter().enumerate() {
+            if let &[a, b] = m.region.as_bytes() {
+                if a.is_ascii_uppercase() && b.is_ascii_uppercase() {
+                    if let Some(slot) = table.get_mut(two_letter_slot(a, b)) {
+                        *slot = Some(i);
+                    }
+                }
+            }
+        }
+        table
+    })
 }
 
 /// For every calling code (index), the regions sharing it, main region first; built once.
@@ -319,9 +346,12 @@ fn classify(c: &Compiled, matched: impl Fn(usize) -> bool) -> Fit {
 /// number part (a slice of `s`) and the extension's digits.
 fn split_extension(s: &str) -> (&str, Option<String>) {
     // Digits and separators only (most numbers): no marker, no extension.
-    if s.bytes()
-        .all(|b| b.is_ascii_digit() || b" -.()/+".contains(&b))
-    {
+    if s.bytes().all(|b| {
+        matches!(
+            b,
+            b'0'..=b'9' | b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'+'
+        )
+    }) {
         return (s, None);
     }
     let lower = s.to_lowercase();
@@ -443,40 +473,37 @@ impl Normalizer {
         let trimmed = main.trim();
         let plus = trimmed.starts_with('+');
         // Digits and separators only (all ASCII), and a `+` at most at the start.
-        if !trimmed
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b" -.()/+".contains(&b))
-            || trimmed.bytes().skip(1).any(|b| b == b'+')
-        {
+        let mut count = 0;
+        let mut separated = false;
+        for (i, b) in trimmed.bytes().enumerate() {
+            match b {
+                b'0'..=b'9' => count += 1,
+                b' ' | b'-' | b'.' | b'(' | b')' | b'/' => separated = true,
+                b'+' if i == 0 => separated = true,
+                _ => return Err(PhoneError::NotANumber),
+            }
+        }
+        if count == 0 {
             return Err(PhoneError::NotANumber);
         }
         // The digits: `trimmed` itself when it has no separator, else gathered on the stack
         // (on the heap when unusually many).
         let mut stack = [0u8; 32];
         let heap: String;
-        let digits: &str = if trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        let digits: &str = if !separated {
             trimmed
-        } else {
-            let count = trimmed.bytes().filter(u8::is_ascii_digit).count();
-            match stack.get_mut(..count) {
-                Some(slots) => {
-                    for (slot, b) in slots
-                        .iter_mut()
-                        .zip(trimmed.bytes().filter(u8::is_ascii_digit))
-                    {
-                        *slot = b;
-                    }
-                    std::str::from_utf8(slots).map_err(|_| PhoneError::NotANumber)?
-                }
-                None => {
-                    heap = trimmed.chars().filter(char::is_ascii_digit).collect();
-                    &heap
-                }
+        } else if let Some(slots) = stack.get_mut(..count) {
+            for (slot, b) in slots
+                .iter_mut()
+                .zip(trimmed.bytes().filter(u8::is_ascii_digit))
+            {
+                *slot = b;
             }
+            std::str::from_utf8(slots).map_err(|_| PhoneError::NotANumber)?
+        } else {
+            heap = trimmed.chars().filter(char::is_ascii_digit).collect();
+            &heap
         };
-        if digits.is_empty() {
-            return Err(PhoneError::NotANumber);
-        }
         let default = match default_region {
             Some(r) => Some(region_index(r).ok_or(PhoneError::UnknownRegion)?),
             None => None,

@@ -364,6 +364,28 @@ mod tests {
         }
     }
 
+    #[test]
+    fn region_codes_are_found_as_by_the_reference() {
+        let letters = ('a'..='z').chain('A'..='Z');
+        let mut codes: Vec<String> = letters
+            .clone()
+            .flat_map(|a| letters.clone().map(move |b| format!("{a}{b}")))
+            .collect();
+        codes.extend(
+            [
+                "", " ", "C", " cn ", "CNN", "C1", "1C", "İT", "cN\t", "001", "ZZ",
+            ]
+            .map(String::from),
+        );
+        for code in codes {
+            assert_eq!(
+                super::super::region_index(&code),
+                region_index(&code),
+                "{code:?}"
+            );
+        }
+    }
+
     /// Numbers drawn from every pattern of every region (general and each type), so that each
     /// type's branch is taken: `fit` and the whole parser (national form in the region, `+CC`
     /// form without one) agree with the reference.
