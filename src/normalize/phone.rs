@@ -4,6 +4,7 @@
 //! is generated into `data/phone_meta.rs` from the `phonenumbers` package; its header names the
 //! version and licence. Patterns are compiled lazily, once per region.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet};
@@ -342,16 +343,29 @@ fn classify(c: &Compiled, matched: impl Fn(usize) -> bool) -> Fit {
     }
 }
 
+/// A byte of a number written without extension: a digit or a separator.
+fn is_number_byte(b: u8) -> bool {
+    matches!(
+        b,
+        b'0'..=b'9' | b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'+'
+    )
+}
+
+/// Digits and separators only, with single spaces and none at either end: what the default
+/// phone rules ([`super::PLAIN_PHONE_RULES`]) leave unchanged.
+fn is_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().all(|&b| is_number_byte(b))
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
+}
+
 /// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`): the
 /// number part (a slice of `s`) and the extension's digits.
 fn split_extension(s: &str) -> (&str, Option<String>) {
     // Digits and separators only (most numbers): no marker, no extension.
-    if s.bytes().all(|b| {
-        matches!(
-            b,
-            b'0'..=b'9' | b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'+'
-        )
-    }) {
+    if s.bytes().all(is_number_byte) {
         return (s, None);
     }
     let lower = s.to_lowercase();
@@ -416,13 +430,19 @@ fn strip_country_code(digits: &str, cc: u16) -> Option<&str> {
 
 /// `+`, the country code and the national number.
 fn e164(cc: u16, nsn: &str) -> String {
-    use std::fmt::Write;
     let mut out = String::with_capacity(nsn.len() + 6);
     out.push('+');
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{cc}");
+    push_decimal(&mut out, cc);
     out.push_str(nsn);
     out
+}
+
+/// `n` in decimal, as `{n}` formats it.
+fn push_decimal(out: &mut String, n: u16) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.extend(char::from_digit(u32::from(n % 10), 10));
 }
 
 /// Country calling codes are prefix-free: at most one of the 1-, 2- and 3-digit prefixes is one.
@@ -465,7 +485,13 @@ impl Normalizer {
         raw: &str,
         default_region: Option<&str>,
     ) -> Result<NormalizedPhone, PhoneError> {
-        let text = self.canonical(FieldKind::Phone, raw);
+        // The usual form (digits and separators, single spaces) is its own canonical value
+        // under the default rules, and holds no extension.
+        let text = if self.phone_plain_is_canonical && is_plain(raw) {
+            Cow::Borrowed(raw)
+        } else {
+            self.canonical(FieldKind::Phone, raw)
+        };
         if text.is_empty() {
             return Err(PhoneError::Empty);
         }
@@ -638,6 +664,13 @@ mod tests {
         );
         assert_eq!(classify(&c(vec![Mobile]), |i| i == 0), Fit::Possible);
         assert_eq!(classify(&c(vec![Mobile]), |i| i == 1), Fit::Possible);
+    }
+
+    #[test]
+    fn e164_writes_the_country_code_in_decimal() {
+        for cc in [0, 1, 7, 10, 86, 99, 100, 886, 999, 1000, 65535] {
+            assert_eq!(super::e164(cc, "123"), format!("+{cc}123"));
+        }
     }
 
     #[test]

@@ -347,8 +347,53 @@ mod tests {
         )
     }
 
+    /// A caller's phone rule: every `5` written `6` (it changes plain numbers too).
+    #[derive(Debug)]
+    struct FivesToSixes(&'static str);
+    impl crate::normalize::Rule for FivesToSixes {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn stage(&self) -> crate::normalize::Stage {
+            crate::normalize::Stage::Canonical
+        }
+        fn applies_to(&self, kind: FieldKind) -> bool {
+            kind == FieldKind::Phone
+        }
+        fn apply(&self, value: &str, _ctx: &mut crate::normalize::Context) -> Option<String> {
+            value.contains('5').then(|| value.replace('5', "6"))
+        }
+    }
+
+    /// The default normalizer and edited ones: rules off, a caller's rule (one named like a
+    /// built-in one too), none at all.
+    fn normalizer() -> impl Strategy<Value = Normalizer> {
+        (0..6usize).prop_map(|i| {
+            let mut n = Normalizer::default();
+            match i {
+                1 => {
+                    n.disable("text.collapse_spaces");
+                }
+                2 => n.push(FivesToSixes("custom.fives")),
+                3 => n.insert_first(FivesToSixes("text.nfkc")),
+                4 => n = Normalizer::empty(),
+                _ => {}
+            }
+            n
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn edited_normalizers_agree_with_the_reference(
+            raw in written(),
+            region in region(),
+            n in normalizer(),
+        ) {
+            agree(&n, &raw, region.as_deref())?;
+        }
 
         #[test]
         fn the_parser_agrees_with_the_reference_on_written_numbers(raw in written(), region in region()) {
