@@ -354,11 +354,15 @@ fn is_number_byte(b: u8) -> bool {
 /// Digits and separators only, with single spaces and none at either end: what the default
 /// phone rules ([`super::PLAIN_PHONE_RULES`]) leave unchanged.
 fn is_plain(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    bytes.iter().all(|&b| is_number_byte(b))
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && !bytes.windows(2).any(|w| w == b"  ")
+    // The byte before (a space at the start counts as after a space).
+    let mut previous = b' ';
+    for b in s.bytes() {
+        if !is_number_byte(b) || (b == b' ' && previous == b' ') {
+            return false;
+        }
+        previous = b;
+    }
+    previous != b' ' || s.is_empty()
 }
 
 /// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`): the
@@ -487,7 +491,8 @@ impl Normalizer {
     ) -> Result<NormalizedPhone, PhoneError> {
         // The usual form (digits and separators, single spaces) is its own canonical value
         // under the default rules, and holds no extension.
-        let text = if self.phone_plain_is_canonical && is_plain(raw) {
+        let plain = self.phone_plain_is_canonical && is_plain(raw);
+        let text = if plain {
             Cow::Borrowed(raw)
         } else {
             self.canonical(FieldKind::Phone, raw)
@@ -495,8 +500,13 @@ impl Normalizer {
         if text.is_empty() {
             return Err(PhoneError::Empty);
         }
-        let (main, extension) = split_extension(&text);
-        let trimmed = main.trim();
+        let (trimmed, extension) = if plain {
+            // Nothing to split off or trim.
+            (raw, None)
+        } else {
+            let (main, extension) = split_extension(&text);
+            (main.trim(), extension)
+        };
         let plus = trimmed.starts_with('+');
         // Digits and separators only (all ASCII), and a `+` at most at the start.
         let mut count = 0;
@@ -670,6 +680,16 @@ mod tests {
     fn e164_writes_the_country_code_in_decimal() {
         for cc in [0, 1, 7, 10, 86, 99, 100, 886, 999, 1000, 65535] {
             assert_eq!(super::e164(cc, "123"), format!("+{cc}123"));
+        }
+    }
+
+    #[test]
+    fn plain_numbers_are_digits_and_separators_with_single_inner_spaces() {
+        for s in ["", "1", "+86 138-0013.8000", "(010) 6552/9988"] {
+            assert!(is_plain(s), "{s:?}");
+        }
+        for s in [" ", " 1", "1 ", "1  2", "1\t2", "１", "1x"] {
+            assert!(!is_plain(s), "{s:?}");
         }
     }
 
