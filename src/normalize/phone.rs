@@ -2,7 +2,8 @@
 //!
 //! The metadata (country calling codes for every region; national number patterns and lengths)
 //! is generated into `data/phone_meta.rs` from the `phonenumbers` package; its header names the
-//! version and licence. Patterns are compiled lazily, once per region.
+//! version and licence. Patterns are compiled lazily, once per region, into one `RegexSet`, so
+//! that one search tells which of a region's patterns a number matches.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -333,6 +334,7 @@ fn classify(c: &Compiled, matched: impl Fn(usize) -> bool) -> Fit {
     match types.find(|&(i, _)| matched(i)) {
         None => Fit::Possible,
         Some((i, PhoneKind::FixedLine)) => {
+            // Pattern `i` is the fixed line's: the next type is `kinds[i]`, pattern `i + 1`.
             if c.kinds.get(i) == Some(&PhoneKind::Mobile) && matched(i + 1) {
                 Fit::Valid(PhoneKind::FixedLineOrMobile)
             } else {
@@ -354,7 +356,7 @@ fn is_number_byte(b: u8) -> bool {
 /// Digits and separators only, with single spaces and none at either end: what the default
 /// phone rules ([`super::PLAIN_PHONE_RULES`]) leave unchanged.
 fn is_plain(s: &str) -> bool {
-    // The byte before (a space at the start counts as after a space).
+    // The byte before; a space to begin with, so that a leading space fails as a doubled one.
     let mut previous = b' ';
     for b in s.bytes() {
         if !is_number_byte(b) || (b == b' ' && previous == b' ') {
