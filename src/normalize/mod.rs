@@ -36,6 +36,7 @@ mod record;
 mod rules;
 mod text;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -192,7 +193,19 @@ pub struct Normalized {
 struct Slot {
     rule: Arc<dyn Rule>,
     enabled: bool,
+    /// One of [`rules::default_rules`] (not a caller's rule, whatever its name).
+    builtin: bool,
 }
+
+/// Built-in rules that leave a value of ASCII digits and `-.()/+` separated by single spaces
+/// (no space at either end) unchanged: with only these in its canonical stage, a phone of that
+/// form is its own canonical value (see [`Normalizer::phone_plain_is_canonical`]).
+const PLAIN_PHONE_RULES: [&str; 4] = [
+    "text.nfkc",
+    "text.strip_invisible",
+    "text.unify_punctuation",
+    "text.collapse_spaces",
+];
 
 /// An ordered, editable list of rules; see the [module docs](self).
 ///
@@ -205,6 +218,9 @@ pub struct Normalizer {
     /// out whenever the rules change, so that a value does not ask every rule whether it
     /// applies.
     plan: Vec<Vec<usize>>,
+    /// Whether the phone canonical stage runs only [`PLAIN_PHONE_RULES`] (worked out with the
+    /// plan).
+    phone_plain_is_canonical: bool,
 }
 
 /// Where the slots of a kind and a stage are in [`Normalizer`]'s plan.
@@ -235,9 +251,11 @@ impl Default for Normalizer {
                 .map(|rule| Slot {
                     rule,
                     enabled: true,
+                    builtin: true,
                 })
                 .collect(),
             plan: Vec::new(),
+            phone_plain_is_canonical: false,
         };
         n.replan();
         n
@@ -250,6 +268,7 @@ impl Normalizer {
         let mut n = Self {
             slots: Vec::new(),
             plan: Vec::new(),
+            phone_plain_is_canonical: false,
         };
         n.replan();
         n
@@ -268,6 +287,15 @@ impl Normalizer {
                 }
             }
         }
+        self.phone_plain_is_canonical = plan
+            .get(plan_index(FieldKind::Phone, Stage::Canonical))
+            .is_some_and(|p| {
+                p.iter().all(|&i| {
+                    self.slots
+                        .get(i)
+                        .is_some_and(|s| s.builtin && PLAIN_PHONE_RULES.contains(&s.rule.name()))
+                })
+            });
         self.plan = plan;
     }
 
@@ -331,6 +359,7 @@ impl Normalizer {
         self.slots.push(Slot {
             rule: Arc::new(rule),
             enabled: true,
+            builtin: false,
         });
         self.replan();
     }
@@ -342,6 +371,7 @@ impl Normalizer {
             Slot {
                 rule: Arc::new(rule),
                 enabled: true,
+                builtin: false,
             },
         );
         self.replan();
@@ -357,6 +387,7 @@ impl Normalizer {
                     Slot {
                         rule: Arc::new(rule),
                         enabled: true,
+                        builtin: false,
                     },
                 );
                 self.replan();
@@ -434,6 +465,28 @@ impl Normalizer {
             parts: ctx.parts,
             trace: steps,
         }
+    }
+
+    /// The canonical value alone, as [`Normalizer::normalize`] gives it, borrowing `value` when
+    /// no rule changes it: for callers that need neither key nor parts (phone parsing).
+    pub(crate) fn canonical<'a>(&self, kind: FieldKind, value: &'a str) -> Cow<'a, str> {
+        let mut ctx = Context {
+            kind,
+            parts: Parts::default(),
+        };
+        let mut current = Cow::Borrowed(value);
+        let planned = self
+            .plan
+            .get(plan_index(kind, Stage::Canonical))
+            .map_or(&[][..], Vec::as_slice);
+        for slot in planned.iter().filter_map(|&i| self.slots.get(i)) {
+            if let Some(next) = slot.rule.apply(&current, &mut ctx) {
+                if next != *current {
+                    current = Cow::Owned(next);
+                }
+            }
+        }
+        current
     }
 
     /// Normalizes one value of a kind: canonical value, key and parts, without a trace.

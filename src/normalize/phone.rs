@@ -2,11 +2,13 @@
 //!
 //! The metadata (country calling codes for every region; national number patterns and lengths)
 //! is generated into `data/phone_meta.rs` from the `phonenumbers` package; its header names the
-//! version and licence. Patterns are compiled lazily, once per region.
+//! version and licence. Patterns are compiled lazily, once per region, into one `RegexSet`, so
+//! that one search tells which of a region's patterns a number matches.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldKind, Normalizer};
@@ -136,49 +138,116 @@ pub struct NormalizedPhone {
     pub valid: bool,
 }
 
+/// A region's compiled patterns: the general one and each type's, in order (those that compile).
 struct Compiled {
-    general: Option<Regex>,
-    types: Vec<(PhoneKind, Regex)>,
+    /// Whether the general pattern is there (it is then pattern 0, and the types follow).
+    general: bool,
+    /// The types, in order.
+    kinds: Vec<PhoneKind>,
+    matcher: Matcher,
 }
 
-fn compile(d: &Option<Desc>) -> Option<Regex> {
-    d.as_ref()
-        .and_then(|d| Regex::new(&format!("^(?:{})$", d.pattern)).ok())
+enum Matcher {
+    /// All the patterns in one set: one search tells which match.
+    Set(RegexSet),
+    /// One regex per pattern, in the same order: if the set cannot be built (its size limit).
+    Each(Vec<Regex>),
+}
+
+fn full_match(pattern: &str) -> String {
+    format!("^(?:{pattern})$")
 }
 
 fn compiled(index: usize) -> Option<&'static Compiled> {
     static CACHE: OnceLock<Vec<OnceLock<Compiled>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| REGIONS.iter().map(|_| OnceLock::new()).collect());
     let meta = REGIONS.get(index)?;
-    Some(cache.get(index)?.get_or_init(|| {
-        let mut types = Vec::new();
-        for (kind, d) in [
-            (PhoneKind::FixedLine, &meta.fixed_line),
-            (PhoneKind::Mobile, &meta.mobile),
-            (PhoneKind::TollFree, &meta.toll_free),
-            (PhoneKind::PremiumRate, &meta.premium),
-            (PhoneKind::SharedCost, &meta.shared_cost),
-            (PhoneKind::Voip, &meta.voip),
-            (PhoneKind::Personal, &meta.personal),
-            (PhoneKind::Uan, &meta.uan),
-        ] {
-            if let Some(re) = compile(d) {
-                types.push((kind, re));
-            }
+    Some(cache.get(index)?.get_or_init(|| compile(meta, true)))
+}
+
+/// A region's patterns compiled: in one set if `set_wanted` and the set can be built.
+fn compile(meta: &RegionMeta, set_wanted: bool) -> Compiled {
+    let mut patterns = Vec::new();
+    let mut regexes = Vec::new();
+    let mut add = |d: &Option<Desc>| {
+        let pattern = full_match(d.as_ref()?.pattern);
+        let re = Regex::new(&pattern).ok()?;
+        patterns.push(pattern);
+        regexes.push(re);
+        Some(())
+    };
+    let general = add(&meta.general).is_some();
+    let mut kinds = Vec::new();
+    for (kind, d) in [
+        (PhoneKind::FixedLine, &meta.fixed_line),
+        (PhoneKind::Mobile, &meta.mobile),
+        (PhoneKind::TollFree, &meta.toll_free),
+        (PhoneKind::PremiumRate, &meta.premium),
+        (PhoneKind::SharedCost, &meta.shared_cost),
+        (PhoneKind::Voip, &meta.voip),
+        (PhoneKind::Personal, &meta.personal),
+        (PhoneKind::Uan, &meta.uan),
+    ] {
+        if add(d).is_some() {
+            kinds.push(kind);
         }
-        Compiled {
-            general: compile(&meta.general),
-            types,
-        }
-    }))
+    }
+    let set = if set_wanted {
+        RegexSet::new(&patterns).ok()
+    } else {
+        None
+    };
+    let matcher = match set {
+        Some(set) => Matcher::Set(set),
+        None => Matcher::Each(regexes),
+    };
+    Compiled {
+        general,
+        kinds,
+        matcher,
+    }
 }
 
 /// The metadata index of a region code (case-insensitive).
 fn region_index(region: &str) -> Option<usize> {
-    let wanted = region.trim().bytes().map(|b| b.to_ascii_uppercase());
+    let region = region.trim();
+    // Two letters (every region code is two): looked up in a table.
+    if let &[a, b] = region.as_bytes() {
+        if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() {
+            return two_letter_regions()
+                .get(two_letter_slot(a, b))
+                .copied()
+                .flatten();
+        }
+    }
+    let wanted = region.bytes().map(|b| b.to_ascii_uppercase());
     REGIONS
         .binary_search_by(|m| m.region.bytes().cmp(wanted.clone()))
         .ok()
+}
+
+/// Where a two-letter code (either case) is in [`two_letter_regions`].
+fn two_letter_slot(a: u8, b: u8) -> usize {
+    let letter = |c: u8| usize::from(c.to_ascii_uppercase().wrapping_sub(b'A')) % 26;
+    letter(a) * 26 + letter(b)
+}
+
+/// For every pair of letters, the metadata index of the region with that code; built once.
+fn two_letter_regions() -> &'static [Option<usize>] {
+    static TABLE: OnceLock<Vec<Option<usize>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = vec![None; 26 * 26];
+        for (i, m) in REGIONS.iter().enumerate() {
+            if let &[a, b] = m.region.as_bytes() {
+                if a.is_ascii_uppercase() && b.is_ascii_uppercase() {
+                    if let Some(slot) = table.get_mut(two_letter_slot(a, b)) {
+                        *slot = Some(i);
+                    }
+                }
+            }
+        }
+        table
+    })
 }
 
 /// For every calling code (index), the regions sharing it, main region first; built once.
@@ -220,6 +289,7 @@ pub fn country_code_of(region: &str) -> Option<u16> {
 }
 
 /// How a national number fares in one region.
+#[cfg_attr(test, derive(Debug, PartialEq, Eq))]
 enum Fit {
     Valid(PhoneKind),
     Possible,
@@ -230,6 +300,10 @@ fn fit(index: usize, nsn: &str) -> Fit {
     let (Some(meta), Some(c)) = (REGIONS.get(index), compiled(index)) else {
         return Fit::No;
     };
+    fit_compiled(meta, c, nsn)
+}
+
+fn fit_compiled(meta: &RegionMeta, c: &Compiled, nsn: &str) -> Fit {
     let len = u8::try_from(nsn.len()).unwrap_or(u8::MAX);
     let possible = meta
         .general
@@ -238,29 +312,67 @@ fn fit(index: usize, nsn: &str) -> Fit {
     if !possible {
         return Fit::No;
     }
-    if !c.general.as_ref().is_some_and(|g| g.is_match(nsn)) {
+    match &c.matcher {
+        Matcher::Set(set) => {
+            let matches = set.matches(nsn);
+            classify(c, |i| matches.matched(i))
+        }
+        Matcher::Each(regexes) => {
+            classify(c, |i| regexes.get(i).is_some_and(|re| re.is_match(nsn)))
+        }
+    }
+}
+
+/// The fit of a number of possible length, from which of the region's patterns it matches.
+fn classify(c: &Compiled, matched: impl Fn(usize) -> bool) -> Fit {
+    if !c.general || !matched(0) {
         return Fit::Possible;
     }
     // The first type that matches names the number; a fixed-line pattern that a mobile one
     // (next in order) also matches means either.
-    let mut matches = c.types.iter().filter(|(_, re)| re.is_match(nsn));
-    match matches.next().map(|(k, _)| *k) {
+    let mut types = c.kinds.iter().enumerate().map(|(i, k)| (i + 1, *k));
+    match types.find(|&(i, _)| matched(i)) {
         None => Fit::Possible,
-        Some(PhoneKind::FixedLine) => match matches.next() {
-            Some((PhoneKind::Mobile, _)) => Fit::Valid(PhoneKind::FixedLineOrMobile),
-            _ => Fit::Valid(PhoneKind::FixedLine),
-        },
-        Some(k) => Fit::Valid(k),
+        Some((i, PhoneKind::FixedLine)) => {
+            // Pattern `i` is the fixed line's: the next type is `kinds[i]`, pattern `i + 1`.
+            if c.kinds.get(i) == Some(&PhoneKind::Mobile) && matched(i + 1) {
+                Fit::Valid(PhoneKind::FixedLineOrMobile)
+            } else {
+                Fit::Valid(PhoneKind::FixedLine)
+            }
+        }
+        Some((_, k)) => Fit::Valid(k),
     }
 }
 
-/// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`).
-fn split_extension(s: &str) -> (String, Option<String>) {
+/// A byte of a number written without extension: a digit or a separator.
+fn is_number_byte(b: u8) -> bool {
+    matches!(
+        b,
+        b'0'..=b'9' | b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'+'
+    )
+}
+
+/// Digits and separators only, with single spaces and none at either end: what the default
+/// phone rules ([`super::PLAIN_PHONE_RULES`]) leave unchanged.
+fn is_plain(s: &str) -> bool {
+    // The byte before; a space to begin with, so that a leading space fails as a doubled one.
+    let mut previous = b' ';
+    for b in s.bytes() {
+        if !is_number_byte(b) || (b == b' ' && previous == b' ') {
+            return false;
+        }
+        previous = b;
+    }
+    previous != b' ' || s.is_empty()
+}
+
+/// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`): the
+/// number part (a slice of `s`) and the extension's digits.
+fn split_extension(s: &str) -> (&str, Option<String>) {
     // Digits and separators only (most numbers): no marker, no extension.
-    if s.bytes()
-        .all(|b| b.is_ascii_digit() || b" -.()/+".contains(&b))
-    {
-        return (s.to_owned(), None);
+    if s.bytes().all(is_number_byte) {
+        return (s, None);
     }
     let lower = s.to_lowercase();
     let markers = ["extension", "ext.", "ext", "分机", "转", "x", "#", ",", ";"];
@@ -297,13 +409,46 @@ fn split_extension(s: &str) -> (String, Option<String>) {
                 .chars()
                 .filter(char::is_ascii_digit)
                 .collect();
+            // `pos` is an offset into the lower-cased text; where lower-casing changed lengths
+            // it may fall inside a character of `s`, and then the whole of `s` is the number.
             (
-                s.get(..pos).unwrap_or(s).to_owned(),
+                s.get(..pos).unwrap_or(s),
                 Some(ext).filter(|e| !e.is_empty()),
             )
         }
-        None => (s.to_owned(), None),
+        None => (s, None),
     }
+}
+
+/// `digits` (ASCII digits) without a leading `cc` in decimal (`86` off `8613800138000`).
+fn strip_country_code(digits: &str, cc: u16) -> Option<&str> {
+    let width = match cc {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
+    // Of as many digits as `cc` has, only `cc` itself has its value (a leading 0 would lower it).
+    let head: u16 = digits.get(..width)?.parse().ok()?;
+    (head == cc).then(|| digits.get(width..)).flatten()
+}
+
+/// `+`, the country code and the national number.
+fn e164(cc: u16, nsn: &str) -> String {
+    let mut out = String::with_capacity(nsn.len() + 6);
+    out.push('+');
+    push_decimal(&mut out, cc);
+    out.push_str(nsn);
+    out
+}
+
+/// `n` in decimal, as `{n}` formats it.
+fn push_decimal(out: &mut String, n: u16) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.extend(char::from_digit(u32::from(n % 10), 10));
 }
 
 /// Country calling codes are prefix-free: at most one of the 1-, 2- and 3-digit prefixes is one.
@@ -346,57 +491,88 @@ impl Normalizer {
         raw: &str,
         default_region: Option<&str>,
     ) -> Result<NormalizedPhone, PhoneError> {
-        let text = self.normalize(FieldKind::Phone, raw).canonical;
+        // The usual form (digits and separators, single spaces) is its own canonical value
+        // under the default rules, and holds no extension.
+        let plain = self.phone_plain_is_canonical && is_plain(raw);
+        let text = if plain {
+            Cow::Borrowed(raw)
+        } else {
+            self.canonical(FieldKind::Phone, raw)
+        };
         if text.is_empty() {
             return Err(PhoneError::Empty);
         }
-        let (main, extension) = split_extension(&text);
-        let trimmed = main.trim();
+        let (trimmed, extension) = if plain {
+            // Nothing to split off or trim.
+            (raw, None)
+        } else {
+            let (main, extension) = split_extension(&text);
+            (main.trim(), extension)
+        };
         let plus = trimmed.starts_with('+');
-        let allowed = |c: char| c.is_ascii_digit() || " -.()/+".contains(c);
-        if !trimmed.chars().all(allowed) || trimmed.chars().skip(1).any(|c| c == '+') {
+        // Digits and separators only (all ASCII), and a `+` at most at the start.
+        let mut count = 0;
+        let mut separated = false;
+        for (i, b) in trimmed.bytes().enumerate() {
+            match b {
+                b'0'..=b'9' => count += 1,
+                b' ' | b'-' | b'.' | b'(' | b')' | b'/' => separated = true,
+                b'+' if i == 0 => separated = true,
+                _ => return Err(PhoneError::NotANumber),
+            }
+        }
+        if count == 0 {
             return Err(PhoneError::NotANumber);
         }
-        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-        if digits.is_empty() {
-            return Err(PhoneError::NotANumber);
-        }
+        // The digits: `trimmed` itself when it has no separator, else gathered on the stack
+        // (on the heap when unusually many).
+        let mut stack = [0u8; 32];
+        let heap: String;
+        let digits: &str = if !separated {
+            trimmed
+        } else if let Some(slots) = stack.get_mut(..count) {
+            for (slot, b) in slots
+                .iter_mut()
+                .zip(trimmed.bytes().filter(u8::is_ascii_digit))
+            {
+                *slot = b;
+            }
+            std::str::from_utf8(slots).map_err(|_| PhoneError::NotANumber)?
+        } else {
+            heap = trimmed.chars().filter(char::is_ascii_digit).collect();
+            &heap
+        };
         let default = match default_region {
             Some(r) => Some(region_index(r).ok_or(PhoneError::UnknownRegion)?),
             None => None,
         };
 
-        // Candidate (country code, national part) readings, most explicit first.
-        let mut candidates: Vec<(u16, String)> = Vec::new();
+        // Candidate (country code, national part) readings, most explicit first: at most two.
+        let first: (u16, &str);
+        let mut second: Option<(u16, &str)> = None;
         let international = if plus {
-            Some(digits.as_str())
+            Some(digits)
         } else {
             digits.strip_prefix("00")
         };
         if let Some(intl) = international {
-            let (cc, rest) = split_country_code(intl).ok_or(PhoneError::UnknownCountryCode)?;
-            candidates.push((cc, rest.to_owned()));
+            first = split_country_code(intl).ok_or(PhoneError::UnknownCountryCode)?;
+        } else if let Some(i) = default {
+            let meta = REGIONS.get(i).ok_or(PhoneError::NoRegion)?;
+            first = (meta.country_code, digits);
+            // A bare country code (`86 138...`) counts only when the rest is valid.
+            second =
+                strip_country_code(digits, meta.country_code).map(|rest| (meta.country_code, rest));
         } else {
-            if let Some(meta) = default.and_then(|i| REGIONS.get(i)) {
-                candidates.push((meta.country_code, digits.clone()));
-                // A bare country code (`86 138...`) counts only when the rest is valid.
-                if let Some(rest) = digits.strip_prefix(&meta.country_code.to_string()) {
-                    candidates.push((meta.country_code, rest.to_owned()));
-                }
-            } else if let Some((cc, rest)) = split_country_code(&digits) {
-                candidates.push((cc, rest.to_owned()));
-            }
-            if candidates.is_empty() {
-                return Err(PhoneError::NoRegion);
-            }
+            first = split_country_code(digits).ok_or(PhoneError::NoRegion)?;
         }
 
-        let bare_cc_candidate = !plus && international.is_none() && candidates.len() > 1;
-        let mut possible: Option<(u16, String, usize)> = None;
-        for (i, (cc, national)) in candidates.iter().enumerate() {
+        let bare_cc_candidate = !plus && international.is_none() && second.is_some();
+        let mut possible: Option<(u16, &str, usize)> = None;
+        for (i, (cc, national)) in std::iter::once(first).chain(second).enumerate() {
             let needs_valid =
                 bare_cc_candidate && i > 0 || (default.is_none() && international.is_none());
-            for &index in regions_of(*cc) {
+            for &index in regions_of(cc) {
                 let Some(meta) = REGIONS.get(index) else {
                     continue;
                 };
@@ -404,12 +580,12 @@ impl Normalizer {
                 let stripped = meta
                     .national_prefix
                     .and_then(|np| national.strip_prefix(np));
-                for nsn in stripped.into_iter().chain([national.as_str()]) {
+                for nsn in stripped.into_iter().chain([national]) {
                     match fit(index, nsn) {
                         Fit::Valid(kind) => {
                             return Ok(NormalizedPhone {
-                                e164: format!("+{cc}{nsn}"),
-                                country_code: *cc,
+                                e164: e164(cc, nsn),
+                                country_code: cc,
                                 national: nsn.to_owned(),
                                 region: meta.region,
                                 extension,
@@ -418,7 +594,7 @@ impl Normalizer {
                             });
                         }
                         Fit::Possible if !needs_valid && possible.is_none() => {
-                            possible = Some((*cc, nsn.to_owned(), index));
+                            possible = Some((cc, nsn, index));
                         }
                         _ => {}
                     }
@@ -427,9 +603,9 @@ impl Normalizer {
         }
         match possible {
             Some((cc, nsn, index)) => Ok(NormalizedPhone {
-                e164: format!("+{cc}{nsn}"),
+                e164: e164(cc, nsn),
                 country_code: cc,
-                national: nsn,
+                national: nsn.to_owned(),
                 region: REGIONS.get(index).map_or("ZZ", |m| m.region),
                 extension,
                 kind: PhoneKind::Unknown,
@@ -442,6 +618,10 @@ impl Normalizer {
 }
 
 #[cfg(test)]
+#[path = "phone_reference.rs"]
+mod reference;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -449,7 +629,7 @@ mod tests {
     fn every_pattern_compiles_under_rust_regex() {
         for (i, m) in REGIONS.iter().enumerate() {
             let c = compiled(i).unwrap();
-            assert_eq!(c.general.is_some(), m.general.is_some(), "{}", m.region);
+            assert_eq!(c.general, m.general.is_some(), "{}", m.region);
             let declared = [
                 &m.fixed_line,
                 &m.mobile,
@@ -463,7 +643,55 @@ mod tests {
             .iter()
             .filter(|d| d.is_some())
             .count();
-            assert_eq!(c.types.len(), declared, "{}", m.region);
+            assert_eq!(c.kinds.len(), declared, "{}", m.region);
+            // Every region gets the one-search set.
+            assert!(matches!(c.matcher, Matcher::Set(_)), "{}", m.region);
+        }
+    }
+
+    #[test]
+    fn fixed_line_or_mobile_only_when_the_mobile_pattern_matches() {
+        let c = |kinds: Vec<PhoneKind>| Compiled {
+            general: true,
+            kinds,
+            matcher: Matcher::Each(Vec::new()),
+        };
+        use PhoneKind::*;
+        let all = |_| true;
+        assert_eq!(
+            classify(&c(vec![FixedLine, Mobile, TollFree]), all),
+            Fit::Valid(FixedLineOrMobile)
+        );
+        assert_eq!(
+            classify(&c(vec![FixedLine, TollFree]), all),
+            Fit::Valid(FixedLine)
+        );
+        assert_eq!(
+            classify(&c(vec![FixedLine, Mobile, TollFree]), |i| i != 2),
+            Fit::Valid(FixedLine)
+        );
+        assert_eq!(
+            classify(&c(vec![FixedLine, Mobile]), |i| i == 0 || i == 2),
+            Fit::Valid(Mobile)
+        );
+        assert_eq!(classify(&c(vec![Mobile]), |i| i == 0), Fit::Possible);
+        assert_eq!(classify(&c(vec![Mobile]), |i| i == 1), Fit::Possible);
+    }
+
+    #[test]
+    fn e164_writes_the_country_code_in_decimal() {
+        for cc in [0, 1, 7, 10, 86, 99, 100, 886, 999, 1000, 65535] {
+            assert_eq!(super::e164(cc, "123"), format!("+{cc}123"));
+        }
+    }
+
+    #[test]
+    fn plain_numbers_are_digits_and_separators_with_single_inner_spaces() {
+        for s in ["", "1", "+86 138-0013.8000", "(010) 6552/9988"] {
+            assert!(is_plain(s), "{s:?}");
+        }
+        for s in [" ", " 1", "1 ", "1  2", "1\t2", "１", "1x"] {
+            assert!(!is_plain(s), "{s:?}");
         }
     }
 
