@@ -409,6 +409,25 @@ mod tests {
         }
     }
 
+    /// Inputs on which an earlier version of the fast parser disagreed (found by the property
+    /// tests above while it was written).
+    #[test]
+    fn inputs_once_parsed_differently_agree() {
+        let n = Normalizer::default();
+        for (raw, region) in [
+            ("5781000000", "DE"),
+            ("０+", "CN"),
+            ("(+13000000000", "CN"),
+            ("2002000000", "CN"),
+        ] {
+            assert_eq!(
+                n.phone(raw, Some(region)),
+                phone_reference(&n, raw, Some(region)),
+                "{raw:?} in {region}"
+            );
+        }
+    }
+
     #[test]
     fn region_codes_are_found_as_by_the_reference() {
         let letters = ('a'..='z').chain('A'..='Z');
