@@ -141,18 +141,6 @@ impl Ord for Key {
     }
 }
 
-impl Key {
-    /// The key's first word (its first eight bytes inline, its length when boxed): a read of
-    /// the key's memory that means nothing (see [`Prepared::touch`]).
-    #[inline]
-    fn word(&self) -> u64 {
-        match self {
-            Self::Inline { buf, .. } => buf.first_chunk().map_or(0, |w| u64::from_ne_bytes(*w)),
-            Self::Heap(s) => s.len() as u64,
-        }
-    }
-}
-
 impl std::fmt::Debug for Key {
     /// Keys hold personal data: only their length is shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -378,31 +366,6 @@ impl Prepared {
             && *self.phones == *other.phones
             && *self.emails == *other.emails
             && *self.ids == *other.ids
-    }
-
-    /// Reads a word from each part of the record (each cache line of it), so that a later
-    /// comparison finds the record in cache; the value means nothing.
-    #[inline]
-    pub(crate) fn touch(&self) -> u64 {
-        let text = |t: &Option<Text>| t.as_ref().map_or(0, |t| t.s.word());
-        let code = |c: &Option<Code>| c.as_ref().map_or(0, |c| c.s.word());
-        text(&self.given)
-            ^ text(&self.family)
-            ^ self
-                .cross
-                .as_ref()
-                .map_or(0, |(g, f)| g.s.word() ^ f.s.word())
-            ^ text(&self.company_name)
-            ^ self.phones.first().map_or(0, |c| c.s.word())
-            ^ self.emails.first().map_or(0, |c| c.s.word())
-            ^ self.ids.first().map_or(0, |c| c.s.word())
-            ^ code(&self.house)
-            ^ text(&self.street)
-            ^ text(&self.street2)
-            ^ text(&self.locality)
-            ^ code(&self.postcode)
-            ^ code(&self.region)
-            ^ self.fingerprint
     }
 }
 
