@@ -651,31 +651,55 @@ pub(crate) fn name_word(p: &Prepared, given: bool) -> Option<&str> {
 
 /// Term frequencies of names over the records.
 pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
-    let mut shares: HashMap<String, HashMap<String, f64>> = HashMap::new();
-    let n = records.len().max(1) as f64;
-    for (name, get) in [
-        (
-            "given_name",
-            (|p: &Prepared| name_word(p, true)) as fn(&Prepared) -> Option<&str>,
-        ),
-        ("family_name", |p: &Prepared| name_word(p, false)),
-        ("company_name", |p: &Prepared| {
-            p.company_name.as_ref().map(|t| t.as_str())
-        }),
-    ] {
-        let mut counts: HashMap<&str, u64> = HashMap::new();
-        for p in records {
-            if let Some(v) = get(p) {
-                *counts.entry(v).or_default() += 1;
-            }
-        }
-        let table = counts
-            .into_iter()
-            .filter(|(_, c)| *c > 1)
-            .map(|(v, c)| (v.to_owned(), c as f64 / n))
-            .collect();
-        shares.insert(name.to_owned(), table);
+    type Counts<'a> = HashMap<&'a str, u64>;
+    const NAMES: [&str; 3] = ["given_name", "family_name", "company_name"];
+    fn values(p: &Prepared) -> [Option<&str>; 3] {
+        [
+            name_word(p, true),
+            name_word(p, false),
+            p.company_name.as_ref().map(|t| t.as_str()),
+        ]
     }
+    // Counted in parallel, a table per comparison, merged.
+    let counts: [Counts<'_>; 3] = records
+        .par_chunks(1 << 15)
+        .fold(
+            || std::array::from_fn(|_| Counts::default()),
+            |mut counts: [Counts<'_>; 3], chunk| {
+                for p in chunk {
+                    for (table, v) in counts.iter_mut().zip(values(p)) {
+                        if let Some(v) = v {
+                            *table.entry(v).or_default() += 1;
+                        }
+                    }
+                }
+                counts
+            },
+        )
+        .reduce(
+            || std::array::from_fn(|_| Counts::default()),
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    for (v, c) in y {
+                        *x.entry(v).or_default() += c;
+                    }
+                }
+                a
+            },
+        );
+    let n = records.len().max(1) as f64;
+    let shares = NAMES
+        .iter()
+        .zip(counts)
+        .map(|(name, counts)| {
+            let table = counts
+                .into_iter()
+                .filter(|(_, c)| *c > 1)
+                .map(|(v, c)| (v.to_owned(), c as f64 / n))
+                .collect();
+            ((*name).to_owned(), table)
+        })
+        .collect();
     TermFrequencies {
         records: records.len() as u64,
         shares,
