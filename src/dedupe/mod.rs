@@ -487,7 +487,6 @@ impl Deduplicator {
             self.threshold,
             self.split_threshold,
         );
-        let clusters = make_clusters(&refs, &ranks, &labels);
         // Records are laid out by name, not id: each pair is written smaller id first and the
         // pairs sorted by ids, through the records' ranks by id.
         let mut out_pairs: Vec<((u32, u32), ScoredPair)> = scored
@@ -514,6 +513,9 @@ impl Deduplicator {
             .collect();
         out_pairs.par_sort_unstable_by_key(|x| x.0);
         let out_pairs = out_pairs.into_iter().map(|x| x.1).collect();
+        // The records are done with: their ids move into the clusters.
+        let ids: Vec<Option<CustomerId>> = records.into_par_iter().map(|p| p.id).collect();
+        let clusters = make_clusters(ids, &ranks, &labels);
         self.report("cluster", 1, 1);
         Ok(DedupeResult {
             pairs: out_pairs,
@@ -909,9 +911,10 @@ fn sorted_positions(customers: &[Customer]) -> Result<Vec<u32>, Error> {
     Ok(positions)
 }
 
-/// Clusters from component labels. `ranks` holds each record's rank by id, so that members
-/// are put in id order, and clusters in order of their smallest id, by sorting integers.
-fn make_clusters(refs: &[&Customer], ranks: &[u32], labels: &[u32]) -> Vec<Cluster> {
+/// Clusters from component labels and the records' ids (moved into the clusters). `ranks`
+/// holds each record's rank by id, so that members are put in id order, and clusters in order
+/// of their smallest id, by sorting integers.
+fn make_clusters(mut ids: Vec<Option<CustomerId>>, ranks: &[u32], labels: &[u32]) -> Vec<Cluster> {
     // (label, rank, record) sorted: each cluster's members are consecutive and in id order.
     let mut tagged: Vec<(u32, u32, u32)> = labels
         .iter()
@@ -923,20 +926,22 @@ fn make_clusters(refs: &[&Customer], ranks: &[u32], labels: &[u32]) -> Vec<Clust
     let mut groups: Vec<&[(u32, u32, u32)]> = tagged.chunk_by(|x, y| x.0 == y.0).collect();
     // The smallest member id is unique to its cluster, so the order is total.
     groups.par_sort_unstable_by_key(|g| g.first().map_or(u32::MAX, |m| m.1));
-    groups
-        .into_par_iter()
-        .map(|group| {
-            let members: Vec<CustomerId> = group
+    // Ids are moved, not cloned: a clone would write to each id's shared count, in memory
+    // far apart (a cache miss per record).
+    let mut clusters: Vec<Cluster> = groups
+        .iter()
+        .map(|group| Cluster {
+            cluster_id: String::new(),
+            members: group
                 .iter()
-                .filter_map(|&(_, _, i)| refs.get(i as usize).map(|c| c.id.clone()))
-                .collect();
-            let cluster_id = members.first().map(|m| m.to_string()).unwrap_or_default();
-            Cluster {
-                cluster_id,
-                members,
-            }
+                .filter_map(|&(_, _, i)| ids.get_mut(i as usize).and_then(Option::take))
+                .collect(),
         })
-        .collect()
+        .collect();
+    clusters.par_iter_mut().for_each(|c| {
+        c.cluster_id = c.members.first().map(|m| m.to_string()).unwrap_or_default();
+    });
+    clusters
 }
 
 #[cfg(test)]
