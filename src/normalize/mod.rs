@@ -568,6 +568,8 @@ mod reference_tests {
         for slot in &mut n.slots {
             let apply: fn(&str, &mut Context) -> Option<String> = match slot.rule.name() {
                 "text.nfkc" => |s, _| text::tests::nfkc_reference(s),
+                "key.casefold" => |s, _| text::tests::casefold_reference(s),
+                "key.strip_punctuation" => |s, _| text::tests::strip_punctuation_reference(s),
                 "person.honorifics" => person::tests::honorifics_reference,
                 "address.abbreviations" => |s, _| address::tests::abbreviations_reference(s),
                 "key.traditional_to_simplified" => {

@@ -31,6 +31,13 @@ fn nfkc_stable(c: char) -> bool {
     matches!(c as u32, 0..=0x7F | 0xC0..=0xFF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
+/// The CJK Unified Ideographs with extension A (U+4E00..=U+9FFF, U+3400..=U+4DBF): letters
+/// (alphanumeric), without case (tested against `char`'s tables below).
+#[inline]
+fn is_cjk_unified(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+}
+
 /// Zero-width characters, byte-order marks, soft hyphens and control characters (tabs and
 /// newlines become spaces instead, so words stay apart).
 pub(crate) fn strip_invisible(s: &str) -> Option<String> {
@@ -142,7 +149,8 @@ pub(crate) fn join_han(s: &str) -> Option<String> {
 
 /// Lower case (full Unicode case folding as far as `to_lowercase` goes).
 pub(crate) fn casefold(s: &str) -> Option<String> {
-    if !s.chars().any(char::is_uppercase) {
+    // CJK Unified Ideographs are letters without case: no table lookup for them.
+    if !s.chars().any(|c| !is_cjk_unified(c) && c.is_uppercase()) {
         return None;
     }
     Some(s.to_lowercase())
@@ -188,12 +196,14 @@ pub(crate) fn fold_diacritics(s: &str) -> Option<String> {
 /// Punctuation out of keys: apostrophes and dots join (O'Brien → obrien, S.A. → sa), any other
 /// non-alphanumeric character separates words.
 pub(crate) fn strip_punctuation(s: &str) -> Option<String> {
-    if s.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+    // CJK Unified Ideographs are letters: no table lookup for them.
+    let alphanumeric = |c: char| is_cjk_unified(c) || c.is_alphanumeric();
+    if s.chars().all(|c| alphanumeric(c) || c == ' ') {
         return None;
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_alphanumeric() || is_combining_mark(c) {
+        if alphanumeric(c) || is_combining_mark(c) {
             out.push(c);
         } else if matches!(c, '\'' | '.') {
             // joins
@@ -257,8 +267,52 @@ pub(crate) mod tests {
         assert_eq!(n, 0x80 + 0x40 + (0x4DC0 - 0x3400) + (0xA000 - 0x4E00));
     }
 
+    #[test]
+    fn cjk_unified_ideographs_are_letters_without_case() {
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_cjk_unified(*c))
+        {
+            assert!(c.is_alphanumeric() && !c.is_uppercase(), "{c:?}");
+        }
+    }
+
+    /// [`casefold`] as it was.
+    pub(crate) fn casefold_reference(s: &str) -> Option<String> {
+        if !s.chars().any(char::is_uppercase) {
+            return None;
+        }
+        Some(s.to_lowercase())
+    }
+
+    /// [`strip_punctuation`] as it was.
+    pub(crate) fn strip_punctuation_reference(s: &str) -> Option<String> {
+        if s.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+            return None;
+        }
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            if c.is_alphanumeric() || is_combining_mark(c) {
+                out.push(c);
+            } else if matches!(c, '\'' | '.') {
+                // joins
+            } else {
+                out.push(' ');
+            }
+        }
+        Some(collapse_spaces(&out).unwrap_or(out))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn casefold_and_strip_punctuation_agree_with_the_reference(
+            s in "([a-zA-Z0-9 .,'-]|[À-ÿ]|[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}]|[（）·]|[\u{300}-\u{36F}]|\\PC){0,16}"
+        ) {
+            prop_assert_eq!(casefold(&s), casefold_reference(&s));
+            prop_assert_eq!(strip_punctuation(&s), strip_punctuation_reference(&s));
+        }
+
         #[test]
         fn nfkc_agrees_with_the_reference(
             s in "([a-zA-Z0-9 .,]|[À-ÿ]|[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}]|[ＡＺ０９（）　]|[\u{300}-\u{36F}]|[ﬁ①㈱ｶﾞ\u{3099}\u{309A}]|[가-힣]|\\PC){0,16}"
