@@ -68,25 +68,54 @@ const CN_UNITS: &[&str] = &[
     "层",
 ];
 
+/// What one word of a key becomes under [`abbreviations`], if it changes.
+enum Expansion<'a> {
+    /// An abbreviation's full form.
+    Full(&'static str),
+    /// A German `...str`: its stem, written `...strasse`.
+    Strasse(&'a str),
+}
+
+/// The expansion of one word: a listed abbreviation, else a German `...str` with a stem of
+/// three or more characters.
+#[inline]
+fn expansion(w: &str) -> Option<Expansion<'_>> {
+    // Abbreviations are 2 to 7 bytes long; a `...str` word has at least 6.
+    if w.len() < 2 {
+        return None;
+    }
+    if w.len() <= 7 {
+        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == w) {
+            return Some(Expansion::Full(full));
+        }
+    }
+    w.strip_suffix("str")
+        .filter(|stem| stem.len() >= 3 && stem.chars().count() >= 3)
+        .map(Expansion::Strasse)
+}
+
 /// Abbreviations expanded word by word (`12 main st` → `12 main street`); German `...str`
 /// becomes `...strasse`. Runs after punctuation is stripped, so `St.` and `St` are one word.
 pub(crate) fn abbreviations(s: &str, _ctx: &mut Context) -> Option<String> {
-    let mut changed = false;
-    let words: Vec<String> = s
-        .split(' ')
-        .map(|w| {
-            if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == w) {
-                changed = true;
-                return (*full).to_owned();
+    // Most keys have nothing to expand: look before allocating.
+    if !s.split(' ').any(|w| expansion(w).is_some()) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, w) in s.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match expansion(w) {
+            Some(Expansion::Full(full)) => out.push_str(full),
+            Some(Expansion::Strasse(stem)) => {
+                out.push_str(stem);
+                out.push_str("strasse");
             }
-            if let Some(stem) = w.strip_suffix("str").filter(|st| st.chars().count() >= 3) {
-                changed = true;
-                return format!("{stem}strasse");
-            }
-            w.to_owned()
-        })
-        .collect();
-    changed.then(|| words.join(" "))
+            None => out.push_str(w),
+        }
+    }
+    Some(out)
 }
 
 /// An address normalized for storage and comparison.
@@ -217,4 +246,84 @@ fn cn_units(s: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::normalize::Parts;
+    use proptest::prelude::*;
+
+    fn ctx() -> Context {
+        Context {
+            kind: FieldKind::Address,
+            parts: Parts::default(),
+        }
+    }
+
+    /// [`abbreviations`] as it was: a `String` per word, the table scanned for every word.
+    pub(crate) fn abbreviations_reference(s: &str) -> Option<String> {
+        let mut changed = false;
+        let words: Vec<String> = s
+            .split(' ')
+            .map(|w| {
+                if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == w) {
+                    changed = true;
+                    return (*full).to_owned();
+                }
+                if let Some(stem) = w.strip_suffix("str").filter(|st| st.chars().count() >= 3) {
+                    changed = true;
+                    return format!("{stem}strasse");
+                }
+                w.to_owned()
+            })
+            .collect();
+        changed.then(|| words.join(" "))
+    }
+
+    #[test]
+    fn abbreviations_are_two_to_seven_bytes() {
+        assert!(
+            ABBREVIATIONS
+                .iter()
+                .all(|(a, _)| (2..=7).contains(&a.len()))
+        );
+    }
+
+    #[test]
+    fn abbreviations_expand_as_before() {
+        for s in [
+            "12 main st",
+            "hauptstr 5",
+            "str",
+            "abstr",
+            "ästr",
+            "äöüstr",
+            " st  rd ",
+            "",
+            "retrmnt vlge",
+            "12 main street",
+        ] {
+            assert_eq!(
+                abbreviations(s, &mut ctx()),
+                abbreviations_reference(s),
+                "{s:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn abbreviations_agree_with_the_reference(
+            s in "((st|str|rd|ave|dr|retrmnt|ctr|pt|[a-z]{0,3}str|hauptstr|äöstr|ßstr|[a-zA-Z0-9]{1,8}|北京路|[ \u{3000}]{1,2})( {0,2})){0,6}"
+        ) {
+            prop_assert_eq!(abbreviations(&s, &mut ctx()), abbreviations_reference(&s));
+        }
+
+        #[test]
+        fn abbreviations_agree_on_any_text(s in "\\PC{0,40}") {
+            prop_assert_eq!(abbreviations(&s, &mut ctx()), abbreviations_reference(&s));
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// Traditional → simplified, one character each (`TRAD<TAB>SIMP` lines).
@@ -18,10 +19,55 @@ fn data_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'stati
         .filter_map(|l| l.split_once('\t'))
 }
 
-fn t2s() -> &'static HashMap<char, char> {
-    static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
+/// A hasher for `char` keys: one multiplication (SipHash, the default, costs far more per
+/// lookup, and the tables are fixed data, so there is no flooding to defend against).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CharHasher(u64);
+
+impl Hasher for CharHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        // Fibonacci hashing: the low bits (the bucket) stay distinct for neighbouring code
+        // points, the high bits (hashbrown's tag) are well mixed.
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by characters, with [`CharHasher`].
+pub(crate) type CharMap<V> = HashMap<char, V, BuildHasherDefault<CharHasher>>;
+
+/// The traditional → simplified table, with the range of its keys so that most characters
+/// (ASCII, Latin, most simplified Han) are rejected without a lookup.
+struct T2s {
+    map: CharMap<char>,
+    min: char,
+    max: char,
+}
+
+impl T2s {
+    /// The simplified form of `c` when `c` is a traditional key.
+    #[inline]
+    fn get(&self, c: char) -> Option<char> {
+        if c < self.min || c > self.max {
+            return None;
+        }
+        self.map.get(&c).copied()
+    }
+}
+
+fn t2s() -> &'static T2s {
+    static MAP: OnceLock<T2s> = OnceLock::new();
     MAP.get_or_init(|| {
-        data_lines(T2S_DATA)
+        let map: CharMap<char> = data_lines(T2S_DATA)
             .filter_map(|(t, s)| {
                 let mut tc = t.chars();
                 let mut sc = s.chars();
@@ -30,12 +76,15 @@ fn t2s() -> &'static HashMap<char, char> {
                     _ => None,
                 }
             })
-            .collect()
+            .collect();
+        let min = map.keys().copied().min().unwrap_or(char::MAX);
+        let max = map.keys().copied().max().unwrap_or('\0');
+        T2s { map, min, max }
     })
 }
 
-fn pinyin() -> &'static HashMap<char, Vec<&'static str>> {
-    static MAP: OnceLock<HashMap<char, Vec<&'static str>>> = OnceLock::new();
+fn pinyin() -> &'static CharMap<Vec<&'static str>> {
+    static MAP: OnceLock<CharMap<Vec<&'static str>>> = OnceLock::new();
     MAP.get_or_init(|| {
         data_lines(PINYIN_DATA)
             .filter_map(|(c, readings)| {
@@ -69,14 +118,19 @@ pub(crate) fn is_han(c: char) -> bool {
 /// ```
 pub fn to_simplified(s: &str) -> Cow<'_, str> {
     let map = t2s();
-    if !s.chars().any(|c| map.contains_key(&c)) {
+    // ASCII holds no traditional character (most values).
+    if s.is_ascii() {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(
-        s.chars()
-            .map(|c| map.get(&c).copied().unwrap_or(c))
-            .collect(),
-    )
+    // Copy the part before the first traditional character as it is.
+    let Some((at, _)) = s.char_indices().find(|&(_, c)| map.get(c).is_some()) else {
+        return Cow::Borrowed(s);
+    };
+    let (head, tail) = s.split_at(at);
+    let mut out = String::with_capacity(s.len());
+    out.push_str(head);
+    out.extend(tail.chars().map(|c| map.get(c).unwrap_or(c)));
+    Cow::Owned(out)
 }
 
 /// [`to_simplified`] as a rule function: `None` when nothing changes.
@@ -214,13 +268,91 @@ pub fn split_chinese_name(name: &str) -> Option<(String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
     fn simplification_is_idempotent_on_the_whole_table() {
-        for (&t, &s) in t2s() {
-            assert!(!t2s().contains_key(&s), "{t} -> {s} -> again");
+        for (&t, &s) in &t2s().map {
+            assert!(!t2s().map.contains_key(&s), "{t} -> {s} -> again");
+            assert!(t2s().min <= t && t <= t2s().max);
+        }
+        assert!(t2s().get('華').is_some() && t2s().get('A').is_none());
+    }
+
+    /// [`to_simplified`] as it was: a std `HashMap` (SipHash) asked about every character.
+    pub(crate) fn to_simplified_reference(s: &str) -> Cow<'_, str> {
+        static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
+        let map = MAP.get_or_init(|| {
+            data_lines(T2S_DATA)
+                .filter_map(|(t, s)| {
+                    let mut tc = t.chars();
+                    let mut sc = s.chars();
+                    match (tc.next(), tc.next(), sc.next()) {
+                        (Some(t), None, Some(s)) => Some((t, s)),
+                        _ => None,
+                    }
+                })
+                .collect()
+        });
+        if !s.chars().any(|c| map.contains_key(&c)) {
+            return Cow::Borrowed(s);
+        }
+        Cow::Owned(
+            s.chars()
+                .map(|c| map.get(&c).copied().unwrap_or(c))
+                .collect(),
+        )
+    }
+
+    /// The pinyin table as it was (std `HashMap`), for [`pinyin_of_char`].
+    fn pinyin_reference(c: char) -> Option<&'static str> {
+        static MAP: OnceLock<HashMap<char, Vec<&'static str>>> = OnceLock::new();
+        let map = MAP.get_or_init(|| {
+            data_lines(PINYIN_DATA)
+                .filter_map(|(c, readings)| {
+                    let mut cs = c.chars();
+                    match (cs.next(), cs.next()) {
+                        (Some(c), None) => {
+                            Some((c, readings.split(',').filter(|r| !r.is_empty()).collect()))
+                        }
+                        _ => None,
+                    }
+                })
+                .collect()
+        });
+        map.get(&c).and_then(|r| r.first().copied())
+    }
+
+    #[test]
+    fn the_tables_agree_with_the_std_hash_maps_on_every_character() {
+        for c in (0..=0x3_1400u32).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert_eq!(to_simplified(&s), to_simplified_reference(&s), "{c:?}");
+            assert_eq!(pinyin_of_char(c), pinyin_reference(c), "{c:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn to_simplified_agrees_with_the_reference(
+            // Traditional and simplified characters, Latin letters, full-width forms, spaces.
+            s in "([a-zA-Z ·]|[華為張偉劉陳東國學會說開關門車馬鳥魚龍]|[华为张伟刘陈东国学会说开关门车马鸟鱼龙]|[\u{3400}-\u{9FFF}]|[ＡＢ１２（）]|[\u{20000}-\u{2B800}]){0,24}"
+        ) {
+            let new = to_simplified(&s);
+            let old = to_simplified_reference(&s);
+            proptest::prop_assert_eq!(matches!(new, Cow::Borrowed(_)), matches!(old, Cow::Borrowed(_)));
+            proptest::prop_assert_eq!(new, old);
+        }
+
+        #[test]
+        fn to_simplified_agrees_on_any_text(s in "\\PC*") {
+            proptest::prop_assert_eq!(to_simplified(&s), to_simplified_reference(&s));
+            proptest::prop_assert_eq!(to_simplified_owned(&s), match to_simplified_reference(&s) {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(o) => Some(o),
+            });
         }
     }
 

@@ -529,3 +529,98 @@ mod tests {
         assert!(!n.remove("no.such.rule"));
     }
 }
+
+/// The whole pipeline against one built from the reference (previous) versions of the rules
+/// made faster: the same canonical value, key, parts and trace for every kind.
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+    use crate::model::PersonName;
+    use proptest::prelude::*;
+
+    /// A rule running a reference function in place of a built-in one (same name, stage and
+    /// kinds).
+    #[derive(Debug)]
+    struct Reference {
+        name: String,
+        stage: Stage,
+        kinds: Vec<FieldKind>,
+        apply: fn(&str, &mut Context) -> Option<String>,
+    }
+
+    impl Rule for Reference {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn stage(&self) -> Stage {
+            self.stage
+        }
+        fn applies_to(&self, kind: FieldKind) -> bool {
+            self.kinds.contains(&kind)
+        }
+        fn apply(&self, value: &str, ctx: &mut Context) -> Option<String> {
+            (self.apply)(value, ctx)
+        }
+    }
+
+    fn reference_normalizer() -> Normalizer {
+        let mut n = Normalizer::default();
+        for slot in &mut n.slots {
+            let apply: fn(&str, &mut Context) -> Option<String> = match slot.rule.name() {
+                "text.nfkc" => |s, _| text::tests::nfkc_reference(s),
+                "key.casefold" => |s, _| text::tests::casefold_reference(s),
+                "key.strip_punctuation" => |s, _| text::tests::strip_punctuation_reference(s),
+                "person.honorifics" => person::tests::honorifics_reference,
+                "address.abbreviations" => |s, _| address::tests::abbreviations_reference(s),
+                "key.traditional_to_simplified" => {
+                    |s, _| match chinese::tests::to_simplified_reference(s) {
+                        Cow::Borrowed(_) => None,
+                        Cow::Owned(o) => Some(o),
+                    }
+                }
+                _ => continue,
+            };
+            slot.rule = Arc::new(Reference {
+                name: slot.rule.name().to_owned(),
+                stage: slot.rule.stage(),
+                kinds: FieldKind::ALL
+                    .into_iter()
+                    .filter(|k| slot.rule.applies_to(*k))
+                    .collect(),
+                apply,
+            });
+        }
+        n.replan();
+        n
+    }
+
+    /// Names, companies and addresses as they come: titles, honorifics, traditional and
+    /// full-width characters, abbreviations, odd spacing, and any text.
+    const VALUES: &str = "((Dr\\.?|Mr|MRS|Prof\\.|Jr\\.?|Sr|III|PhD|Anna|Müller|José|O'Brien|SMITH|张伟|張偉|歐陽娜娜|李娜|王|先生|女士|小姐|总|老师|華為技術|有限公司|股份有限公司|（北京）|Ltd\\.?|GmbH|Co\\.|12|5a|St\\.?|Rd|Ave|Hauptstr|Bahnhofstr\\.|Main|北京市朝陽區|建國路|88號|ＡＢＣ|１２３|　|[a-zA-Zß]{1,6}|\\PC{1,3})( {0,2}|,|\t)){0,6}";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn the_pipeline_agrees_with_the_reference_rules(s in VALUES) {
+            let (new, old) = (Normalizer::default(), reference_normalizer());
+            for kind in [FieldKind::PersonName, FieldKind::CompanyName, FieldKind::Address, FieldKind::Email, FieldKind::Text] {
+                let (a, b) = (new.normalize_traced(kind, &s), old.normalize_traced(kind, &s));
+                prop_assert_eq!(a, b, "{:?} {:?}", kind, s);
+            }
+            let name = PersonName { full: Some(s.clone()), ..PersonName::default() };
+            prop_assert_eq!(new.person_name(&name), old.person_name(&name));
+            let parts = PersonName { family: Some(s.clone()), given: Some(s.chars().rev().collect()), ..PersonName::default() };
+            prop_assert_eq!(new.person_name(&parts), old.person_name(&parts));
+        }
+    }
+
+    #[test]
+    fn the_reference_normalizer_uses_the_reference_rules() {
+        let n = reference_normalizer();
+        assert_eq!(n.rules().len(), Normalizer::default().rules().len());
+        assert_eq!(
+            n.normalize(FieldKind::Address, "12 Main St.").key,
+            "12 main street"
+        );
+    }
+}

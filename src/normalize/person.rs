@@ -53,52 +53,83 @@ const HAN_HONORIFICS: &[&str] = &[
     "总",
 ];
 
-fn word_key(w: &str) -> String {
-    w.trim_end_matches('.').to_lowercase()
+/// The entry of `table` (lower-case ASCII words) a word is, compared without trailing dots and
+/// case-insensitively; the entry is the word's key as [`honorifics`] keeps it.
+fn table_key(w: &str, table: &[&'static str]) -> Option<&'static str> {
+    let w = w.trim_end_matches('.');
+    if w.is_ascii() {
+        table.iter().copied().find(|t| t.eq_ignore_ascii_case(w))
+    } else {
+        // Some non-ASCII letters lower-case to ASCII ones (the Kelvin sign to `k`).
+        let lower = w.to_lowercase();
+        table.iter().copied().find(|t| *t == lower)
+    }
 }
 
 /// Titles and honorifics removed into `parts.honorifics` (`Dr. Anna Müller`, `张伟先生`,
 /// `王总`). Canonical stage: a clean record stores the name without them.
 pub(crate) fn honorifics(s: &str, ctx: &mut Context) -> Option<String> {
-    let mut out = s.trim().to_owned();
+    let mut out = s.trim();
     let mut changed = false;
-    // Han suffixes, keeping at least one character of name.
-    if out.chars().any(is_han) {
+    // Han suffixes, keeping at least one character of name (the value is longer than the
+    // suffix it ends with).
+    if !out.is_ascii() {
         while let Some(h) = HAN_HONORIFICS
             .iter()
-            .find(|h| out.ends_with(**h) && out.chars().count() > h.chars().count())
+            .find(|h| out.len() > h.len() && out.ends_with(**h))
         {
             ctx.parts.honorifics.push((*h).to_owned());
-            out.truncate(out.len() - h.len());
-            out = out.trim_end().to_owned();
+            out = out.get(..out.len() - h.len()).unwrap_or(out).trim_end();
             changed = true;
         }
     }
+    // Latin titles and suffixes: only when the first word is a title or the last a suffix, and
+    // there are two words or more (most names have neither: no list of words is built).
+    let mut nonempty = out.split(' ').filter(|w| !w.is_empty());
+    let first = nonempty.next();
+    let last = nonempty.next_back();
+    let latin = match (first, last) {
+        (Some(f), Some(l)) => {
+            table_key(f, LATIN_TITLES).is_some()
+                || table_key(l.trim_end_matches(','), LATIN_SUFFIXES).is_some()
+        }
+        _ => false,
+    };
+    if !latin {
+        return (changed && out != s).then(|| out.to_owned());
+    }
     let mut words: Vec<&str> = out.split(' ').filter(|w| !w.is_empty()).collect();
     let mut found = Vec::new();
-    while words.len() > 1
-        && words
-            .first()
-            .is_some_and(|w| LATIN_TITLES.contains(&word_key(w).as_str()))
-    {
-        found.push(word_key(words.remove(0)));
-    }
-    while words.len() > 1
-        && words
-            .last()
-            .is_some_and(|w| LATIN_SUFFIXES.contains(&word_key(w.trim_end_matches(',')).as_str()))
-    {
-        if let Some(w) = words.pop() {
-            found.push(word_key(w.trim_end_matches(',')));
+    let mut start = 0;
+    while words.len() - start > 1 {
+        match words.get(start).and_then(|w| table_key(w, LATIN_TITLES)) {
+            Some(key) => {
+                found.push(key.to_owned());
+                start += 1;
+            }
+            None => break,
         }
     }
-    if !found.is_empty() {
-        ctx.parts.honorifics.extend(found);
-        let joined = words.join(" ");
-        out = joined.trim_end_matches(',').trim().to_owned();
-        changed = true;
+    words.drain(..start);
+    while words.len() > 1 {
+        match words
+            .last()
+            .and_then(|w| table_key(w.trim_end_matches(','), LATIN_SUFFIXES))
+        {
+            Some(key) => {
+                found.push(key.to_owned());
+                words.pop();
+            }
+            None => break,
+        }
     }
-    (changed && out != s).then_some(out)
+    if found.is_empty() {
+        return (changed && out != s).then(|| out.to_owned());
+    }
+    ctx.parts.honorifics.extend(found);
+    let joined = words.join(" ");
+    let out = joined.trim_end_matches(',').trim();
+    (out != s).then(|| out.to_owned())
 }
 
 /// `Family, Given` rewritten `Given Family` (Latin names with one comma). Titles the new order
@@ -260,14 +291,116 @@ pub fn person_pinyin_word(part: &str, family: bool) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::normalize::Parts;
+    use proptest::prelude::*;
 
     fn ctx() -> Context {
         Context {
             kind: FieldKind::PersonName,
             parts: Parts::default(),
+        }
+    }
+
+    fn word_key(w: &str) -> String {
+        w.trim_end_matches('.').to_lowercase()
+    }
+
+    /// [`honorifics`] as it was: the value copied, words' keys built as strings.
+    pub(crate) fn honorifics_reference(s: &str, ctx: &mut Context) -> Option<String> {
+        let mut out = s.trim().to_owned();
+        let mut changed = false;
+        if out.chars().any(is_han) {
+            while let Some(h) = HAN_HONORIFICS
+                .iter()
+                .find(|h| out.ends_with(**h) && out.chars().count() > h.chars().count())
+            {
+                ctx.parts.honorifics.push((*h).to_owned());
+                out.truncate(out.len() - h.len());
+                out = out.trim_end().to_owned();
+                changed = true;
+            }
+        }
+        let mut words: Vec<&str> = out.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut found = Vec::new();
+        while words.len() > 1
+            && words
+                .first()
+                .is_some_and(|w| LATIN_TITLES.contains(&word_key(w).as_str()))
+        {
+            found.push(word_key(words.remove(0)));
+        }
+        while words.len() > 1
+            && words.last().is_some_and(|w| {
+                LATIN_SUFFIXES.contains(&word_key(w.trim_end_matches(',')).as_str())
+            })
+        {
+            if let Some(w) = words.pop() {
+                found.push(word_key(w.trim_end_matches(',')));
+            }
+        }
+        if !found.is_empty() {
+            ctx.parts.honorifics.extend(found);
+            let joined = words.join(" ");
+            out = joined.trim_end_matches(',').trim().to_owned();
+            changed = true;
+        }
+        (changed && out != s).then_some(out)
+    }
+
+    fn both(s: &str) -> ((Option<String>, Parts), (Option<String>, Parts)) {
+        let (mut a, mut b) = (ctx(), ctx());
+        let new = honorifics(s, &mut a);
+        let old = honorifics_reference(s, &mut b);
+        ((new, a.parts), (old, b.parts))
+    }
+
+    #[test]
+    fn honorifics_agree_with_the_reference_on_examples() {
+        for s in [
+            "",
+            " ",
+            "Dr",
+            "Dr.",
+            "Dr. Anna Müller",
+            "  Mr  John   Smith Jr., ",
+            "Prof. Dr. Hans Weber Jr.",
+            "Mr Mrs",
+            "Smith, Jr",
+            "MR. JOHN SMITH PHD",
+            "Mr \u{212A}",
+            "\u{212A}ing Sr",
+            "张伟先生",
+            "王总",
+            "总",
+            "先生先生",
+            "李娜 女士",
+            "张伟 先生 Jr",
+            "Dr 张伟先生",
+            "İi Mr",
+            "Mr. ,",
+            ", Jr",
+        ] {
+            let (new, old) = both(s);
+            assert_eq!(new, old, "{s:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn honorifics_agree_with_the_reference(
+            s in "((Dr|DR|dr|Mr|MR|Mrs|Ms|Prof|Herr|Frau|Jr|jr|Sr|III|PhD|Esq|John|Anna|Müller|Smith|O'Brien|张伟|張偉|李娜|王|先生|女士|小姐|总|董事长|总经理|老师|[a-zA-Z]{1,4}|\u{212A}|İ)(\\.?,?)( {0,2}|\u{3000})){0,6}"
+        ) {
+            let (new, old) = both(&s);
+            prop_assert_eq!(new, old);
+        }
+
+        #[test]
+        fn honorifics_agree_on_any_text(s in "\\PC{0,24}") {
+            let (new, old) = both(&s);
+            prop_assert_eq!(new, old);
         }
     }
 

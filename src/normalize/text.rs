@@ -9,12 +9,33 @@ use super::chinese::is_han;
 /// Unicode NFKC: full-width letters, digits and punctuation to their ASCII forms, compatibility
 /// characters (ligatures, circled digits, ideographic space) to their plain forms.
 pub(crate) fn nfkc(s: &str) -> Option<String> {
-    // ASCII is its own NFKC form.
-    if s.is_ascii() || is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+    // ASCII is its own NFKC form, and so is text of ASCII, Latin-1 letters and CJK Unified
+    // Ideographs (each of those characters is stable under NFKC, passes the quick check and
+    // has combining class 0: tested against the `unicode-normalization` data below). That is
+    // most values; the quick check looks up every character's properties.
+    if s.is_ascii()
+        || s.chars().all(nfkc_stable)
+        || is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes
+    {
         return None;
     }
     let out: String = s.nfkc().collect();
     (out != s).then_some(out)
+}
+
+/// Characters that are their own NFKC form whatever surrounds them (quick check Yes, combining
+/// class 0): ASCII, the Latin-1 letters (U+00C0..=U+00FF) and the CJK Unified Ideographs with
+/// extension A.
+#[inline]
+fn nfkc_stable(c: char) -> bool {
+    matches!(c as u32, 0..=0x7F | 0xC0..=0xFF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+}
+
+/// The CJK Unified Ideographs with extension A (U+4E00..=U+9FFF, U+3400..=U+4DBF): letters
+/// (alphanumeric), without case (tested against `char`'s tables below).
+#[inline]
+fn is_cjk_unified(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
 /// Zero-width characters, byte-order marks, soft hyphens and control characters (tabs and
@@ -128,7 +149,8 @@ pub(crate) fn join_han(s: &str) -> Option<String> {
 
 /// Lower case (full Unicode case folding as far as `to_lowercase` goes).
 pub(crate) fn casefold(s: &str) -> Option<String> {
-    if !s.chars().any(char::is_uppercase) {
+    // CJK Unified Ideographs are letters without case: no table lookup for them.
+    if !s.chars().any(|c| !is_cjk_unified(c) && c.is_uppercase()) {
         return None;
     }
     Some(s.to_lowercase())
@@ -174,12 +196,14 @@ pub(crate) fn fold_diacritics(s: &str) -> Option<String> {
 /// Punctuation out of keys: apostrophes and dots join (O'Brien → obrien, S.A. → sa), any other
 /// non-alphanumeric character separates words.
 pub(crate) fn strip_punctuation(s: &str) -> Option<String> {
-    if s.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+    // CJK Unified Ideographs are letters: no table lookup for them.
+    let alphanumeric = |c: char| is_cjk_unified(c) || c.is_alphanumeric();
+    if s.chars().all(|c| alphanumeric(c) || c == ' ') {
         return None;
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_alphanumeric() || is_combining_mark(c) {
+        if alphanumeric(c) || is_combining_mark(c) {
             out.push(c);
         } else if matches!(c, '\'' | '.') {
             // joins
@@ -191,7 +215,7 @@ pub(crate) fn strip_punctuation(s: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -210,6 +234,98 @@ mod tests {
                     && chars.get(i..).and_then(|t| t.iter().find(|d| **d != ' ' && **d != '·')).is_some_and(|d| is_han(*d))
             });
             prop_assert_eq!(join_han(&s).is_some(), joined);
+        }
+    }
+
+    /// [`nfkc`] as it was: the quick check for every value outside ASCII.
+    pub(crate) fn nfkc_reference(s: &str) -> Option<String> {
+        if s.is_ascii() || is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+            return None;
+        }
+        let out: String = s.nfkc().collect();
+        (out != s).then_some(out)
+    }
+
+    #[test]
+    fn the_nfkc_stable_characters_are_stable_under_nfkc() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut n = 0;
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| nfkc_stable(*c))
+        {
+            let one = c.to_string();
+            assert_eq!(
+                is_nfkc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "{c:?}"
+            );
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert_eq!(one.nfkc().collect::<String>(), one, "{c:?}");
+            n += 1;
+        }
+        assert_eq!(n, 0x80 + 0x40 + (0x4DC0 - 0x3400) + (0xA000 - 0x4E00));
+    }
+
+    #[test]
+    fn cjk_unified_ideographs_are_letters_without_case() {
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_cjk_unified(*c))
+        {
+            assert!(c.is_alphanumeric() && !c.is_uppercase(), "{c:?}");
+        }
+    }
+
+    /// [`casefold`] as it was.
+    pub(crate) fn casefold_reference(s: &str) -> Option<String> {
+        if !s.chars().any(char::is_uppercase) {
+            return None;
+        }
+        Some(s.to_lowercase())
+    }
+
+    /// [`strip_punctuation`] as it was.
+    pub(crate) fn strip_punctuation_reference(s: &str) -> Option<String> {
+        if s.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+            return None;
+        }
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            if c.is_alphanumeric() || is_combining_mark(c) {
+                out.push(c);
+            } else if matches!(c, '\'' | '.') {
+                // joins
+            } else {
+                out.push(' ');
+            }
+        }
+        Some(collapse_spaces(&out).unwrap_or(out))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn casefold_and_strip_punctuation_agree_with_the_reference(
+            s in "([a-zA-Z0-9 .,'-]|[À-ÿ]|[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}]|[（）·]|[\u{300}-\u{36F}]|\\PC){0,16}"
+        ) {
+            prop_assert_eq!(casefold(&s), casefold_reference(&s));
+            prop_assert_eq!(strip_punctuation(&s), strip_punctuation_reference(&s));
+        }
+
+        #[test]
+        fn nfkc_agrees_with_the_reference(
+            s in "([a-zA-Z0-9 .,]|[À-ÿ]|[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}]|[ＡＺ０９（）　]|[\u{300}-\u{36F}]|[ﬁ①㈱ｶﾞ\u{3099}\u{309A}]|[가-힣]|\\PC){0,16}"
+        ) {
+            prop_assert_eq!(nfkc(&s), nfkc_reference(&s));
+        }
+
+        #[test]
+        fn nfkc_stable_text_passes_the_quick_check(
+            s in "([\u{0}-\u{7F}]|[\u{C0}-\u{FF}]|[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}]){0,16}"
+        ) {
+            prop_assert_eq!(is_nfkc_quick(s.chars()), unicode_normalization::IsNormalized::Yes);
+            prop_assert_eq!(s.nfkc().collect::<String>(), s);
         }
     }
 
