@@ -42,7 +42,7 @@
 //!   nothing lost.
 //! - [`Error`]: one error type; messages never carry full personal values.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod dedupe;
@@ -52,6 +52,7 @@ pub mod lifecycle;
 pub mod merge;
 pub mod model;
 pub mod normalize;
+mod prefetch;
 pub mod privacy;
 mod rng;
 pub mod segment;

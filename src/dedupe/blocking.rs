@@ -331,6 +331,11 @@ impl PairPart {
         self.js.len()
     }
 
+    /// The second records in pair order: `js()[k]` is the second record of the `k`th pair.
+    pub(crate) fn js(&self) -> &[u32] {
+        &self.js
+    }
+
     /// The pairs, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         let mut from = 0usize;
