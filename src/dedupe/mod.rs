@@ -857,6 +857,12 @@ fn permute<T>(items: &mut [T], order: &[usize]) {
             continue;
         }
         let mut k = start;
+        // The place some steps further along the cycle, prefetched: the cycle visits places
+        // at random, each a cache miss otherwise.
+        let mut ahead = start;
+        for _ in 0..PREFETCH {
+            ahead = order.get(ahead).copied().unwrap_or(start);
+        }
         loop {
             if let Some(d) = done.get_mut(k) {
                 *d = true;
@@ -866,6 +872,10 @@ fn permute<T>(items: &mut [T], order: &[usize]) {
             if next == start || done.get(next).copied().unwrap_or(true) {
                 break;
             }
+            if let Some(item) = items.get(ahead) {
+                crate::prefetch::prefetch(item);
+            }
+            ahead = order.get(ahead).copied().unwrap_or(start);
             items.swap(k, next);
             k = next;
         }

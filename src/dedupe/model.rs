@@ -195,7 +195,11 @@ pub(crate) fn estimate_u(
     let counts = drawn
         .par_chunks(16_384)
         .fold(empty, |mut counts, chunk| {
-            for &(i, j) in chunk {
+            for (at, &(i, j)) in chunk.iter().enumerate() {
+                // The second records are at random places: prefetched some pairs ahead.
+                if let Some(ahead) = chunk.get(at + 16).and_then(|x| records.get(x.1 as usize)) {
+                    crate::prefetch::prefetch(ahead);
+                }
                 if let (Some(a), Some(b)) = (records.get(i as usize), records.get(j as usize)) {
                     let p = compare(a, b);
                     for (c, &l) in p.iter().enumerate() {
