@@ -6,7 +6,7 @@
 //! (a default value, a common name) costs a warning, never the memory of n² pairs.
 
 use chrono::Datelike;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -321,7 +321,7 @@ pub(crate) struct Pairs {
 pub(crate) struct PairPart {
     first: u32,
     /// For each first record, where its run of partners ends in `js`.
-    ends: Vec<u32>,
+    ends: Vec<usize>,
     js: Vec<u32>,
 }
 
@@ -341,8 +341,8 @@ impl PairPart {
         let mut from = 0usize;
         self.ends.iter().enumerate().flat_map(move |(k, &end)| {
             let i = self.first + k as u32;
-            let run = self.js.get(from..end as usize).unwrap_or(&[]);
-            from = end as usize;
+            let run = self.js.get(from..end).unwrap_or(&[]);
+            from = end;
             run.iter().map(move |&j| (i, j))
         })
     }
@@ -389,6 +389,7 @@ pub(crate) fn candidate_pairs(
     // Every walk's records, back to back.
     let mut seq: Vec<u32> = Vec::new();
     let mut walks: Vec<Walk> = Vec::new();
+    let mut too_many = false;
     for r in 0..n_rules {
         let name = rules.get(r).map_or("custom", |x| x.name());
         let mut skipped = Vec::new();
@@ -416,6 +417,11 @@ pub(crate) fn candidate_pairs(
             let window = run.len() > DENSE_BLOCK;
             let len = if window { run.len() / 3 } else { run.len() };
             for order in run.chunks(len.max(1)) {
+                // Memberships name their walk in 32 bits.
+                if walks.len() > u32::MAX as usize {
+                    too_many = true;
+                    break;
+                }
                 walks.push(Walk {
                     start: seq.len(),
                     len: u32::try_from(order.len()).unwrap_or(u32::MAX),
@@ -431,11 +437,17 @@ pub(crate) fn candidate_pairs(
             skipped_blocks: skipped,
         });
     }
+    if too_many {
+        report.warnings.push(format!(
+            "blocking: more than {} blocks in all; the blocks past that were not used",
+            u32::MAX
+        ));
+    }
     let walk_of = |w: &Walk| seq.get(w.start..w.start + w.len as usize).unwrap_or(&[]);
 
     // Memberships by record: (walk, place in it), packed as `walk << 32 | place`.
     let n = records.len();
-    let mut starts = vec![0u32; n + 1];
+    let mut starts = vec![0usize; n + 1];
     for w in &walks {
         for &m in walk_of(w) {
             if let Some(c) = starts.get_mut(m as usize + 1) {
@@ -449,14 +461,14 @@ pub(crate) fn candidate_pairs(
             *c += before;
         }
     }
-    let cursor: Vec<AtomicU32> = starts.iter().map(|&s| AtomicU32::new(s)).collect();
+    let cursor: Vec<AtomicUsize> = starts.iter().map(|&s| AtomicUsize::new(s)).collect();
     let memberships: Vec<AtomicU64> = (0..starts.last().copied().unwrap_or(0))
         .map(|_| AtomicU64::new(0))
         .collect();
     walks.par_iter().enumerate().for_each(|(w, walk)| {
         for (place, &m) in walk_of(walk).iter().enumerate() {
             if let Some(at) = cursor.get(m as usize) {
-                let slot = at.fetch_add(1, Ordering::Relaxed) as usize;
+                let slot = at.fetch_add(1, Ordering::Relaxed);
                 if let Some(cell) = memberships.get(slot) {
                     cell.store(((w as u64) << 32) | place as u64, Ordering::Relaxed);
                 }
@@ -490,9 +502,9 @@ pub(crate) fn candidate_pairs(
             let mut found: Vec<u64> = Vec::new();
             for i in lo..hi {
                 found.clear();
-                let i32 = u32::try_from(i).unwrap_or(u32::MAX);
-                let from = starts.get(i).copied().unwrap_or(0) as usize;
-                let to = starts.get(i + 1).copied().unwrap_or(0) as usize;
+                let first = u32::try_from(i).unwrap_or(u32::MAX);
+                let from = starts.get(i).copied().unwrap_or(0);
+                let to = starts.get(i + 1).copied().unwrap_or(0);
                 for cell in memberships.get(from..to).unwrap_or(&[]) {
                     let x = cell.load(Ordering::Relaxed);
                     let Some(walk) = walks.get((x >> 32) as usize) else {
@@ -509,7 +521,7 @@ pub(crate) fn candidate_pairs(
                     let rule = u64::from(walk.rule);
                     found.extend(
                         near.iter()
-                            .filter(|&&j| may_pair(i32, j))
+                            .filter(|&&j| may_pair(first, j))
                             .map(|&j| (u64::from(j) << 32) | rule),
                     );
                 }
@@ -526,8 +538,7 @@ pub(crate) fn candidate_pairs(
                         last = Some(j);
                     }
                 }
-                part.ends
-                    .push(u32::try_from(part.js.len()).unwrap_or(u32::MAX));
+                part.ends.push(part.js.len());
             }
             part.js.shrink_to_fit();
             (part, per_rule)
@@ -711,9 +722,9 @@ mod tests {
 
     /// Synthetic records, with caller keys that make large blocks (walked in sorted
     /// neighbourhoods), blocks over the cap, and several keys per record.
-    fn fixture(cross: bool) -> (Vec<Prepared>, Vec<u32>, Vec<Vec<String>>) {
+    fn fixture(cross: bool, customers: usize) -> (Vec<Prepared>, Vec<u32>, Vec<Vec<String>>) {
         let data = generate(&SynthConfig {
-            customers: 2_500,
+            customers,
             ..SynthConfig::default()
         });
         let n = Normalizer::default();
@@ -743,11 +754,21 @@ mod tests {
 
     #[test]
     fn pairs_are_those_of_the_definition() {
-        for cross in [false, true] {
-            let (records, ranks, custom) = fixture(cross);
+        // 2,500 records make one part of pairs, 9,000 three; empty ranks mean id order.
+        for (cross, customers, ranked) in [
+            (false, 2_500, true),
+            (true, 2_500, true),
+            (false, 9_000, false),
+            (true, 9_000, true),
+        ] {
+            let (records, ranks, custom) = fixture(cross, customers);
+            let ranks = if ranked { ranks } else { Vec::new() };
             let rules = BlockingRule::ALL;
-            let (pairs, report) = candidate_pairs(&records, &ranks, &rules, &custom, 1_000, cross);
-            let (per_rule, all) = reference(&records, &ranks, &rules, &custom, 1_000, cross);
+            // Caller keys `m7:*` make blocks of a seventh of the records, walked in sorted
+            // neighbourhoods under the cap.
+            let cap = customers / 4;
+            let (pairs, report) = candidate_pairs(&records, &ranks, &rules, &custom, cap, cross);
+            let (per_rule, all) = reference(&records, &ranks, &rules, &custom, cap, cross);
             let got: Vec<(u32, u32)> = pairs.iter().collect();
             assert!(
                 got.windows(2).all(|w| w[0] < w[1]),
@@ -759,7 +780,7 @@ mod tests {
             let counts: Vec<u64> = report.rules.iter().map(|r| r.pairs).collect();
             let expected: Vec<u64> = per_rule.iter().map(|s| s.len() as u64).collect();
             assert_eq!(counts, expected);
-            // The caller's keys `half:*` make two blocks of 1,250 records, over the cap.
+            // The caller's keys `half:*` make two blocks of half the records, over the cap.
             let custom_report = report.rules.last().map(|r| r.skipped_blocks.len());
             assert_eq!(custom_report, Some(2));
             assert!(

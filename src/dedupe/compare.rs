@@ -220,7 +220,7 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
             straight
         };
     }
-    // Swapped fields count only when both agree exactly, so test that first (two hash
+    // Swapped fields count only when both agree exactly, so test that first (two key
     // compares) before grading the straight reading.
     let same = |x: &Option<Text>, y: &Option<Text>| match (x, y) {
         (Some(x), Some(y)) => x.same(y),

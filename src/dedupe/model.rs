@@ -197,7 +197,10 @@ pub(crate) fn estimate_u(
         .fold(empty, |mut counts, chunk| {
             for (at, &(i, j)) in chunk.iter().enumerate() {
                 // The second records are at random places: prefetched some pairs ahead.
-                if let Some(ahead) = chunk.get(at + 16).and_then(|x| records.get(x.1 as usize)) {
+                if let Some(ahead) = chunk
+                    .get(at + crate::prefetch::AHEAD)
+                    .and_then(|x| records.get(x.1 as usize))
+                {
                     crate::prefetch::prefetch(ahead);
                 }
                 if let (Some(a), Some(b)) = (records.get(i as usize), records.get(j as usize)) {

@@ -17,8 +17,8 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// FNV-1a's offset basis: the state of a hash of nothing.
 pub(crate) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// FNV-1a over the bytes, continuing from `state`: a fixed, fast hash for telling unequal keys
-/// apart (and for grouping blocking keys).
+/// FNV-1a over the bytes, continuing from `state`: a fixed, fast hash for grouping blocking
+/// keys, and for a record's fingerprint and the order of its lists.
 pub(crate) fn fnv_from(state: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(state, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -38,6 +38,9 @@ pub(crate) fn prefix_u64(bytes: impl IntoIterator<Item = u8>) -> u64 {
 /// Bytes a [`Key`] holds inline, without an allocation: most keys (names, phones, postcodes,
 /// most emails and street keys) are shorter.
 const INLINE: usize = 30;
+
+// Key equality reads an inline buffer as two overlapping 16-byte halves.
+const _: () = assert!(INLINE >= 16 && INLINE <= 32);
 
 /// A short string held inline up to [`INLINE`] bytes and boxed beyond, so that a prepared
 /// record's keys live inside the record: no allocation per key, and the keys of records laid

@@ -24,8 +24,8 @@ pub(crate) fn nfkc(s: &str) -> Option<String> {
 }
 
 /// Characters that are their own NFKC form whatever surrounds them (quick check Yes, combining
-/// class 0): ASCII, the Latin-1 letters (U+00C0..=U+00FF) and the CJK Unified Ideographs with
-/// extension A.
+/// class 0): ASCII, U+00C0..=U+00FF (the Latin-1 letters, with × and ÷) and the CJK Unified
+/// Ideographs with extension A.
 #[inline]
 fn nfkc_stable(c: char) -> bool {
     matches!(c as u32, 0..=0x7F | 0xC0..=0xFF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
