@@ -64,19 +64,33 @@ impl T2s {
     }
 }
 
+/// The traditional → simplified pairs of one character each.
+fn t2s_rows() -> impl Iterator<Item = (char, char)> {
+    data_lines(T2S_DATA).filter_map(|(t, s)| {
+        let mut tc = t.chars();
+        let mut sc = s.chars();
+        match (tc.next(), tc.next(), sc.next()) {
+            (Some(t), None, Some(s)) => Some((t, s)),
+            _ => None,
+        }
+    })
+}
+
+/// Each character's readings, most common first.
+fn pinyin_rows() -> impl Iterator<Item = (char, Vec<&'static str>)> {
+    data_lines(PINYIN_DATA).filter_map(|(c, readings)| {
+        let mut cs = c.chars();
+        match (cs.next(), cs.next()) {
+            (Some(c), None) => Some((c, readings.split(',').filter(|r| !r.is_empty()).collect())),
+            _ => None,
+        }
+    })
+}
+
 fn t2s() -> &'static T2s {
     static MAP: OnceLock<T2s> = OnceLock::new();
     MAP.get_or_init(|| {
-        let map: CharMap<char> = data_lines(T2S_DATA)
-            .filter_map(|(t, s)| {
-                let mut tc = t.chars();
-                let mut sc = s.chars();
-                match (tc.next(), tc.next(), sc.next()) {
-                    (Some(t), None, Some(s)) => Some((t, s)),
-                    _ => None,
-                }
-            })
-            .collect();
+        let map: CharMap<char> = t2s_rows().collect();
         let min = map.keys().copied().min().unwrap_or(char::MAX);
         let max = map.keys().copied().max().unwrap_or('\0');
         T2s { map, min, max }
@@ -85,19 +99,7 @@ fn t2s() -> &'static T2s {
 
 fn pinyin() -> &'static CharMap<Vec<&'static str>> {
     static MAP: OnceLock<CharMap<Vec<&'static str>>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        data_lines(PINYIN_DATA)
-            .filter_map(|(c, readings)| {
-                let mut cs = c.chars();
-                match (cs.next(), cs.next()) {
-                    (Some(c), None) => {
-                        Some((c, readings.split(',').filter(|r| !r.is_empty()).collect()))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
-    })
+    MAP.get_or_init(|| pinyin_rows().collect())
 }
 
 /// Whether a character is a CJK ideograph (the unified blocks and compatibility ideographs).
@@ -283,18 +285,7 @@ pub(crate) mod tests {
     /// [`to_simplified`] as it was: a std `HashMap` (SipHash) asked about every character.
     pub(crate) fn to_simplified_reference(s: &str) -> Cow<'_, str> {
         static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
-        let map = MAP.get_or_init(|| {
-            data_lines(T2S_DATA)
-                .filter_map(|(t, s)| {
-                    let mut tc = t.chars();
-                    let mut sc = s.chars();
-                    match (tc.next(), tc.next(), sc.next()) {
-                        (Some(t), None, Some(s)) => Some((t, s)),
-                        _ => None,
-                    }
-                })
-                .collect()
-        });
+        let map = MAP.get_or_init(|| t2s_rows().collect());
         if !s.chars().any(|c| map.contains_key(&c)) {
             return Cow::Borrowed(s);
         }
@@ -308,19 +299,7 @@ pub(crate) mod tests {
     /// The pinyin table as it was (std `HashMap`), for [`pinyin_of_char`].
     fn pinyin_reference(c: char) -> Option<&'static str> {
         static MAP: OnceLock<HashMap<char, Vec<&'static str>>> = OnceLock::new();
-        let map = MAP.get_or_init(|| {
-            data_lines(PINYIN_DATA)
-                .filter_map(|(c, readings)| {
-                    let mut cs = c.chars();
-                    match (cs.next(), cs.next()) {
-                        (Some(c), None) => {
-                            Some((c, readings.split(',').filter(|r| !r.is_empty()).collect()))
-                        }
-                        _ => None,
-                    }
-                })
-                .collect()
-        });
+        let map = MAP.get_or_init(|| pinyin_rows().collect());
         map.get(&c).and_then(|r| r.first().copied())
     }
 
