@@ -434,31 +434,22 @@ impl Normalizer {
             parts: Parts::default(),
         };
         let mut steps = Vec::new();
-        let mut run_stage = |stage: Stage, start: String, ctx: &mut Context| -> String {
-            let mut current = start;
-            let planned = self
-                .plan
-                .get(plan_index(kind, stage))
-                .map_or(&[][..], Vec::as_slice);
-            for slot in planned.iter().filter_map(|&i| self.slots.get(i)) {
-                if let Some(next) = slot.rule.apply(&current, ctx) {
-                    if next != current {
-                        if trace {
-                            steps.push(TraceStep {
-                                rule: slot.rule.name().to_owned(),
-                                stage,
-                                before: current.clone(),
-                                after: next.clone(),
-                            });
-                        }
-                        current = next;
-                    }
-                }
-            }
-            current
-        };
-        let canonical = run_stage(Stage::Canonical, value.to_owned(), &mut ctx);
-        let key = run_stage(Stage::Key, canonical.clone(), &mut ctx);
+        let canonical = self
+            .run_stage(
+                Stage::Canonical,
+                Cow::Borrowed(value),
+                &mut ctx,
+                trace.then_some(&mut steps),
+            )
+            .into_owned();
+        let key = self
+            .run_stage(
+                Stage::Key,
+                Cow::Borrowed(&canonical),
+                &mut ctx,
+                trace.then_some(&mut steps),
+            )
+            .into_owned();
         Normalized {
             canonical,
             key,
@@ -474,14 +465,34 @@ impl Normalizer {
             kind,
             parts: Parts::default(),
         };
-        let mut current = Cow::Borrowed(value);
+        self.run_stage(Stage::Canonical, Cow::Borrowed(value), &mut ctx, None)
+    }
+
+    /// Runs one stage's rules (for `ctx.kind`) over `start`, borrowing it until a rule changes
+    /// it; each change is recorded in `trace` when there is one.
+    fn run_stage<'a>(
+        &self,
+        stage: Stage,
+        start: Cow<'a, str>,
+        ctx: &mut Context,
+        mut trace: Option<&mut Vec<TraceStep>>,
+    ) -> Cow<'a, str> {
+        let mut current = start;
         let planned = self
             .plan
-            .get(plan_index(kind, Stage::Canonical))
+            .get(plan_index(ctx.kind, stage))
             .map_or(&[][..], Vec::as_slice);
         for slot in planned.iter().filter_map(|&i| self.slots.get(i)) {
-            if let Some(next) = slot.rule.apply(&current, &mut ctx) {
+            if let Some(next) = slot.rule.apply(&current, ctx) {
                 if next != *current {
+                    if let Some(steps) = trace.as_deref_mut() {
+                        steps.push(TraceStep {
+                            rule: slot.rule.name().to_owned(),
+                            stage,
+                            before: current.clone().into_owned(),
+                            after: next.clone(),
+                        });
+                    }
                     current = Cow::Owned(next);
                 }
             }
