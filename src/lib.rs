@@ -47,6 +47,7 @@
 
 pub mod dedupe;
 pub mod error;
+mod hashing;
 pub mod import;
 pub mod lifecycle;
 pub mod merge;

@@ -28,7 +28,7 @@ mod model;
 mod prepare;
 pub mod similarity;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -774,27 +774,8 @@ const RARE_KEY_BLOCK: usize = 4;
 /// How many other records `match_one` compares, best ranked first.
 const RANKED_CANDIDATES: usize = 20;
 
-/// A hasher for packed patterns (`u32` keys): one multiplication instead of SipHash, for the
-/// tens of millions of lookups of counting and scoring.
-#[derive(Default, Clone, Copy)]
-struct CodeHasher(u64);
-
-impl std::hash::Hasher for CodeHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = prepare::fnv_from(self.0, bytes);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        let x = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 29);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type CodeMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<CodeHasher>>;
+/// Packed patterns to values: tens of millions of lookups in counting and scoring.
+type CodeMap<V> = crate::hashing::IntMap<u32, V>;
 
 /// The distinct patterns among the compared pairs and how often each occurred, sorted.
 fn count_patterns(codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {

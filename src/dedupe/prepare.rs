@@ -14,16 +14,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// FNV-1a's offset basis: the state of a hash of nothing.
-pub(crate) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a over the bytes, continuing from `state`: a fixed, fast hash for grouping blocking
-/// keys, and for a record's fingerprint and the order of its lists.
-pub(crate) fn fnv_from(state: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(state, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
+pub(crate) use crate::hashing::{FNV_START, fnv_from};
 
 /// The first eight bytes as a big-endian number (zero-padded), so that the numbers sort as the
 /// byte strings' prefixes.

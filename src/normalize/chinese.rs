@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// Traditional → simplified, one character each (`TRAD<TAB>SIMP` lines).
@@ -19,31 +18,9 @@ fn data_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'stati
         .filter_map(|l| l.split_once('\t'))
 }
 
-/// A hasher for `char` keys: one multiplication (SipHash, the default, costs far more per
-/// lookup, and the tables are fixed data, so there is no flooding to defend against).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct CharHasher(u64);
-
-impl Hasher for CharHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u32(u32::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        // Fibonacci hashing: the low bits (the bucket) stay distinct for neighbouring code
-        // points, the high bits (hashbrown's tag) are well mixed.
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// A map keyed by characters, with [`CharHasher`].
-pub(crate) type CharMap<V> = HashMap<char, V, BuildHasherDefault<CharHasher>>;
+/// A map keyed by characters, with a hash of one multiplication (the tables are fixed data, so
+/// there is no flooding to defend against).
+pub(crate) type CharMap<V> = crate::hashing::IntMap<char, V>;
 
 /// The traditional → simplified table, with the range of its keys so that most characters
 /// (ASCII, Latin, most simplified Han) are rejected without a lookup.
