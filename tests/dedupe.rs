@@ -403,3 +403,64 @@ proptest! {
         }
     }
 }
+
+/// The store keys of the detector's indexer (`dd_<rule>`) are a contract with stores indexed
+/// before an upgrade: they change only with a note in docs/DEDUPE.md §7. These are pinned for
+/// one Latin and one Han record.
+#[test]
+fn store_keys_are_pinned() {
+    use clientele::model::Address;
+    let address = Address {
+        house_number: Some("12".into()),
+        lines: vec!["Main St".into()],
+        locality: Some("Springfield".into()),
+        postcode: Some("62701".into()),
+        ..Default::default()
+    };
+    let latin = Customer::builder(CustomerId::new("L1").unwrap(), CustomerKind::Person)
+        .full_name("Dr. John Smith")
+        .phone("+1 415 555 2671")
+        .email("John.Smith@Example.com")
+        .address(address)
+        .birth_date(chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap())
+        .build();
+    let han = Customer::builder(CustomerId::new("H1").unwrap(), CustomerKind::Person)
+        .full_name("張偉")
+        .phone("138 0013 8000")
+        .build();
+    let indexer = Deduplicator::new().default_region("CN").indexer();
+    let keys = |c: &Customer| -> Vec<String> {
+        indexer
+            .keys_of(c)
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .filter(|k| k.starts_with("dd_"))
+            .collect()
+    };
+    assert_eq!(
+        keys(&latin),
+        [
+            "dd_birth_date:722952",
+            "dd_email:john.smith@example.com",
+            "dd_fingerprint:59942689321ae541",
+            "dd_name_key:john|s",
+            "dd_name_key:smith|j",
+            "dd_phone:+14155552671",
+            "dd_phonetic:fS530j",
+            "dd_phonetic:gJ500s",
+            "dd_pinyin:john smith",
+            "dd_postcode_initial:62701|s",
+            "dd_street:12|main street",
+        ]
+    );
+    assert_eq!(
+        keys(&han),
+        [
+            "dd_fingerprint:211617c4086e1f82",
+            "dd_name_key:伟|张",
+            "dd_name_key:张|伟",
+            "dd_phone:+8613800138000",
+            "dd_pinyin:wei zhang",
+        ]
+    );
+}
