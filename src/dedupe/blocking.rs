@@ -400,23 +400,32 @@ pub(crate) fn candidate_pairs(
             &mut report.warnings,
             &mut skipped,
         );
-        let built: Vec<Vec<u32>> = blocks
+        // The orders of large blocks, in parallel; small blocks are walked as they are.
+        let orders_of: Vec<Option<Vec<u32>>> = blocks
             .par_iter()
             .map(|&(start, end)| {
                 let block = members.get(start..end).unwrap_or(&[]);
-                if block.len() <= DENSE_BLOCK {
-                    block.to_vec()
-                } else {
-                    orders(records, ranks, block)
-                }
+                (block.len() > DENSE_BLOCK).then(|| orders(records, ranks, block))
             })
             .collect();
-        drop(members);
         let rule = u32::try_from(r).unwrap_or(u32::MAX);
-        for run in built {
-            let window = run.len() > DENSE_BLOCK;
-            let len = if window { run.len() / 3 } else { run.len() };
-            for order in run.chunks(len.max(1)) {
+        for (&(start, end), ordered) in blocks.iter().zip(&orders_of) {
+            let window = ordered.is_some();
+            // A small block is one walk; a large one, its three orders.
+            let mut runs: [&[u32]; 3] = [&[]; 3];
+            match ordered {
+                Some(run) => {
+                    for (slot, order) in runs.iter_mut().zip(run.chunks((end - start).max(1))) {
+                        *slot = order;
+                    }
+                }
+                None => {
+                    if let Some(slot) = runs.first_mut() {
+                        *slot = members.get(start..end).unwrap_or(&[]);
+                    }
+                }
+            }
+            for run in runs.into_iter().filter(|r| !r.is_empty()) {
                 // Memberships name their walk in 32 bits.
                 if walks.len() > u32::MAX as usize {
                     too_many = true;
@@ -424,13 +433,14 @@ pub(crate) fn candidate_pairs(
                 }
                 walks.push(Walk {
                     start: seq.len(),
-                    len: u32::try_from(order.len()).unwrap_or(u32::MAX),
+                    len: u32::try_from(run.len()).unwrap_or(u32::MAX),
                     rule,
                     window,
                 });
-                seq.extend_from_slice(order);
+                seq.extend_from_slice(run);
             }
         }
+        drop((members, orders_of));
         report.rules.push(RuleReport {
             rule: name.to_owned(),
             pairs: 0,
