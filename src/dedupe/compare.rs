@@ -168,7 +168,7 @@ fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
 }
 
 fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
-    if a.same(b) {
+    if a == b {
         return 1;
     }
     let s = jaro_winkler_key(a.s.text(), b.s.text());
@@ -223,7 +223,7 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
     // Swapped fields count only when both agree exactly, so test that first (two key
     // compares) before grading the straight reading.
     let same = |x: &Option<Text>, y: &Option<Text>| match (x, y) {
-        (Some(x), Some(y)) => x.same(y),
+        (Some(x), Some(y)) => x == y,
         _ => false,
     };
     if same(&a.given, &b.family) && same(&a.family, &b.given) {

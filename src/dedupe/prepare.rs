@@ -162,12 +162,6 @@ impl Text {
     pub(crate) fn as_str(&self) -> &str {
         self.s.as_str()
     }
-
-    /// Whether two keys are equal.
-    #[inline]
-    pub(crate) fn same(&self, other: &Self) -> bool {
-        self.s == other.s
-    }
 }
 
 /// A key compared for equality only (phone, email, identifier, postcode...).
