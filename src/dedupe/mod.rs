@@ -390,23 +390,65 @@ impl Deduplicator {
         )
     }
 
-    /// Trains a model on the records (no labels needed).
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`] for repeated ids; [`Error::Cancelled`] when cancelled.
-    pub fn train(&self, customers: &[Customer]) -> Result<TrainedModel, Error> {
-        let refs = sorted_refs(customers)?;
-        let records = self.prepare_all(&refs, &vec![0; refs.len()]);
-        let (pairs, _) = blocking::candidate_pairs(
+    /// Prepares, lays out, blocks and compares (what training and a run share): records are
+    /// prepared in input order (the customers read front to back, as they lie in memory), then
+    /// laid out by name with ties by rank in id order.
+    fn compare_all(&self, customers: &[Customer]) -> Result<Compared, Error> {
+        self.report("prepare", 0, customers.len() as u64);
+        let mut rank_of = vec![0u32; customers.len()];
+        for (rank, at) in sorted_positions(customers)?.into_iter().enumerate() {
+            if let Some(r) = rank_of.get_mut(at as usize) {
+                *r = u32::try_from(rank).unwrap_or(u32::MAX);
+            }
+        }
+        let refs: Vec<&Customer> = customers.iter().collect();
+        let mut records = self.prepare_all(&refs, &vec![0; refs.len()]);
+        let (refs, ranks) = layout(&mut records, refs, &rank_of);
+        drop(rank_of);
+        self.check_cancel()?;
+        self.report("block", 0, 1);
+        let (pairs, blocking) = blocking::candidate_pairs(
             &records,
-            &[],
+            &ranks,
             &self.rules,
             &self.custom_keys_of(&refs),
             self.max_block,
             false,
         );
+        self.report("block", 1, 1);
+        self.check_cancel()?;
         let codes = self.compare_pairs(&records, &pairs)?;
-        Ok(self.train_on(&records, &[], &count_patterns(&codes), false))
+        let unique = count_patterns(&codes);
+        Ok(Compared {
+            records,
+            ranks,
+            pairs,
+            blocking,
+            codes,
+            unique,
+        })
+    }
+
+    /// Trains on compared records; u is drawn by rank in id order, so it does not depend on
+    /// the layout.
+    fn train_compared(&self, c: &Compared) -> TrainedModel {
+        // Where each rank by id is now.
+        let mut positions = vec![0u32; c.ranks.len()];
+        for (at, &rank) in c.ranks.iter().enumerate() {
+            if let Some(p) = positions.get_mut(rank as usize) {
+                *p = u32::try_from(at).unwrap_or(u32::MAX);
+            }
+        }
+        self.train_on(&c.records, &positions, &c.unique, false)
+    }
+
+    /// Trains a model on the records (no labels needed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for repeated ids; [`Error::Cancelled`] when cancelled.
+    pub fn train(&self, customers: &[Customer]) -> Result<TrainedModel, Error> {
+        let compared = self.compare_all(customers)?;
+        Ok(self.train_compared(&compared))
     }
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
@@ -436,50 +478,23 @@ impl Deduplicator {
         customers: &[Customer],
         given: Option<&TrainedModel>,
     ) -> Result<DedupeResult, Error> {
-        self.report("prepare", 0, customers.len() as u64);
-        // Each record's rank by id. Records are prepared in input order (the customers are
-        // read front to back, as they lie in memory), then laid out.
-        let mut rank_of = vec![0u32; customers.len()];
-        for (rank, at) in sorted_positions(customers)?.into_iter().enumerate() {
-            if let Some(r) = rank_of.get_mut(at as usize) {
-                *r = u32::try_from(rank).unwrap_or(u32::MAX);
-            }
-        }
-        let refs: Vec<&Customer> = customers.iter().collect();
-        let mut records = self.prepare_all(&refs, &vec![0; refs.len()]);
-        let (refs, ranks) = layout(&mut records, refs, &rank_of);
-        drop(rank_of);
-        self.check_cancel()?;
-        self.report("block", 0, 1);
-        let (pairs, blocking) = blocking::candidate_pairs(
-            &records,
-            &ranks,
-            &self.rules,
-            &self.custom_keys_of(&refs),
-            self.max_block,
-            false,
-        );
-        self.report("block", 1, 1);
-        self.check_cancel()?;
-        let codes = self.compare_pairs(&records, &pairs)?;
-        let unique = count_patterns(&codes);
+        let c = self.compare_all(customers)?;
         let model = match given {
             Some(m) => m.clone(),
-            None => {
-                // Where each rank by id is now, so that u is drawn as `train` draws it.
-                let mut positions = vec![0u32; ranks.len()];
-                for (at, &rank) in ranks.iter().enumerate() {
-                    if let Some(p) = positions.get_mut(rank as usize) {
-                        *p = u32::try_from(at).unwrap_or(u32::MAX);
-                    }
-                }
-                self.train_on(&records, &positions, &unique, false)
-            }
+            None => self.train_compared(&c),
         };
         self.check_cancel()?;
         self.report("score", 0, 1);
-        let scored = self.score(&records, &pairs, &codes, &unique, &model);
-        let compared = pairs.len() as u64;
+        let scored = self.score(&c.records, &c.pairs, &c.codes, &c.unique, &model);
+        let compared = c.pairs.len() as u64;
+        let Compared {
+            records,
+            ranks,
+            pairs,
+            blocking,
+            codes,
+            ..
+        } = c;
         drop((pairs, codes));
         self.report("cluster", 0, 1);
         let labels = cluster::components(
@@ -742,6 +757,19 @@ impl KeyIndexer for BlockingIndexer {
 
 /// The records sorted by id, refusing repeated ids: everything downstream then depends on the
 /// set of records, not their order.
+/// Records prepared, laid out, blocked and compared (see `Deduplicator::compare_all`).
+struct Compared {
+    records: Vec<Prepared>,
+    /// Each record's rank in id order.
+    ranks: Vec<u32>,
+    pairs: Pairs,
+    blocking: BlockingReport,
+    /// Each pair's code, part by part of `pairs`.
+    codes: Vec<Vec<u32>>,
+    /// The distinct patterns and their counts.
+    unique: Vec<(Pattern, u64)>,
+}
+
 /// How many pairs could be one customer: pairs of one kind (persons with persons, companies with
 /// companies), and in linkage only pairs across the two sources.
 fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
