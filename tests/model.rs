@@ -82,3 +82,51 @@ fn invalid_ids_are_refused_when_deserializing() {
     let bad = r#"{"id":"  ","kind":"person","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}"#;
     assert!(serde_json::from_str::<Customer>(bad).is_err());
 }
+
+#[test]
+fn non_finite_custom_floats_compare_equal_to_themselves_and_survive_json() {
+    use clientele::model::CustomValue;
+    for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 1.5e300] {
+        let c = Customer::builder(CustomerId::new("C1").unwrap(), CustomerKind::Person)
+            .custom("score", CustomValue::Float(v))
+            .build();
+        assert_eq!(c, c.clone(), "{v}");
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Customer = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c, "{v} as {json}");
+    }
+    let nan = serde_json::json!({"type": "float", "value": "NaN"});
+    let v: CustomValue = serde_json::from_value(nan).unwrap();
+    assert!(matches!(v, CustomValue::Float(f) if f.is_nan()));
+    let bad = serde_json::json!({"type": "float", "value": "lots"});
+    assert!(serde_json::from_value::<CustomValue>(bad).is_err());
+}
+
+#[test]
+fn a_record_holding_a_nan_custom_value_can_be_merged_and_unmerged() {
+    use chrono::{TimeZone, Utc};
+    use clientele::merge::{Merger, OnSurvivorChange, unmerge};
+    use clientele::model::CustomValue;
+    use clientele::store::conformance::snapshot;
+    use clientele::store::{CustomerStore, MemoryStore};
+    let at = Utc.with_ymd_and_hms(2024, 1, 9, 0, 0, 0).unwrap();
+    #[allow(unused_mut)]
+    let mut store = MemoryStore::new();
+    let a = Customer::builder(CustomerId::new("A").unwrap(), CustomerKind::Person)
+        .full_name("Ann Lee")
+        .custom("score", CustomValue::Float(f64::NAN))
+        .build();
+    let b = Customer::builder(CustomerId::new("B").unwrap(), CustomerKind::Person)
+        .full_name("Ann Lee")
+        .custom("score", CustomValue::Float(2.0))
+        .build();
+    store.put(a.clone()).unwrap();
+    store.put(b.clone()).unwrap();
+    let before = snapshot(&store).unwrap();
+    let (plan, _) = Merger::new()
+        .merge(&mut store, &[a.id.clone(), b.id.clone()], at)
+        .unwrap();
+    assert_eq!(store.len().unwrap(), 1);
+    unmerge(&mut store, &plan.id, at, OnSurvivorChange::Refuse).unwrap();
+    assert_eq!(snapshot(&store).unwrap(), before);
+}

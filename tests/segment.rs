@@ -917,3 +917,29 @@ proptest! {
         prop_assert_eq!(segment.select_store(&store, as_of(), 3).unwrap(), sequential);
     }
 }
+
+#[test]
+fn huge_purchases_and_their_refunds_sum_to_exactly_zero() {
+    // 1,150 purchases and 1,150 refunds of ±89,999,999,999,999.99 (in fen): an i64 running
+    // sum saturates after about a thousand of them; the sum must still come out at 0.
+    let big = 8_999_999_999_999_999i64;
+    let mut txs = Vec::new();
+    for k in 0..1_150 {
+        txs.push(buy("C1", 10 + k % 300, big));
+    }
+    for k in 0..1_150 {
+        txs.push(buy("C1", 5 + k % 300, -big));
+    }
+    let s = ActivitySummary::new(&txs, [], as_of());
+    assert_eq!(s.spend(&cny(), None), 0);
+    let purchases_only = ActivitySummary::new(&txs[..1_150], [], as_of());
+    assert_eq!(purchases_only.spend(&cny(), None), 1_150 * i128::from(big));
+    let scores = score_records(
+        &[person("C1")],
+        &txs,
+        &[],
+        &ScoringConfig::default(),
+        as_of(),
+    );
+    assert_eq!(scores[0].total_spend, 0);
+}

@@ -130,7 +130,18 @@ impl CompanyName {
 /// assert_eq!(CustomValue::infer("007"), CustomValue::Text("007".into()));
 /// assert_eq!(CustomValue::infer("true"), CustomValue::Bool(true));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// A `Float` may hold any `f64`, NaN and infinities included: equality compares floats by
+/// their total order (`f64::total_cmp`), so a NaN equals itself and a record holding one can
+/// still be compared, merged and unmerged; serde writes a non-finite float as the string
+/// `"NaN"`, `"inf"` or `"-inf"` (JSON has no number for them) and reads it back.
+///
+/// ```
+/// use clientele::model::CustomValue;
+/// assert_eq!(CustomValue::Float(f64::NAN), CustomValue::Float(f64::NAN));
+/// assert_ne!(CustomValue::Float(0.0), CustomValue::Float(-0.0));
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CustomValue {
@@ -138,14 +149,67 @@ pub enum CustomValue {
     Text(String),
     /// A whole number.
     Integer(i64),
-    /// A decimal number.
-    Float(f64),
+    /// A decimal number (any `f64`; see the type's docs for NaN and infinities).
+    Float(#[serde(with = "float_repr")] f64),
     /// A yes/no value.
     Bool(bool),
     /// A calendar date.
     Date(NaiveDate),
     /// An instant in UTC.
     Timestamp(DateTime<Utc>),
+}
+
+impl PartialEq for CustomValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Text(a), Self::Text(b)) => a == b,
+            (Self::Integer(a), Self::Integer(b)) => a == b,
+            (Self::Float(a), Self::Float(b)) => a.total_cmp(b).is_eq(),
+            (Self::Bool(a), Self::Bool(b)) => a == b,
+            (Self::Date(a), Self::Date(b)) => a == b,
+            (Self::Timestamp(a), Self::Timestamp(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Serde form of a custom float: a number when finite, else `"NaN"`, `"inf"` or `"-inf"`.
+mod float_repr {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Text(String),
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Number(v) => Ok(v),
+            Repr::Text(t) => match t.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                _ => Err(de::Error::invalid_value(
+                    de::Unexpected::Other("text"),
+                    &"a number, \"NaN\", \"inf\" or \"-inf\"",
+                )),
+            },
+        }
+    }
 }
 
 impl CustomValue {

@@ -15,8 +15,8 @@ pub struct RfmValues {
     pub recency_days: i64,
     /// Number of purchases (more is better).
     pub frequency: usize,
-    /// Net spend in minor units of the scoring currency (more is better).
-    pub monetary: i64,
+    /// Net spend in minor units of the scoring currency (more is better), exact.
+    pub monetary: i128,
 }
 
 /// Recency, frequency and monetary scores, each 1 (worst) to 5 (best).
@@ -57,9 +57,9 @@ impl std::fmt::Display for RfmScore {
 /// // Ties share the score of their first position.
 /// assert_eq!(quintile_scores(&[1, 1, 1, 1, 9]), vec![1, 1, 1, 1, 5]);
 /// assert_eq!(quintile_scores(&[7, 7, 7]), vec![1, 1, 1]);
-/// assert!(quintile_scores(&[]).is_empty());
+/// assert!(quintile_scores::<i64>(&[]).is_empty());
 /// ```
-pub fn quintile_scores(values: &[i64]) -> Vec<u8> {
+pub fn quintile_scores<T: Ord + Copy>(values: &[T]) -> Vec<u8> {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let n = sorted.len();
@@ -88,9 +88,9 @@ pub fn quintile_scores(values: &[i64]) -> Vec<u8> {
 /// ```
 pub fn rfm_scores(population: &[RfmValues]) -> Vec<RfmScore> {
     let column =
-        |f: fn(&RfmValues) -> i64| quintile_scores(&population.iter().map(f).collect::<Vec<_>>());
-    let r = column(|v| v.recency_days.saturating_neg());
-    let f = column(|v| i64::try_from(v.frequency).unwrap_or(i64::MAX));
+        |f: fn(&RfmValues) -> i128| quintile_scores(&population.iter().map(f).collect::<Vec<_>>());
+    let r = column(|v| -i128::from(v.recency_days));
+    let f = column(|v| i128::try_from(v.frequency).unwrap_or(i128::MAX));
     let m = column(|v| v.monetary);
     r.into_iter()
         .zip(f)

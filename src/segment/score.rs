@@ -78,7 +78,7 @@ pub struct CustomerScore {
     /// Number of purchases (every currency).
     pub purchases: usize,
     /// Net spend, all time up to the scoring date, in minor units of `currency`.
-    pub total_spend: i64,
+    pub total_spend: i128,
     /// The currency of `total_spend` (`None` when nobody has a transaction and no currency was
     /// configured).
     pub currency: Option<CurrencyCode>,
@@ -168,8 +168,8 @@ impl CustomerScore {
 #[derive(Debug, Clone, Copy, Default)]
 struct CurrencyFacts {
     transactions: usize,
-    total: i64,
-    window: i64,
+    total: i128,
+    window: i128,
 }
 
 /// What is known of one customer before the population-wide steps (currency, RFM).

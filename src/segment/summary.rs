@@ -184,8 +184,9 @@ impl ActivitySummary {
 
     /// Net spend (purchases minus refunds) in `currency`, in minor units, all of it (`None`) or
     /// in the last `days` days. Transactions in other currencies are left out (see
-    /// [`ActivitySummary::other_currency_transactions`]); the sum saturates rather than
-    /// overflowing.
+    /// [`ActivitySummary::other_currency_transactions`]). The sum is exact: it is taken in
+    /// `i128`, which no number of `i64` amounts can overflow, so purchases and the refunds of
+    /// them always cancel.
     ///
     /// ```
     /// # use clientele::segment::ActivitySummary;
@@ -206,13 +207,14 @@ impl ActivitySummary {
     /// assert_eq!(s.spend(&cny, None), 1_000);
     /// assert_eq!(s.spend(&cny, Some(30)), 300);
     /// ```
-    pub fn spend(&self, currency: &CurrencyCode, within_days: Option<u32>) -> i64 {
+    pub fn spend(&self, currency: &CurrencyCode, within_days: Option<u32>) -> i128 {
         let from = within_days.map(|d| window_start(self.as_of, d));
         self.purchases
             .iter()
             .chain(&self.refunds)
             .filter(|(at, c, _)| c == currency && from.is_none_or(|f| *at >= f))
-            .fold(0i64, |sum, (_, _, v)| sum.saturating_add(*v))
+            .map(|(_, _, v)| i128::from(*v))
+            .sum()
     }
 
     /// The number of transactions (purchases and refunds) in currencies other than `currency`.

@@ -95,8 +95,8 @@ impl Tier {
     /// assert!(t.admits(0, 2));
     /// assert!(!t.admits(-1, 2)); // refunds exceeding purchases
     /// ```
-    pub fn admits(&self, spend: i64, purchases: usize) -> bool {
-        self.min_spend.is_none_or(|m| spend >= m)
+    pub fn admits(&self, spend: i128, purchases: usize) -> bool {
+        self.min_spend.is_none_or(|m| spend >= i128::from(m))
             && self.min_purchases.is_none_or(|m| purchases >= m)
     }
 }
@@ -156,7 +156,7 @@ impl TierConfig {
     /// use clientele::segment::TierConfig;
     /// assert_eq!(TierConfig::default().tier_for(0, 2).map(|t| t.name.as_str()), Some("regular"));
     /// ```
-    pub fn tier_for(&self, spend: i64, purchases: usize) -> Option<&Tier> {
+    pub fn tier_for(&self, spend: i128, purchases: usize) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.admits(spend, purchases))
     }
 
