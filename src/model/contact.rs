@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::id::CountryCode;
@@ -68,6 +69,10 @@ pub struct Phone {
     /// Whether this is the customer's preferred number.
     #[serde(default)]
     pub primary: bool,
+    /// When the value was last confirmed with the customer (a call, a reply, a delivery);
+    /// `None` when never. The periodic review of outdated data reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl Phone {
@@ -77,6 +82,7 @@ impl Phone {
             number: number.into(),
             label: ContactLabel::Unspecified,
             primary: false,
+            verified_at: None,
         }
     }
 }
@@ -108,6 +114,10 @@ pub struct Email {
     /// Whether this is the customer's preferred address.
     #[serde(default)]
     pub primary: bool,
+    /// When the value was last confirmed with the customer (a call, a reply, a delivery);
+    /// `None` when never. The periodic review of outdated data reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl Email {
@@ -117,6 +127,7 @@ impl Email {
             address: address.into(),
             label: ContactLabel::Unspecified,
             primary: false,
+            verified_at: None,
         }
     }
 }
@@ -170,6 +181,9 @@ pub struct Address {
     /// ISO 3166-1 alpha-2 country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<CountryCode>,
+    /// When the address was last confirmed (a delivery, a visit); `None` when never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl Address {

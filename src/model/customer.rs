@@ -350,6 +350,15 @@ pub struct Customer {
     /// The system the record came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The industry (行业), for classification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    /// Who follows the customer up (负责人): a user id of the caller's system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The team the customer belongs to (for follow-up and access scopes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     /// When the record was created.
     pub created_at: DateTime<Utc>,
     /// When the record was last changed.
@@ -377,6 +386,9 @@ impl Customer {
                 tags: BTreeSet::new(),
                 custom: BTreeMap::new(),
                 source: None,
+                industry: None,
+                owner: None,
+                team: None,
                 created_at: DateTime::UNIX_EPOCH,
                 updated_at: DateTime::UNIX_EPOCH,
                 consents: Vec::new(),
@@ -444,6 +456,9 @@ impl fmt::Debug for Customer {
             .field("tags", &self.tags)
             .field("custom", &self.custom)
             .field("source", &self.source)
+            .field("industry", &self.industry)
+            .field("owner", &self.owner)
+            .field("team", &self.team)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .field("consents", &self.consents)
@@ -510,6 +525,7 @@ impl CustomerBuilder {
             number: number.into(),
             label,
             primary,
+            verified_at: None,
         });
         self
     }
@@ -526,6 +542,7 @@ impl CustomerBuilder {
             address: address.into(),
             label,
             primary,
+            verified_at: None,
         });
         self
     }
@@ -565,6 +582,32 @@ impl CustomerBuilder {
     /// Sets the source system.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.customer.source = Some(source.into());
+        self
+    }
+
+    /// Sets the industry (行业).
+    ///
+    /// ```
+    /// # use clientele::{Customer, CustomerId, CustomerKind};
+    /// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Company)
+    ///     .industry("制造业").owner("u-lin").team("east").build();
+    /// assert_eq!((c.industry.as_deref(), c.owner.as_deref()), (Some("制造业"), Some("u-lin")));
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    pub fn industry(mut self, industry: impl Into<String>) -> Self {
+        self.customer.industry = Some(industry.into());
+        self
+    }
+
+    /// Sets the owner (负责人): the user of the caller's system who follows the customer up.
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.customer.owner = Some(owner.into());
+        self
+    }
+
+    /// Sets the team.
+    pub fn team(mut self, team: impl Into<String>) -> Self {
+        self.customer.team = Some(team.into());
         self
     }
 

@@ -9,6 +9,7 @@ mod activity;
 mod contact;
 mod customer;
 mod date;
+mod field;
 mod id;
 mod mask;
 
@@ -19,5 +20,6 @@ pub use customer::{
     CustomerKind, PersonName,
 };
 pub use date::parse_date;
+pub use field::{Cardinality, Field, FieldGroup, FieldSpec, Sensitivity, ValueType};
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
 pub use mask::{mask_email, mask_id, mask_phone, mask_value};

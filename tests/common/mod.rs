@@ -99,17 +99,20 @@ pub fn customer_with_id(id: String) -> impl Strategy<Value = Customer> {
         c.phones = phones
             .into_iter()
             .map(|(number, label, primary)| Phone {
-                number,
-                label,
                 primary,
+                label,
+                // Verified some time after creation, on every other phone.
+                verified_at: primary.then_some(created),
+                ..Phone::new(number)
             })
             .collect();
         c.emails = emails
             .into_iter()
             .map(|(address, label, primary)| Email {
-                address,
-                label,
                 primary,
+                label,
+                verified_at: (!primary).then_some(updated),
+                ..Email::new(address)
             })
             .collect();
         c.addresses = addresses
@@ -140,6 +143,9 @@ pub fn customer_with_id(id: String) -> impl Strategy<Value = Customer> {
         c.tags = tags;
         c.custom = custom;
         c.source = source;
+        c.industry = c.source.clone().map(|s| format!("industry of {s}"));
+        c.owner = (c.tags.len() % 2 == 1).then(|| "u-1".to_owned());
+        c.team = c.owner.as_ref().map(|_| "east".to_owned());
         c.created_at = created.min(updated);
         c.updated_at = created.max(updated);
         c.consents = consents
