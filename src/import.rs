@@ -30,14 +30,15 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Address, CountryCode, CustomValue, Customer, CustomerId, CustomerKind, Email, NationalId,
-    NationalIdKind, PersonName, Phone, mask_value, parse_date,
+    Address, CountryCode, CustomValue, Customer, CustomerId, CustomerKind, Email, MaskPolicy,
+    MaskedDebug, NationalId, NationalIdKind, PersonName, Phone, STRICT, mask_value, parse_date,
 };
 
 /// Column renames applied before columns are recognised (`surname=family_name`).
@@ -190,13 +191,29 @@ pub struct FieldProblem {
     pub reason: String,
 }
 
-/// One row read into a record, with the cells that could not be typed.
-#[derive(Debug, Clone, PartialEq)]
+/// One row read into a record, with the cells that could not be typed. `Debug` masks the
+/// record's personal values (see [`MaskPolicy`]).
+#[derive(Clone, PartialEq)]
 pub struct ImportedRow {
     /// The record.
     pub customer: Customer,
     /// Cells kept as text because they could not be typed.
     pub problems: Vec<FieldProblem>,
+}
+
+impl fmt::Debug for ImportedRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_masked(&STRICT, f)
+    }
+}
+
+impl MaskedDebug for ImportedRow {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportedRow")
+            .field("customer", &policy.show(&self.customer))
+            .field("problems", &self.problems)
+            .finish()
+    }
 }
 
 /// Reads rows into records by column name; remembers ids to refuse duplicates.

@@ -51,9 +51,12 @@ impl Default for Chars {
     }
 }
 
+/// A prepared key is as personal as the value it came from: `Debug` masks it.
 impl fmt::Debug for Chars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Chars").field(&self.text()).finish()
+        f.debug_tuple("Chars")
+            .field(&crate::model::mask_value(&self.text()))
+            .finish()
     }
 }
 

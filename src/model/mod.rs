@@ -20,6 +20,7 @@ pub use customer::{
 };
 pub use date::parse_date;
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
+pub(crate) use mask::{MASKED_DATE, STRICT};
 pub use mask::{
     MaskPolicy, Masked, MaskedDebug, Sensitivity, mask_email, mask_id, mask_phone, mask_value,
 };
