@@ -377,7 +377,7 @@ mod tests {
 
     #[test]
     fn short_values_keep_no_character() {
-        for v in ["a", "ab", "王", "王芳"] {
+        for v in ["x", "xy", "王", "王芳"] {
             assert!(!mask_value(v).contains(v), "{v}");
         }
         assert_eq!(mask_phone("12"), "**");
