@@ -132,7 +132,14 @@ fn steps() -> Vec<Step> {
             ..step(&["field", "cn-id"], Data)
         },
         step(
-            &["validate", "{dir}/customers.csv", "--region", "CN", "--as-of", "2026-01-01"],
+            &[
+                "validate",
+                "{dir}/customers.csv",
+                "--region",
+                "CN",
+                "--as-of",
+                "2026-01-01",
+            ],
             Message,
         ),
         step(
@@ -193,10 +200,19 @@ fn steps() -> Vec<Step> {
             )
         },
         step(
-            &["pipeline", "{dir}/customers.csv", "--json", "--as-of", "2026-01-01"],
+            &[
+                "pipeline",
+                "{dir}/customers.csv",
+                "--json",
+                "--as-of",
+                "2026-01-01",
+            ],
             Message,
         ),
-        step(&["normalize", "{dir}/customers.csv", "--region", "CN"], Data),
+        step(
+            &["normalize", "{dir}/customers.csv", "--region", "CN"],
+            Data,
+        ),
         step(
             &[
                 "segment",
@@ -284,8 +300,12 @@ fn cli() -> &'static Path {
             .and_then(Path::file_name)
             .is_some_and(|n| n == "release");
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--example", "cli", "--message-format=json"]);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "build",
+            "--example",
+            "cli",
+            "--message-format=json",
+        ]);
         if release {
             cmd.arg("--release");
         }
@@ -309,12 +329,19 @@ fn planted_dir(name: &str) -> PathBuf {
     write("customers.csv", &customers_csv());
     write("transactions.csv", transactions_csv());
     write("bad_transactions.csv", bad_transactions_csv());
-    write("truth.csv", "id,entity_id\nC1,E1\nC2,E1\nC3,E3\nC5,E5\nC6,E6\nC7,E7\n");
+    write(
+        "truth.csv",
+        "id,entity_id\nC1,E1\nC2,E1\nC3,E3\nC5,E5\nC6,E6\nC7,E7\n",
+    );
     dir
 }
 
 fn leaks(text: &str) -> Vec<&'static str> {
-    SECRETS.iter().copied().filter(|s| text.contains(s)).collect()
+    SECRETS
+        .iter()
+        .copied()
+        .filter(|s| text.contains(s))
+        .collect()
 }
 
 #[test]
@@ -392,7 +419,11 @@ fn flags_and_column_names_are_shown_so_that_a_typo_can_be_fixed() {
         &["validate", "{dir}/customers.csv", "--as-of", "2026-13-01"],
         None,
     );
-    let bad_map = run(&dir, &["stats", "{dir}/customers.csv", "--map", "surname"], None);
+    let bad_map = run(
+        &dir,
+        &["stats", "{dir}/customers.csv", "--map", "surname"],
+        None,
+    );
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!bad_date.status.success());
     let stderr = String::from_utf8_lossy(&bad_date.stderr);

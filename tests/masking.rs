@@ -22,10 +22,8 @@ use clientele::normalize::{Context, FieldKind, Normalizer};
 use clientele::privacy::{CustomerExport, Erasure};
 use clientele::segment::{ActivitySummary, ScoringConfig, score_records};
 use clientele::store::conformance::snapshot;
-use clientele::store::{
-    Change, CustomerStore, FaultyStore, MemoryStore, SecondaryKey, batches,
-};
-use clientele::validate::{Validator, check_cn_resident_id, check_field, ValueKind};
+use clientele::store::{Change, CustomerStore, FaultyStore, MemoryStore, SecondaryKey, batches};
+use clientele::validate::{Validator, ValueKind, check_cn_resident_id, check_field};
 use clientele::{Customer, CustomerId, CustomerKind, Error};
 
 /// Planted values, each distinctive, and the pieces of them that must never show.
@@ -153,7 +151,10 @@ fn debug(name: &'static str, v: &impl std::fmt::Debug) -> (&'static str, String)
 }
 
 /// Renders one value's `Debug` and `Display`.
-fn both(name: &'static str, v: &(impl std::fmt::Debug + std::fmt::Display)) -> (&'static str, String) {
+fn both(
+    name: &'static str,
+    v: &(impl std::fmt::Debug + std::fmt::Display),
+) -> (&'static str, String) {
     (name, format!("{v:?}\n{v}"))
 }
 
@@ -170,7 +171,9 @@ fn rendered() -> Vec<(&'static str, String)> {
     out.push(debug("Customer", &company));
     out.push(debug(
         "Masked",
-        &MaskPolicy::new().non_personal_custom("source_no").show(&person),
+        &MaskPolicy::new()
+            .non_personal_custom("source_no")
+            .show(&person),
     ));
     out.push(debug(
         "CustomerBuilder",
@@ -192,7 +195,10 @@ fn rendered() -> Vec<(&'static str, String)> {
     out.push(debug("ContactLabel", &ContactLabel::Other(EMAIL.into())));
     out.push(debug("CustomValue", &CustomValue::infer(CUSTOM_PHONE)));
     out.push(debug("CustomValue", &CustomValue::Text(WECHAT.into())));
-    out.push(debug("ConsentPurpose", &ConsentPurpose::Other(CUSTOM_PHONE.into())));
+    out.push(debug(
+        "ConsentPurpose",
+        &ConsentPurpose::Other(CUSTOM_PHONE.into()),
+    ));
     out.push(debug(
         "Consent",
         &Consent {
@@ -204,7 +210,10 @@ fn rendered() -> Vec<(&'static str, String)> {
     ));
     out.push(debug("Transaction", &activity.transactions[0]));
     out.push(debug("Interaction", &activity.interactions[0]));
-    out.push(debug("InteractionKind", &InteractionKind::Other(RESIDENT_ID.into())));
+    out.push(debug(
+        "InteractionKind",
+        &InteractionKind::Other(RESIDENT_ID.into()),
+    ));
     out.push(debug("Activity", &activity));
 
     // errors, from planted cells
@@ -221,7 +230,15 @@ fn rendered() -> Vec<(&'static str, String)> {
 
     // import
     let header = [
-        "id", "kind", "full_name", "phone", "country", "birth_date", "created_at", "手机", "wechat",
+        "id",
+        "kind",
+        "full_name",
+        "phone",
+        "country",
+        "birth_date",
+        "created_at",
+        "手机",
+        "wechat",
     ];
     let map = ColumnMap::parse_all(["mobile=phone"]).unwrap();
     out.push(debug("ColumnMap", &map));
@@ -258,14 +275,20 @@ fn rendered() -> Vec<(&'static str, String)> {
 
     // normalize
     let n = Normalizer::default();
-    out.push(debug("NormalizedPhone", &n.phone(PHONE, Some("CN")).unwrap()));
+    out.push(debug(
+        "NormalizedPhone",
+        &n.phone(PHONE, Some("CN")).unwrap(),
+    ));
     out.push(debug("NormalizedEmail", &n.email(EMAIL).unwrap()));
     out.push(debug(
         "NormalizedPersonName",
         &n.person_name(person.person_name.as_ref().unwrap()),
     ));
     out.push(debug("NormalizedAddress", &n.address(&planted_address())));
-    out.push(debug("Normalized", &n.normalize_traced(FieldKind::PersonName, "  韩梅梅 女士 ")));
+    out.push(debug(
+        "Normalized",
+        &n.normalize_traced(FieldKind::PersonName, "  韩梅梅 女士 "),
+    ));
     let traced = n.normalize_traced(FieldKind::CompanyName, "（北京）梅梅貿易有限公司");
     out.push(debug("Normalized", &traced));
     for step in &traced.trace {
@@ -293,9 +316,10 @@ fn rendered() -> Vec<(&'static str, String)> {
     let mut broken = planted_person("P5");
     broken.phones.push(Phone::new("139123456789"));
     broken.emails.push(Email::new("meimei..han@example.org"));
-    broken
-        .national_ids
-        .push(NationalId::new(NationalIdKind::CnResidentId, "110105194912310021"));
+    broken.national_ids.push(NationalId::new(
+        NationalIdKind::CnResidentId,
+        "110105194912310021",
+    ));
     broken.addresses[0].postcode = Some("1000229".into());
     let report = v.validate(&broken);
     assert!(report.issues.len() >= 4, "{report:?}");
@@ -303,7 +327,10 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(debug("Issue", i));
     }
     out.push(debug("ValidationReport", &report));
-    out.push(debug("ResidentId", &check_cn_resident_id(RESIDENT_ID, today).unwrap()));
+    out.push(debug(
+        "ResidentId",
+        &check_cn_resident_id(RESIDENT_ID, today).unwrap(),
+    ));
     for (kind, value) in [
         (ValueKind::Phone, PHONE),
         (ValueKind::Email, EMAIL),
@@ -311,7 +338,10 @@ fn rendered() -> Vec<(&'static str, String)> {
         (ValueKind::PersonName, NAME),
         (ValueKind::Address, LATIN_STREET),
     ] {
-        out.push(debug("FieldVerdict", &check_field(kind, value, Some("CN"), today)));
+        out.push(debug(
+            "FieldVerdict",
+            &check_field(kind, value, Some("CN"), today),
+        ));
     }
 
     // dedupe
@@ -320,9 +350,15 @@ fn rendered() -> Vec<(&'static str, String)> {
         full: Some("韓梅梅".into()),
         ..PersonName::default()
     });
-    let customers = vec![person.clone(), twin, company.clone()];
+    let mut customers = vec![person.clone(), twin, company.clone()];
+    let background = clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: 200,
+        ..Default::default()
+    });
+    customers.extend(background.customers);
     let result = Deduplicator::new()
         .default_region("CN")
+        .threshold(0.0)
         .run(&customers)
         .unwrap();
     assert!(!result.pairs.is_empty());
@@ -384,6 +420,16 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(debug("SecondaryKey", &key.unwrap()));
     }
     out.push(debug("FaultyStore", &FaultyStore::new(MemoryStore::new())));
+    let matcher = Deduplicator::new().default_region("CN").threshold(0.0);
+    let mut indexed = MemoryStore::with_indexer(matcher.indexer());
+    <MemoryStore as CustomerStore>::apply(&mut indexed, vec![Change::Put(person.clone())]).unwrap();
+    let matches = matcher
+        .match_one(&planted_person("P9"), &indexed, &result.model)
+        .unwrap();
+    assert!(!matches.is_empty());
+    for m in &matches {
+        out.push(debug("Match", m));
+    }
 
     // merge
     let inputs = vec![
@@ -398,7 +444,9 @@ fn rendered() -> Vec<(&'static str, String)> {
     ];
     let mut other = inputs[1].customer.clone();
     other.phones = vec![Phone::new(CUSTOM_PHONE)];
-    other.custom.insert("wechat".into(), CustomValue::Text("wxid_secret43".into()));
+    other
+        .custom
+        .insert("wechat".into(), CustomValue::Text("wxid_secret43".into()));
     let inputs = vec![
         inputs[0].clone(),
         RecordSnapshot {
@@ -420,7 +468,9 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(debug("Discarded", d));
         out.push(debug(
             "Masked",
-            &MaskPolicy::new().non_personal_custom("loyalty").show(&d.value),
+            &MaskPolicy::new()
+                .non_personal_custom("loyalty")
+                .show(&d.value),
         ));
     }
     out.push(debug("RecordSnapshot", &plan.merged));
@@ -453,7 +503,7 @@ fn rendered() -> Vec<(&'static str, String)> {
 
     // segment and lifecycle
     let scores = score_records(
-        &customers,
+        &customers[..3],
         &activity.transactions,
         &activity.interactions,
         &ScoringConfig::default(),
@@ -485,12 +535,15 @@ fn rendered() -> Vec<(&'static str, String)> {
 
 #[test]
 fn no_debug_or_display_shows_a_planted_value() {
-    for (name, text) in rendered() {
+    let all = rendered();
+    if std::env::var_os("CLIENTELE_SHOW_MASKED").is_some() {
+        for (name, text) in &all {
+            eprintln!("{name}: {text}");
+        }
+    }
+    for (name, text) in all {
         for secret in SECRETS {
-            assert!(
-                !text.contains(secret),
-                "{name} shows `{secret}`:\n{text}"
-            );
+            assert!(!text.contains(secret), "{name} shows `{secret}`:\n{text}");
         }
     }
 }
@@ -520,10 +573,14 @@ fn generated_records_are_masked_like_real_ones() {
 #[test]
 fn declared_custom_fields_are_shown_and_nothing_else_is() {
     let mut c = planted_person("P1");
-    c.custom.insert("loyalty_points".into(), CustomValue::Integer(4711));
+    c.custom
+        .insert("loyalty_points".into(), CustomValue::Integer(4711));
     let strict = format!("{c:?}");
     assert!(!strict.contains("4711"), "{strict}");
-    assert!(strict.contains("loyalty_points"), "field names are shown: {strict}");
+    assert!(
+        strict.contains("loyalty_points"),
+        "field names are shown: {strict}"
+    );
     let policy = MaskPolicy::new().non_personal_custom("loyalty_points");
     let shown = format!("{:?}", policy.show(&c));
     assert!(shown.contains("Integer(4711)"), "{shown}");
@@ -535,7 +592,10 @@ fn declared_custom_fields_are_shown_and_nothing_else_is() {
         .read(2, &["R1", "4711", WECHAT])
         .unwrap();
     let shown = format!("{:?}", policy.show(&row));
-    assert!(shown.contains("4711") && !shown.contains("wxid_secret"), "{shown}");
+    assert!(
+        shown.contains("4711") && !shown.contains("wxid_secret"),
+        "{shown}"
+    );
     let normalized = Normalizer::default().customer(&c, None);
     assert!(format!("{:?}", policy.show(&normalized)).contains("4711"));
     assert!(!format!("{normalized:?}").contains("4711"));
@@ -563,7 +623,10 @@ fn settings_are_shown_so_that_a_typo_can_be_fixed() {
 /// Types that hold no caller value, or hold only values the policy shows (keys, codes,
 /// settings), and why.
 const ALLOWED: &[(&str, &str)] = &[
-    ("CustomerId", "the caller's key: shown in full by the policy"),
+    (
+        "CustomerId",
+        "the caller's key: shown in full by the policy",
+    ),
     ("MergeId", "made of a time and a hash of ids: shown in full"),
     ("CountryCode", "a code"),
     ("CurrencyCode", "a code"),
@@ -588,7 +651,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("BlockingRule", "a rule name"),
     ("Progress", "a stage and counts"),
     ("Evaluation", "figures"),
-    ("Deduplicator", "settings; Debug counts the caller's key functions"),
+    (
+        "Deduplicator",
+        "settings; Debug counts the caller's key functions",
+    ),
     ("MergeField", "a field name"),
     ("FieldRule", "a rule (settings)"),
     ("SurvivorRule", "a rule (settings: source names)"),
@@ -596,7 +662,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("AuditAction", "an action"),
     ("Merger", "rules and settings"),
     ("ContactKeys", "no fields"),
-    ("Failure", "the conformance suite's messages about its own fixed records"),
+    (
+        "Failure",
+        "the conformance suite's messages about its own fixed records",
+    ),
     ("Report", "a count"),
     ("Segment", "a segment definition (settings)"),
     ("Rule", "a segment rule (settings)"),
@@ -607,7 +676,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("DateWindow", "a window (settings)"),
     ("Measure", "a measure"),
     ("Cmp", "a comparison (settings)"),
-    ("CompiledSegment", "a compiled segment definition (settings)"),
+    (
+        "CompiledSegment",
+        "a compiled segment definition (settings)",
+    ),
     ("ScoringConfig", "settings"),
     ("StageWindows", "settings"),
     ("Tier", "settings"),
@@ -643,7 +715,10 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 /// The names of every `pub struct` and `pub enum` under `src/` (macro templates aside).
 fn public_types() -> BTreeSet<String> {
     let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     let mut names = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read file");

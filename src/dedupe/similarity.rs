@@ -822,7 +822,10 @@ mod tests {
         assert_eq!(Chars::new(""), Chars::default());
         assert_eq!(Chars::new("wang").clone(), Chars::new("wang"));
         assert_ne!(Chars::new("wang"), Chars::new("wan"));
-        assert_eq!(format!("{:?}", Chars::new("王 wang")), "Chars(\"王***** (6 chars)\")");
+        assert_eq!(
+            format!("{:?}", Chars::new("王 wang")),
+            "Chars(\"王***** (6 chars)\")"
+        );
         assert!(Chars::default().is_empty() && !Chars::new("x").is_empty());
         let long = "x".repeat(65);
         assert!(!Chars::new(&long).is_empty());
