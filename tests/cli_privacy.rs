@@ -7,32 +7,13 @@
 //! The commands are a table: a new command is one row of [`steps`]. The CLI is built once, by
 //! the first test that needs it (`cargo build --example cli`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-/// Planted values (each must never show in a message) and the telling parts of them.
-const SECRETS: &[&str] = &[
-    "13912345678",
-    "139 1234",
-    "1391234",
-    "12345678",
-    "meimei.han",
-    "Meimei",
-    "11010519491231002X",
-    "19491231",
-    "韩梅梅",
-    "梅梅",
-    "建国路",
-    "18688889999",
-    "6888899",
-    "44030419900101001X",
-    "0304199",
-    "wxid_secret",
-    "hunter2",
-    "1949-12-31",
-    "31/12/1949",
-];
+use common::planted::SECRETS;
 
 /// The customers file: one clean row (values in their own columns), then rows that put them
 /// where nobody expects them.

@@ -5,6 +5,8 @@
 //! `pub struct` and `pub enum` and fails for a type that is neither rendered here nor on the list
 //! of types that hold no caller value (with the reason why).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -26,6 +28,8 @@ use clientele::store::{Change, CustomerStore, FaultyStore, MemoryStore, Secondar
 use clientele::validate::{Validator, ValueKind, check_cn_resident_id, check_field};
 use clientele::{Customer, CustomerId, CustomerKind, Error};
 
+use common::planted::SECRETS;
+
 /// Planted values, each distinctive, and the pieces of them that must never show.
 const PHONE: &str = "+86 139 1234 5678";
 const EMAIL: &str = "meimei.han@example.org";
@@ -42,32 +46,6 @@ const WECHAT: &str = "wxid_secret42";
 const NOTE: &str = "says the PIN is hunter2";
 const TAG: &str = "diabetic";
 const REFERENCE: &str = "order-778899";
-
-/// What must not appear: each planted value in full, and the telling middle of the numbers.
-const SECRETS: &[&str] = &[
-    "13912345678",
-    "1391234",
-    "12345678",
-    "meimei.han",
-    "meimei",
-    "Meimei",
-    "11010519491231002X",
-    "19491231",
-    "1949-12-31",
-    "韩梅梅",
-    "梅梅",
-    "建国路",
-    "Jianguo",
-    "100022",
-    "18688889999",
-    "6888899",
-    "44030419900101001X",
-    "0304199",
-    "wxid_secret",
-    "hunter2",
-    "diabetic",
-    "778899",
-];
 
 fn t(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, day, 9, 0, 0).unwrap()
@@ -431,24 +409,17 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(debug("Match", m));
     }
 
-    // merge
-    let inputs = vec![
-        RecordSnapshot {
-            customer: person.clone(),
-            activity: activity.clone(),
-        },
-        RecordSnapshot {
-            customer: planted_person("P7"),
-            activity: Activity::default(),
-        },
-    ];
-    let mut other = inputs[1].customer.clone();
+    // merge: a second record of the same person with another phone and WeChat id
+    let mut other = planted_person("P7");
     other.phones = vec![Phone::new(CUSTOM_PHONE)];
     other
         .custom
         .insert("wechat".into(), CustomValue::Text("wxid_secret43".into()));
     let inputs = vec![
-        inputs[0].clone(),
+        RecordSnapshot {
+            customer: person.clone(),
+            activity: activity.clone(),
+        },
         RecordSnapshot {
             customer: other,
             activity: Activity::default(),
