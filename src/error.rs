@@ -4,8 +4,8 @@
 //! where (record id, field, line, position in a batch). Values that may be personal data (phones,
 //! emails, identifiers, free text, any cell of a record) appear only masked, so errors can be
 //! logged safely; values the caller typed as settings (flags, column maps) are shown in full,
-//! so that a typo can be seen and fixed ([`Error::InvalidSetting`]). The policy is described in
-//! [`crate::model::MaskPolicy`]'s module.
+//! so that a typo can be seen and fixed ([`Error::InvalidSetting`]). The policy is described on
+//! [`crate::model::MaskPolicy`].
 
 use crate::model::CustomerId;
 

@@ -1,24 +1,7 @@
 //! Masking of personal values for `Debug` output, error messages and reports: one policy for the
 //! whole crate.
 //!
-//! # The policy
-//! A value is **personal** when it describes or identifies a person: names (person and company),
-//! phones, emails, addresses, birth dates, national identifiers, tags, interaction notes,
-//! transaction references, every key derived from those (match keys, E.164 forms, blocking
-//! keys), and every custom field unless the caller declares it non-personal in a
-//! [`MaskPolicy`]. These are the values a privacy erasure removes
-//! ([`crate::privacy::erase_customer`]). A raw cell that could not be read into its field (a bad
-//! `kind`, a bad date, a bad country) is personal too, whatever its column: it may hold anything.
-//!
-//! **Not personal**, and shown in full so that a user can find a record and fix a typo: customer
-//! and merge ids (the caller's keys), kinds, codes (country, currency, issue codes), category
-//! names (labels, schemes, purposes), sources, channels, record timestamps, consent history,
-//! amounts, rule and column names, and every value the caller typed as a setting (a flag, a
-//! column map, a date given as `--as-of`: see [`crate::Error::for_setting`]).
-//!
-//! Every `Debug` of the crate follows the policy with the strictest [`MaskPolicy`] (no custom
-//! field declared non-personal). To see declared custom fields in full, format through the policy:
-//! `format!("{:?}", policy.show(&customer))`.
+//! The policy itself is documented on [`MaskPolicy`].
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -167,13 +150,31 @@ pub enum Sensitivity {
     NonPersonal,
 }
 
-/// The masking policy: which values `Debug`, reports and messages may show in full.
+/// The masking policy: which values `Debug`, `Display`, errors, validation messages and reports
+/// may show in full.
 ///
-/// The built-in fields of a record have a fixed sensitivity (see the
-/// [module documentation](self)); custom fields are personal unless declared non-personal here.
+/// A value is **personal** when it describes or identifies a person: names (person and
+/// company), phones, emails, addresses, birth dates, national identifiers, tags, interaction
+/// notes, transaction references, every key derived from those (match keys, E.164 forms,
+/// blocking and secondary keys, term frequencies), and every custom field unless declared
+/// non-personal here. These are the values a privacy erasure removes
+/// ([`crate::privacy::erase_customer`]). A raw cell that could not be read into its field (a bad
+/// `kind`, a bad date, a bad country) is personal too, whatever its column: it may hold
+/// anything. Personal values are masked ([`mask_phone`], [`mask_email`], [`mask_id`],
+/// [`mask_value`], `****-**-**` for dates).
+///
+/// **Not personal**, and shown in full so that a user can find a record and fix a typo:
+/// customer and merge ids (the caller's keys: do not key records by a phone or an email), kinds,
+/// codes (country, currency, issue codes), category names (labels, schemes, purposes; masked
+/// all the same when they look like a number or an address), sources, channels, record
+/// timestamps, consent history, amounts, column and rule names, and every value the caller typed
+/// as a setting (a flag, a column map, a date given as `--as-of`: see
+/// [`crate::Error::for_setting`]).
+///
 /// Every `Debug` of the crate uses the strictest policy, [`MaskPolicy::new`]; format a value
-/// through [`MaskPolicy::show`] to apply a policy with declarations. The policy is plain data
-/// (serde), so it can live in a configuration file; it will grow a sensitivity class per field.
+/// through [`MaskPolicy::show`] to apply a policy with declarations (the types that hold custom
+/// fields implement [`MaskedDebug`]). The policy is plain data (serde), so it can live in a
+/// configuration file; it will grow a sensitivity class per field of the field model.
 ///
 /// ```
 /// use clientele::model::{CustomValue, MaskPolicy};
