@@ -2,7 +2,10 @@
 //!
 //! Every fallible operation of the library returns [`Error`]. Variants say what went wrong and
 //! where (record id, field, line, position in a batch). Values that may be personal data (phones,
-//! emails, identifiers, free text) appear only masked, so errors can be logged safely.
+//! emails, identifiers, free text, any cell of a record) appear only masked, so errors can be
+//! logged safely; values the caller typed as settings (flags, column maps) are shown in full,
+//! so that a typo can be seen and fixed ([`Error::InvalidSetting`]). The policy is described on
+//! [`crate::model::MaskPolicy`].
 
 use crate::model::CustomerId;
 
@@ -31,8 +34,20 @@ pub enum Error {
         field: String,
         /// What is wrong with it.
         reason: String,
-        /// The offending value, masked.
+        /// The offending value, masked (see [`crate::model::mask_value`]); empty when the error
+        /// is not about one value.
         masked: String,
+    },
+    /// A setting the caller typed (a command-line flag, a column map, a configuration value) is
+    /// unusable. A setting is not personal data: its value is shown in full.
+    #[error("invalid {setting} `{value}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name (`--as-of`, `map`).
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The value as typed.
+        value: String,
     },
     /// A record that must exist does not.
     #[error("customer `{id}` not found")]
@@ -147,6 +162,34 @@ pub enum Error {
         /// Why the fit was given up.
         reason: String,
     },
+}
+
+impl Error {
+    /// The error about a value the caller typed as a **setting** (a flag, a configuration value)
+    /// rather than read from a record: an [`Error::InvalidValue`] becomes an
+    /// [`Error::InvalidSetting`] that shows `raw` in full, so that the user sees their own typo.
+    /// Other errors are returned unchanged.
+    ///
+    /// ```
+    /// use clientele::model::parse_date;
+    /// // A date cell of a record is personal: its error masks it.
+    /// let cell = parse_date("01/02/2024").unwrap_err();
+    /// assert!(!cell.to_string().contains("01/02/2024"));
+    /// // The same text given as a flag is not: say it back.
+    /// let flag = cell.for_setting("--as-of", "01/02/2024");
+    /// assert_eq!(flag.to_string(), "invalid --as-of `01/02/2024`: expected YYYY-MM-DD, YYYYMMDD, YYYY/M/D or YYYY年M月D日");
+    /// ```
+    #[must_use]
+    pub fn for_setting(self, setting: &str, raw: &str) -> Self {
+        match self {
+            Self::InvalidValue { reason, .. } => Self::InvalidSetting {
+                setting: setting.to_owned(),
+                reason,
+                value: raw.to_owned(),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Shorthand for `Result<T, clientele::Error>`.

@@ -3,7 +3,9 @@
 //! The library reads no files itself: the caller parses its format into a header and rows of
 //! cells, and a [`RowReader`] maps them onto records by column name. Bad rows are refused with
 //! their line number; bad cells in good rows are reported as [`FieldProblem`]s and their raw text
-//! is kept in a custom field of the same name, so nothing is lost.
+//! is kept in a custom field of the same name, so nothing is lost. Neither the errors nor the
+//! problems ever hold a cell's text (only column names, line numbers and masked forms), so they
+//! can be logged: a cell that does not parse may hold a personal value in any column.
 //!
 //! # Columns
 //! `id, kind, full_name, given_name, middle_name, family_name, company_name, phone, email,
@@ -28,14 +30,15 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Address, CountryCode, CustomValue, Customer, CustomerId, CustomerKind, Email, NationalId,
-    NationalIdKind, PersonName, Phone, mask_value, parse_date,
+    Address, CountryCode, CustomValue, Customer, CustomerId, CustomerKind, Email, MaskPolicy,
+    MaskedDebug, NationalId, NationalIdKind, PersonName, Phone, STRICT, mask_value, parse_date,
 };
 
 /// Column renames applied before columns are recognised (`surname=family_name`).
@@ -57,7 +60,8 @@ impl ColumnMap {
     /// Parses `src=dst` pairs.
     ///
     /// # Errors
-    /// [`Error::InvalidValue`] (field `map`) for a pair without `=` or with an empty side.
+    /// [`Error::InvalidSetting`] (setting `map`, the pair shown: it is a setting, not a record's
+    /// value) for a pair without `=` or with an empty side.
     pub fn parse_all<I, S>(pairs: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -72,10 +76,10 @@ impl ColumnMap {
                         .insert(src.trim().to_owned(), dst.trim().to_owned());
                 }
                 _ => {
-                    return Err(Error::InvalidValue {
-                        field: "map".to_owned(),
+                    return Err(Error::InvalidSetting {
+                        setting: "map".to_owned(),
                         reason: "expected SRC=DST".to_owned(),
-                        masked: format!("{pair:?}"),
+                        value: pair.to_owned(),
                     });
                 }
             }
@@ -187,13 +191,29 @@ pub struct FieldProblem {
     pub reason: String,
 }
 
-/// One row read into a record, with the cells that could not be typed.
-#[derive(Debug, Clone, PartialEq)]
+/// One row read into a record, with the cells that could not be typed. `Debug` masks the
+/// record's personal values (see [`MaskPolicy`]).
+#[derive(Clone, PartialEq)]
 pub struct ImportedRow {
     /// The record.
     pub customer: Customer,
     /// Cells kept as text because they could not be typed.
     pub problems: Vec<FieldProblem>,
+}
+
+impl fmt::Debug for ImportedRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_masked(&STRICT, f)
+    }
+}
+
+impl MaskedDebug for ImportedRow {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportedRow")
+            .field("customer", &policy.show(&self.customer))
+            .field("problems", &self.problems)
+            .finish()
+    }
 }
 
 /// Reads rows into records by column name; remembers ids to refuse duplicates.
@@ -244,7 +264,9 @@ impl RowReader {
     ///
     /// # Errors
     /// [`Error::Row`] when the row has another number of cells than the header, no usable id,
-    /// an id already read, or a `kind` that is neither person nor company.
+    /// an id already read, or a `kind` that is neither person nor company. The reason never
+    /// holds a cell's text, only masked forms ([`mask_value`]) and line numbers: a refused row
+    /// may hold anything in any column.
     pub fn read<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> Result<ImportedRow> {
         if cells.len() != self.columns.len() {
             return Err(Error::Row {
@@ -281,7 +303,7 @@ impl RowReader {
         if let Some(first) = self.seen.get(&id) {
             return Err(Error::Row {
                 line,
-                reason: format!("duplicate id `{id}`, first read on line {first}"),
+                reason: format!("duplicate id, first read on line {first}"),
             });
         }
 
@@ -296,10 +318,7 @@ impl RowReader {
         let kind = match get(Col::Kind) {
             Some(k) => CustomerKind::parse(k).ok_or_else(|| Error::Row {
                 line,
-                reason: format!(
-                    "kind must be person or company, not {:?}",
-                    k.chars().take(20).collect::<String>()
-                ),
+                reason: format!("kind must be person or company, not {}", mask_value(k)),
             })?,
             None if get(Col::CompanyName).is_some() && !has_person_name => CustomerKind::Company,
             None => CustomerKind::Person,

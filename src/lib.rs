@@ -34,7 +34,8 @@
 //! ## Concepts
 //! - [`model`]: [`Customer`] and its parts (names, phones, emails, addresses, national IDs, tags,
 //!   custom fields, consent), and activity ([`model::Transaction`], [`model::Interaction`]).
-//!   Values are kept as written; `Debug` masks phones, emails and identifiers.
+//!   Values are kept as written; `Debug` masks every personal value, under one policy
+//!   ([`model::MaskPolicy`]).
 //! - [`store`]: the [`store::CustomerStore`] trait (get, scan in batches, secondary-key lookup,
 //!   activity, and an all-or-nothing `apply`), the [`store::MemoryStore`] reference
 //!   implementation and the [`store::conformance`] suite for your own implementations.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use clientele::CustomerId;
 use clientele::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit, summarize};
-use clientele::model::{CurrencyCode, Money, Transaction};
+use clientele::model::{CurrencyCode, Money, Transaction, mask_value};
 use clientele::validate::currency_minor_units;
 
 /// Time units of `summarize`.
@@ -79,7 +79,7 @@ pub(crate) fn read_transactions(path: &Path) -> Result<Vec<Transaction>, String>
             .map_err(|e| at(line, e.to_string()))?;
         let date_text = cell(Some(date_col)).unwrap_or("");
         let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d")
-            .map_err(|e| at(line, format!("date `{date_text}`: {e}")))?;
+            .map_err(|e| at(line, format!("date {}: {e}", mask_value(date_text))))?;
         let currency = match cell(currency_col) {
             Some(c) if !c.is_empty() => {
                 CurrencyCode::new(c).map_err(|e| at(line, e.to_string()))?
@@ -94,10 +94,18 @@ pub(crate) fn read_transactions(path: &Path) -> Result<Vec<Transaction>, String>
             .parse()
             .ok()
             .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| at(line, format!("amount `{amount_text}` is not a number")))?;
+            .ok_or_else(|| {
+                at(
+                    line,
+                    format!("amount {} is not a number", mask_value(amount_text)),
+                )
+            })?;
         let minor = (major * 10f64.powi(i32::from(exponent))).round();
         if minor.abs() > 9.0e15 {
-            return Err(at(line, format!("amount `{amount_text}` is too large")));
+            return Err(at(
+                line,
+                format!("amount {} is too large", mask_value(amount_text)),
+            ));
         }
         out.push(Transaction {
             customer: id,
@@ -168,7 +176,7 @@ fn read_summaries(path: &Path) -> Result<(Vec<CustomerSummary>, bool), String> {
         let number = |c: usize, name: &str| -> Result<f64, String> {
             let text = record.get(c).unwrap_or("").trim();
             text.parse()
-                .map_err(|_| at(line, format!("{name} `{text}` is not a number")))
+                .map_err(|_| at(line, format!("{name} {} is not a number", mask_value(text))))
         };
         out.push(CustomerSummary {
             customer: CustomerId::new(record.get(id).unwrap_or(""))

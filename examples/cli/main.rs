@@ -263,7 +263,9 @@ fn validation_report(
         v = v.default_region(r);
     }
     if let Some(d) = as_of {
-        v = v.as_of(clientele::model::parse_date(d).map_err(|e| e.to_string())?);
+        let day =
+            clientele::model::parse_date(d).map_err(|e| e.for_setting("--as-of", d).to_string())?;
+        v = v.as_of(day);
     }
     let mut report = v.validate_all(&loaded.customers);
     report.add(

@@ -223,9 +223,9 @@ fn rule_seed(rule: usize) -> u64 {
     fnv_from(FNV_START, &rule.to_le_bytes())
 }
 
+/// A blocking key is as personal as the values it came from.
 fn mask(key: &str) -> String {
-    let head: String = key.chars().take(3).collect();
-    format!("{head}… ({} chars)", key.chars().count())
+    crate::model::mask_value(key)
 }
 
 /// Each record's kind (bit 0: a company) and source (the other bits, saturating), one byte each.

@@ -43,13 +43,29 @@ pub struct ComparisonParams {
 }
 
 /// Term frequencies of exact-match values (given names, family names, company names), as
-/// shares of the records, for values seen more than once.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// shares of the records, for values seen more than once. The values are names: `Debug` shows
+/// only how many there are per comparison.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TermFrequencies {
     /// Number of records counted.
     pub records: u64,
     /// Share of records per value, per comparison name.
     pub shares: HashMap<String, HashMap<String, f64>>,
+}
+
+impl fmt::Debug for TermFrequencies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut values: Vec<(&str, usize)> = self
+            .shares
+            .iter()
+            .map(|(name, shares)| (name.as_str(), shares.len()))
+            .collect();
+        values.sort_unstable();
+        f.debug_struct("TermFrequencies")
+            .field("records", &self.records)
+            .field("values_per_comparison", &values)
+            .finish()
+    }
 }
 
 /// A trained model, serde-serializable so an application can save and reuse it.

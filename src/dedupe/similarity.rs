@@ -51,9 +51,12 @@ impl Default for Chars {
     }
 }
 
+/// A prepared key is as personal as the value it came from: `Debug` masks it.
 impl fmt::Debug for Chars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Chars").field(&self.text()).finish()
+        f.debug_tuple("Chars")
+            .field(&crate::model::mask_value(&self.text()))
+            .finish()
     }
 }
 
@@ -819,7 +822,10 @@ mod tests {
         assert_eq!(Chars::new(""), Chars::default());
         assert_eq!(Chars::new("wang").clone(), Chars::new("wang"));
         assert_ne!(Chars::new("wang"), Chars::new("wan"));
-        assert_eq!(format!("{:?}", Chars::new("王 wang")), "Chars(\"王 wang\")");
+        assert_eq!(
+            format!("{:?}", Chars::new("王 wang")),
+            "Chars(\"王***** (6 chars)\")"
+        );
         assert!(Chars::default().is_empty() && !Chars::new("x").is_empty());
         let long = "x".repeat(65);
         assert!(!Chars::new(&long).is_empty());

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{
     Activity, Address, CompanyName, CustomValue, Customer, CustomerId, CustomerKind, Email,
-    NationalId, PersonName, Phone, mask_email, mask_id, mask_phone, mask_value,
+    MASKED_DATE, MaskPolicy, MaskedDebug, NationalId, PersonName, Phone, STRICT, mask_email,
+    mask_id, mask_phone, mask_value,
 };
 
 /// The identifier of one merge, unique within a store.
@@ -185,6 +186,13 @@ pub enum FieldValue {
 
 impl fmt::Debug for FieldValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_masked(&STRICT, f)
+    }
+}
+
+/// A custom value is shown in full when the policy declares its field non-personal.
+impl MaskedDebug for FieldValue {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Kind(k) => write!(f, "Kind({k:?})"),
             Self::PersonName(n) => write!(f, "PersonName({})", mask_value(&n.display())),
@@ -195,10 +203,10 @@ impl fmt::Debug for FieldValue {
                 let text = a.lines.join(" ");
                 write!(f, "Address({})", mask_value(&text))
             }
-            Self::BirthDate(_) => f.write_str("BirthDate(****-**-**)"),
+            Self::BirthDate(_) => write!(f, "BirthDate({MASKED_DATE})"),
             Self::NationalId(n) => write!(f, "NationalId({:?}, {})", n.kind, mask_id(&n.value)),
             Self::Tag(t) => write!(f, "Tag({})", mask_value(t)),
-            Self::Custom(name, v) => write!(f, "Custom({name}, {})", mask_value(&v.to_text())),
+            Self::Custom(name, v) => write!(f, "Custom({name}, {})", policy.custom_text(name, v)),
             Self::Source(s) => write!(f, "Source({s:?})"),
         }
     }

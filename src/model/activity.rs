@@ -1,9 +1,12 @@
 //! Activity kept beside a record: transactions and interactions.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::id::{CurrencyCode, CustomerId};
+use super::mask::{mask_category, mask_value};
 
 /// An amount of money in minor units (cents, fen) of an ISO 4217 currency.
 ///
@@ -47,7 +50,9 @@ impl Money {
 /// assert_eq!(t.amount.minor_units, 2999);
 /// # Ok::<(), clientele::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// `Debug` masks the reference (an order number can lead to the person; erasure drops it).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Transaction {
     /// Whose transaction it is.
     pub customer: CustomerId,
@@ -64,7 +69,7 @@ pub struct Transaction {
 }
 
 /// The kind of a customer interaction.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InteractionKind {
@@ -97,9 +102,11 @@ pub enum InteractionKind {
 ///     note: Some("late delivery".into()),
 /// };
 /// assert_eq!(i.kind, InteractionKind::Complaint);
+/// // The note is free text about a person: `Debug` masks it.
+/// assert!(!format!("{i:?}").contains("late delivery"));
 /// # Ok::<(), clientele::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Interaction {
     /// With whom.
     pub customer: CustomerId,
@@ -110,6 +117,46 @@ pub struct Interaction {
     /// Free note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transaction")
+            .field("customer", &self.customer)
+            .field("at", &self.at)
+            .field("amount", &self.amount)
+            .field("channel", &self.channel)
+            .field("reference", &self.reference.as_deref().map(mask_value))
+            .finish()
+    }
+}
+
+impl fmt::Debug for InteractionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Self::Call => "Call",
+            Self::Visit => "Visit",
+            Self::Complaint => "Complaint",
+            Self::Feedback => "Feedback",
+            Self::Note => "Note",
+            Self::Message => "Message",
+            Self::Other(name) => {
+                return f.debug_tuple("Other").field(&mask_category(name)).finish();
+            }
+        };
+        f.write_str(name)
+    }
+}
+
+impl fmt::Debug for Interaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interaction")
+            .field("customer", &self.customer)
+            .field("at", &self.at)
+            .field("kind", &self.kind)
+            .field("note", &self.note.as_deref().map(mask_value))
+            .finish()
+    }
 }
 
 /// All activity of one customer, in the order it was recorded.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::id::CountryCode;
-use super::mask::{mask_email, mask_id, mask_phone};
+use super::mask::{mask_category, mask_email, mask_id, mask_phone, mask_value};
 
 /// What a phone or email is used for.
 ///
@@ -15,7 +15,7 @@ use super::mask::{mask_email, mask_id, mask_phone};
 /// assert_eq!(ContactLabel::parse("Mobile"), ContactLabel::Mobile);
 /// assert_eq!(ContactLabel::parse("pager"), ContactLabel::Other("pager".into()));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ContactLabel {
@@ -32,6 +32,19 @@ pub enum ContactLabel {
     Fax,
     /// Any other label, as written.
     Other(String),
+}
+
+impl fmt::Debug for ContactLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unspecified => f.write_str("Unspecified"),
+            Self::Mobile => f.write_str("Mobile"),
+            Self::Work => f.write_str("Work"),
+            Self::Home => f.write_str("Home"),
+            Self::Fax => f.write_str("Fax"),
+            Self::Other(name) => f.debug_tuple("Other").field(&mask_category(name)).finish(),
+        }
+    }
 }
 
 impl ContactLabel {
@@ -156,9 +169,12 @@ impl fmt::Debug for Email {
 ///     ..Address::default()
 /// };
 /// assert!(!a.is_empty());
+/// // Addresses are personal: `Debug` masks every part but the label and the country.
+/// let debug = format!("{a:?}");
+/// assert!(!debug.contains("Wallaby") && !debug.contains("4163") && debug.contains("AU"));
 /// # Ok::<(), clientele::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct Address {
     /// What the address is used for (billing, shipping, home...).
     #[serde(default)]
@@ -186,6 +202,22 @@ pub struct Address {
     pub verified_at: Option<DateTime<Utc>>,
 }
 
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = |p: &Option<String>| p.as_deref().map(mask_value);
+        let lines: Vec<String> = self.lines.iter().map(|l| mask_value(l)).collect();
+        f.debug_struct("Address")
+            .field("label", &self.label)
+            .field("house_number", &m(&self.house_number))
+            .field("lines", &lines)
+            .field("locality", &m(&self.locality))
+            .field("region", &m(&self.region))
+            .field("postcode", &m(&self.postcode))
+            .field("country", &self.country)
+            .finish()
+    }
+}
+
 impl Address {
     /// Whether no part of the address is filled.
     pub fn is_empty(&self) -> bool {
@@ -206,7 +238,7 @@ impl Address {
 /// assert_eq!(NationalIdKind::parse("USCC"), NationalIdKind::CnUscc);
 /// assert_eq!(NationalIdKind::parse("ssn"), NationalIdKind::Other("ssn".into()));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NationalIdKind {
@@ -216,6 +248,16 @@ pub enum NationalIdKind {
     CnUscc,
     /// Any other scheme, named as the caller names it (may be empty when unknown).
     Other(String),
+}
+
+impl fmt::Debug for NationalIdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CnResidentId => f.write_str("CnResidentId"),
+            Self::CnUscc => f.write_str("CnUscc"),
+            Self::Other(name) => f.debug_tuple("Other").field(&mask_category(name)).finish(),
+        }
+    }
 }
 
 impl NationalIdKind {

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::contact::{Address, ContactLabel, Email, NationalId, NationalIdKind, Phone};
 use super::id::CustomerId;
+use super::mask::{
+    CustomFields, CustomShown, MASKED_DATE, MaskPolicy, MaskedDebug, Plain, STRICT, mask_category,
+    mask_value,
+};
 
 /// Whether a record describes a person or a company.
 ///
@@ -55,8 +59,10 @@ impl CustomerKind {
 /// assert_eq!(n.display(), "张伟");
 /// let m = PersonName { given: Some("John".into()), family: Some("Smith".into()), ..Default::default() };
 /// assert_eq!(m.display(), "John Smith");
+/// // Names are personal: `Debug` masks every part.
+/// assert!(!format!("{n:?}").contains("张伟"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct PersonName {
     /// The name as written, whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,8 +107,9 @@ impl PersonName {
 /// use clientele::model::CompanyName;
 /// let c = CompanyName::new("北京星辰科技有限公司");
 /// assert_eq!(c.legal, "北京星辰科技有限公司");
+/// assert!(!format!("{c:?}").contains("星辰"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct CompanyName {
     /// The legal name as written.
     pub legal: String,
@@ -129,6 +136,8 @@ impl CompanyName {
 /// // A leading zero would be lost as a number, so it stays text.
 /// assert_eq!(CustomValue::infer("007"), CustomValue::Text("007".into()));
 /// assert_eq!(CustomValue::infer("true"), CustomValue::Bool(true));
+/// // Custom values are personal unless declared otherwise (see `MaskPolicy`): `Debug` masks them.
+/// assert_eq!(format!("{:?}", CustomValue::infer("13800135678")), "Integer(1********** (11 chars))");
 /// ```
 ///
 /// A `Float` may hold any `f64`, NaN and infinities included: equality compares floats by
@@ -141,7 +150,7 @@ impl CompanyName {
 /// assert_eq!(CustomValue::Float(f64::NAN), CustomValue::Float(f64::NAN));
 /// assert_ne!(CustomValue::Float(0.0), CustomValue::Float(-0.0));
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CustomValue {
@@ -247,7 +256,7 @@ impl CustomValue {
 }
 
 /// What a consent is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ConsentPurpose {
@@ -299,7 +308,8 @@ pub struct Consent {
 ///
 /// Build one with [`Customer::builder`]. Every field is public so callers can read and change
 /// records directly; normalization and validation never change a record behind the caller's back.
-/// `Debug` masks phones, emails and identifiers.
+/// `Debug` masks every personal value (names, contacts, addresses, birth date, identifiers, tags,
+/// custom fields) under the strictest [`MaskPolicy`]; [`MaskPolicy::show`] applies another.
 ///
 /// ```
 /// use clientele::{Customer, CustomerId, CustomerKind};
@@ -312,6 +322,7 @@ pub struct Consent {
 /// assert_eq!(c.phones[0].primary, true);
 /// let debug = format!("{c:?}");
 /// assert!(!debug.contains("13800135678") && !debug.contains("zhang.wei@"));
+/// assert!(!debug.contains("张伟") && !debug.contains("vip"));
 /// # Ok::<(), clientele::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -442,7 +453,15 @@ impl Customer {
 
 impl fmt::Debug for Customer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Every sensitive part prints through its own masking Debug.
+        self.fmt_masked(&STRICT, f)
+    }
+}
+
+impl MaskedDebug for Customer {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every personal part prints through its own masking Debug; custom values as the policy
+        // says.
+        let tags: BTreeSet<String> = self.tags.iter().map(|t| mask_value(t)).collect();
         f.debug_struct("Customer")
             .field("id", &self.id)
             .field("kind", &self.kind)
@@ -451,10 +470,16 @@ impl fmt::Debug for Customer {
             .field("phones", &self.phones)
             .field("emails", &self.emails)
             .field("addresses", &self.addresses)
-            .field("birth_date", &self.birth_date)
+            .field("birth_date", &self.birth_date.map(|_| Plain(MASKED_DATE)))
             .field("national_ids", &self.national_ids)
-            .field("tags", &self.tags)
-            .field("custom", &self.custom)
+            .field("tags", &tags)
+            .field(
+                "custom",
+                &CustomFields {
+                    fields: self.custom.iter(),
+                    policy,
+                },
+            )
             .field("source", &self.source)
             .field("industry", &self.industry)
             .field("owner", &self.owner)
@@ -463,6 +488,47 @@ impl fmt::Debug for Customer {
             .field("updated_at", &self.updated_at)
             .field("consents", &self.consents)
             .finish()
+    }
+}
+
+impl fmt::Debug for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = |p: &Option<String>| p.as_deref().map(mask_value);
+        f.debug_struct("PersonName")
+            .field("full", &m(&self.full))
+            .field("given", &m(&self.given))
+            .field("middle", &m(&self.middle))
+            .field("family", &m(&self.family))
+            .finish()
+    }
+}
+
+impl fmt::Debug for CompanyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompanyName")
+            .field("legal", &mask_value(&self.legal))
+            .field("trading", &self.trading.as_deref().map(mask_value))
+            .finish()
+    }
+}
+
+/// Without a field name a custom value is personal: always masked.
+impl fmt::Debug for CustomValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        CustomShown {
+            value: self,
+            masked: true,
+        }
+        .fmt(f)
+    }
+}
+
+impl fmt::Debug for ConsentPurpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Marketing => f.write_str("Marketing"),
+            Self::Other(name) => f.debug_tuple("Other").field(&mask_category(name)).finish(),
+        }
     }
 }
 

@@ -146,12 +146,13 @@ pub enum ValueType {
 }
 
 /// How personal a field's values are, in the terms of China's PIPL (个人信息 and 敏感个人信息),
-/// which also cover what GDPR calls personal data.
+/// which also cover what GDPR calls personal data. Personal values are masked in `Debug`,
+/// errors and reports (see [`MaskPolicy`](super::MaskPolicy) for what counts as personal).
 ///
 /// ```
 /// use clientele::model::{Field, Sensitivity};
 /// assert!(Field::Email.spec().sensitivity.is_personal());
-/// assert!(!Field::Tags.spec().sensitivity.is_personal());
+/// assert!(!Field::Kind.spec().sensitivity.is_personal());
 /// assert!(Field::BirthDate.spec().sensitivity >= Sensitivity::Personal);
 /// ```
 #[derive(
@@ -258,9 +259,9 @@ fields! {
     /// Family name (surname).
     FamilyName = "family_name", PersonName, One, PersonName, Personal;
     /// A company's legal name.
-    CompanyName = "company_name", CompanyName, One, CompanyName, NotPersonal;
+    CompanyName = "company_name", CompanyName, One, CompanyName, Personal;
     /// A company's trading name or brand.
-    TradingName = "trading_name", CompanyName, One, CompanyName, NotPersonal;
+    TradingName = "trading_name", CompanyName, One, CompanyName, Personal;
     /// Phone numbers (the first is primary).
     Phone = "phone", Phones, Many, Phone, Personal;
     /// Email addresses (the first is primary).
@@ -286,7 +287,7 @@ fields! {
     /// The scheme of each national identifier.
     NationalIdKind = "national_id_kind", NationalIds, Many, Code, NotPersonal;
     /// Free tags.
-    Tags = "tags", Tags, Many, Code, NotPersonal;
+    Tags = "tags", Tags, Many, Code, Personal;
     /// The system the record came from.
     Source = "source", Source, One, Code, NotPersonal;
     /// The industry (行业), for classification.

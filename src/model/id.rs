@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::mask::mask_value;
 
 /// The maximum length of a customer id, in bytes; longer ids are refused so that storage back
 /// ends can index them.
@@ -138,11 +139,13 @@ macro_rules! letter_code {
                 Ok(Self(out))
             }
 
+            /// A record's cell may hold anything: the value is masked (see
+            /// [`Error::for_setting`] to show a value the caller typed as a setting).
             fn bad(t: &str) -> Error {
                 Error::InvalidValue {
                     field: $what.to_owned(),
                     reason: format!("expected {} ASCII letters", $len),
-                    masked: format!("{:?}", t.chars().take(8).collect::<String>()),
+                    masked: mask_value(t),
                 }
             }
 

@@ -1,12 +1,22 @@
-//! Masking of personal values for `Debug` output, error messages and reports.
+//! Masking of personal values for `Debug` output, error messages and reports: one policy for the
+//! whole crate.
 //!
-//! Every record type that holds a phone number, an email address or an identifier prints it
-//! through these functions, so logs never carry the full value.
+//! The policy itself is documented on [`MaskPolicy`].
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::customer::CustomValue;
+use super::field::Sensitivity;
 
 /// Masks a phone number, keeping its first three and last four digits (`138****5678`).
 ///
 /// Non-digit characters are dropped first. Numbers with fewer than nine digits keep only their
-/// last two digits, so that short numbers are not recoverable from the mask either.
+/// last two digits (none for four digits or fewer), so that short numbers are not recoverable
+/// from the mask either.
 ///
 /// # Examples
 /// ```
@@ -14,6 +24,7 @@
 /// assert_eq!(mask_phone("+86 138 0013 5678"), "861****5678");
 /// assert_eq!(mask_phone("13800135678"), "138****5678");
 /// assert_eq!(mask_phone("12345"), "***45");
+/// assert_eq!(mask_phone("110"), "***");
 /// ```
 pub fn mask_phone(raw: &str) -> String {
     let digits: Vec<char> = raw.chars().filter(|c| c.is_numeric()).collect();
@@ -22,9 +33,11 @@ pub fn mask_phone(raw: &str) -> String {
         let head: String = digits.iter().take(3).collect();
         let tail: String = digits.iter().skip(n - 4).collect();
         format!("{head}****{tail}")
+    } else if n > 4 {
+        let tail: String = digits.iter().skip(n - 2).collect();
+        format!("{}{tail}", "*".repeat(n - 2))
     } else {
-        let tail: String = digits.iter().skip(n.saturating_sub(2)).collect();
-        format!("{}{tail}", "*".repeat(n.saturating_sub(2)))
+        "*".repeat(n)
     }
 }
 
@@ -69,19 +82,265 @@ pub fn mask_id(raw: &str) -> String {
     }
 }
 
-/// Masks a free value of unknown sensitivity: keeps its length and first character only.
+/// Masks a free value of unknown sensitivity (a name, an address line, a note, a bad cell):
+/// keeps its length and, for values of three characters or more, its first character.
 ///
-/// Used in error messages about values that may hold personal data (a bad date, a bad cell).
+/// Used in `Debug` of names and free text, and in error messages about values that may hold
+/// personal data (a bad date, a bad cell).
 ///
 /// # Examples
 /// ```
 /// use clientele::model::mask_value;
 /// assert_eq!(mask_value("31/02/1990"), "3********* (10 chars)");
+/// assert_eq!(mask_value("王芳"), "** (2 chars)");
+/// assert_eq!(mask_value("伟"), "* (1 char)");
 /// ```
 pub fn mask_value(raw: &str) -> String {
     let n = raw.chars().count();
+    let unit = if n == 1 { "char" } else { "chars" };
+    if n < 3 {
+        return format!("{} ({n} {unit})", "*".repeat(n));
+    }
     let first: String = raw.chars().take(1).collect();
-    format!("{first}{} ({n} chars)", "*".repeat(n.saturating_sub(1)))
+    format!("{first}{} ({n} {unit})", "*".repeat(n - 1))
+}
+
+/// The masked form of a date that is personal (a birth date): `****-**-**`.
+pub(crate) const MASKED_DATE: &str = "****-**-**";
+
+/// A category name as `Debug` shows it (a contact label, an identifier scheme, an interaction
+/// kind or a consent purpose the caller named): in full when it looks like a name, masked with
+/// [`mask_value`] when it does not (longer than 32 characters, an `@`, or a run of five digits
+/// or more), so that a personal value written into a category column does not reach a log.
+pub(crate) fn mask_category(name: &str) -> Cow<'_, str> {
+    let mut run = 0usize;
+    let mut long_run = false;
+    for c in name.chars() {
+        run = if c.is_numeric() { run + 1 } else { 0 };
+        long_run |= run >= 5;
+    }
+    if name.chars().count() > 32 || name.contains('@') || long_run {
+        Cow::Owned(mask_value(name))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Writes text as is (no quotes): a variant name, a mask that is already text.
+pub(crate) struct Plain<'a>(pub(crate) &'a str);
+
+impl fmt::Debug for Plain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The masking policy: which values `Debug`, `Display`, errors, validation messages and reports
+/// may show in full.
+///
+/// A value is **personal** when it describes or identifies a person: names (person and
+/// company), phones, emails, addresses, birth dates, national identifiers, tags, interaction
+/// notes, transaction references, every key derived from those (match keys, E.164 forms,
+/// blocking and secondary keys, term frequencies), and every custom field unless declared
+/// non-personal here. These are the values a privacy erasure removes
+/// ([`crate::privacy::erase_customer`]). A raw cell that could not be read into its field (a bad
+/// `kind`, a bad date, a bad country) is personal too, whatever its column: it may hold
+/// anything. Personal values are masked ([`mask_phone`], [`mask_email`], [`mask_id`],
+/// [`mask_value`], `****-**-**` for dates).
+///
+/// **Not personal**, and shown in full so that a user can find a record and fix a typo:
+/// customer and merge ids (the caller's keys: do not key records by a phone or an email), kinds,
+/// codes (country, currency, issue codes), category names (labels, schemes, purposes; masked
+/// all the same when they look like a number or an address), sources, channels, record
+/// timestamps, consent history, amounts, column and rule names, and every value the caller typed
+/// as a setting (a flag, a column map, a date given as `--as-of`: see
+/// [`crate::Error::for_setting`]).
+///
+/// Every `Debug` of the crate uses the strictest policy, [`MaskPolicy::new`]; format a value
+/// through [`MaskPolicy::show`] to apply a policy with declarations (the types that hold custom
+/// fields implement [`MaskedDebug`]). The policy is plain data (serde), so it can live in a
+/// configuration file; it will grow a sensitivity class per field of the field model.
+///
+/// ```
+/// use clientele::model::{CustomValue, MaskPolicy};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person)
+///     .custom("手机", CustomValue::Text("13800135678".into()))
+///     .custom("loyalty_points", CustomValue::Integer(1200))
+///     .build();
+/// // By default every custom value is masked.
+/// let strict = format!("{c:?}");
+/// assert!(!strict.contains("13800135678") && !strict.contains("1200"));
+/// // Declared non-personal, a custom field is shown; the others stay masked.
+/// let policy = MaskPolicy::new().non_personal_custom("loyalty_points");
+/// let shown = format!("{:?}", policy.show(&c));
+/// assert!(shown.contains("Integer(1200)") && !shown.contains("13800135678"));
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskPolicy {
+    /// Custom field names whose values are shown in full.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    non_personal_custom: BTreeSet<String>,
+}
+
+/// The strictest policy, used by every `Debug` of the crate.
+pub(crate) static STRICT: MaskPolicy = MaskPolicy::new();
+
+impl MaskPolicy {
+    /// The strictest policy: every custom field is personal.
+    pub const fn new() -> Self {
+        Self {
+            non_personal_custom: BTreeSet::new(),
+        }
+    }
+
+    /// Declares a custom field non-personal: its values are shown in full (repeatable).
+    #[must_use]
+    pub fn non_personal_custom(mut self, name: impl Into<String>) -> Self {
+        self.non_personal_custom.insert(name.into());
+        self
+    }
+
+    /// The custom fields declared non-personal, in name order.
+    pub fn non_personal_custom_fields(&self) -> impl Iterator<Item = &str> {
+        self.non_personal_custom.iter().map(String::as_str)
+    }
+
+    /// The sensitivity of a custom field: personal unless declared otherwise.
+    pub fn custom_sensitivity(&self, name: &str) -> Sensitivity {
+        if self.non_personal_custom.contains(name) {
+            Sensitivity::NotPersonal
+        } else {
+            Sensitivity::Personal
+        }
+    }
+
+    /// A custom value as a message or report may show it: its text when the field is declared
+    /// non-personal, masked ([`mask_value`]) otherwise.
+    ///
+    /// ```
+    /// use clientele::model::{CustomValue, MaskPolicy};
+    /// let p = MaskPolicy::new().non_personal_custom("tier");
+    /// assert_eq!(p.custom_text("tier", &CustomValue::Text("gold".into())), "gold");
+    /// assert_eq!(p.custom_text("wechat", &CustomValue::Text("wxid_abc".into())), "w******* (8 chars)");
+    /// ```
+    pub fn custom_text(&self, name: &str, value: &CustomValue) -> String {
+        match self.custom_sensitivity(name) {
+            Sensitivity::NotPersonal => value.to_text(),
+            Sensitivity::Personal | Sensitivity::Sensitive => mask_value(&value.to_text()),
+        }
+    }
+
+    /// Formats a value under this policy: `format!("{:?}", policy.show(&customer))`.
+    pub fn show<'a, T: MaskedDebug + ?Sized>(&'a self, value: &'a T) -> Masked<'a, T> {
+        Masked {
+            value,
+            policy: self,
+        }
+    }
+}
+
+/// A `Debug` that takes a [`MaskPolicy`]: implemented by the types that hold custom fields (and
+/// their containers), whose plain `Debug` is this with the strictest policy.
+pub trait MaskedDebug {
+    /// Writes the value as `Debug` does, masking what `policy` says is personal.
+    ///
+    /// # Errors
+    /// The formatter's errors.
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+/// A value formatted under a policy; made by [`MaskPolicy::show`].
+pub struct Masked<'a, T: ?Sized> {
+    value: &'a T,
+    policy: &'a MaskPolicy,
+}
+
+impl<T: MaskedDebug + ?Sized> fmt::Debug for Masked<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt_masked(self.policy, f)
+    }
+}
+
+impl<T: MaskedDebug> MaskedDebug for [T] {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|v| policy.show(v)))
+            .finish()
+    }
+}
+
+impl<T: MaskedDebug> MaskedDebug for Vec<T> {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_slice().fmt_masked(policy, f)
+    }
+}
+
+impl<T: MaskedDebug> MaskedDebug for Option<T> {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Some(v) => f.debug_tuple("Some").field(&policy.show(v)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl<T: MaskedDebug + ?Sized> MaskedDebug for &T {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt_masked(policy, f)
+    }
+}
+
+/// One custom value, shown or masked.
+pub(crate) struct CustomShown<'a> {
+    pub(crate) value: &'a CustomValue,
+    pub(crate) masked: bool,
+}
+
+impl fmt::Debug for CustomShown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.value;
+        if !self.masked {
+            return match v {
+                CustomValue::Text(s) => f.debug_tuple("Text").field(s).finish(),
+                CustomValue::Integer(i) => f.debug_tuple("Integer").field(i).finish(),
+                CustomValue::Float(x) => f.debug_tuple("Float").field(x).finish(),
+                CustomValue::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+                CustomValue::Date(d) => f.debug_tuple("Date").field(d).finish(),
+                CustomValue::Timestamp(t) => f.debug_tuple("Timestamp").field(t).finish(),
+            };
+        }
+        let (variant, masked) = match v {
+            CustomValue::Text(s) => ("Text", mask_value(s)),
+            CustomValue::Integer(_) => ("Integer", mask_value(&v.to_text())),
+            CustomValue::Float(_) => ("Float", mask_value(&v.to_text())),
+            CustomValue::Bool(_) => ("Bool", "*".to_owned()),
+            CustomValue::Date(_) => ("Date", MASKED_DATE.to_owned()),
+            CustomValue::Timestamp(_) => ("Timestamp", format!("{MASKED_DATE}T**:**:**Z")),
+        };
+        f.debug_tuple(variant).field(&Plain(&masked)).finish()
+    }
+}
+
+/// The custom fields of a record under a policy: names in full, values as the policy says.
+pub(crate) struct CustomFields<'a, I> {
+    pub(crate) fields: I,
+    pub(crate) policy: &'a MaskPolicy,
+}
+
+impl<'a, I> fmt::Debug for CustomFields<'a, I>
+where
+    I: Iterator<Item = (&'a String, &'a CustomValue)> + Clone,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.fields.clone().map(|(name, value)| {
+                let masked = self.policy.custom_sensitivity(name).is_personal();
+                (name, CustomShown { value, masked })
+            }))
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +359,22 @@ mod tests {
         assert_eq!(mask_email(""), "");
         assert_eq!(mask_id(""), "");
         assert_eq!(mask_value(""), " (0 chars)");
+    }
+
+    #[test]
+    fn short_values_keep_no_character() {
+        for v in ["x", "xy", "王", "王芳"] {
+            assert!(!mask_value(v).contains(v), "{v}");
+        }
+        assert_eq!(mask_phone("12"), "**");
+    }
+
+    #[test]
+    fn category_names_are_shown_unless_they_look_personal() {
+        assert_eq!(mask_category("passport"), "passport");
+        assert_eq!(mask_category("家庭"), "家庭");
+        for v in ["13800135678", "a@b.cn", "x".repeat(40).as_str()] {
+            assert!(!mask_category(v).contains(v), "{v}");
+        }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Records hold values **as written** by the caller; canonical forms and match keys come from
 //! the normalization module and never overwrite what the caller gave unless the caller asks. Every
-//! type here is serde-serializable, and every type that holds a phone, an email or an identifier
-//! masks it in `Debug`.
+//! type here is serde-serializable, and every type that holds a personal value masks it in
+//! `Debug`, under the crate's one masking policy ([`MaskPolicy`]).
 
 mod activity;
 mod contact;
@@ -22,4 +22,5 @@ pub use customer::{
 pub use date::parse_date;
 pub use field::{Cardinality, Field, FieldGroup, FieldSpec, Sensitivity, ValueType};
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
-pub use mask::{mask_email, mask_id, mask_phone, mask_value};
+pub(crate) use mask::{MASKED_DATE, STRICT};
+pub use mask::{MaskPolicy, Masked, MaskedDebug, mask_email, mask_id, mask_phone, mask_value};

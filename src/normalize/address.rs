@@ -1,10 +1,12 @@
 //! Addresses: canonical lines, keys with abbreviations expanded, Chinese administrative units.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::chinese::to_simplified;
 use super::{Context, FieldKind, Normalizer};
-use crate::model::{Address, CountryCode};
+use crate::model::{Address, CountryCode, mask_value};
 
 /// Street-type and unit abbreviations and their full forms (keys only).
 const ABBREVIATIONS: &[(&str, &str)] = &[
@@ -118,8 +120,9 @@ pub(crate) fn abbreviations(s: &str, _ctx: &mut Context) -> Option<String> {
     Some(out)
 }
 
-/// An address normalized for storage and comparison.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// An address normalized for storage and comparison. `Debug` masks every part but the country
+/// (and the names of the Chinese units found).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NormalizedAddress {
     /// Canonical street lines.
     pub lines: Vec<String>,
@@ -139,6 +142,29 @@ pub struct NormalizedAddress {
     pub country: Option<CountryCode>,
     /// Chinese administrative and street units found, in order (`("省", "广东省")`, ...).
     pub units: Vec<(String, String)>,
+}
+
+impl fmt::Debug for NormalizedAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = |p: &Option<String>| p.as_deref().map(mask_value);
+        let all = |v: &[String]| v.iter().map(|s| mask_value(s)).collect::<Vec<_>>();
+        let units: Vec<(&str, String)> = self
+            .units
+            .iter()
+            .map(|(unit, value)| (unit.as_str(), mask_value(value)))
+            .collect();
+        f.debug_struct("NormalizedAddress")
+            .field("lines", &all(&self.lines))
+            .field("key", &mask_value(&self.key))
+            .field("tokens", &all(&self.tokens))
+            .field("house_number", &m(&self.house_number))
+            .field("postcode", &m(&self.postcode))
+            .field("locality", &m(&self.locality))
+            .field("region", &m(&self.region))
+            .field("country", &self.country)
+            .field("units", &units)
+            .finish()
+    }
 }
 
 impl Normalizer {

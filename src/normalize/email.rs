@@ -1,11 +1,15 @@
 //! Email addresses: canonical form and provider-aware match keys.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::{FieldKind, Normalizer};
+use crate::model::{mask_email, mask_value};
 
-/// An email address split and normalized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An email address split and normalized. `Debug` masks the address, its key and the key's local
+/// part (the domain is shown, as [`mask_email`] does).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizedEmail {
     /// Trimmed and width-normalized, local part as written, domain lower-cased.
     pub canonical: String,
@@ -16,6 +20,17 @@ pub struct NormalizedEmail {
     pub local_key: String,
     /// The domain of the key.
     pub domain: String,
+}
+
+impl fmt::Debug for NormalizedEmail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NormalizedEmail")
+            .field("canonical", &mask_email(&self.canonical))
+            .field("key", &mask_email(&self.key))
+            .field("local_key", &mask_value(&self.local_key))
+            .field("domain", &self.domain)
+            .finish()
+    }
 }
 
 /// Why a value is not an email address at all (full syntax checks are the validator's).

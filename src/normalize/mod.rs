@@ -42,6 +42,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::mask_value;
+
 pub use address::NormalizedAddress;
 pub use chinese::{pinyin_of_char, split_chinese_name, to_simplified};
 pub use email::{EmailError, NormalizedEmail};
@@ -99,7 +101,10 @@ pub enum Stage {
 /// assert_eq!(r.parts.honorifics, vec!["dr".to_string()]);
 /// assert_eq!(r.key, "anna muller");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// `Debug` shows the legal form and the honorifics (vocabulary) and masks the region and the
+/// branch (parts of a name).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Parts {
     /// A company's legal form as found (`有限公司`, `ltd`, `gmbh`), normalized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,8 +168,8 @@ pub trait Rule: Send + Sync + fmt::Debug {
     }
 }
 
-/// One change recorded in a trace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One change recorded in a trace. `Debug` masks the values before and after.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceStep {
     /// The rule's name.
     pub rule: String,
@@ -176,8 +181,9 @@ pub struct TraceStep {
     pub after: String,
 }
 
-/// The result of normalizing one value.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The result of normalizing one value. `Debug` masks the canonical value and the key (and the
+/// values of the trace).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Normalized {
     /// What a clean record stores.
     pub canonical: String,
@@ -187,6 +193,40 @@ pub struct Normalized {
     pub parts: Parts,
     /// The rules that changed the value, in order (empty unless traced).
     pub trace: Vec<TraceStep>,
+}
+
+impl fmt::Debug for Parts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = |p: &Option<String>| p.as_deref().map(mask_value);
+        f.debug_struct("Parts")
+            .field("legal_form", &self.legal_form)
+            .field("region", &m(&self.region))
+            .field("branch", &m(&self.branch))
+            .field("honorifics", &self.honorifics)
+            .finish()
+    }
+}
+
+impl fmt::Debug for TraceStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceStep")
+            .field("rule", &self.rule)
+            .field("stage", &self.stage)
+            .field("before", &mask_value(&self.before))
+            .field("after", &mask_value(&self.after))
+            .finish()
+    }
+}
+
+impl fmt::Debug for Normalized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Normalized")
+            .field("canonical", &mask_value(&self.canonical))
+            .field("key", &mask_value(&self.key))
+            .field("parts", &self.parts)
+            .field("trace", &self.trace)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]

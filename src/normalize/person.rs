@@ -1,10 +1,12 @@
 //! Person names: honorifics, name order, order-free keys and pinyin keys.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::chinese::{is_han, split_chinese_name, surname_pinyin, syllables, to_simplified};
 use super::{Context, FieldKind, Normalizer};
-use crate::model::PersonName;
+use crate::model::{PersonName, mask_value};
 
 /// Titles written before a Latin name (compared without dots, case-insensitively).
 const LATIN_TITLES: &[&str] = &[
@@ -158,7 +160,8 @@ pub(crate) fn order_free(s: &str, _ctx: &mut Context) -> Option<String> {
 
 /// A person's name normalized as a whole: canonical display form, order-free key, keys of the
 /// family and given names, and for Han names a pinyin key comparable with romanized names.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// `Debug` masks every form and key of the name (honorifics, which are titles, are shown).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NormalizedPersonName {
     /// The name as a clean record shows it (honorifics removed, `Given Family` order for Latin
     /// names written `Family, Given`).
@@ -174,6 +177,20 @@ pub struct NormalizedPersonName {
     pub pinyin: Option<String>,
     /// Honorifics removed.
     pub honorifics: Vec<String>,
+}
+
+impl fmt::Debug for NormalizedPersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = |p: &Option<String>| p.as_deref().map(mask_value);
+        f.debug_struct("NormalizedPersonName")
+            .field("canonical", &mask_value(&self.canonical))
+            .field("key", &mask_value(&self.key))
+            .field("family", &m(&self.family))
+            .field("given", &m(&self.given))
+            .field("pinyin", &m(&self.pinyin))
+            .field("honorifics", &self.honorifics)
+            .finish()
+    }
 }
 
 impl Normalizer {

@@ -6,12 +6,14 @@
 //! that one search tells which of a region's patterns a number matches.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldKind, Normalizer};
+use crate::model::{mask_phone, mask_value};
 
 /// A number pattern and its possible lengths.
 #[derive(Debug)]
@@ -119,8 +121,9 @@ impl PhoneError {
     }
 }
 
-/// A parsed phone number.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A parsed phone number. The E.164 form is as personal as the number: `Debug` masks it, the
+/// national number and the extension.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NormalizedPhone {
     /// E.164 form: `+` country code and national number (`+8613800138000`).
     pub e164: String,
@@ -136,6 +139,20 @@ pub struct NormalizedPhone {
     pub kind: PhoneKind,
     /// Whether the number matches its region's patterns; `false` means possible by length only.
     pub valid: bool,
+}
+
+impl fmt::Debug for NormalizedPhone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NormalizedPhone")
+            .field("e164", &mask_phone(&self.e164))
+            .field("country_code", &self.country_code)
+            .field("national", &mask_phone(&self.national))
+            .field("region", &self.region)
+            .field("extension", &self.extension.as_deref().map(mask_value))
+            .field("kind", &self.kind)
+            .field("valid", &self.valid)
+            .finish()
+    }
 }
 
 /// A region's compiled patterns: the general one and each type's, in order (those that compile).

@@ -5,8 +5,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{FieldKind, Normalizer};
-use crate::model::mask_value;
-use crate::model::{Address, Customer, NationalIdKind, PersonName};
+use crate::model::{
+    Address, Customer, MaskPolicy, MaskedDebug, NationalIdKind, PersonName, STRICT, mask_value,
+};
 
 /// One field value that normalization changed (or removed as a repeat).
 ///
@@ -32,14 +33,30 @@ impl fmt::Debug for FieldChange {
     }
 }
 
-/// A record in canonical form and the changes that got it there.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A record in canonical form and the changes that got it there. `Debug` masks personal values
+/// (see [`MaskPolicy`]).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct NormalizedRecord {
     /// The record with canonical values; id, kind, dates, timestamps, custom fields and consent
     /// are as they were.
     pub customer: Customer,
     /// Every value that changed, in field order.
     pub changes: Vec<FieldChange>,
+}
+
+impl fmt::Debug for NormalizedRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_masked(&STRICT, f)
+    }
+}
+
+impl MaskedDebug for NormalizedRecord {
+    fn fmt_masked(&self, policy: &MaskPolicy, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NormalizedRecord")
+            .field("customer", &policy.show(&self.customer))
+            .field("changes", &self.changes)
+            .finish()
+    }
 }
 
 /// Collects the changes while one record is rewritten.

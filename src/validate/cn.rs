@@ -1,10 +1,13 @@
 //! Chinese identifiers: resident ID numbers (GB 11643-1999) and Unified Social Credit Codes
 //! (GB 32100-2015).
 
+use std::fmt;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::IssueCode;
+use crate::model::{MASKED_DATE, mask_id};
 
 /// Province-level codes of GB/T 2260 (first two digits of a division code): the 31 mainland
 /// province-level divisions, Taiwan (71), Hong Kong (81), Macao (82), and 83 used by the
@@ -32,8 +35,9 @@ fn id_check(body: &[u8]) -> Option<char> {
     "10X98765432".chars().nth((sum % 11) as usize)
 }
 
-/// A valid resident ID: canonical 18-character form and what it encodes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A valid resident ID: canonical 18-character form and what it encodes. `Debug` masks the
+/// number, the birth date and the sex it encodes (the province and the generation are shown).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentId {
     /// The 18-character form (a 15-digit ID converted, `x` upper-cased).
     pub canonical: String,
@@ -45,6 +49,18 @@ pub struct ResidentId {
     pub province: u8,
     /// Whether the input was a 15-digit first-generation number.
     pub first_generation: bool,
+}
+
+impl fmt::Debug for ResidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResidentId")
+            .field("canonical", &mask_id(&self.canonical))
+            .field("birth_date", &format_args!("{MASKED_DATE}"))
+            .field("male", &format_args!("*"))
+            .field("province", &self.province)
+            .field("first_generation", &self.first_generation)
+            .finish()
+    }
 }
 
 /// Checks a Chinese resident ID number (GB 11643-1999): 18 digits or 17 + `X` (a lower-case `x`

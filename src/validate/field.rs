@@ -1,10 +1,12 @@
 //! One value of one kind checked and normalized: the engine of the CLI's `field` command.
 
+use std::fmt;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{IssueCode, check_cn_resident_id, check_email, check_postcode, check_uscc};
-use crate::model::{Address, PersonName};
+use crate::model::{Address, PersonName, mask_value};
 use crate::normalize::{FieldKind, Normalizer};
 
 /// The kinds of value [`check_field`] answers for.
@@ -30,8 +32,9 @@ pub enum ValueKind {
     Postcode,
 }
 
-/// The verdict on one value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The verdict on one value. `Debug` masks the normalized value and the key (they are as
+/// personal as the value checked).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldVerdict {
     /// Whether the value is valid for its kind.
     pub valid: bool,
@@ -41,6 +44,17 @@ pub struct FieldVerdict {
     pub key: String,
     /// The issue code when not valid (or a warning code such as `cn_id.first_generation`).
     pub code: Option<IssueCode>,
+}
+
+impl fmt::Debug for FieldVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldVerdict")
+            .field("valid", &self.valid)
+            .field("normalized", &mask_value(&self.normalized))
+            .field("key", &mask_value(&self.key))
+            .field("code", &self.code)
+            .finish()
+    }
 }
 
 /// Checks and normalizes one value. `region` is the default region of phones and the country of

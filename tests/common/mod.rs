@@ -1,6 +1,8 @@
 //! Shared proptest strategies for records.
 #![allow(dead_code)]
 
+pub mod planted;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clientele::model::{
     Address, CompanyName, Consent, ConsentPurpose, ConsentStatus, ContactLabel, CountryCode,

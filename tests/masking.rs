@@ -1,0 +1,742 @@
+//! The masking policy, swept over every public type: `Debug` (and `Display` where a type has
+//! one) of values built from planted personal data never shows a planted value in full.
+//!
+//! The sweep cannot be forgotten: `every_public_type_is_swept_or_allowed` reads `src/` for every
+//! `pub struct` and `pub enum` and fails for a type that is neither rendered here nor on the list
+//! of types that hold no caller value (with the reason why).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use clientele::dedupe::Deduplicator;
+use clientele::dedupe::similarity::Chars;
+use clientele::import::{ColumnMap, RowReader};
+use clientele::merge::{AuditAction, AuditEvent, Merger, RecordSnapshot};
+use clientele::model::{
+    Activity, Address, CompanyName, Consent, ConsentPurpose, ConsentStatus, ContactLabel,
+    CountryCode, CurrencyCode, CustomValue, Email, Interaction, InteractionKind, MaskPolicy, Money,
+    NationalId, NationalIdKind, PersonName, Phone, Transaction, parse_date,
+};
+use clientele::normalize::{Context, FieldKind, Normalizer};
+use clientele::privacy::{CustomerExport, Erasure};
+use clientele::segment::{ActivitySummary, ScoringConfig, score_records};
+use clientele::store::conformance::snapshot;
+use clientele::store::{Change, CustomerStore, FaultyStore, MemoryStore, SecondaryKey, batches};
+use clientele::validate::{Validator, ValueKind, check_cn_resident_id, check_field};
+use clientele::{Customer, CustomerId, CustomerKind, Error};
+
+use common::planted::SECRETS;
+
+/// Planted values, each distinctive, and the pieces of them that must never show.
+const PHONE: &str = "+86 139 1234 5678";
+const EMAIL: &str = "meimei.han@example.org";
+const RESIDENT_ID: &str = "11010519491231002X";
+const NAME: &str = "韩梅梅";
+const LATIN_NAME: &str = "Meimei Han";
+const COMPANY: &str = "梅梅贸易有限公司";
+const STREET: &str = "建国路88号院";
+const LATIN_STREET: &str = "88 Jianguo Road";
+const POSTCODE: &str = "100022";
+const CUSTOM_PHONE: &str = "18688889999";
+const CUSTOM_ID: &str = "44030419900101001X";
+const WECHAT: &str = "wxid_secret42";
+const NOTE: &str = "says the PIN is hunter2";
+const TAG: &str = "diabetic";
+const REFERENCE: &str = "order-778899";
+
+fn t(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 3, day, 9, 0, 0).unwrap()
+}
+
+fn id(s: &str) -> CustomerId {
+    CustomerId::new(s).unwrap()
+}
+
+fn planted_person(key: &str) -> Customer {
+    Customer::builder(id(key), CustomerKind::Person)
+        .full_name(NAME)
+        .given_name("Meimei")
+        .family_name("Han")
+        .phone(PHONE)
+        .email(EMAIL)
+        .address(planted_address())
+        .birth_date(NaiveDate::from_ymd_opt(1949, 12, 31).unwrap())
+        .national_id(NationalIdKind::CnResidentId, RESIDENT_ID)
+        .tag(TAG)
+        .custom("手机", CustomValue::Text(CUSTOM_PHONE.into()))
+        .custom("手机号", CustomValue::infer(CUSTOM_PHONE))
+        .custom("身份证号", CustomValue::Text(CUSTOM_ID.into()))
+        .custom("wechat", CustomValue::Text(WECHAT.into()))
+        .custom(
+            "born",
+            CustomValue::Date(NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()),
+        )
+        .source("crm")
+        .consent(ConsentPurpose::Marketing, ConsentStatus::Given, t(1), "web")
+        .created_at(t(1))
+        .build()
+}
+
+fn planted_company(key: &str) -> Customer {
+    Customer::builder(id(key), CustomerKind::Company)
+        .company_name(COMPANY)
+        .full_name(LATIN_NAME)
+        .phone("13912345678")
+        .email(EMAIL)
+        .created_at(t(2))
+        .build()
+}
+
+fn planted_address() -> Address {
+    Address {
+        house_number: Some("88".into()),
+        lines: vec![STREET.into(), LATIN_STREET.into()],
+        locality: Some("北京".into()),
+        region: Some("朝阳区".into()),
+        postcode: Some(POSTCODE.into()),
+        country: Some(CountryCode::new("CN").unwrap()),
+        ..Address::default()
+    }
+}
+
+fn planted_activity(key: &str) -> Activity {
+    Activity {
+        transactions: vec![Transaction {
+            customer: id(key),
+            at: t(3),
+            amount: Money {
+                minor_units: 12_900,
+                currency: CurrencyCode::new("CNY").unwrap(),
+            },
+            channel: Some("app".into()),
+            reference: Some(REFERENCE.into()),
+        }],
+        interactions: vec![Interaction {
+            customer: id(key),
+            at: t(4),
+            kind: InteractionKind::Other(CUSTOM_PHONE.into()),
+            note: Some(format!("{NAME} {NOTE}, call {PHONE}")),
+        }],
+    }
+}
+
+/// Renders one value's `Debug`.
+fn debug(name: &'static str, v: &impl std::fmt::Debug) -> (&'static str, String) {
+    (name, format!("{v:?}"))
+}
+
+/// Renders one value's `Debug` and `Display`.
+fn both(
+    name: &'static str,
+    v: &(impl std::fmt::Debug + std::fmt::Display),
+) -> (&'static str, String) {
+    (name, format!("{v:?}\n{v}"))
+}
+
+/// Every swept type, rendered from planted values.
+fn rendered() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let person = planted_person("P1");
+    let company = planted_company("P2");
+    let activity = planted_activity("P1");
+    let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+
+    // model
+    out.push(debug("Customer", &person));
+    out.push(debug("Customer", &company));
+    out.push(debug(
+        "Masked",
+        &MaskPolicy::new()
+            .non_personal_custom("source_no")
+            .show(&person),
+    ));
+    out.push(debug(
+        "CustomerBuilder",
+        &Customer::builder(id("P3"), CustomerKind::Person)
+            .full_name(NAME)
+            .phone(PHONE)
+            .custom("wechat", CustomValue::Text(WECHAT.into())),
+    ));
+    out.push(debug("PersonName", &person.person_name));
+    out.push(debug("CompanyName", &CompanyName::new(COMPANY)));
+    out.push(debug("Phone", &Phone::new(PHONE)));
+    out.push(debug("Email", &Email::new(EMAIL)));
+    out.push(debug("Address", &planted_address()));
+    out.push(debug(
+        "NationalId",
+        &NationalId::new(NationalIdKind::CnResidentId, RESIDENT_ID),
+    ));
+    out.push(debug("NationalIdKind", &NationalIdKind::parse(CUSTOM_ID)));
+    out.push(debug("ContactLabel", &ContactLabel::Other(EMAIL.into())));
+    out.push(debug("CustomValue", &CustomValue::infer(CUSTOM_PHONE)));
+    out.push(debug("CustomValue", &CustomValue::Text(WECHAT.into())));
+    out.push(debug(
+        "ConsentPurpose",
+        &ConsentPurpose::Other(CUSTOM_PHONE.into()),
+    ));
+    out.push(debug(
+        "Consent",
+        &Consent {
+            purpose: ConsentPurpose::Other(EMAIL.into()),
+            status: ConsentStatus::Given,
+            at: t(1),
+            channel: "web".into(),
+        },
+    ));
+    out.push(debug("Transaction", &activity.transactions[0]));
+    out.push(debug("Interaction", &activity.interactions[0]));
+    out.push(debug(
+        "InteractionKind",
+        &InteractionKind::Other(RESIDENT_ID.into()),
+    ));
+    out.push(debug("Activity", &activity));
+
+    // errors, from planted cells
+    let long_id = format!("{}{}", CUSTOM_PHONE, "9".repeat(260));
+    for e in [
+        CustomerId::new(&long_id).unwrap_err(),
+        CountryCode::new(CUSTOM_PHONE).unwrap_err(),
+        CurrencyCode::new(WECHAT).unwrap_err(),
+        parse_date(CUSTOM_ID).unwrap_err(),
+        parse_date("1949-12-32").unwrap_err(),
+    ] {
+        out.push(both("Error", &e));
+    }
+
+    // import
+    let header = [
+        "id",
+        "kind",
+        "full_name",
+        "phone",
+        "country",
+        "birth_date",
+        "created_at",
+        "手机",
+        "wechat",
+    ];
+    let map = ColumnMap::parse_all(["mobile=phone"]).unwrap();
+    out.push(debug("ColumnMap", &map));
+    let mut reader = RowReader::new(&header, &map);
+    let good = reader
+        .read(
+            2,
+            &[
+                "R1",
+                "person",
+                NAME,
+                PHONE,
+                CUSTOM_PHONE,
+                RESIDENT_ID,
+                EMAIL,
+                CUSTOM_PHONE,
+                WECHAT,
+            ],
+        )
+        .unwrap();
+    out.push(debug("ImportedRow", &good));
+    for p in &good.problems {
+        out.push(debug("FieldProblem", p));
+    }
+    for bad in [
+        vec!["R2", RESIDENT_ID, NAME, "", "", "", "", "", ""],
+        vec!["R1", "person", NAME, PHONE, "", "", "", "", ""],
+        vec![long_id.as_str(), "person", "", "", "", "", "", "", ""],
+        vec!["R3", EMAIL],
+    ] {
+        out.push(both("Error", &reader.read(3, &bad).unwrap_err()));
+    }
+    out.push(debug("RowReader", &reader));
+
+    // normalize
+    let n = Normalizer::default();
+    out.push(debug(
+        "NormalizedPhone",
+        &n.phone(PHONE, Some("CN")).unwrap(),
+    ));
+    out.push(debug("NormalizedEmail", &n.email(EMAIL).unwrap()));
+    out.push(debug(
+        "NormalizedPersonName",
+        &n.person_name(person.person_name.as_ref().unwrap()),
+    ));
+    out.push(debug("NormalizedAddress", &n.address(&planted_address())));
+    out.push(debug(
+        "Normalized",
+        &n.normalize_traced(FieldKind::PersonName, "  韩梅梅 女士 "),
+    ));
+    let traced = n.normalize_traced(FieldKind::CompanyName, "（北京）梅梅貿易有限公司");
+    out.push(debug("Normalized", &traced));
+    for step in &traced.trace {
+        out.push(debug("TraceStep", step));
+    }
+    out.push(debug("Parts", &traced.parts));
+    out.push(debug(
+        "Context",
+        &Context {
+            kind: FieldKind::CompanyName,
+            parts: traced.parts.clone(),
+        },
+    ));
+    let mut messy = planted_person("P4");
+    messy.phones.push(Phone::new("139-1234-5678"));
+    messy.emails[0].address = " MeiMei.Han@Example.ORG ".into();
+    let record = n.customer(&messy, Some("CN"));
+    out.push(debug("NormalizedRecord", &record));
+    for change in &record.changes {
+        out.push(debug("FieldChange", change));
+    }
+
+    // validate
+    let v = Validator::new().default_region("CN").as_of(today);
+    let mut broken = planted_person("P5");
+    broken.phones.push(Phone::new("139123456789"));
+    broken.emails.push(Email::new("meimei..han@example.org"));
+    broken.national_ids.push(NationalId::new(
+        NationalIdKind::CnResidentId,
+        "110105194912310021",
+    ));
+    broken.addresses[0].postcode = Some("1000229".into());
+    let report = v.validate(&broken);
+    assert!(report.issues.len() >= 4, "{report:?}");
+    for i in &report.issues {
+        out.push(debug("Issue", i));
+    }
+    out.push(debug("ValidationReport", &report));
+    out.push(debug(
+        "ResidentId",
+        &check_cn_resident_id(RESIDENT_ID, today).unwrap(),
+    ));
+    for (kind, value) in [
+        (ValueKind::Phone, PHONE),
+        (ValueKind::Email, EMAIL),
+        (ValueKind::CnId, RESIDENT_ID),
+        (ValueKind::PersonName, NAME),
+        (ValueKind::Address, LATIN_STREET),
+    ] {
+        out.push(debug(
+            "FieldVerdict",
+            &check_field(kind, value, Some("CN"), today),
+        ));
+    }
+
+    // dedupe
+    let mut twin = planted_person("P6");
+    twin.person_name = Some(PersonName {
+        full: Some("韓梅梅".into()),
+        ..PersonName::default()
+    });
+    let mut customers = vec![person.clone(), twin, company.clone()];
+    let background = clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: 200,
+        ..Default::default()
+    });
+    customers.extend(background.customers);
+    let result = Deduplicator::new()
+        .default_region("CN")
+        .threshold(0.0)
+        .run(&customers)
+        .unwrap();
+    assert!(!result.pairs.is_empty());
+    out.push(debug("DedupeResult", &result));
+    for p in &result.pairs {
+        out.push(debug("ScoredPair", p));
+        out.push(both("Explanation", &p.explanation));
+        for c in &p.explanation.contributions {
+            out.push(debug("Contribution", c));
+        }
+    }
+    for c in &result.clusters {
+        out.push(debug("Cluster", c));
+    }
+    out.push(debug("TrainedModel", &result.model));
+    out.push(debug("TermFrequencies", &result.model.term_frequencies));
+    for c in &result.model.comparisons {
+        out.push(debug("ComparisonParams", c));
+        for l in &c.levels {
+            out.push(debug("LevelParams", l));
+        }
+    }
+    let capped = Deduplicator::new()
+        .default_region("CN")
+        .max_block_size(1)
+        .run(&customers)
+        .unwrap();
+    assert!(!capped.blocking.warnings.is_empty());
+    out.push(debug("BlockingReport", &capped.blocking));
+    for r in &capped.blocking.rules {
+        out.push(debug("RuleReport", r));
+    }
+    out.push(debug("Chars", &Chars::new("韩梅梅 meimei han")));
+
+    // store
+    let mut store = MemoryStore::new();
+    let changes = vec![
+        Change::Insert(person.clone()),
+        Change::Put(company.clone()),
+        Change::SetActivity {
+            customer: id("P1"),
+            activity: activity.clone(),
+        },
+        Change::AddInteraction(activity.interactions[0].clone()),
+        Change::AddTransaction(activity.transactions[0].clone()),
+    ];
+    for c in &changes {
+        out.push(debug("Change", c));
+    }
+    <MemoryStore as CustomerStore>::apply(&mut store, changes).unwrap();
+    out.push(debug("MemoryStore", &store));
+    out.push(debug("Batches", &batches(&store, 1)));
+    out.push(debug("Snapshot", &snapshot(&store).unwrap()));
+    for key in [
+        SecondaryKey::phone(PHONE),
+        SecondaryKey::email(EMAIL),
+        SecondaryKey::national_id(RESIDENT_ID),
+    ] {
+        out.push(debug("SecondaryKey", &key.unwrap()));
+    }
+    out.push(debug("FaultyStore", &FaultyStore::new(MemoryStore::new())));
+    let matcher = Deduplicator::new().default_region("CN").threshold(0.0);
+    let mut indexed = MemoryStore::with_indexer(matcher.indexer());
+    <MemoryStore as CustomerStore>::apply(&mut indexed, vec![Change::Put(person.clone())]).unwrap();
+    let matches = matcher
+        .match_one(&planted_person("P9"), &indexed, &result.model)
+        .unwrap();
+    assert!(!matches.is_empty());
+    for m in &matches {
+        out.push(debug("Match", m));
+    }
+
+    // merge: a second record of the same person with another phone and WeChat id
+    let mut other = planted_person("P7");
+    other.phones = vec![Phone::new(CUSTOM_PHONE)];
+    other
+        .custom
+        .insert("wechat".into(), CustomValue::Text("wxid_secret43".into()));
+    let inputs = vec![
+        RecordSnapshot {
+            customer: person.clone(),
+            activity: activity.clone(),
+        },
+        RecordSnapshot {
+            customer: other,
+            activity: Activity::default(),
+        },
+    ];
+    let plan = Merger::new()
+        .default_region("CN")
+        .plan_records(inputs, t(9))
+        .unwrap();
+    assert!(!plan.discarded.is_empty());
+    out.push(debug("MergePlan", &plan));
+    for k in &plan.kept {
+        out.push(debug("Kept", k));
+        out.push(debug("FieldValue", &k.value));
+    }
+    for d in &plan.discarded {
+        out.push(debug("Discarded", d));
+        out.push(debug(
+            "Masked",
+            &MaskPolicy::new()
+                .non_personal_custom("loyalty")
+                .show(&d.value),
+        ));
+    }
+    out.push(debug("RecordSnapshot", &plan.merged));
+    let merge_record = plan.record();
+    out.push(debug("MergeRecord", &merge_record));
+    let event = AuditEvent::new(AuditAction::Merge, t(9))
+        .merge(plan.id.clone())
+        .customers(vec![id("P1"), id("P7")])
+        .rule("oldest");
+    out.push(debug("AuditEvent", &event));
+
+    // privacy
+    out.push(debug(
+        "CustomerExport",
+        &CustomerExport {
+            exported_at: t(10),
+            customer: person.clone(),
+            activity: activity.clone(),
+            merges: vec![merge_record],
+        },
+    ));
+    out.push(debug(
+        "Erasure",
+        &Erasure {
+            customer: id("P1"),
+            scrubbed_merges: vec![plan.id.clone()],
+            events: vec![event],
+        },
+    ));
+
+    // segment and lifecycle
+    let scores = score_records(
+        &customers[..3],
+        &activity.transactions,
+        &activity.interactions,
+        &ScoringConfig::default(),
+        t(20),
+    );
+    for s in &scores {
+        out.push(debug("CustomerScore", s));
+    }
+    out.push(debug(
+        "ActivitySummary",
+        &ActivitySummary::new(&activity.transactions, &activity.interactions, t(20)),
+    ));
+    for s in clientele::lifecycle::summarize(
+        &activity.transactions,
+        NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        clientele::lifecycle::TimeUnit::Week,
+    ) {
+        out.push(debug("CustomerSummary", &s));
+    }
+
+    // synth: generated records are as personal as real ones.
+    let data = clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: 1,
+        ..Default::default()
+    });
+    out.push(debug("SynthData", &data));
+    out
+}
+
+#[test]
+fn no_debug_or_display_shows_a_planted_value() {
+    let all = rendered();
+    if std::env::var_os("CLIENTELE_SHOW_MASKED").is_some() {
+        for (name, text) in &all {
+            eprintln!("{name}: {text}");
+        }
+    }
+    for (name, text) in all {
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{name} shows `{secret}`:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn generated_records_are_masked_like_real_ones() {
+    let data = clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: 50,
+        ..Default::default()
+    });
+    let text = format!("{data:?}");
+    for c in &data.customers {
+        for p in &c.phones {
+            let digits: String = p.number.chars().filter(char::is_ascii_digit).collect();
+            assert!(digits.len() < 9 || !text.contains(&digits), "{}", p.number);
+        }
+        for e in &c.emails {
+            assert!(!text.contains(&e.address), "{}", e.address);
+        }
+        let name = c.display_name();
+        if name.chars().count() >= 3 {
+            assert!(!text.contains(&name), "{name}");
+        }
+    }
+}
+
+#[test]
+fn declared_custom_fields_are_shown_and_nothing_else_is() {
+    let mut c = planted_person("P1");
+    c.custom
+        .insert("loyalty_points".into(), CustomValue::Integer(4711));
+    let strict = format!("{c:?}");
+    assert!(!strict.contains("4711"), "{strict}");
+    assert!(
+        strict.contains("loyalty_points"),
+        "field names are shown: {strict}"
+    );
+    let policy = MaskPolicy::new().non_personal_custom("loyalty_points");
+    let shown = format!("{:?}", policy.show(&c));
+    assert!(shown.contains("Integer(4711)"), "{shown}");
+    for secret in SECRETS {
+        assert!(!shown.contains(secret), "`{secret}` in {shown}");
+    }
+    // Rows and normalized records pass the policy on.
+    let row = RowReader::new(&["id", "loyalty_points", "wechat"], &ColumnMap::default())
+        .read(2, &["R1", "4711", WECHAT])
+        .unwrap();
+    let shown = format!("{:?}", policy.show(&row));
+    assert!(
+        shown.contains("4711") && !shown.contains("wxid_secret"),
+        "{shown}"
+    );
+    let normalized = Normalizer::default().customer(&c, None);
+    assert!(format!("{:?}", policy.show(&normalized)).contains("4711"));
+    assert!(!format!("{normalized:?}").contains("4711"));
+}
+
+#[test]
+fn settings_are_shown_so_that_a_typo_can_be_fixed() {
+    let e = ColumnMap::parse_all(["surname"]).unwrap_err();
+    assert!(e.to_string().contains("`surname`"), "{e}");
+    let flag = parse_date("2026-13-01")
+        .unwrap_err()
+        .for_setting("--as-of", "2026-13-01");
+    assert!(flag.to_string().contains("2026-13-01"), "{flag}");
+    assert!(matches!(flag, Error::InvalidSetting { .. }));
+    // The same text as a record's cell is masked.
+    let cell = parse_date("2026-13-01").unwrap_err().to_string();
+    assert!(!cell.contains("2026-13-01"), "{cell}");
+    // Column names and codes are shown.
+    let mut r = RowReader::new(&["id", "country"], &ColumnMap::default());
+    let row = r.read(2, &["C1", "China"]).unwrap();
+    assert_eq!(row.problems[0].field, "country");
+    assert!(!row.problems[0].reason.contains("China"));
+}
+
+/// Types that hold no caller value, or hold only values the policy shows (keys, codes,
+/// settings), and why.
+const ALLOWED: &[(&str, &str)] = &[
+    (
+        "CustomerId",
+        "the caller's key: shown in full by the policy",
+    ),
+    ("MergeId", "made of a time and a hash of ids: shown in full"),
+    ("CountryCode", "a code"),
+    ("FieldGroup", "the name of a part of the record"),
+    ("FieldSpec", "a built-in field's declaration: names and classes"),
+    ("Cardinality", "one or many"),
+    ("ValueType", "the name of a value type"),
+    ("CurrencyCode", "a code"),
+    ("CustomerKind", "a kind"),
+    ("ConsentStatus", "a status"),
+    ("Money", "an amount and a currency"),
+    ("MaskPolicy", "custom field names, a setting"),
+    ("Sensitivity", "a class"),
+    ("FieldKind", "a kind"),
+    ("Stage", "normalization and lifecycle stages"),
+    ("RuleInfo", "a rule's name and description"),
+    ("Normalizer", "rules (settings)"),
+    ("PhoneKind", "a kind"),
+    ("PhoneError", "a reason"),
+    ("EmailError", "a reason"),
+    ("Severity", "a level"),
+    ("IssueCode", "a code (caller-defined codes are settings)"),
+    ("Field", "a field name"),
+    ("Requirement", "fields and a code (settings)"),
+    ("Validator", "settings; Debug counts the caller's rules"),
+    ("ValueKind", "a kind"),
+    ("BlockingRule", "a rule name"),
+    ("Progress", "a stage and counts"),
+    ("Evaluation", "figures"),
+    (
+        "Deduplicator",
+        "settings; Debug counts the caller's key functions",
+    ),
+    ("MergeField", "a field name"),
+    ("FieldRule", "a rule (settings)"),
+    ("SurvivorRule", "a rule (settings: source names)"),
+    ("OnSurvivorChange", "a choice"),
+    ("AuditAction", "an action"),
+    ("Merger", "rules and settings"),
+    ("ContactKeys", "no fields"),
+    (
+        "Failure",
+        "the conformance suite's messages about its own fixed records",
+    ),
+    ("Report", "a count"),
+    ("Segment", "a segment definition (settings)"),
+    ("Rule", "a segment rule (settings)"),
+    ("TextField", "a field name"),
+    ("TextTest", "a segment test (settings)"),
+    ("ValueTest", "a segment test (settings)"),
+    ("DateField", "a field name"),
+    ("DateWindow", "a window (settings)"),
+    ("Measure", "a measure"),
+    ("Cmp", "a comparison (settings)"),
+    (
+        "CompiledSegment",
+        "a compiled segment definition (settings)",
+    ),
+    ("ScoringConfig", "settings"),
+    ("StageWindows", "settings"),
+    ("Tier", "settings"),
+    ("TierConfig", "settings"),
+    ("RfmValues", "figures"),
+    ("RfmScore", "scores"),
+    ("RfmRule", "settings"),
+    ("RfmTable", "settings"),
+    ("BgNbd", "model parameters"),
+    ("GammaGamma", "model parameters"),
+    ("TimeUnit", "a unit"),
+    ("SynthConfig", "settings"),
+    ("Corruptions", "settings"),
+    ("ReadmeDoctests", "doc tests only"),
+    ("NormalizationDoctests", "doc tests only"),
+    ("DedupeDoctests", "doc tests only"),
+    ("MergeDoctests", "doc tests only"),
+    ("LifecycleDoctests", "doc tests only"),
+    ("SegmentsDoctests", "doc tests only"),
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The names of every `pub struct` and `pub enum` under `src/` (macro templates aside).
+fn public_types() -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut names = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read file");
+        for line in text.lines() {
+            let line = line.trim_start();
+            let rest = line
+                .strip_prefix("pub struct ")
+                .or_else(|| line.strip_prefix("pub enum "));
+            if let Some(rest) = rest {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                    .collect();
+                if !name.is_empty() && !name.starts_with('$') {
+                    names.insert(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_public_type_is_swept_or_allowed() {
+    let swept: BTreeSet<&str> = rendered().iter().map(|(n, _)| *n).collect();
+    let allowed: BTreeSet<&str> = ALLOWED.iter().map(|(n, _)| *n).collect();
+    let overlap: Vec<&&str> = swept.intersection(&allowed).collect();
+    assert!(overlap.is_empty(), "swept and allowed: {overlap:?}");
+    let public = public_types();
+    assert!(public.contains("Customer") && public.contains("MergeRecord"));
+    let missing: Vec<&String> = public
+        .iter()
+        .filter(|n| !swept.contains(n.as_str()) && !allowed.contains(n.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "public types neither swept in tests/masking.rs nor allowed there (with a reason): {missing:?}"
+    );
+    // Entries for types that no longer exist are dropped too.
+    let stale: Vec<&&str> = swept
+        .iter()
+        .chain(allowed.iter())
+        .filter(|n| !public.contains(**n) && !["CountryCode", "CurrencyCode"].contains(*n))
+        .collect();
+    assert!(stale.is_empty(), "no such public type: {stale:?}");
+}
