@@ -943,3 +943,29 @@ fn huge_purchases_and_their_refunds_sum_to_exactly_zero() {
     );
     assert_eq!(scores[0].total_spend, 0);
 }
+
+#[test]
+fn a_field_rule_tests_any_field_of_the_field_model_built_in_or_custom() {
+    let mut a = person("A");
+    a.custom
+        .insert("loyalty_points".into(), CustomValue::Integer(1_500));
+    a.industry = Some("制造业".into());
+    let mut b = person("B");
+    b.custom
+        .insert("loyalty_points".into(), CustomValue::Integer(20));
+    b.addresses.push(Address {
+        locality: Some("北京".into()),
+        ..Address::default()
+    });
+    let rule: Rule = serde_json::from_str(
+        r#"{"field": {"field": "loyalty_points", "test": {"number": {"ge": 1000}}}}"#,
+    )
+    .unwrap();
+    assert_eq!(select(rule, &[a.clone(), b.clone()], &[], &[]), ["A"]);
+    let rule: Rule = serde_json::from_str(
+        r#"{"any": [{"field": {"field": "locality", "test": {"text": {"eq": "北京"}}}},
+                    {"field": {"field": "industry", "test": "present"}}]}"#,
+    )
+    .unwrap();
+    assert_eq!(select(rule, &[a, b], &[], &[]), ["A", "B"]);
+}

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::summary::{ActivitySummary, map_slices, map_store};
 use crate::error::{Error, Result};
 use crate::model::{
-    ConsentPurpose, CurrencyCode, CustomValue, Customer, CustomerId, CustomerKind, Interaction,
-    Transaction,
+    ConsentPurpose, CurrencyCode, CustomValue, Customer, CustomerId, CustomerKind, Field,
+    Interaction, Transaction,
 };
 use crate::privacy::may_contact;
 use crate::store::CustomerStore;
@@ -114,7 +114,19 @@ pub enum Rule {
     },
     /// At least one tag passes the test (`{"tag": {"eq": "vip"}}`: has the tag `vip`).
     Tag(TextTest),
-    /// A custom field is present and passes the test.
+    /// A field of the field model ([`Field`]: built-in or custom, by name) has a value that
+    /// passes the test (for fields with several values, at least one): `{"field": {"field":
+    /// "locality", "test": {"text": {"eq": "北京"}}}}`, `{"field": {"field": "loyalty_points",
+    /// "test": {"number": {"ge": 1000}}}}`. Built-in text fields are tested as text,
+    /// the birth date as a date, timestamps by their UTC date.
+    Field {
+        /// Which field.
+        field: Field,
+        /// The test.
+        test: ValueTest,
+    },
+    /// A custom field is present and passes the test (the same as [`Rule::Field`] on
+    /// [`Field::Custom`]).
     Custom {
         /// The custom field's name.
         field: String,
@@ -164,6 +176,29 @@ pub enum TextField {
     Postcode,
     /// The source system.
     Source,
+}
+
+impl TextField {
+    /// The field of the field model this names; `None` for [`TextField::Name`], the display
+    /// name, which is derived from several fields.
+    ///
+    /// ```
+    /// use clientele::model::Field;
+    /// use clientele::segment::TextField;
+    /// assert_eq!(TextField::Locality.field(), Some(Field::Locality));
+    /// assert_eq!(TextField::Name.field(), None);
+    /// ```
+    pub fn field(self) -> Option<Field> {
+        Some(match self {
+            Self::Id => Field::Id,
+            Self::Name => return None,
+            Self::Country => Field::Country,
+            Self::Region => Field::Region,
+            Self::Locality => Field::Locality,
+            Self::Postcode => Field::Postcode,
+            Self::Source => Field::Source,
+        })
+    }
 }
 
 /// A test on text.
@@ -230,6 +265,23 @@ pub enum DateField {
     Updated,
     /// The birth date.
     Birth,
+}
+
+impl DateField {
+    /// The field of the field model this names.
+    ///
+    /// ```
+    /// use clientele::model::Field;
+    /// use clientele::segment::DateField;
+    /// assert_eq!(DateField::Birth.field(), Field::BirthDate);
+    /// ```
+    pub fn field(self) -> Field {
+        match self {
+            Self::Created => Field::CreatedAt,
+            Self::Updated => Field::UpdatedAt,
+            Self::Birth => Field::BirthDate,
+        }
+    }
 }
 
 /// A window of calendar dates, absolute or relative to the evaluation date (`as_of`, taken as
@@ -480,10 +532,6 @@ impl TextMatcher {
             Self::Present => !text.trim().is_empty(),
         }
     }
-
-    fn any<'a>(&self, mut texts: impl Iterator<Item = &'a str>) -> bool {
-        texts.any(|t| self.test(t))
-    }
 }
 
 fn fold(s: &str) -> String {
@@ -497,10 +545,9 @@ enum Node {
     Any(Vec<Node>),
     Not(Box<Node>),
     Kind(CustomerKind),
-    Text(TextField, TextMatcher),
-    Tag(TextMatcher),
-    Custom(String, ValueMatcher),
-    Date(DateField, DateWindow),
+    /// The display name (the one text of a record that is not a field of its own).
+    Name(TextMatcher),
+    Field(Field, ValueMatcher),
     Consent(ConsentPurpose),
     Activity(Measure, Cmp),
 }
@@ -533,19 +580,25 @@ impl Node {
             Rule::Any(rules) => Self::Any(all(rules)?),
             Rule::Not(rule) => Self::Not(Box::new(Self::compile(rule, segment, depth + 1)?)),
             Rule::Kind(k) => Self::Kind(*k),
-            Rule::Text { field, test } => Self::Text(*field, TextMatcher::compile(test, segment)?),
-            Rule::Tag(test) => Self::Tag(TextMatcher::compile(test, segment)?),
-            Rule::Custom { field, test } => Self::Custom(
-                field.clone(),
-                match test {
-                    ValueTest::Present => ValueMatcher::Present,
-                    ValueTest::Text(t) => ValueMatcher::Text(TextMatcher::compile(t, segment)?),
-                    ValueTest::Number(c) => ValueMatcher::Number(*c),
-                    ValueTest::Bool(b) => ValueMatcher::Bool(*b),
-                    ValueTest::Date(w) => ValueMatcher::Date(*w),
-                },
+            Rule::Text { field, test } => {
+                let m = TextMatcher::compile(test, segment)?;
+                match field.field() {
+                    Some(f) => Self::Field(f, ValueMatcher::Text(m)),
+                    None => Self::Name(m),
+                }
+            }
+            Rule::Tag(test) => Self::Field(
+                Field::Tags,
+                ValueMatcher::Text(TextMatcher::compile(test, segment)?),
             ),
-            Rule::Date { field, window } => Self::Date(*field, *window),
+            Rule::Field { field, test } => {
+                Self::Field(field.clone(), ValueMatcher::compile(test, segment)?)
+            }
+            Rule::Custom { field, test } => Self::Field(
+                Field::Custom(field.clone()),
+                ValueMatcher::compile(test, segment)?,
+            ),
+            Rule::Date { field, window } => Self::Field(field.field(), ValueMatcher::Date(*window)),
             Rule::Consent(p) => Self::Consent(p.clone()),
             Rule::Activity { measure, cmp } => Self::Activity(measure.clone(), *cmp),
         })
@@ -567,17 +620,8 @@ impl Node {
             Self::Any(n) => n.iter().any(|n| n.eval(c, s)),
             Self::Not(n) => !n.eval(c, s),
             Self::Kind(k) => c.kind == *k,
-            Self::Text(field, m) => text_field(c, *field, m),
-            Self::Tag(m) => m.any(c.tags.iter().map(String::as_str)),
-            Self::Custom(field, m) => c.custom.get(field).is_some_and(|v| m.test(v, as_of)),
-            Self::Date(field, window) => {
-                let date = match field {
-                    DateField::Created => Some(c.created_at.date_naive()),
-                    DateField::Updated => Some(c.updated_at.date_naive()),
-                    DateField::Birth => c.birth_date,
-                };
-                date.is_some_and(|d| window.contains(d, as_of.date_naive()))
-            }
+            Self::Name(m) => m.test(&c.display_name()),
+            Self::Field(field, m) => field.values(c).iter().any(|v| m.test(v, as_of)),
             Self::Consent(p) => may_contact(c, p, as_of),
             Self::Activity(measure, cmp) => measure.value(s).is_some_and(|v| cmp.test(v)),
         }
@@ -585,6 +629,16 @@ impl Node {
 }
 
 impl ValueMatcher {
+    fn compile(test: &ValueTest, segment: &str) -> Result<Self> {
+        Ok(match test {
+            ValueTest::Present => Self::Present,
+            ValueTest::Text(t) => Self::Text(TextMatcher::compile(t, segment)?),
+            ValueTest::Number(c) => Self::Number(*c),
+            ValueTest::Bool(b) => Self::Bool(*b),
+            ValueTest::Date(w) => Self::Date(*w),
+        })
+    }
+
     fn test(&self, v: &CustomValue, as_of: DateTime<Utc>) -> bool {
         match (self, v) {
             (Self::Present, _) => true,
@@ -598,21 +652,6 @@ impl ValueMatcher {
             }
             _ => false,
         }
-    }
-}
-
-fn text_field(c: &Customer, field: TextField, m: &TextMatcher) -> bool {
-    let addresses = c.addresses.iter();
-    match field {
-        TextField::Id => m.test(c.id.as_str()),
-        TextField::Name => m.test(&c.display_name()),
-        TextField::Country => {
-            m.any(addresses.filter_map(|a| a.country.as_ref().map(|c| c.as_str())))
-        }
-        TextField::Region => m.any(addresses.filter_map(|a| a.region.as_deref())),
-        TextField::Locality => m.any(addresses.filter_map(|a| a.locality.as_deref())),
-        TextField::Postcode => m.any(addresses.filter_map(|a| a.postcode.as_deref())),
-        TextField::Source => c.source.as_deref().is_some_and(|s| m.test(s)),
     }
 }
 

@@ -49,7 +49,8 @@ pub use postcode::{check_postcode, postcode_countries};
 use crate::error::Error;
 use crate::import::FieldProblem;
 use crate::model::{
-    Customer, CustomerId, CustomerKind, NationalIdKind, mask_email, mask_id, mask_phone, mask_value,
+    self, Customer, CustomerId, CustomerKind, FieldGroup, NationalIdKind, mask_email, mask_id,
+    mask_phone, mask_value,
 };
 use crate::normalize::{FieldKind, Normalizer, PhoneError};
 use crate::store::{CustomerStore, batches};
@@ -311,8 +312,22 @@ impl ValidationReport {
     }
 }
 
-/// A field a caller can require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A field a caller can require: the usual groups ("a name", "a phone") or any field of the
+/// field model.
+///
+/// ```
+/// use clientele::model;
+/// use clientele::validate::{Field, IssueCode, Requirement, Validator};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let v = Validator::new().require(CustomerKind::Person, vec![Requirement {
+///     any_of: vec![Field::Field(model::Field::parse("loyalty_card"))],
+///     code: IssueCode::RequiredMissingField,
+/// }]);
+/// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person).full_name("Ann").build();
+/// assert_eq!(v.validate(&c).issues[0].field, "loyalty_card");
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Field {
@@ -330,30 +345,26 @@ pub enum Field {
     BirthDate,
     /// At least one national identifier.
     NationalId,
+    /// Any field of the field model, custom fields included (`{"field": "loyalty_card"}`).
+    Field(model::Field),
 }
 
 impl Field {
-    fn filled(self, c: &Customer) -> bool {
+    fn filled(&self, c: &Customer) -> bool {
+        let group = |g: FieldGroup| g.fields().any(|f| f.is_filled(c));
         match self {
-            Self::Name => {
-                c.person_name.as_ref().is_some_and(|n| !n.is_empty())
-                    || c.company_name
-                        .as_ref()
-                        .is_some_and(|n| !n.legal.trim().is_empty())
-            }
-            Self::CompanyName => c
-                .company_name
-                .as_ref()
-                .is_some_and(|n| !n.legal.trim().is_empty()),
-            Self::Phone => c.phones.iter().any(|p| !p.number.trim().is_empty()),
-            Self::Email => c.emails.iter().any(|e| !e.address.trim().is_empty()),
-            Self::Address => c.addresses.iter().any(|a| !a.is_empty()),
-            Self::BirthDate => c.birth_date.is_some(),
-            Self::NationalId => c.national_ids.iter().any(|n| !n.value.trim().is_empty()),
+            Self::Name => group(FieldGroup::PersonName) || model::Field::CompanyName.is_filled(c),
+            Self::CompanyName => model::Field::CompanyName.is_filled(c),
+            Self::Phone => model::Field::Phone.is_filled(c),
+            Self::Email => model::Field::Email.is_filled(c),
+            Self::Address => group(FieldGroup::Addresses),
+            Self::BirthDate => model::Field::BirthDate.is_filled(c),
+            Self::NationalId => model::Field::NationalId.is_filled(c),
+            Self::Field(f) => f.is_filled(c),
         }
     }
 
-    fn name(self) -> &'static str {
+    fn name(&self) -> &str {
         match self {
             Self::Name => "name",
             Self::CompanyName => "company_name",
@@ -362,6 +373,7 @@ impl Field {
             Self::Address => "addresses",
             Self::BirthDate => "birth_date",
             Self::NationalId => "national_ids",
+            Self::Field(f) => f.name(),
         }
     }
 }
