@@ -906,7 +906,7 @@ mod tests {
                     "Flat 2",
                     "Leeds",
                     "9 Side Rd",
-                    "zz",
+                    "Narnia",
                     "A1",
                     "B2",
                     "uscc",
