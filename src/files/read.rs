@@ -70,6 +70,7 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
     let columns: Vec<String> = reader.column_names().map(str::to_owned).collect();
     let mut file = FileRead {
         customers: Vec::new(),
+        lines: Vec::new(),
         problems: Vec::new(),
         rejected: Vec::new(),
         filled: Default::default(),
@@ -92,6 +93,7 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
                     }
                 }
                 extras::decode(&mut row.customer, line, &mut row.problems);
+                file.lines.push(line);
                 file.problems.push(row.problems);
                 file.customers.push(row.customer);
             }

@@ -51,6 +51,8 @@ pub struct RowCounts {
 pub struct FileRead {
     /// The records, in file order.
     pub customers: Vec<Customer>,
+    /// The first line of each record's row, in record order.
+    pub lines: Vec<u64>,
     /// The cells of each record that could not be typed (kept as custom fields), in record
     /// order.
     pub problems: Vec<Vec<FieldProblem>>,
