@@ -33,27 +33,48 @@ static MADE: AtomicU64 = AtomicU64::new(0);
 /// # Ok::<(), clientele::Error>(())
 /// ```
 pub struct AtomicFile {
+    /// The path as given (for messages).
     target: PathBuf,
-    temp: PathBuf,
+    /// Where the temporary file is renamed to: the target, or the file a link points to.
+    dest: PathBuf,
+    /// The temporary file, or `None` when writing straight to a target that is not a regular
+    /// file (a device such as `/dev/null`, a pipe), which must not be replaced.
+    temp: Option<PathBuf>,
     out: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
-    /// Starts writing `target` (its directory must exist).
+    /// Starts writing `target` (its directory must exist). A target that exists and is not a
+    /// regular file (`/dev/null`, a named pipe) is written to directly; a symbolic link is
+    /// followed, so the link stays and its file is replaced.
     ///
     /// # Errors
-    /// [`Error::Io`] naming the target when the temporary file cannot be created.
+    /// [`Error::Io`] naming the target when the temporary file (or the target) cannot be
+    /// created.
     pub fn create(target: impl AsRef<Path>) -> Result<Self> {
-        let target = target.as_ref().to_path_buf();
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".to_owned());
-        let n = MADE.fetch_add(1, Ordering::Relaxed);
-        let temp = target.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
-        let file = File::create(&temp).map_err(|e| io_error(&target, &e))?;
+        let given = target.as_ref();
+        let dest =
+            std::fs::canonicalize(given).unwrap_or_else(|_| match std::fs::read_link(given) {
+                // A link to a file not there yet: the file it names.
+                Ok(to) => given.parent().map_or(to.clone(), |dir| dir.join(&to)),
+                Err(_) => given.to_path_buf(),
+            });
+        let special = std::fs::metadata(&dest).is_ok_and(|m| !m.is_file());
+        let open = |path: &Path| File::create(path).map_err(|e| io_error(given, &e));
+        let (file, temp) = if special {
+            (open(&dest)?, None)
+        } else {
+            let name = dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "output".to_owned());
+            let n = MADE.fetch_add(1, Ordering::Relaxed);
+            let temp = dest.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
+            (open(&temp)?, Some(temp))
+        };
         Ok(Self {
-            target,
+            target: given.to_path_buf(),
+            dest,
             temp,
             out: Some(BufWriter::with_capacity(1 << 16, file)),
         })
@@ -81,9 +102,14 @@ impl AtomicFile {
         let file = out
             .into_inner()
             .map_err(|e| io_error(&self.target, e.error()))?;
+        let Some(temp) = &self.temp else {
+            return Ok(());
+        };
         file.sync_all().map_err(|e| io_error(&self.target, &e))?;
         drop(file);
-        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, &e))
+        std::fs::rename(temp, &self.dest).map_err(|e| io_error(&self.target, &e))?;
+        self.temp = None;
+        Ok(())
     }
 }
 
@@ -107,8 +133,8 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         // Not committed (or the commit failed): remove the temporary file.
         self.out = None;
-        if self.temp.exists() {
-            let _ = std::fs::remove_file(&self.temp);
+        if let Some(temp) = &self.temp {
+            let _ = std::fs::remove_file(temp);
         }
     }
 }
