@@ -205,7 +205,7 @@ impl AddressPart {
 /// A column number as written in a name: 2 to [`MAX_COLUMN_NUMBER`], without leading zeros.
 fn number(digits: &str) -> Option<u16> {
     let n: u16 = digits.parse().ok()?;
-    (n >= 2 && n <= MAX_COLUMN_NUMBER && n.to_string() == digits).then_some(n)
+    ((2..=MAX_COLUMN_NUMBER).contains(&n) && n.to_string() == digits).then_some(n)
 }
 
 impl Column {
