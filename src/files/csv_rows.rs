@@ -459,13 +459,60 @@ impl Record {
 
     fn feed(&mut self, bytes: &[u8]) {
         self.bytes += bytes.len();
-        for &b in bytes {
-            self.byte(b);
+        let mut rest = bytes;
+        while let Some((&b, tail)) = rest.split_first() {
+            rest = match self.state {
+                // Runs of plain bytes are copied at once; only delimiters and quotes are
+                // looked at one by one.
+                State::Unquoted | State::AfterClose => self.run(rest),
+                State::Quoted => {
+                    let end = rest.iter().position(|c| *c == b'"').unwrap_or(rest.len());
+                    let (chunk, after) = rest.split_at(end);
+                    if let Some(q) = &mut self.quote {
+                        q.delimiters += chunk.iter().filter(|c| **c == self.delimiter).count();
+                    }
+                    self.field.extend_from_slice(chunk);
+                    match after.split_first() {
+                        Some((&quote, tail)) => {
+                            self.byte(quote);
+                            tail
+                        }
+                        None => after,
+                    }
+                }
+                State::Start if b != self.delimiter && b != b'"' => {
+                    self.state = State::Unquoted;
+                    rest
+                }
+                State::Start | State::QuoteInQuoted => {
+                    self.byte(b);
+                    tail
+                }
+            };
         }
         if self.state == State::QuoteInQuoted {
             // The quote ended the line: it closes the field.
             self.close_quote();
             self.state = State::AfterClose;
+        }
+    }
+
+    /// Copies the bytes of an unquoted field before the next delimiter into the field, then
+    /// handles the delimiter; returns what follows it.
+    fn run<'b>(&mut self, rest: &'b [u8]) -> &'b [u8] {
+        let delimiter = self.delimiter;
+        let end = rest.iter().position(|c| *c == delimiter).unwrap_or(rest.len());
+        let (chunk, after) = rest.split_at(end);
+        if !chunk.is_empty() && self.state == State::AfterClose {
+            self.text_after_quote.get_or_insert(self.cells.len());
+        }
+        self.field.extend_from_slice(chunk);
+        match after.split_first() {
+            Some((&b, tail)) => {
+                self.byte(b);
+                tail
+            }
+            None => after,
         }
     }
 

@@ -77,6 +77,7 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
         columns,
         counts: Default::default(),
     };
+    let mut filled = vec![0usize; file.columns.len()];
     for row in rows.by_ref() {
         let (line, cells) = match row? {
             RawRow::Row { line, cells, .. } => (line, cells),
@@ -87,10 +88,8 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
         };
         match reader.read(line, &cells) {
             Ok(mut row) => {
-                for (name, cell) in file.columns.iter().zip(&cells) {
-                    if !cell.trim().is_empty() {
-                        *file.filled.entry(name.clone()).or_default() += 1;
-                    }
+                for (n, cell) in filled.iter_mut().zip(&cells) {
+                    *n += usize::from(!cell.trim().is_empty());
                 }
                 extras::decode(&mut row.customer, line, &mut row.problems);
                 file.lines.push(line);
@@ -102,6 +101,11 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
                 line,
                 reason: e.to_string(),
             }),
+        }
+    }
+    for (name, n) in file.columns.iter().zip(filled) {
+        if n > 0 {
+            *file.filled.entry(name.clone()).or_default() += n;
         }
     }
     file.counts = rows.counts();
