@@ -501,7 +501,10 @@ impl Record {
     /// handles the delimiter; returns what follows it.
     fn run<'b>(&mut self, rest: &'b [u8]) -> &'b [u8] {
         let delimiter = self.delimiter;
-        let end = rest.iter().position(|c| *c == delimiter).unwrap_or(rest.len());
+        let end = rest
+            .iter()
+            .position(|c| *c == delimiter)
+            .unwrap_or(rest.len());
         let (chunk, after) = rest.split_at(end);
         if !chunk.is_empty() && self.state == State::AfterClose {
             self.text_after_quote.get_or_insert(self.cells.len());
