@@ -241,3 +241,471 @@ fn summarize_and_lifecycle_fit_read_each_others_output() {
         );
     }
 }
+
+/// Runs the CLI and returns its whole output, whatever the status.
+fn output(bin: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin).args(args).output().expect("run cli")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clientele-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The records a file reads as, by id.
+fn records(file: &Path) -> std::collections::BTreeMap<String, clientele::Customer> {
+    let read =
+        clientele::files::read_path(file, &clientele::files::ReadOptions::default()).expect("read");
+    assert!(read.rejected.is_empty(), "{:?}", read.rejected);
+    read.customers
+        .into_iter()
+        .map(|c| (c.id.as_str().to_owned(), c))
+        .collect()
+}
+
+/// The sample with line `line` (1-based) changed by `edit`.
+fn damaged_sample(dir: &Path, line: usize, edit: impl Fn(&str) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(sample()).expect("sample");
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i + 1 == line { edit(l) } else { l.to_owned() })
+        .collect();
+    let p = dir.join("damaged.csv");
+    std::fs::write(&p, lines.join("\n") + "\n").expect("write");
+    p
+}
+
+#[test]
+fn a_cli_merge_of_the_sample_is_undone_from_its_provenance() {
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("unmerge");
+    let (pairs, clusters) = (dir.join("pairs.csv"), dir.join("clusters.csv"));
+    let (merged, audit, provenance) = (
+        dir.join("merged.csv"),
+        dir.join("audit.jsonl"),
+        dir.join("provenance.jsonl"),
+    );
+    let restored = dir.join("restored.csv");
+    let s = sample();
+    run(
+        &bin,
+        &[
+            "dedupe",
+            path(&s),
+            "--pairs",
+            path(&pairs),
+            "--clusters",
+            path(&clusters),
+        ],
+    );
+    run(
+        &bin,
+        &[
+            "merge",
+            path(&s),
+            "--clusters",
+            path(&clusters),
+            "--out",
+            path(&merged),
+            "--audit",
+            path(&audit),
+            "--provenance",
+            path(&provenance),
+        ],
+    );
+    // Every field of the merged records is written: the custom column and further addresses.
+    let header = &csv_rows(&merged)[0];
+    for col in [
+        "loyalty_points",
+        "address2_street",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(
+            header.iter().any(|h| h == col),
+            "{col} missing from {header:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&provenance)
+            .expect("provenance")
+            .lines()
+            .count(),
+        52
+    );
+    // The audit file alone cannot restore anything, and says so.
+    let wrong = output(
+        &bin,
+        &[
+            "unmerge",
+            path(&merged),
+            "--audit",
+            path(&audit),
+            "--out",
+            path(&restored),
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("provenance"));
+    assert!(!restored.exists());
+
+    run(
+        &bin,
+        &[
+            "unmerge",
+            path(&merged),
+            "--provenance",
+            path(&provenance),
+            "--out",
+            path(&restored),
+        ],
+    );
+    // The restored file reads as exactly the records the input reads as.
+    let (before, after) = (records(&s), records(&restored));
+    assert_eq!(after.len(), 311);
+    assert_eq!(after, before);
+    // And as sets of field values, column by column of the input (lists as sets).
+    let input = csv_rows(&s);
+    let output_rows = csv_rows(&restored);
+    let index = |rows: &[Vec<String>]| -> std::collections::BTreeMap<String, Vec<String>> {
+        rows[1..]
+            .iter()
+            .map(|r| (r[0].clone(), r.clone()))
+            .collect()
+    };
+    let (ins, outs) = (index(&input), index(&output_rows));
+    let set = |cell: &str| -> std::collections::BTreeSet<String> {
+        cell.split(';')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    for (i, name) in input[0].iter().enumerate() {
+        if name == "birth_date" {
+            continue; // dates come back in one format (the records are equal above)
+        }
+        let j = output_rows[0]
+            .iter()
+            .position(|h| h == name)
+            .expect("column kept");
+        for (id, row) in &ins {
+            assert_eq!(set(&row[i]), set(&outs[id][j]), "{id} {name}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_stray_quote_is_refused_with_its_line_and_the_command_exits_non_zero() {
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("quote");
+    // The tester's case: a quote at the start of a name on line 5.
+    let bad = damaged_sample(&dir, 5, |l| l.replacen(",罗强", ",\"罗强", 1));
+    let out = output(&bin, &["stats", path(&bad)]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("records read: 310"), "{text}");
+    assert!(
+        text.contains("line 5: the quoted field in column 3"),
+        "{text}"
+    );
+    let out = output(&bin, &["stats", path(&bad), "--allow-rejects", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["counts"]["data_rows"], 311);
+    assert_eq!(json["counts"]["read"], 310);
+
+    // The pipeline says so in its report, writes nothing, and exits non-zero.
+    let out_dir = dir.join("out");
+    let out = output(&bin, &["pipeline", path(&bad), "--out-dir", path(&out_dir)]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("records in:         310 (1 rows rejected)")
+    );
+    let written: Vec<_> = std::fs::read_dir(&out_dir).expect("dir").collect();
+    assert!(written.is_empty(), "{written:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn normalize_on_a_ragged_row_names_the_line_and_leaves_nothing() {
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("ragged");
+    let bad = damaged_sample(&dir, 9, |l| {
+        l.rsplitn(3, ',').last().unwrap_or(l).to_owned()
+    });
+    let out_file = dir.join("normalized.csv");
+    let out = output(&bin, &["normalize", path(&bad), "--out", path(&out_file)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 9: 20 cells where the header has 22 columns"),
+        "{err}"
+    );
+    assert!(!out_file.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        1,
+        "a temporary file left"
+    );
+    // With --allow-rejects the other rows are written.
+    run(
+        &bin,
+        &[
+            "normalize",
+            path(&bad),
+            "--out",
+            path(&out_file),
+            "--allow-rejects",
+        ],
+    );
+    assert_eq!(csv_rows(&out_file).len() - 1, 310);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_repeated_column_is_refused_unless_appended() {
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("repeated");
+    let file = dir.join("two_phones.csv");
+    std::fs::write(&file, "id,phone,phone\nC1,13800138000,01065529988\n").expect("write");
+    let out = output(&bin, &["stats", path(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("column `phone` appears more than once"));
+    let json = run(
+        &bin,
+        &[
+            "stats",
+            path(&file),
+            "--repeated-columns",
+            "append",
+            "--json",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(json["records_read"], 1);
+    // Both phone cells were read (the second one appended to the list).
+    assert_eq!(json["fields_filled"]["phone"], 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn numeric_flags_out_of_range_or_not_finite_are_refused_with_the_flags_name() {
+    let Some(bin) = cli() else { return };
+    let s = sample();
+    let t = sample_file("transactions.csv");
+    let dir = temp_dir("flags");
+    let o = |n: &str| dir.join(n).to_str().expect("path").to_owned();
+    let (pairs, clusters, out, truth) = (o("p.csv"), o("c.csv"), o("g.csv"), o("t.csv"));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "dedupe",
+                path(&s),
+                "--pairs",
+                &pairs,
+                "--clusters",
+                &clusters,
+                "--threshold",
+                "nan",
+            ],
+            "--threshold",
+        ),
+        (
+            vec![
+                "dedupe",
+                path(&s),
+                "--pairs",
+                &pairs,
+                "--clusters",
+                &clusters,
+                "--threshold",
+                "1.5",
+            ],
+            "--threshold",
+        ),
+        (
+            vec![
+                "dedupe",
+                path(&s),
+                "--pairs",
+                &pairs,
+                "--clusters",
+                &clusters,
+                "--explain=-1",
+            ],
+            "--explain",
+        ),
+        (
+            vec!["pipeline", path(&s), "--threshold", "inf"],
+            "--threshold",
+        ),
+        (
+            vec![
+                "link",
+                path(&s),
+                path(&s),
+                "--pairs",
+                &pairs,
+                "--threshold",
+                "NaN",
+            ],
+            "--threshold",
+        ),
+        (
+            vec![
+                "generate",
+                "--customers",
+                "18446744073709551615",
+                "--out",
+                &out,
+                "--truth",
+                &truth,
+            ],
+            "--customers",
+        ),
+        (
+            vec![
+                "generate",
+                "--customers",
+                "3000000000",
+                "--out",
+                &out,
+                "--truth",
+                &truth,
+            ],
+            "--customers",
+        ),
+        (
+            vec![
+                "generate",
+                "--customers",
+                "10",
+                "--duplicates",
+                "nan",
+                "--out",
+                &out,
+                "--truth",
+                &truth,
+            ],
+            "--duplicates",
+        ),
+        (
+            vec![
+                "segment",
+                path(&s),
+                "--transactions",
+                path(&t),
+                "--as-of",
+                "2026-06-30",
+                "--clv-months",
+                "10000000",
+            ],
+            "--clv-months",
+        ),
+        (
+            vec![
+                "segment",
+                path(&s),
+                "--transactions",
+                path(&t),
+                "--as-of",
+                "2026-06-30",
+                "--discount",
+                "nan",
+            ],
+            "--discount",
+        ),
+    ];
+    for (args, flag) in cases {
+        let out = output(&bin, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    let Some(bin) = cli() else { return };
+    let s = sample();
+    let dir = temp_dir("pipe");
+    let (pairs, clusters) = (dir.join("p.csv"), dir.join("c.csv"));
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["stats", path(&s), "--json"],
+        vec![
+            "dedupe",
+            path(&s),
+            "--pairs",
+            path(&pairs),
+            "--clusters",
+            path(&clusters),
+            "--explain",
+            "50",
+        ],
+    ];
+    for args in runs {
+        let mut child = Command::new(&bin)
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut head = [0u8; 10];
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_exact(&mut head)
+            .expect("read");
+        // The reader goes away, as `head -c 10` does.
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(141)),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_full_disk_is_reported_with_the_files_name() {
+    let Some(bin) = cli() else { return };
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: no /dev/full here");
+        return;
+    }
+    let dir = temp_dir("full");
+    let s = sample();
+    let out = output(
+        &bin,
+        &[
+            "dedupe",
+            path(&s),
+            "--pairs",
+            "/dev/full",
+            "--clusters",
+            path(&dir.join("c.csv")),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/dev/full: No space left on device"));
+    // A device is written to, never replaced.
+    assert!(!std::fs::metadata(full).expect("metadata").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -345,7 +345,8 @@ fn thousands_of_records_give_the_same_result_in_any_order() {
     let data = clientele::synth::generate(&clientele::synth::SynthConfig {
         customers: 9_000,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let detector = || small().max_block_size(300);
     let a = detector().run(&data.customers).unwrap();
     let mut shuffled = data.customers.clone();

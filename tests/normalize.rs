@@ -326,7 +326,8 @@ fn record_normalization_is_idempotent_on_generated_messy_records() {
         duplicate_share: 0.5,
         seed: 7,
         ..SynthConfig::default()
-    });
+    })
+    .unwrap();
     let n = Normalizer::default();
     let mut changed = 0;
     for c in &data.customers {

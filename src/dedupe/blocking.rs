@@ -736,7 +736,8 @@ mod tests {
         let data = generate(&SynthConfig {
             customers,
             ..SynthConfig::default()
-        });
+        })
+        .unwrap();
         let n = Normalizer::default();
         let records: Vec<Prepared> = data
             .customers

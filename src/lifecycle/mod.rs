@@ -58,5 +58,5 @@ pub mod special;
 mod summary;
 
 pub use bgnbd::BgNbd;
-pub use gamma_gamma::GammaGamma;
+pub use gamma_gamma::{GammaGamma, MAX_CLV_MONTHS};
 pub use summary::{CustomerSummary, TimeUnit, summarize};
