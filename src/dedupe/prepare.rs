@@ -51,8 +51,32 @@ impl Default for Key {
     }
 }
 
+/// The longest key compared, in characters: a longer value is held as its first
+/// [`KEPT_CHARS`] characters, `#` and the hex FNV-1a hash of the whole key (64 characters in
+/// all), so that comparing it costs what comparing a name costs (one bit-parallel
+/// Jaro-Winkler, see `similarity`), and equality still tells two long values apart.
+pub(crate) const MAX_KEY_CHARS: usize = 64;
+
+/// The characters of a long value kept in its key, before the hash.
+const KEPT_CHARS: usize = MAX_KEY_CHARS - 17;
+
 impl Key {
     pub(crate) fn new(s: &str) -> Self {
+        // Only a value of more than 64 bytes can have more than 64 characters.
+        if s.len() > MAX_KEY_CHARS {
+            if let Some((cut, _)) = s.char_indices().nth(KEPT_CHARS) {
+                if s.char_indices().nth(MAX_KEY_CHARS).is_some() {
+                    let kept = s.get(..cut).unwrap_or_default();
+                    let whole = fnv_from(FNV_START, s.as_bytes());
+                    return Self::exact(&format!("{kept}#{whole:016x}"));
+                }
+            }
+        }
+        Self::exact(s)
+    }
+
+    /// The key of `s` as it is.
+    fn exact(s: &str) -> Self {
         let bytes = s.as_bytes();
         if bytes.len() <= INLINE {
             let mut buf = [0; INLINE];
@@ -276,8 +300,6 @@ pub(crate) struct Prepared {
     pub(crate) source: u8,
     pub(crate) company: bool,
     pub(crate) han: bool,
-    /// Whether the record has anything to compare at all.
-    pub(crate) empty: bool,
     pub(crate) given: Option<Text>,
     pub(crate) family: Option<Text>,
     /// The name words as compared across scripts: pinyin words (given, family) for Han names,
@@ -354,6 +376,36 @@ impl Prepared {
             && *self.phones == *other.phones
             && *self.emails == *other.emails
             && *self.ids == *other.ids
+    }
+}
+
+impl Prepared {
+    /// A total order on the compared keys, `Equal` exactly for [`Prepared::identical`]
+    /// records (whatever their fingerprints): exact copies sort next to each other.
+    pub(crate) fn content_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        fn text(t: &Option<Text>) -> Option<&Key> {
+            t.as_ref().map(|t| &t.s)
+        }
+        fn texts(p: &Prepared) -> [Option<&Key>; 6] {
+            [
+                text(&p.given),
+                text(&p.family),
+                text(&p.company_name),
+                text(&p.street),
+                text(&p.street2),
+                text(&p.locality),
+            ]
+        }
+        fn codes(p: &Prepared) -> [Option<&Code>; 3] {
+            [p.house.as_ref(), p.postcode.as_ref(), p.region.as_ref()]
+        }
+        (self.company, self.dob)
+            .cmp(&(other.company, other.dob))
+            .then_with(|| texts(self).cmp(&texts(other)))
+            .then_with(|| codes(self).cmp(&codes(other)))
+            .then_with(|| (*self.phones).cmp(&*other.phones))
+            .then_with(|| (*self.emails).cmp(&*other.emails))
+            .then_with(|| (*self.ids).cmp(&*other.ids))
     }
 }
 
@@ -513,12 +565,6 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     h = mix(h, days as u64);
     h = mix(h, u64::from(p.company));
     p.fingerprint = h;
-    p.empty = texts.iter().all(|t| t.is_none())
-        && codes.iter().all(|c| c.is_none())
-        && p.phones.is_empty()
-        && p.emails.is_empty()
-        && p.ids.is_empty()
-        && p.dob.is_none();
     p
 }
 
