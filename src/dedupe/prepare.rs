@@ -415,6 +415,23 @@ fn mix(state: u64, x: u64) -> u64 {
     (state.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
+/// The most characters of a value read for comparison. No name, company name, address line,
+/// phone or email is this long (an email has at most 254); a value that is (a pasted document,
+/// a broken export) is read up to here, so that preparing a record costs what its first few
+/// thousand characters cost, and its key is then capped as every key is ([`MAX_KEY_CHARS`]).
+pub(crate) const MAX_READ_CHARS: usize = 1000;
+
+/// The first [`MAX_READ_CHARS`] characters of `s`.
+fn bounded(s: &str) -> &str {
+    if s.len() <= MAX_READ_CHARS {
+        return s;
+    }
+    match s.char_indices().nth(MAX_READ_CHARS) {
+        Some((cut, _)) => s.get(..cut).unwrap_or(s),
+        None => s,
+    }
+}
+
 /// Prepares a record. `region` is the default region for phones without a country code; phones
 /// that do not parse are compared on their digits.
 pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Prepared {
@@ -425,6 +442,25 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     };
     let mut pinyin = None;
     if let Some(name) = c.person_name.as_ref().filter(|n| !n.is_empty()) {
+        let read;
+        let name = if [&name.full, &name.given, &name.middle, &name.family]
+            .into_iter()
+            .flatten()
+            .any(|s| bounded(s).len() < s.len())
+        {
+            let mut b = name.clone();
+            for part in [&mut b.full, &mut b.given, &mut b.middle, &mut b.family]
+                .into_iter()
+                .flatten()
+            {
+                let keep = bounded(part).len();
+                part.truncate(keep);
+            }
+            read = b;
+            &read
+        } else {
+            name
+        };
         let r = n.person_name(name);
         p.han = !r.key.is_ascii() && r.pinyin.is_some();
         if p.han {
@@ -441,7 +477,10 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
         }
     }
     if let Some(company) = &c.company_name {
-        p.company_name = Text::new(&n.normalize(FieldKind::CompanyName, &company.legal).key);
+        p.company_name = Text::new(
+            &n.normalize(FieldKind::CompanyName, bounded(&company.legal))
+                .key,
+        );
     }
     let country = c
         .addresses
@@ -451,10 +490,11 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     let phone_region = country.as_deref().or(region);
     let mut phones = Vec::new();
     for ph in &c.phones {
-        match n.phone(&ph.number, phone_region) {
+        let number = bounded(&ph.number);
+        match n.phone(number, phone_region) {
             Ok(x) => phones.push(Code::new(&x.e164)),
             Err(_) => {
-                let digits: String = ph.number.chars().filter(char::is_ascii_digit).collect();
+                let digits: String = number.chars().filter(char::is_ascii_digit).collect();
                 if digits.len() >= 7 {
                     phones.push(Code::new(&digits));
                 }
@@ -464,11 +504,12 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     let mut emails: Vec<Code> = c
         .emails
         .iter()
-        .filter_map(|e| n.email(&e.address).ok())
+        .filter_map(|e| n.email(bounded(&e.address)).ok())
         .map(|x| Code::new(&x.key))
         .collect();
     let code_of = |s: &str| -> String {
-        s.chars()
+        bounded(s)
+            .chars()
             .filter(|ch| ch.is_alphanumeric())
             .flat_map(char::to_uppercase)
             .collect()
@@ -481,7 +522,9 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
         .map(|v| Code::new(&v))
         .collect();
     if let Some(a) = c.addresses.iter().find(|a| !a.is_empty()) {
-        let key = |s: &str| Some(n.normalize(FieldKind::Address, s).key).filter(|k| !k.is_empty());
+        let key = |s: &str| {
+            Some(n.normalize(FieldKind::Address, bounded(s)).key).filter(|k| !k.is_empty())
+        };
         p.house = a
             .house_number
             .as_deref()
@@ -630,6 +673,32 @@ mod tests {
             );
         }
         assert_eq!(soundex("张"), None);
+    }
+}
+
+#[cfg(test)]
+mod long_value_tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_capped_and_still_tell_values_apart() {
+        let a = format!("{}x", "名".repeat(200));
+        let b = format!("{}y", "名".repeat(200));
+        let (ka, kb) = (Key::new(&a), Key::new(&b));
+        assert_eq!(ka.as_str().chars().count(), MAX_KEY_CHARS);
+        assert!(ka.as_str().starts_with(&"名".repeat(KEPT_CHARS)));
+        assert_ne!(ka, kb);
+        assert_eq!(ka, Key::new(&a.clone()));
+        // Up to the cap, a key is its value.
+        let short = "a".repeat(MAX_KEY_CHARS);
+        assert_eq!(Key::new(&short).as_str(), short);
+    }
+
+    #[test]
+    fn values_are_read_up_to_their_first_thousand_characters() {
+        let long = "é".repeat(5000);
+        assert_eq!(bounded(&long).chars().count(), MAX_READ_CHARS);
+        assert_eq!(bounded("short"), "short");
     }
 }
 
