@@ -415,7 +415,7 @@ proptest! {
 }
 
 /// The store keys of the detector's indexer (`dd_<rule>`) are a contract with stores indexed
-/// before an upgrade: they change only with a note in docs/DEDUPE.md §7. These are pinned for
+/// before an upgrade: they change only with a note in docs/DEDUPE.md §8. These are pinned for
 /// one Latin and one Han record.
 #[test]
 fn store_keys_are_pinned() {

@@ -44,7 +44,11 @@ const IDENTIFIERS: u8 = ID | PHONES | EMAILS;
 /// locality apart), each hashed from its own seed.
 #[derive(Clone, Copy)]
 enum Kind {
+    /// The whole name, order-free.
     Name,
+    /// The given name alone, and the family name alone (when only that part agrees).
+    Given,
+    Family,
     Company,
     Birth,
     Id,
@@ -55,8 +59,10 @@ enum Kind {
     Locality,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 11] = [
     Kind::Name,
+    Kind::Given,
+    Kind::Family,
     Kind::Company,
     Kind::Birth,
     Kind::Id,
@@ -101,8 +107,9 @@ fn agreements(p: &Pattern) -> u8 {
     let at = |c: usize| p.get(c).copied().unwrap_or(0);
     let close = |l: u8| l == 1 || l == 2;
     let mut g = 0;
-    // A name agrees when one part agrees closely and no part is plainly different.
-    if (close(at(GIVEN)) || close(at(FAMILY))) && at(GIVEN) != 4 && at(FAMILY) != 4 {
+    // A name agrees when a part of it agrees closely (a changed surname keeps the given name;
+    // whether the value agreed on is common is judged on that part).
+    if close(at(GIVEN)) || close(at(FAMILY)) {
         g |= NAME;
     }
     if close(at(COMPANY)) {
@@ -154,6 +161,10 @@ fn values(p: &Prepared, kind: Kind, out: &mut Vec<u64>) {
                 out.push(fnv_from(fnv_from(hash(kind, x), b"|"), y));
             }
         }
+        Kind::Given | Kind::Family => out.extend(
+            super::model::name_word(p, matches!(kind, Kind::Given))
+                .map(|w| hash(kind, w.as_bytes())),
+        ),
         Kind::Company => out.extend(text(&p.company_name).map(|b| hash(kind, b))),
         Kind::Birth => out.extend(
             p.dob
@@ -175,10 +186,15 @@ fn values(p: &Prepared, kind: Kind, out: &mut Vec<u64>) {
 
 /// The kinds whose values stand behind a group's agreement, given the pair's pattern.
 fn kinds_of(group: u8, p: &Pattern) -> &'static [Kind] {
+    let close = |c: usize| matches!(p.get(c).copied().unwrap_or(0), 1 | 2);
     let place = p.get(PLACE).copied().unwrap_or(0);
-    let street = matches!(p.get(STREET).copied().unwrap_or(0), 1 | 2);
+    let street = close(STREET);
     match group {
-        NAME => &[Kind::Name],
+        NAME => match (close(GIVEN), close(FAMILY)) {
+            (true, true) => &[Kind::Name],
+            (true, false) => &[Kind::Given],
+            _ => &[Kind::Family],
+        },
         COMPANY_NAME => &[Kind::Company],
         BIRTH => &[Kind::Birth],
         ID => &[Kind::Id],
