@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::evidence::holds_evidence;
+use super::evidence::holds_values;
 use super::prepare::{FNV_START, Prepared, Text, fnv_from, prefix_u64, soundex};
 
 /// A built-in blocking rule.
@@ -161,7 +161,7 @@ impl BlockingRule {
                 }
             }
             Self::Fingerprint => {
-                if holds_evidence(p) {
+                if holds_values(p) {
                     sink.key(&[format!("{:016x}", p.fingerprint).as_bytes()]);
                 }
             }

@@ -3,16 +3,20 @@
 //! The model weighs agreements; this stage says whether there is anything to weigh. Agreement
 //! is counted by *group*, independent kinds of fact about a customer: the name, the company
 //! name, the birth date, a national ID, a phone, an email, the address. A pair has evidence
-//! when it agrees on at least one value that is not very common, and that agreement is an
-//! identifier (ID, phone or email) or the pair agrees on a second group as well. So records
-//! with nothing to compare, a name alone (张伟, or a rare one), or agreement only on values held
-//! by a large share of the records (a default phone, the one city of a regional file) never
-//! make a match, whatever the weights say, and exact copies are one customer only when the
-//! copied record itself holds such evidence.
+//! when
 //!
-//! A value is very common when more than [`COMMON_FLOOR`] distinct records hold it and more
-//! than [`COMMON_SHARE`] of all records. Distinct records: exact copies count once, so two
-//! thousand copies of one record do not make its phone a default value.
+//! - it agrees on an identifier (ID, phone or email) or on two groups, and on at least one
+//!   value that is not very common; or
+//! - it agrees on the whole name, and that name is not very common.
+//!
+//! Exact copies need no rare value for the first (copies make all their values common): they
+//! are one customer when they hold an identifier or two groups. So records with nothing to
+//! compare, a common name alone (张伟 in a file of 张伟s), or agreement only on values held by a
+//! large share of the records (a default phone and the one city of a regional file) never make
+//! a match, whatever the weights say.
+//!
+//! A value is very common when more than [`COMMON_FLOOR`] records hold it and more than
+//! [`COMMON_SHARE`] of all records.
 
 use rayon::prelude::*;
 
@@ -21,7 +25,7 @@ use super::compare::{
 };
 use super::prepare::{Code, FNV_START, Prepared, Text, fnv_from};
 
-/// A value held by at most this many distinct records is never very common.
+/// A value held by at most this many records is never very common.
 pub(crate) const COMMON_FLOOR: u64 = 50;
 
 /// A value held by more than this share of the records (and more than [`COMMON_FLOOR`]) is
@@ -73,11 +77,10 @@ const KINDS: [Kind; 11] = [
     Kind::Locality,
 ];
 
-/// Whether a record holds enough to be matched at all: an identifier, or values in two groups.
-/// Records without it get no exact-copy key, so copies of a bare name are not chained.
-pub(crate) fn holds_evidence(p: &Prepared) -> bool {
-    let held = held_groups(p);
-    held & IDENTIFIERS != 0 || held.count_ones() >= 2
+/// Whether a record holds any value that is compared: records without one get no exact-copy
+/// key (nor any other), since there is nothing to be a copy of.
+pub(crate) fn holds_values(p: &Prepared) -> bool {
+    held_groups(p) != 0
 }
 
 /// The groups a record holds a value in.
@@ -101,18 +104,34 @@ fn held_groups(p: &Prepared) -> u8 {
     g
 }
 
+/// Whether a text level (names, company names) is agreement: exact or Jaro-Winkler at least
+/// 0.80 (levels 1 to 3).
+fn similar(l: u8) -> bool {
+    matches!(l, 1..=3)
+}
+
+/// Whether a pattern agrees on the whole name: both parts similar, or one similar and the other
+/// missing.
+fn whole_name(p: &Pattern) -> bool {
+    let (g, f) = (
+        p.get(GIVEN).copied().unwrap_or(0),
+        p.get(FAMILY).copied().unwrap_or(0),
+    );
+    (similar(g) || g == 0) && (similar(f) || f == 0) && (similar(g) || similar(f))
+}
+
 /// The groups a compared pair agrees on: exact or close levels, never "different", "same
 /// year" or "region only".
 fn agreements(p: &Pattern) -> u8 {
     let at = |c: usize| p.get(c).copied().unwrap_or(0);
     let close = |l: u8| l == 1 || l == 2;
     let mut g = 0;
-    // A name agrees when a part of it agrees closely (a changed surname keeps the given name;
-    // whether the value agreed on is common is judged on that part).
-    if close(at(GIVEN)) || close(at(FAMILY)) {
+    // A name agrees when a part of it does (a changed surname keeps the given name; whether
+    // the value agreed on is common is judged on that part).
+    if similar(at(GIVEN)) || similar(at(FAMILY)) {
         g |= NAME;
     }
-    if close(at(COMPANY)) {
+    if similar(at(COMPANY)) {
         g |= COMPANY_NAME;
     }
     if matches!(at(BIRTH_DATE), 1..=3) {
@@ -186,12 +205,14 @@ fn values(p: &Prepared, kind: Kind, out: &mut Vec<u64>) {
 
 /// The kinds whose values stand behind a group's agreement, given the pair's pattern.
 fn kinds_of(group: u8, p: &Pattern) -> &'static [Kind] {
-    let close = |c: usize| matches!(p.get(c).copied().unwrap_or(0), 1 | 2);
-    let place = p.get(PLACE).copied().unwrap_or(0);
-    let street = close(STREET);
+    let at = |c: usize| p.get(c).copied().unwrap_or(0);
+    let place = at(PLACE);
+    let street = matches!(at(STREET), 1 | 2);
     match group {
-        NAME => match (close(GIVEN), close(FAMILY)) {
+        NAME => match (similar(at(GIVEN)), similar(at(FAMILY))) {
             (true, true) => &[Kind::Name],
+            (true, false) if at(FAMILY) == 0 => &[Kind::Name],
+            (false, true) if at(GIVEN) == 0 => &[Kind::Name],
             (true, false) => &[Kind::Given],
             _ => &[Kind::Family],
         },
@@ -218,17 +239,19 @@ fn kinds_of(group: u8, p: &Pattern) -> &'static [Kind] {
 pub(crate) struct Common {
     /// Sorted hashes.
     values: Vec<u64>,
+    /// Whether values were counted at all.
+    counted: bool,
 }
 
 impl Common {
-    /// Nothing counted: every value passes as not very common (`match_one`, which cannot count
-    /// across a store).
+    /// Nothing counted (`match_one`, which cannot count across a store): no value is taken
+    /// for very common, and so a name alone, which needs to be known rare, is never evidence.
     pub(crate) fn none() -> Self {
         Self::default()
     }
 
-    /// Counts, over all `records`, the distinct records holding each value that the pairs'
-    /// agreements rest on; keeps those over the limit. `pairs` are (record, record, code).
+    /// Counts, over all `records`, the records holding each value that the pairs' agreements
+    /// rest on; keeps those over the limit. `pairs` are (record, record, code).
     pub(crate) fn count(records: &[Prepared], pairs: &[(u32, u32, u32)]) -> Self {
         // The values the pairs' agreements rest on.
         let mut wanted: Vec<u64> = pairs
@@ -250,37 +273,45 @@ impl Common {
             .flatten()
             .collect();
         if wanted.is_empty() {
-            return Self::none();
+            return Self {
+                values: Vec::new(),
+                counted: true,
+            };
         }
         wanted.par_sort_unstable();
         wanted.dedup();
-        // (value, fingerprint) of every record holding a wanted value: distinct records.
-        let mut held: Vec<(u64, u64)> = records
+        // Each wanted value once per record holding it (a record's values of a kind are
+        // distinct, and kinds hash from their own seeds).
+        let mut held: Vec<u64> = records
             .par_iter()
             .fold(Vec::new, |mut out, rec| {
-                let mut vs = Vec::new();
+                let at = out.len();
                 for kind in KINDS {
-                    vs.clear();
-                    values(rec, kind, &mut vs);
-                    out.extend(
-                        vs.iter()
-                            .filter(|v| wanted.binary_search(v).is_ok())
-                            .map(|&v| (v, rec.fingerprint)),
-                    );
+                    values(rec, kind, &mut out);
                 }
+                let mut k = at;
+                for i in at..out.len() {
+                    if out.get(i).is_some_and(|v| wanted.binary_search(v).is_ok()) {
+                        out.swap(k, i);
+                        k += 1;
+                    }
+                }
+                out.truncate(k);
                 out
             })
             .flatten()
             .collect();
         held.par_sort_unstable();
-        held.dedup();
         let limit = COMMON_FLOOR.max((records.len() as f64 * COMMON_SHARE) as u64);
         let values = held
-            .chunk_by(|a, b| a.0 == b.0)
+            .chunk_by(|a, b| a == b)
             .filter(|run| run.len() as u64 > limit)
-            .filter_map(|run| run.first().map(|x| x.0))
+            .filter_map(|run| run.first().copied())
             .collect();
-        Self { values }
+        Self {
+            values,
+            counted: true,
+        }
     }
 
     fn is_common(&self, v: u64) -> bool {
@@ -300,75 +331,108 @@ impl Common {
         x.iter().any(|&v| !self.is_common(v)) && y.iter().any(|&v| !self.is_common(v))
     }
 
-    /// Whether a compared pair has evidence (see the module's documentation).
-    pub(crate) fn has_evidence(&self, a: &Prepared, b: &Prepared, p: &Pattern) -> bool {
+    /// Whether a compared pair has evidence (see the module's documentation); `identical`:
+    /// the records are exact copies.
+    pub(crate) fn has_evidence(
+        &self,
+        a: &Prepared,
+        b: &Prepared,
+        p: &Pattern,
+        identical: bool,
+    ) -> bool {
         let agree = agreements(p);
         let rare = (0..7)
             .map(|bit| 1u8 << bit)
             .filter(|g| agree & g != 0)
             .filter(|&g| kinds_of(g, p).iter().any(|&k| self.rare(a, b, k)))
             .fold(0u8, |m, g| m | g);
-        rare != 0 && (rare & IDENTIFIERS != 0 || agree.count_ones() >= 2)
+        let enough = agree & IDENTIFIERS != 0 || agree.count_ones() >= 2;
+        (enough && (rare != 0 || identical)) || (self.counted && whole_name(p) && rare & NAME != 0)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::compare::{compare, pack};
+    use super::super::prepare::prepare;
     use super::*;
     use crate::normalize::Normalizer;
     use crate::{Customer, CustomerId, CustomerKind};
 
-    fn prepared(id: &str, name: &str, phone: Option<&str>) -> Prepared {
-        let mut b = Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
-            .full_name(name)
-            .birth_date(chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap());
+    fn person(id: &str, name: &str, born: Option<i32>, phone: Option<&str>) -> Prepared {
+        let mut b =
+            Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person).full_name(name);
+        if let Some(y) = born {
+            b = b.birth_date(chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap());
+        }
         if let Some(ph) = phone {
             b = b.phone(ph);
         }
-        super::super::prepare::prepare(&b.build(), &Normalizer::default(), Some("CN"))
+        prepare(&b.build(), &Normalizer::default(), Some("CN"))
+    }
+
+    /// Whether records `i` and `j` have evidence, values counted over all `records`.
+    fn judged(records: &[Prepared], i: usize, j: usize) -> bool {
+        let p = compare(&records[i], &records[j]);
+        let common = Common::count(records, &[(i as u32, j as u32, pack(&p))]);
+        common.has_evidence(
+            &records[i],
+            &records[j],
+            &p,
+            records[i].identical(&records[j]),
+        )
     }
 
     #[test]
-    fn a_name_alone_is_not_evidence_and_a_name_with_a_second_fact_is() {
-        let bare = |id| {
-            super::super::prepare::prepare(
-                &Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
-                    .full_name("欧阳娜娜")
-                    .build(),
-                &Normalizer::default(),
-                None,
-            )
-        };
-        let (a, b) = (bare("A"), bare("B"));
-        let p = super::super::compare::compare(&a, &b);
-        assert!(!holds_evidence(&a));
-        assert!(!Common::none().has_evidence(&a, &b, &p));
-        // Name and birth date: two groups.
-        let (c, d) = (
-            prepared("C", "欧阳娜娜", None),
-            prepared("D", "欧阳娜娜", None),
-        );
-        let p = super::super::compare::compare(&c, &d);
-        assert!(holds_evidence(&c));
-        assert!(Common::none().has_evidence(&c, &d, &p));
+    fn a_rare_whole_name_is_evidence_a_common_one_is_not() {
+        let rare = [
+            person("A", "欧阳娜娜", None, None),
+            person("B", "欧阳娜娜", None, None),
+        ];
+        assert!(judged(&rare, 0, 1));
+        // Without counting (match_one), a name alone is never enough.
+        let p = compare(&rare[0], &rare[1]);
+        assert!(!Common::none().has_evidence(&rare[0], &rare[1], &p, true));
+        // Sixty copies of 张伟 alone: the name is very common.
+        let common: Vec<Prepared> = (0..60)
+            .map(|i| person(&format!("Z{i}"), "张伟", None, None))
+            .collect();
+        assert!(!judged(&common, 0, 1));
+        assert!(holds_values(&common[0]));
     }
 
     #[test]
     fn agreement_only_on_very_common_values_is_not_evidence() {
-        // Sixty people named 张伟, born the same day: name and birth date are both held by
-        // more than the floor of distinct records (each has its own phone).
-        let records: Vec<Prepared> = (0..60)
-            .map(|i| prepared(&format!("P{i}"), "张伟", Some(&format!("1390000{i:04}"))))
+        // Sixty people named 张伟 born in 1980, each with their own phone.
+        let mut records: Vec<Prepared> = (0..60)
+            .map(|i| {
+                let phone = format!("1390000{i:04}");
+                person(&format!("P{i}"), "张伟", Some(1980), Some(&phone))
+            })
             .collect();
-        let p = super::super::compare::compare(&records[0], &records[1]);
-        let code = super::super::compare::pack(&p);
-        let common = Common::count(&records, &[(0, 1, code)]);
-        assert!(!common.has_evidence(&records[0], &records[1], &p));
-        // Two of them sharing a phone: the phone is theirs alone.
-        let twin = prepared("T", "张伟", Some("13900000000"));
-        let with_twin: Vec<Prepared> = records.iter().cloned().chain([twin]).collect();
-        let p = super::super::compare::compare(&with_twin[0], &with_twin[60]);
-        let common = Common::count(&with_twin, &[(0, 60, super::super::compare::pack(&p))]);
-        assert!(common.has_evidence(&with_twin[0], &with_twin[60], &p));
+        assert!(!judged(&records, 0, 1));
+        // One of them twice, with the same phone: the phone is theirs alone.
+        records.push(person("T", "张伟", Some(1980), Some("13900000000")));
+        assert!(judged(&records, 0, 60));
+    }
+
+    #[test]
+    fn exact_copies_need_an_identifier_or_two_groups() {
+        let copies: Vec<Prepared> = (0..60)
+            .map(|i| person(&format!("C{i}"), "张伟", Some(1980), None))
+            .collect();
+        assert!(judged(&copies, 0, 1));
+        let empty: Vec<Prepared> = (0..2)
+            .map(|i| {
+                let c = Customer::builder(
+                    CustomerId::new(format!("E{i}")).unwrap(),
+                    CustomerKind::Company,
+                )
+                .build();
+                prepare(&c, &Normalizer::default(), None)
+            })
+            .collect();
+        assert!(!holds_values(&empty[0]));
+        assert!(!judged(&empty, 0, 1));
     }
 }

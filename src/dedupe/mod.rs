@@ -642,7 +642,10 @@ impl Deduplicator {
         drop(keyed);
         scored.retain(|&(i, j, _, _, code)| {
             match (records.get(i as usize), records.get(j as usize)) {
-                (Some(a), Some(b)) => common.has_evidence(a, b, &compare::unpack(code)),
+                (Some(a), Some(b)) => {
+                    let identical = code & compare::IDENTICAL != 0;
+                    common.has_evidence(a, b, &compare::unpack(code), identical)
+                }
                 _ => false,
             }
         });
@@ -774,7 +777,8 @@ impl Deduplicator {
             } else {
                 model::probability(w)
             };
-            if prob >= self.threshold && evidence::Common::none().has_evidence(&p, &q, &pattern) {
+            let judged = evidence::Common::none();
+            if prob >= self.threshold && judged.has_evidence(&p, &q, &pattern, p.identical(&q)) {
                 out.push(Match {
                     id,
                     probability: prob,
