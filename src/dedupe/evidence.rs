@@ -157,13 +157,15 @@ fn hash(kind: Kind, bytes: &[u8]) -> u64 {
     fnv_from(fnv_from(FNV_START, &[kind as u8]), bytes)
 }
 
-/// A record's values of one kind, hashed.
-fn values(p: &Prepared, kind: Kind, out: &mut Vec<u64>) {
+/// A record's values of one kind, hashed, each given to `f`.
+fn each_value(p: &Prepared, kind: Kind, mut f: impl FnMut(u64)) {
     fn text(t: &Option<Text>) -> Option<&[u8]> {
         t.as_ref().map(|t| t.s.as_bytes())
     }
-    let codes = |list: &[Code], out: &mut Vec<u64>| {
-        out.extend(list.iter().map(|c| hash(kind, c.as_bytes())));
+    let one = |b: Option<&[u8]>, f: &mut dyn FnMut(u64)| {
+        if let Some(b) = b {
+            f(hash(kind, b));
+        }
     };
     match kind {
         Kind::Name => {
@@ -177,29 +179,38 @@ fn values(p: &Prepared, kind: Kind, out: &mut Vec<u64>) {
             };
             if let Some((a, b)) = words {
                 let (x, y) = if a <= b { (a, b) } else { (b, a) };
-                out.push(fnv_from(fnv_from(hash(kind, x), b"|"), y));
+                f(fnv_from(fnv_from(hash(kind, x), b"|"), y));
             }
         }
-        Kind::Given | Kind::Family => out.extend(
-            super::model::name_word(p, matches!(kind, Kind::Given))
-                .map(|w| hash(kind, w.as_bytes())),
+        Kind::Given | Kind::Family => one(
+            super::model::name_word(p, matches!(kind, Kind::Given)).map(str::as_bytes),
+            &mut f,
         ),
-        Kind::Company => out.extend(text(&p.company_name).map(|b| hash(kind, b))),
-        Kind::Birth => out.extend(
-            p.dob
-                .map(|d| hash(kind, &chrono::Datelike::num_days_from_ce(&d).to_le_bytes())),
-        ),
-        Kind::Id => codes(&p.ids, out),
-        Kind::Phone => codes(&p.phones, out),
-        Kind::Email => codes(&p.emails, out),
+        Kind::Company => one(text(&p.company_name), &mut f),
+        Kind::Birth => {
+            if let Some(d) = p.dob {
+                f(hash(
+                    kind,
+                    &chrono::Datelike::num_days_from_ce(&d).to_le_bytes(),
+                ));
+            }
+        }
+        Kind::Id | Kind::Phone | Kind::Email => {
+            let list: &[Code] = match kind {
+                Kind::Id => &p.ids,
+                Kind::Phone => &p.phones,
+                _ => &p.emails,
+            };
+            list.iter().for_each(|c| f(hash(kind, c.as_bytes())));
+        }
         Kind::Street => {
             if let Some(s) = text(&p.street) {
                 let house = p.house.as_ref().map_or(&[][..], Code::as_bytes);
-                out.push(fnv_from(fnv_from(hash(kind, house), b"|"), s));
+                f(fnv_from(fnv_from(hash(kind, house), b"|"), s));
             }
         }
-        Kind::Postcode => out.extend(p.postcode.as_ref().map(|c| hash(kind, c.as_bytes()))),
-        Kind::Locality => out.extend(text(&p.locality).map(|b| hash(kind, b))),
+        Kind::Postcode => one(p.postcode.as_ref().map(Code::as_bytes), &mut f),
+        Kind::Locality => one(text(&p.locality), &mut f),
     }
 }
 
@@ -253,50 +264,67 @@ impl Common {
     /// Counts, over all `records`, the records holding each value that the pairs' agreements
     /// rest on; keeps those over the limit. `pairs` are (record, record, code).
     pub(crate) fn count(records: &[Prepared], pairs: &[(u32, u32, u32)]) -> Self {
-        // The values the pairs' agreements rest on.
-        let mut wanted: Vec<u64> = pairs
+        // The values the pairs' agreements rest on, and the kinds they are of (bits).
+        let (mut wanted, kinds): (Vec<u64>, u16) = pairs
             .par_iter()
-            .fold(Vec::new, |mut out, &(i, j, code)| {
-                let p = super::compare::unpack(code);
-                let agree = agreements(&p);
-                for group in (0..7).map(|b| 1u8 << b).filter(|g| agree & g != 0) {
-                    for &kind in kinds_of(group, &p) {
-                        for r in [i, j] {
-                            if let Some(rec) = records.get(r as usize) {
-                                values(rec, kind, &mut out);
+            .fold(
+                || (Vec::new(), 0u16),
+                |(mut out, mut kinds), &(i, j, code)| {
+                    let p = super::compare::unpack(code);
+                    let agree = agreements(&p);
+                    for group in (0..7).map(|b| 1u8 << b).filter(|g| agree & g != 0) {
+                        for &kind in kinds_of(group, &p) {
+                            kinds |= 1 << kind as u16;
+                            for rec in [i, j].iter().filter_map(|&r| records.get(r as usize)) {
+                                each_value(rec, kind, |v| out.push(v));
                             }
                         }
                     }
-                }
-                out
-            })
-            .flatten()
-            .collect();
+                    (out, kinds)
+                },
+            )
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, x), (b, y)| {
+                    a.extend(b);
+                    (a, x | y)
+                },
+            );
+        let counted = |values| Self {
+            values,
+            counted: true,
+        };
         if wanted.is_empty() {
-            return Self {
-                values: Vec::new(),
-                counted: true,
-            };
+            return counted(Vec::new());
         }
         wanted.par_sort_unstable();
         wanted.dedup();
+        // A bit per wanted value (a filter that most of the records' values miss at once).
+        let bits = (wanted.len() * 16).next_power_of_two().max(1 << 12);
+        let mut filter = vec![0u64; bits / 64];
+        let bit = |v: u64| (v >> 20) as usize & (bits - 1);
+        for &v in &wanted {
+            if let Some(w) = filter.get_mut(bit(v) / 64) {
+                *w |= 1 << (bit(v) % 64);
+            }
+        }
+        let maybe = |v: u64| {
+            filter
+                .get(bit(v) / 64)
+                .is_some_and(|w| w & (1 << (bit(v) % 64)) != 0)
+        };
         // Each wanted value once per record holding it (a record's values of a kind are
         // distinct, and kinds hash from their own seeds).
         let mut held: Vec<u64> = records
             .par_iter()
             .fold(Vec::new, |mut out, rec| {
-                let at = out.len();
-                for kind in KINDS {
-                    values(rec, kind, &mut out);
+                for kind in KINDS.into_iter().filter(|&k| kinds & (1 << k as u16) != 0) {
+                    each_value(rec, kind, |v| {
+                        if maybe(v) && wanted.binary_search(&v).is_ok() {
+                            out.push(v);
+                        }
+                    });
                 }
-                let mut k = at;
-                for i in at..out.len() {
-                    if out.get(i).is_some_and(|v| wanted.binary_search(v).is_ok()) {
-                        out.swap(k, i);
-                        k += 1;
-                    }
-                }
-                out.truncate(k);
                 out
             })
             .flatten()
@@ -308,10 +336,7 @@ impl Common {
             .filter(|run| run.len() as u64 > limit)
             .filter_map(|run| run.first().copied())
             .collect();
-        Self {
-            values,
-            counted: true,
-        }
+        counted(values)
     }
 
     fn is_common(&self, v: u64) -> bool {
@@ -321,14 +346,23 @@ impl Common {
     /// Whether an agreement of the pair on `kind` rests on a value that is not very common: a
     /// value both records hold, or (for near agreement) a value of each that is not.
     fn rare(&self, a: &Prepared, b: &Prepared, kind: Kind) -> bool {
-        let (mut x, mut y) = (Vec::new(), Vec::new());
-        values(a, kind, &mut x);
-        values(b, kind, &mut y);
-        let shared: Vec<u64> = x.iter().copied().filter(|v| y.contains(v)).collect();
-        if !shared.is_empty() {
-            return shared.iter().any(|&v| !self.is_common(v));
+        let (mut shared, mut shared_rare, mut a_rare, mut b_rare) = (false, false, false, false);
+        each_value(a, kind, |x| {
+            let rare = !self.is_common(x);
+            a_rare |= rare;
+            each_value(b, kind, |y| {
+                if x == y {
+                    shared = true;
+                    shared_rare |= rare;
+                }
+            });
+        });
+        each_value(b, kind, |y| b_rare |= !self.is_common(y));
+        if shared {
+            shared_rare
+        } else {
+            a_rare && b_rare
         }
-        x.iter().any(|&v| !self.is_common(v)) && y.iter().any(|&v| !self.is_common(v))
     }
 
     /// Whether a compared pair has evidence (see the module's documentation); `identical`:

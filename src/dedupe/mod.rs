@@ -621,7 +621,7 @@ impl Deduplicator {
             })
             .collect();
         let tf: Vec<[f64; 3]> = records.par_iter().map(|a| model.tf_weights(a)).collect();
-        let mut scored: Vec<(u32, u32, f64, f64, u32)> = pairs
+        let scored: Vec<(u32, u32, f64, f64, u32)> = pairs
             .parts()
             .par_iter()
             .zip(codes.par_iter())
@@ -640,16 +640,18 @@ impl Deduplicator {
         let keyed: Vec<(u32, u32, u32)> = scored.iter().map(|s| (s.0, s.1, s.4)).collect();
         let common = evidence::Common::count(records, &keyed);
         drop(keyed);
-        scored.retain(|&(i, j, _, _, code)| {
-            match (records.get(i as usize), records.get(j as usize)) {
-                (Some(a), Some(b)) => {
-                    let identical = code & compare::IDENTICAL != 0;
-                    common.has_evidence(a, b, &compare::unpack(code), identical)
-                }
-                _ => false,
-            }
-        });
         scored
+            .into_par_iter()
+            .filter(|&(i, j, _, _, code)| {
+                match (records.get(i as usize), records.get(j as usize)) {
+                    (Some(a), Some(b)) => {
+                        let identical = code & compare::IDENTICAL != 0;
+                        common.has_evidence(a, b, &compare::unpack(code), identical)
+                    }
+                    _ => false,
+                }
+            })
+            .collect()
     }
 
     /// Links two sources (an import file against the customer base): pairs only across
