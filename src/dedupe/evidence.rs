@@ -33,7 +33,7 @@ pub(crate) const COMMON_FLOOR: u64 = 50;
 pub(crate) const COMMON_SHARE: f64 = 0.01;
 
 /// Values are counted on at most about this many records: in a larger run on a sample of
-/// them, chosen by id (a value held by 1% of a million records is held by about 1,000 of the
+/// them, every so many in id order (a value held by 1% of a million records is held by about 1,000 of the
 /// sample, give or take 3%), so that counting costs the same past this size.
 const COUNTED_RECORDS: usize = 100_000;
 
@@ -267,13 +267,19 @@ impl Common {
     }
 
     /// Counts, over all `records`, the records holding each value that the pairs' agreements
-    /// rest on; keeps those over the limit. `pairs` are (record, record, code).
-    pub(crate) fn count(records: &[Prepared], pairs: &[(u32, u32, u32)]) -> Self {
-        Self::count_on(records, pairs, COUNTED_RECORDS)
+    /// rest on; keeps those over the limit. `pairs` are (record, record, code); `ranks` each
+    /// record's rank by id (empty: records are in id order), which chooses the sample.
+    pub(crate) fn count(records: &[Prepared], ranks: &[u32], pairs: &[(u32, u32, u32)]) -> Self {
+        Self::count_on(records, ranks, pairs, COUNTED_RECORDS)
     }
 
     /// [`Common::count`], counting on about `counted` records.
-    fn count_on(records: &[Prepared], pairs: &[(u32, u32, u32)], counted: usize) -> Self {
+    fn count_on(
+        records: &[Prepared],
+        ranks: &[u32],
+        pairs: &[(u32, u32, u32)],
+        counted: usize,
+    ) -> Self {
         // The values the pairs' agreements rest on, and the kinds they are of (bits).
         let (mut wanted, kinds): (Vec<u64>, u16) = pairs
             .par_iter()
@@ -324,19 +330,17 @@ impl Common {
                 .is_some_and(|w| w & (1 << (bit(v) % 64)) != 0)
         };
         // Each wanted value once per record holding it (a record's values of a kind are
-        // distinct, and kinds hash from their own seeds). In a large run, the records of a
-        // sample chosen by id (so the same whatever the input order) stand for all.
-        let every = records.len().div_ceil(counted.max(1)).max(1) as u64;
+        // distinct, and kinds hash from their own seeds). In a large run, every so many
+        // records in id order (so the same whatever the input order) stand for all.
+        let every = records.len().div_ceil(counted.max(1)).max(1);
         let mut held: Vec<u64> = records
             .par_iter()
-            .filter(|rec| {
-                every == 1
-                    || rec.id.as_ref().is_some_and(|id| {
-                        let h = fnv_from(FNV_START, id.as_str().as_bytes());
-                        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % every == 0
-                    })
+            .enumerate()
+            .filter(|(at, _)| {
+                let rank = ranks.get(*at).map_or(*at, |&r| r as usize);
+                rank % every == 0
             })
-            .fold(Vec::new, |mut out, rec| {
+            .fold(Vec::new, |mut out, (_, rec)| {
                 for kind in KINDS.into_iter().filter(|&k| kinds & (1 << k as u16) != 0) {
                     each_value(rec, kind, |v| {
                         if maybe(v) && wanted.binary_search(&v).is_ok() {
@@ -352,7 +356,7 @@ impl Common {
         let limit = COMMON_FLOOR.max((records.len() as f64 * COMMON_SHARE) as u64);
         let values = held
             .chunk_by(|a, b| a == b)
-            .filter(|run| run.len() as u64 * every > limit)
+            .filter(|run| (run.len() * every) as u64 > limit)
             .filter_map(|run| run.first().copied())
             .collect();
         done(values)
@@ -427,7 +431,7 @@ mod tests {
     /// Whether records `i` and `j` have evidence, values counted over all `records`.
     fn judged(records: &[Prepared], i: usize, j: usize) -> bool {
         let p = compare(&records[i], &records[j]);
-        let common = Common::count(records, &[(i as u32, j as u32, pack(&p))]);
+        let common = Common::count(records, &[], &[(i as u32, j as u32, pack(&p))]);
         common.has_evidence(
             &records[i],
             &records[j],
@@ -482,17 +486,17 @@ mod tests {
             .collect();
         let p = compare(&records[0], &records[1]);
         let pairs = [(0, 1, pack(&p))];
-        let sampled = Common::count_on(&records, &pairs, 1000);
+        let sampled = Common::count_on(&records, &[], &pairs, 1000);
         assert_eq!(
             sampled.values,
-            Common::count_on(&records, &pairs, 6000).values
+            Common::count_on(&records, &[], &pairs, 6000).values
         );
         assert!(!sampled.has_evidence(&records[0], &records[1], &p, false));
         // A pair sharing a phone still has evidence.
         let mut twin = records.clone();
         twin.push(person("T", "张伟", Some(1980), Some("13900000000")));
         let p = compare(&twin[0], &twin[6000]);
-        let common = Common::count_on(&twin, &[(0, 6000, pack(&p))], 1000);
+        let common = Common::count_on(&twin, &[], &[(0, 6000, pack(&p))], 1000);
         assert!(common.has_evidence(&twin[0], &twin[6000], &p, true));
     }
 

@@ -540,7 +540,7 @@ impl Deduplicator {
         };
         self.check_cancel()?;
         self.report("score", 0, 1);
-        let scored = self.score(&c.records, &c.pairs, &c.codes, &c.unique, &model);
+        let scored = self.score(&c.records, &c.ranks, &c.pairs, &c.codes, &c.unique, &model);
         let compared = c.pairs.len() as u64;
         let Compared {
             records,
@@ -606,6 +606,7 @@ impl Deduplicator {
     fn score(
         &self,
         records: &[Prepared],
+        ranks: &[u32],
         pairs: &Pairs,
         codes: &[Vec<u32>],
         unique: &[(Pattern, u64)],
@@ -638,7 +639,7 @@ impl Deduplicator {
             })
             .collect();
         let keyed: Vec<(u32, u32, u32)> = scored.iter().map(|s| (s.0, s.1, s.4)).collect();
-        let common = evidence::Common::count(records, &keyed);
+        let common = evidence::Common::count(records, ranks, &keyed);
         drop(keyed);
         scored
             .into_par_iter()
@@ -681,7 +682,7 @@ impl Deduplicator {
         let codes = self.compare_pairs(&records, &pairs)?;
         let unique = count_patterns(&codes);
         let model = self.train_on(&records, &[], &unique, true);
-        let scored = self.score(&records, &pairs, &codes, &unique, &model);
+        let scored = self.score(&records, &[], &pairs, &codes, &unique, &model);
         Ok(scored
             .into_iter()
             .filter_map(|(i, j, p, w, code)| {
