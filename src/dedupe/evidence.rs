@@ -33,8 +33,8 @@ pub(crate) const COMMON_FLOOR: u64 = 50;
 pub(crate) const COMMON_SHARE: f64 = 0.01;
 
 /// Values are counted on at most about this many records: in a larger run on a sample of
-/// them, every so many in id order (a value held by 1% of a million records is held by about 1,000 of the
-/// sample, give or take 3%), so that counting costs the same past this size.
+/// them, every so many in id order (a value held by 1% of a million records is held by about
+/// 1,000 of the sample, give or take 3%), so that counting costs the same past this size.
 const COUNTED_RECORDS: usize = 100_000;
 
 /// The groups of evidence, as bit positions.

@@ -199,7 +199,8 @@ impl Deduplicator {
     /// ```
     /// use clientele::dedupe::Deduplicator;
     /// let err = Deduplicator::new().threshold(f64::NAN).run(&[]).unwrap_err();
-    /// assert!(matches!(err, clientele::Error::InvalidValue { field, .. } if field == "threshold"));
+    /// use clientele::Error;
+    /// assert!(matches!(err, Error::InvalidValue { field, .. } if field == "threshold"));
     /// ```
     #[must_use]
     pub fn threshold(mut self, p: f64) -> Self {
