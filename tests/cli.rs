@@ -709,3 +709,82 @@ fn a_full_disk_is_reported_with_the_files_name() {
     assert!(!std::fs::metadata(full).expect("metadata").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `pipeline --json` on a CSV file written into the test's own temporary directory.
+fn pipeline_on(
+    bin: &Path,
+    name: &str,
+    header: &str,
+    rows: impl Iterator<Item = String>,
+) -> serde_json::Value {
+    let dir = std::env::temp_dir().join(format!("clientele-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join(format!("{name}.csv"));
+    let mut text = format!("{header}\n");
+    for row in rows {
+        text.push_str(&row);
+        text.push('\n');
+    }
+    std::fs::write(&file, text).expect("write input");
+    let json = run(bin, &["pipeline", file.to_str().expect("path"), "--json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    serde_json::from_str(&json).expect("JSON report")
+}
+
+#[test]
+fn pipeline_merges_nothing_without_evidence_and_all_exact_copies() {
+    let Some(bin) = cli() else { return };
+    // 200 records holding only an id and a source, only a kind and a country, or only a name.
+    let shapes = [
+        ("id_and_source", "id,source", "crm"),
+        ("company_in_cn", "id,kind,country", "company,CN"),
+        ("name_only", "id,full_name", "张伟"),
+    ];
+    for (name, header, rest) in shapes {
+        let report = pipeline_on(
+            &bin,
+            name,
+            header,
+            (0..200).map(|i| format!("R{i:04},{rest}")),
+        );
+        assert_eq!(report["records_out"], 200, "{name}: {report}");
+        assert_eq!(report["duplicate_pairs"], 0, "{name}");
+    }
+    // 2,000 exact copies of one full record: one record out, and the blocks of the copies
+    // that other rules skip are summarised, one warning per rule.
+    let report = pipeline_on(
+        &bin,
+        "copies",
+        "id,full_name,phone,email,locality,country",
+        (0..2000).map(|i| {
+            format!("C{i:05},Jonathan Whitfield,+44 20 7946 0958,jw@example.com,London,GB")
+        }),
+    );
+    assert_eq!(report["records_out"], 1, "{report}");
+    let warnings = report["blocking_warnings"].as_array().expect("warnings");
+    assert!(!warnings.is_empty());
+    assert!(
+        warnings.len() <= 11,
+        "one warning per rule at most: {warnings:?}"
+    );
+    assert!(report["blocks_skipped"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn a_nan_or_out_of_range_threshold_fails_the_command() {
+    let Some(bin) = cli() else { return };
+    let sample = sample();
+    for t in ["nan", "7", "-5"] {
+        let out = Command::new(&bin)
+            .args([
+                "pipeline",
+                sample.to_str().expect("path"),
+                &format!("--threshold={t}"),
+            ])
+            .output()
+            .expect("run cli");
+        assert!(!out.status.success(), "--threshold {t} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("threshold"), "{t}: {err}");
+    }
+}

@@ -383,7 +383,7 @@ fn rendered() -> Vec<(&'static str, String)> {
     }
     let capped = Deduplicator::new()
         .default_region("CN")
-        .max_block_size(1)
+        .max_block_size(2)
         .run(&customers)
         .unwrap();
     assert!(!capped.blocking.warnings.is_empty());

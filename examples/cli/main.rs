@@ -416,8 +416,9 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
     let result = deduplicator(args.region.as_deref(), threshold)
         .run(&loaded.customers)
         .map_err(|e| e.to_string())?;
+    let (skipped, in_skipped) = result.blocking.skipped();
     eprintln!(
-        "blocking: {} candidate pairs",
+        "blocking: {} candidate pairs; {skipped} blocks over the cap skipped, holding {in_skipped} records",
         result.blocking.candidate_pairs
     );
     for r in &result.blocking.rules {

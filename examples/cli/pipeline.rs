@@ -50,6 +50,9 @@ struct Report {
     records_normalized: usize,
     values_normalized: usize,
     candidate_pairs: u64,
+    blocks_skipped: usize,
+    records_in_skipped_blocks: usize,
+    blocking_warnings: Vec<String>,
     duplicate_pairs: usize,
     duplicate_clusters: usize,
     records_in_clusters: usize,
@@ -173,6 +176,9 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         records_normalized,
         values_normalized,
         candidate_pairs: result.blocking.candidate_pairs,
+        blocks_skipped: result.blocking.skipped().0,
+        records_in_skipped_blocks: result.blocking.skipped().1,
+        blocking_warnings: result.blocking.warnings.clone(),
         duplicate_pairs: result.pairs.len(),
         duplicate_clusters: multi.len(),
         records_in_clusters: multi.iter().map(|c| c.members.len()).sum(),
@@ -223,6 +229,16 @@ fn print_report(r: &Report, out_dir: Option<&PathBuf>) -> Result<(), String> {
         r.duplicate_pairs,
         r.candidate_pairs
     )?;
+    if r.blocks_skipped > 0 {
+        outln!(
+            "blocks skipped:     {} over the cap, holding {} records (not compared)",
+            r.blocks_skipped,
+            r.records_in_skipped_blocks
+        )?;
+        for w in &r.blocking_warnings {
+            outln!("  warning: {w}")?;
+        }
+    }
     outln!(
         "duplicates merged:  {} clusters, {} records absorbed",
         r.clusters_merged,
