@@ -601,7 +601,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("MergeId", "made of a time and a hash of ids: shown in full"),
     ("CountryCode", "a code"),
     ("FieldGroup", "the name of a part of the record"),
-    ("FieldSpec", "a built-in field's declaration: names and classes"),
+    (
+        "FieldSpec",
+        "a built-in field's declaration: names and classes",
+    ),
     ("Cardinality", "one or many"),
     ("ValueType", "the name of a value type"),
     ("CurrencyCode", "a code"),
