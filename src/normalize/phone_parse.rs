@@ -371,22 +371,29 @@ fn strip_national_prefix(number: &Digits, index: usize) -> Result<Digits, PhoneE
     if s.is_empty() {
         return Ok(*number);
     }
-    let Some(caps) = re.captures(s) else {
+    // The fast search first: most numbers do not start with the prefix.
+    let Some(found) = re.find(s) else {
         return Ok(*number);
     };
-    let end = caps.get(0).map_or(0, |m| m.end());
-    let rest = s.get(end..).unwrap_or("");
-    let groups = caps.len() - 1;
-    let last_matched = groups > 0 && caps.get(groups).is_some();
     let transform = meta.national_prefix_transform.filter(|t| !t.is_empty());
+    let groups = re.captures_len() - 1;
     let candidate = match transform {
-        Some(rule) if last_matched => {
-            let mut out = String::with_capacity(s.len() + 2);
-            expand(rule, &caps, &mut out);
-            out.push_str(rest);
-            Digits::from_str(&out)?
+        Some(rule) if groups > 0 => {
+            let Some(caps) = re.captures(s) else {
+                return Ok(*number);
+            };
+            let end = caps.get(0).map_or(0, |m| m.end());
+            let rest = s.get(end..).unwrap_or("");
+            if caps.get(groups).is_some() {
+                let mut out = String::with_capacity(s.len() + 2);
+                expand(rule, &caps, &mut out);
+                out.push_str(rest);
+                Digits::from_str(&out)?
+            } else {
+                Digits::from_str(rest)?
+            }
         }
-        _ => Digits::from_str(rest)?,
+        _ => Digits::from_str(s.get(found.end()..).unwrap_or(""))?,
     };
     if c.matches_general(s) && !c.matches_general(candidate.as_str()) {
         return Ok(*number);

@@ -224,7 +224,12 @@ pub(crate) fn compiled(index: usize) -> Option<&'static Compiled> {
 
 /// A region's patterns compiled: the types in one set if `set_wanted` and the set can be built.
 pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
-    let mut patterns = Vec::new();
+    let general = meta
+        .general
+        .as_ref()
+        .and_then(|d| Regex::new(&full_match(d.pattern)).ok());
+    // In the set, the general pattern first (when there is one), then the types.
+    let mut patterns: Vec<String> = general.iter().map(|g| g.as_str().to_owned()).collect();
     let mut regexes = Vec::new();
     let mut kinds = Vec::new();
     for (kind, d) in meta.types() {
@@ -236,7 +241,7 @@ pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
             kinds.push((kind, d.lengths));
         }
     }
-    let set = if set_wanted {
+    let set = if set_wanted && general.is_some() {
         RegexSet::new(&patterns).ok()
     } else {
         None
@@ -247,10 +252,7 @@ pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
     };
     let anchored = |p: Option<&str>| p.and_then(|p| Regex::new(&format!("^(?:{p})")).ok());
     Compiled {
-        general: meta
-            .general
-            .as_ref()
-            .and_then(|d| Regex::new(&full_match(d.pattern)).ok()),
+        general,
         kinds,
         matcher,
         international_prefix: Prefix::new(meta.international_prefix),
@@ -272,9 +274,6 @@ impl Compiled {
         if !general.lengths.is_empty() && !general.lengths.contains(&len) {
             return None;
         }
-        if !self.matches_general(nsn) {
-            return None;
-        }
         // A type counts when the number has one of its lengths and matches its pattern.
         let long_enough = |i: usize| {
             self.kinds
@@ -283,12 +282,21 @@ impl Compiled {
         };
         match &self.matcher {
             Matcher::Set(set) => {
+                // Pattern 0 is the general one, type `i` is pattern `i + 1`.
                 let matches = set.matches(nsn);
-                self.first_kind(meta, |i| long_enough(i) && matches.matched(i))
+                if !matches.matched(0) {
+                    return None;
+                }
+                self.first_kind(meta, |i| long_enough(i) && matches.matched(i + 1))
             }
-            Matcher::Each(regexes) => self.first_kind(meta, |i| {
-                long_enough(i) && regexes.get(i).is_some_and(|re| re.is_match(nsn))
-            }),
+            Matcher::Each(regexes) => {
+                if !self.matches_general(nsn) {
+                    return None;
+                }
+                self.first_kind(meta, |i| {
+                    long_enough(i) && regexes.get(i).is_some_and(|re| re.is_match(nsn))
+                })
+            }
         }
     }
 
