@@ -237,7 +237,7 @@ impl Normalizer {
         let nsn = parsed.nsn.as_str();
         let cc = parsed.cc;
         let found = region_for_number(cc, nsn);
-        let kind = found.and_then(|i| Some(compiled(i)?.kind_of(meta_at(i)?, nsn)?));
+        let kind = found.and_then(|i| compiled(i)?.kind_of(meta_at(i)?, nsn));
         let index = found.or_else(|| main_of(cc));
         let meta = index
             .and_then(meta_at)
@@ -525,5 +525,63 @@ mod tests {
             (p.region, p.valid, p.kind),
             ("001", true, PhoneKind::TollFree)
         );
+    }
+
+    /// A caller's phone rule that changes nothing: its presence turns the usual-form shortcut
+    /// off, so every value goes through the canonical rules.
+    #[derive(Debug)]
+    struct Unchanged;
+    impl crate::normalize::Rule for Unchanged {
+        fn name(&self) -> &str {
+            "custom.unchanged"
+        }
+        fn stage(&self) -> crate::normalize::Stage {
+            crate::normalize::Stage::Canonical
+        }
+        fn applies_to(&self, kind: FieldKind) -> bool {
+            kind == FieldKind::Phone
+        }
+        fn apply(&self, _: &str, _: &mut crate::normalize::Context) -> Option<String> {
+            None
+        }
+    }
+
+    /// Written numbers: a prefix, digits with separators, maybe an extension.
+    fn written() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (
+            "(\\+|00|011|\\(\\+|＋|tel: ?)?(86|1|44|49|852|54|55|81|999|0)?\\)? ?",
+            "[0-9]{0,4}([ .()/-]{0,2}[0-9]{1,4}){0,4}",
+            "( ?ext\\.? ?[0-9]{1,4}| ?x[0-9]{1,3}|#[0-9]{1,3}| 转 ?[0-9]{2}|,,[0-9]{2})?",
+        )
+            .prop_map(|(a, b, c)| format!("{a}{b}{c}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The usual-form shortcut (no canonical rules for digits and separators) reads every
+        /// number as the canonical rules would.
+        #[test]
+        fn the_usual_form_shortcut_changes_no_result(
+            raw in written(),
+            region in proptest::sample::select(vec!["CN", "US", "GB", "DE", "AR", "BR", "JP", "AU"]),
+        ) {
+            let fast = Normalizer::default();
+            let mut slow = Normalizer::default();
+            slow.push(Unchanged);
+            proptest::prop_assert_eq!(fast.phone(&raw, Some(region)), slow.phone(&raw, Some(region)));
+            proptest::prop_assert_eq!(fast.phone(&raw, None), slow.phone(&raw, None));
+        }
+
+        /// Any text: an answer, never a panic; a parsed number's E.164 form reads back to itself.
+        #[test]
+        fn any_text_parses_or_is_refused(raw in "\\PC{0,24}", region in proptest::option::of(proptest::sample::select(vec!["CN", "US", "GB", "QQ"]))) {
+            let n = Normalizer::default();
+            if let Ok(p) = n.phone(&raw, region) {
+                proptest::prop_assert_eq!(n.phone(&p.e164, None).map(|q| q.e164), Ok(p.e164.clone()));
+                let _ = (p.format(PhoneFormat::National), p.format(PhoneFormat::International));
+            }
+        }
     }
 }
