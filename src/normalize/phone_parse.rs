@@ -160,11 +160,14 @@ fn keeps_end(c: char) -> bool {
 /// The part of `s` that may be a number: from the first `+` or digit, without trailing junk,
 /// and without a second number written after a slash (`... x302/x2303`).
 fn extract_possible_number(s: &str) -> &str {
-    let Some(start) = s
-        .char_indices()
-        .find(|&(_, c)| is_plus(c) || digit_value(c).is_some())
-        .map(|(i, _)| i)
-    else {
+    let start = if s.is_ascii() {
+        s.bytes().position(|b| b == b'+' || b.is_ascii_digit())
+    } else {
+        s.char_indices()
+            .find(|&(_, c)| is_plus(c) || digit_value(c).is_some())
+            .map(|(i, _)| i)
+    };
+    let Some(start) = start else {
         return "";
     };
     let t = s
@@ -214,6 +217,10 @@ fn valid_phone_context(ctx: &str) -> bool {
 /// else the possible number, without an ISDN subaddress.
 fn number_for_parsing(s: &str) -> Result<Cow<'_, str>, PhoneError> {
     const CONTEXT: &str = ";phone-context=";
+    // Both RFC 3966 parameters start with `;`: most numbers have none.
+    if !s.as_bytes().contains(&b';') {
+        return Ok(Cow::Borrowed(extract_possible_number(s)));
+    }
     let number = match s.find(CONTEXT) {
         Some(at) => {
             let value = s.get(at + CONTEXT.len()..).unwrap_or("");
@@ -243,12 +250,30 @@ fn number_for_parsing(s: &str) -> Result<Cow<'_, str>, PhoneError> {
 /// Leading pluses, then at least three digits among punctuation and `*` before any letter,
 /// then punctuation, `*`, letters and digits.
 fn is_number_body(s: &str) -> bool {
+    if s.is_ascii() {
+        return is_ascii_number_body(s.as_bytes());
+    }
     let mut digits = 0;
     for c in without_pluses(s).chars() {
         if digit_value(c).is_some() {
             digits += 1;
         } else if !(is_punctuation(c) || c == '*' || (c.is_ascii_alphabetic() && digits >= 3)) {
             return false;
+        }
+    }
+    digits >= 3
+}
+
+/// [`is_number_body`] of ASCII text.
+fn is_ascii_number_body(s: &[u8]) -> bool {
+    let start = s.iter().take_while(|&&b| b == b'+').count();
+    let mut digits = 0;
+    for &b in s.get(start..).unwrap_or(&[]) {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'-' | b'x' | b'X' | b' ' | b'(' | b')' | b'.' | b'[' | b']' | b'/' | b'~' | b'*' => {}
+            b'a'..=b'z' | b'A'..=b'Z' if digits >= 3 => {}
+            _ => return false,
         }
     }
     digits >= 3
@@ -323,6 +348,14 @@ fn keypad(c: char) -> Option<u8> {
 fn normalize(s: &str) -> Result<Digits, PhoneError> {
     let mut out = Digits::new();
     let vanity = s.bytes().filter(u8::is_ascii_alphabetic).nth(2).is_some();
+    if !vanity && s.is_ascii() {
+        for b in s.bytes().filter(u8::is_ascii_digit) {
+            if !out.push(b - b'0') {
+                return Err(PhoneError::InvalidLength);
+            }
+        }
+        return Ok(out);
+    }
     for c in s.chars() {
         let d = if vanity {
             c.is_ascii_digit()
@@ -432,8 +465,8 @@ fn decimal(cc: u16) -> Digits {
 
 /// The calling code written in `number` and the digits after it: after a `+`, after the
 /// default region's international prefix, or (read as a national number of the default
-/// region) a bare code when the number fits the region only without it. `(0, _)` when none is
-/// written.
+/// region) a bare code when the number fits the region only without it. When none is
+/// written, `(0, digits)` with all the number's digits.
 fn extract_country_code(number: &str, default: Option<usize>) -> Result<(u16, Digits), PhoneError> {
     if number.is_empty() {
         return Ok((0, Digits::new()));
@@ -471,7 +504,7 @@ fn national_with_bare_code(
     full: Digits,
     default: Option<usize>,
 ) -> Result<(u16, Digits), PhoneError> {
-    let none = Ok((0, Digits::new()));
+    let none = Ok((0, full));
     let (Some(index), Some(meta)) = (default, default.and_then(meta_at)) else {
         return none;
     };
@@ -521,8 +554,9 @@ pub(crate) fn parse(text: &str, default: Option<usize>) -> Result<Parsed, PhoneE
     let (cc, index, national) = if cc != 0 {
         (cc, main_of(cc), national)
     } else {
+        // No calling code written: all the digits are the national number.
         let meta = default.and_then(meta_at).ok_or(PhoneError::NoRegion)?;
-        (meta.country_code, default, normalize(number)?)
+        (meta.country_code, default, national)
     };
     if national.len() < MIN_NSN {
         return Err(PhoneError::InvalidLength);

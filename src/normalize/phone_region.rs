@@ -196,6 +196,9 @@ pub(crate) struct Compiled {
     general: Option<Regex>,
     /// Each type's pattern (full match), in [`RegionMeta::types`] order, with its kind and lengths.
     kinds: Vec<(PhoneKind, &'static [u8])>,
+    /// Where fixed line and mobile are in `kinds`.
+    fixed_at: Option<usize>,
+    mobile_at: Option<usize>,
     matcher: Matcher,
     pub(crate) international_prefix: Option<Prefix>,
     /// The national prefix for parsing, anchored, with its groups.
@@ -251,9 +254,13 @@ pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
         None => Matcher::Each(regexes),
     };
     let anchored = |p: Option<&str>| p.and_then(|p| Regex::new(&format!("^(?:{p})")).ok());
+    let at = |kind: PhoneKind| kinds.iter().position(|(k, _)| *k == kind);
+    let (fixed_at, mobile_at) = (at(PhoneKind::FixedLine), at(PhoneKind::Mobile));
     Compiled {
         general,
         kinds,
+        fixed_at,
+        mobile_at,
         matcher,
         international_prefix: Prefix::new(meta.international_prefix),
         national_prefix: anchored(meta.national_prefix_for_parsing.filter(|p| !p.is_empty())),
@@ -303,23 +310,24 @@ impl Compiled {
     /// The kind named by the first matching type; a fixed line that is also mobile (or of a
     /// region whose fixed and mobile numbers look alike) is either.
     fn first_kind(&self, meta: &RegionMeta, matched: impl Fn(usize) -> bool) -> Option<PhoneKind> {
-        let at = |kind: PhoneKind| self.kinds.iter().position(|(k, _)| *k == kind);
-        let hit = |kind: PhoneKind| at(kind).is_some_and(&matched);
-        for (i, (kind, _)) in self.kinds.iter().enumerate() {
-            if matches!(kind, PhoneKind::FixedLine | PhoneKind::Mobile) {
-                break;
-            }
-            if matched(i) {
-                return Some(*kind);
-            }
+        // The other types come before fixed line and mobile.
+        let others = [self.fixed_at, self.mobile_at]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(self.kinds.len());
+        if let Some(i) = (0..others).find(|&i| matched(i)) {
+            return self.kinds.get(i).map(|(k, _)| *k);
         }
-        if hit(PhoneKind::FixedLine) {
-            if meta.same_mobile_and_fixed_line || hit(PhoneKind::Mobile) {
+        let fixed = self.fixed_at.is_some_and(&matched);
+        let mobile = || self.mobile_at.is_some_and(&matched);
+        if fixed {
+            if meta.same_mobile_and_fixed_line || mobile() {
                 return Some(PhoneKind::FixedLineOrMobile);
             }
             return Some(PhoneKind::FixedLine);
         }
-        (!meta.same_mobile_and_fixed_line && hit(PhoneKind::Mobile)).then_some(PhoneKind::Mobile)
+        (!meta.same_mobile_and_fixed_line && mobile()).then_some(PhoneKind::Mobile)
     }
 
     /// The number of types compiled (for tests).
