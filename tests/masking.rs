@@ -657,6 +657,7 @@ const ALLOWED: &[(&str, &str)] = &[
     ("Normalizer", "rules (settings)"),
     ("PhoneKind", "a kind"),
     ("PhoneError", "a reason"),
+    ("PhoneFormat", "a display format choice"),
     ("EmailError", "a reason"),
     ("Severity", "a level"),
     ("IssueCode", "a code (caller-defined codes are settings)"),
