@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::audit::{AuditAction, AuditEvent};
 use super::plan::MergePlan;
-use super::record::{MergeId, MergeRecord};
 use crate::error::{Error, Result};
 use crate::model::CustomerId;
+use crate::model::{MergeId, MergeRecord};
 use crate::store::{Change, CustomerStore};
 
 /// The audit event of a batch written through `CustomerStore::apply`.

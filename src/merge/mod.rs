@@ -45,13 +45,14 @@
 mod apply;
 mod audit;
 mod plan;
-mod record;
 mod rules;
 
+/// Provenance types live in the model (a store holds them); re-exported here, where merges make
+/// them.
+pub use crate::model::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};
 pub use apply::{OnSurvivorChange, apply_plan, history, unmerge};
 pub use audit::{AuditAction, AuditEvent};
-pub use plan::{MergePlan, Merger};
-pub use record::{Discarded, FieldValue, Kept, MergeField, MergeId, MergeRecord, RecordSnapshot};
+pub use plan::{Kept, MergePlan, Merger};
 pub use rules::{FieldRule, SurvivorFn, SurvivorRule};
 
 pub(crate) use apply::apply_event;

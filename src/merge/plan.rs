@@ -1,15 +1,17 @@
 //! Planning a merge: survivor, field-by-field survivorship and provenance, before any write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::record::{
-    Discarded, FieldValue, Kept, MergeField, MergeId, MergeRecord, RecordSnapshot,
-};
 use super::rules::{FieldRule, SurvivorRule};
 use crate::error::{Error, Result};
-use crate::model::{Activity, Customer, CustomerId};
+use crate::model::{
+    Activity, Customer, CustomerId, Discarded, FieldValue, MergeField, MergeId, MergeRecord,
+    RecordSnapshot,
+};
 use crate::normalize::{FieldKind, Normalizer};
 use crate::store::{Change, CustomerStore};
 use crate::validate::{Severity, Validator};
@@ -802,6 +804,31 @@ impl Ctx<'_> {
                 });
             }
         }
+    }
+}
+
+/// A value that survived a merge, with the record it came from and the rule that chose it.
+/// `Debug` masks the value.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kept {
+    /// The field.
+    pub field: MergeField,
+    /// The value.
+    pub value: FieldValue,
+    /// The record it came from.
+    pub from: CustomerId,
+    /// The name of the rule that chose it.
+    pub rule: String,
+}
+
+impl fmt::Debug for Kept {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kept")
+            .field("field", &self.field)
+            .field("value", &self.value)
+            .field("from", &self.from)
+            .field("rule", &self.rule)
+            .finish()
     }
 }
 

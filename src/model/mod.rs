@@ -11,6 +11,7 @@ mod customer;
 mod date;
 mod id;
 mod mask;
+mod provenance;
 
 pub use activity::{Activity, Interaction, InteractionKind, Money, Transaction};
 pub use contact::{Address, ContactLabel, Email, NationalId, NationalIdKind, Phone};
@@ -21,3 +22,4 @@ pub use customer::{
 pub use date::parse_date;
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
 pub use mask::{mask_email, mask_id, mask_phone, mask_value};
+pub use provenance::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};

@@ -18,10 +18,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Change, CustomerStore, SecondaryKey, batches};
-use crate::merge::{MergeId, MergeRecord, RecordSnapshot};
 use crate::model::{
     Activity, CurrencyCode, Customer, CustomerId, CustomerKind, Interaction, InteractionKind,
-    Money, NationalIdKind, Transaction,
+    MergeId, MergeRecord, Money, NationalIdKind, RecordSnapshot, Transaction,
 };
 
 /// What the suite found wrong.

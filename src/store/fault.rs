@@ -2,8 +2,7 @@
 
 use super::{Change, CustomerStore, KeyIndexer, SecondaryKey};
 use crate::error::Error;
-use crate::merge::{MergeId, MergeRecord};
-use crate::model::{Activity, Customer, CustomerId};
+use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
 /// Wraps any [`CustomerStore`] and makes its k-th write fail, to prove that a failure in the
 /// middle of a batch leaves the wrapped store exactly as it was.

@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use super::{Change, ContactKeys, CustomerStore, KeyIndexer, SecondaryKey};
 use crate::error::Error;
-use crate::merge::{MergeId, MergeRecord};
-use crate::model::{Activity, Customer, CustomerId};
+use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
 /// The reference [`CustomerStore`]: records in a B-tree by id, activity beside them, and a
 /// secondary-key index kept consistent with every write.

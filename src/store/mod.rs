@@ -19,8 +19,9 @@ mod fault;
 mod keys;
 mod memory;
 
-use crate::merge::{MergeId, MergeRecord};
-use crate::model::{Activity, Customer, CustomerId, Interaction, Transaction};
+use crate::model::{
+    Activity, Customer, CustomerId, Interaction, MergeId, MergeRecord, Transaction,
+};
 
 pub use fault::FaultyStore;
 pub use keys::{ContactKeys, KeyIndexer, SecondaryKey};
