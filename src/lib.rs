@@ -19,7 +19,7 @@
 //!     .tag("vip")
 //!     .build();
 //!
-//! let mut store = MemoryStore::new();
+//! let store = MemoryStore::new();
 //! store.put(wei.clone())?;
 //!
 //! // Find customers by a phone number however it was written.
@@ -42,6 +42,7 @@
 //!   nothing lost.
 //! - [`Error`]: one error type; messages never carry full personal values.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

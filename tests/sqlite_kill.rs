@@ -94,20 +94,14 @@ fn run_and_kill(path: &Path, signal: &str, after: Duration) -> String {
         }
     });
     let started = Instant::now();
-    let mut last = String::new();
     loop {
         assert!(
             started.elapsed() < Duration::from_secs(300),
             "never saw {signal:?}"
         );
         match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(line) => {
-                let hit = line == signal;
-                last = line;
-                if hit {
-                    break;
-                }
-            }
+            Ok(line) if line == signal => break,
+            Ok(_) => {}
             Err(e) => panic!(
                 "the writer never said {signal:?} ({e}) after {:?}",
                 started.elapsed()
@@ -118,6 +112,7 @@ fn run_and_kill(path: &Path, signal: &str, after: Duration) -> String {
     child.kill().unwrap();
     child.wait().unwrap();
     reader.join().unwrap();
+    let mut last = signal.to_owned();
     while let Ok(line) = rx.try_recv() {
         last = line;
     }

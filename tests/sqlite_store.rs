@@ -128,7 +128,7 @@ fn records_survive_reopening_and_the_file_is_in_wal_mode() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SqliteStore::SCHEMA_VERSION);
-    // Every secondary key and every merge member has an index.
+    // Every merge member has an index, every secondary key a primary key.
     let indexes: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index'")
         .unwrap()
@@ -136,8 +136,16 @@ fn records_survive_reopening_and_the_file_is_in_wal_mode() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(indexes.iter().any(|i| i == "keys_by_customer"));
     assert!(indexes.iter().any(|i| i == "members_by_merge"));
+    // Lookups by key are seeks of the primary key of `keys` (key first).
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT customer_id FROM keys WHERE key = 'phone:1'",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("USING PRIMARY KEY (key=?)"), "{plan}");
 }
 
 /// The layout of the worked example that preceded the shipped store (schema version 1, no

@@ -127,7 +127,7 @@ fn worker<S: CustomerStore + ?Sized>(
 }
 
 /// Runs `threads` threads (8 in the crate's own tests) on an empty store at once, each
-/// incrementing one shared counter record [`ROUNDS`] times with read-then-write batches that
+/// incrementing one shared counter record 100 times with read-then-write batches that
 /// state what they read ([`Change::expect_record`]), rewriting its own pair of records in one
 /// batch per round, and reading the other threads' pairs (`get_many`, `scan`). Afterwards the
 /// counter must equal every increment (no lost update), its activity hold every transaction

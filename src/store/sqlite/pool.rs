@@ -46,6 +46,10 @@ impl Pool {
         }
         .map_err(db)?;
         if path.is_some() {
+            // Takes effect only on a new, empty file (before WAL mode is set).
+            writer
+                .execute_batch(&format!("PRAGMA page_size = {};", options.page_size))
+                .map_err(db)?;
             let mode: String = writer
                 .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
                 .map_err(db)?;
@@ -56,6 +60,12 @@ impl Pool {
             }
         }
         configure(&writer, &options, options.cache_mib)?;
+        writer
+            .execute_batch(&format!(
+                "PRAGMA wal_autocheckpoint = {};",
+                options.checkpoint_pages
+            ))
+            .map_err(db)?;
         Ok(Self {
             writer: Mutex::new(writer),
             idle: path.map(|_| Mutex::new(Vec::new())),

@@ -14,8 +14,14 @@ use crate::model::Activity;
 /// The schema this version of the crate writes.
 pub(super) const CURRENT: i64 = 2;
 
+/// Version 2. Each customer row lists its own keys (a JSON array), so that rewriting or
+/// deleting it removes exactly those rows of `keys` without a second index on `keys`; the feed
+/// numbers its rows itself (the writer continues from the largest number), so a renumbered
+/// entry never reuses a number.
 const V2: &str = "
-CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY, keys TEXT NOT NULL, body TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS activity (
     customer_id TEXT NOT NULL, kind INTEGER NOT NULL, pos INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (customer_id, kind, pos)
@@ -23,14 +29,13 @@ CREATE TABLE IF NOT EXISTS activity (
 CREATE TABLE IF NOT EXISTS keys (
     key TEXT NOT NULL, customer_id TEXT NOT NULL, PRIMARY KEY (key, customer_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS keys_by_customer ON keys (customer_id);
 CREATE TABLE IF NOT EXISTS merges (id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS merge_members (
     customer_id TEXT NOT NULL, merge_id TEXT NOT NULL, PRIMARY KEY (customer_id, merge_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_by_merge ON merge_members (merge_id);
 CREATE TABLE IF NOT EXISTS feed (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, key TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, key TEXT NOT NULL,
     UNIQUE (kind, key)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -83,13 +88,18 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), Error> {
     tx.commit().map_err(db)
 }
 
-/// Version 1 kept each customer's activity as one JSON body and had no feed and no record of
-/// its indexer: activity becomes one row per item, the feed lists every record and merge record
-/// held (so a replay from 0 rebuilds the store), and the index is rebuilt on opening (its
-/// indexer is unknown).
+/// Version 1 kept each customer's activity as one JSON body, indexed keys by customer, and had
+/// no feed and no record of its indexer: activity becomes one row per item, each customer row
+/// gets its list of keys, the feed lists every record and merge record held (so a replay from 0
+/// rebuilds the store), and the index is rebuilt on opening (its indexer is unknown).
 fn v1_to_v2(tx: &Transaction<'_>) -> Result<(), Error> {
-    tx.execute_batch("ALTER TABLE activity RENAME TO activity_v1;")
-        .map_err(db)?;
+    tx.execute_batch(
+        "ALTER TABLE activity RENAME TO activity_v1;
+         ALTER TABLE customers ADD COLUMN keys TEXT NOT NULL DEFAULT '[]';
+         DROP INDEX IF EXISTS keys_by_customer;
+         DELETE FROM keys;",
+    )
+    .map_err(db)?;
     tx.execute_batch(V2).map_err(db)?;
     {
         let mut read = tx
@@ -118,8 +128,11 @@ fn v1_to_v2(tx: &Transaction<'_>) -> Result<(), Error> {
     }
     tx.execute_batch(&format!(
         "DROP TABLE activity_v1;
-         INSERT INTO feed (kind, key) SELECT {FEED_CUSTOMER}, id FROM customers ORDER BY id;
-         INSERT INTO feed (kind, key) SELECT {FEED_MERGE}, id FROM merges ORDER BY id;"
+         INSERT INTO feed (seq, kind, key)
+             SELECT ROW_NUMBER() OVER (ORDER BY id), {FEED_CUSTOMER}, id FROM customers;
+         INSERT INTO feed (seq, kind, key)
+             SELECT (SELECT COUNT(*) FROM customers) + ROW_NUMBER() OVER (ORDER BY id),
+                    {FEED_MERGE}, id FROM merges;"
     ))
     .map_err(db)?;
     Ok(())

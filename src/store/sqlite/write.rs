@@ -1,56 +1,130 @@
 //! Writes: one change of a batch, inside the batch's transaction.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::codec::{FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, db, to_json};
+use super::codec::{FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, db, from_json, to_json};
 use super::read;
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeRecord};
-use crate::store::{Change, KeyIndexer, refuse};
+use crate::store::{Change, KeyIndexer, SecondaryKey, refuse};
 
-/// Moves a customer or merge record to the end of the change feed.
-fn touch(tx: &Transaction<'_>, kind: i64, key: &str) -> Result<(), Error> {
-    tx.prepare_cached("INSERT OR REPLACE INTO feed (kind, key) VALUES (?1, ?2)")
-        .map_err(db)?
-        .execute(params![kind, key])
-        .map_err(db)?;
-    Ok(())
+/// What a batch's writer carries from change to change: its transaction and the feed's last
+/// number.
+pub(super) struct Writer<'a> {
+    tx: &'a Transaction<'a>,
+    seq: i64,
 }
 
-/// Writes a record and its keys; `new` when the id is known to be absent (no old keys).
+impl<'a> Writer<'a> {
+    /// Starts writing in a transaction, continuing the feed's numbering.
+    pub(super) fn new(tx: &'a Transaction<'a>) -> Result<Self, Error> {
+        let seq: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM feed")
+            .map_err(db)?
+            .query_row([], |r| r.get(0))
+            .map_err(db)?;
+        Ok(Self { tx, seq })
+    }
+
+    /// Moves a customer or merge record to the end of the change feed.
+    fn touch(&mut self, kind: i64, key: &str) -> Result<(), Error> {
+        self.seq += 1;
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO feed (seq, kind, key) VALUES (?1, ?2, ?3)")
+            .map_err(db)?
+            .execute(params![self.seq, kind, key])
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+/// A record made ready for writing: its body and its keys (work done before the batch takes
+/// the write lock, in parallel for large batches).
+pub(super) struct Encoded {
+    body: String,
+    keys: Vec<SecondaryKey>,
+}
+
+/// The body and keys of a `Put` or `Insert`; `None` for other changes.
+pub(super) fn encode(change: &Change, indexer: &dyn KeyIndexer) -> Result<Option<Encoded>, Error> {
+    match change {
+        Change::Put(c) | Change::Insert(c) => Ok(Some(Encoded {
+            body: to_json(c)?,
+            keys: indexer.keys_of(c),
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// The keys a stored record was indexed under.
+fn stored_keys(tx: &Transaction<'_>, id: &str) -> Result<Option<Vec<String>>, Error> {
+    let keys: Option<String> = tx
+        .prepare_cached("SELECT keys FROM customers WHERE id = ?1")
+        .map_err(db)?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    keys.map(|k| from_json(&k)).transpose()
+}
+
+/// Removes a stored record's keys from the index; whether the record was there.
+fn unindex(tx: &Transaction<'_>, id: &str) -> Result<bool, Error> {
+    let Some(keys) = stored_keys(tx, id)? else {
+        return Ok(false);
+    };
+    let mut stmt = tx
+        .prepare_cached("DELETE FROM keys WHERE key = ?1 AND customer_id = ?2")
+        .map_err(db)?;
+    for key in keys {
+        stmt.execute(params![key, id]).map_err(db)?;
+    }
+    Ok(true)
+}
+
+/// Writes a record and its keys; refuses an id already held unless `replace`.
 fn put_customer(
-    tx: &Transaction<'_>,
-    indexer: &dyn KeyIndexer,
+    w: &mut Writer<'_>,
     c: &Customer,
-    new: bool,
+    encoded: Encoded,
+    replace: bool,
 ) -> Result<(), Error> {
     let id = c.id.as_str();
-    tx.prepare_cached("INSERT OR REPLACE INTO customers (id, body) VALUES (?1, ?2)")
+    let names: Vec<&str> = encoded.keys.iter().map(SecondaryKey::as_str).collect();
+    let keys = to_json(&names)?;
+    if replace {
+        unindex(w.tx, id)?;
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO customers (id, keys, body) VALUES (?1, ?2, ?3)",
+        )
         .map_err(db)?
-        .execute(params![id, to_json(c)?])
+        .execute(params![id, keys, encoded.body])
         .map_err(db)?;
-    if !new {
-        tx.prepare_cached("DELETE FROM keys WHERE customer_id = ?1")
-            .map_err(db)?
-            .execute([id])
-            .map_err(db)?;
+    } else {
+        // A plain insert: the primary key refuses an id already held, with no read before.
+        let inserted =
+            w.tx.prepare_cached("INSERT INTO customers (id, keys, body) VALUES (?1, ?2, ?3)")
+                .map_err(db)?
+                .execute(params![id, keys, encoded.body]);
+        match inserted {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                return Err(Error::AlreadyExists { id: c.id.clone() });
+            }
+            Err(e) => return Err(db(e)),
+        }
     }
-    index(tx, indexer, c)?;
-    touch(tx, FEED_CUSTOMER, id)
+    insert_keys(w.tx, id, &names)?;
+    w.touch(FEED_CUSTOMER, id)
 }
 
-/// Inserts the keys of a record (which has none indexed).
-pub(super) fn index(
-    tx: &Transaction<'_>,
-    indexer: &dyn KeyIndexer,
-    c: &Customer,
-) -> Result<(), Error> {
+fn insert_keys(tx: &Transaction<'_>, id: &str, keys: &[&str]) -> Result<(), Error> {
     let mut stmt = tx
         .prepare_cached("INSERT OR IGNORE INTO keys (key, customer_id) VALUES (?1, ?2)")
         .map_err(db)?;
-    for key in indexer.keys_of(c) {
-        stmt.execute(params![key.as_str(), c.id.as_str()])
-            .map_err(db)?;
+    for key in keys {
+        stmt.execute(params![key, id]).map_err(db)?;
     }
     Ok(())
 }
@@ -97,7 +171,8 @@ fn set_activity(tx: &Transaction<'_>, id: &str, activity: &Activity) -> Result<(
     Ok(())
 }
 
-fn put_merge(tx: &Transaction<'_>, r: &MergeRecord) -> Result<(), Error> {
+fn put_merge(w: &mut Writer<'_>, r: &MergeRecord) -> Result<(), Error> {
+    let tx = w.tx;
     let id = r.id.as_str();
     tx.prepare_cached("INSERT OR REPLACE INTO merges (id, body) VALUES (?1, ?2)")
         .map_err(db)?
@@ -112,7 +187,7 @@ fn put_merge(tx: &Transaction<'_>, r: &MergeRecord) -> Result<(), Error> {
     for c in r.customers() {
         stmt.execute(params![c.as_str(), id]).map_err(db)?;
     }
-    touch(tx, FEED_MERGE, id)
+    w.touch(FEED_MERGE, id)
 }
 
 fn delete_members(tx: &Transaction<'_>, merge: &str) -> Result<(), Error> {
@@ -123,58 +198,60 @@ fn delete_members(tx: &Transaction<'_>, merge: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Applies one change of a batch (the caller rolls the transaction back on error).
+/// Applies one change of a batch (the caller rolls the transaction back on error); `encoded`
+/// is [`encode`]'s work for it.
 pub(super) fn apply_one(
-    tx: &Transaction<'_>,
-    indexer: &dyn KeyIndexer,
+    w: &mut Writer<'_>,
     change: Change,
+    encoded: Option<Encoded>,
 ) -> Result<(), Error> {
-    match change {
-        Change::Put(c) => put_customer(tx, indexer, &c, false),
-        Change::Insert(c) => {
-            if read::exists(tx, c.id.as_str())? {
-                return Err(Error::AlreadyExists { id: c.id });
+    let tx = w.tx;
+    match (change, encoded) {
+        (Change::Put(c), Some(e)) => put_customer(w, &c, e, true),
+        (Change::Insert(c), Some(e)) => put_customer(w, &c, e, false),
+        (Change::Put(c) | Change::Insert(c), None) => Err(Error::storage_message(format!(
+            "sqlite: customer `{}` was not encoded before writing",
+            c.id
+        ))),
+        (Change::Delete(id), _) => {
+            if !unindex(tx, id.as_str())? {
+                return Err(Error::NotFound { id });
             }
-            put_customer(tx, indexer, &c, true)
-        }
-        Change::Delete(id) => {
-            require(tx, &id)?;
             for sql in [
                 "DELETE FROM customers WHERE id = ?1",
                 "DELETE FROM activity WHERE customer_id = ?1",
-                "DELETE FROM keys WHERE customer_id = ?1",
             ] {
                 tx.prepare_cached(sql)
                     .map_err(db)?
                     .execute([id.as_str()])
                     .map_err(db)?;
             }
-            touch(tx, FEED_CUSTOMER, id.as_str())
+            w.touch(FEED_CUSTOMER, id.as_str())
         }
-        Change::AddTransaction(t) => {
+        (Change::AddTransaction(t), _) => {
             require(tx, &t.customer)?;
             append(tx, t.customer.as_str(), TRANSACTION, to_json(&t)?)?;
-            touch(tx, FEED_CUSTOMER, t.customer.as_str())
+            w.touch(FEED_CUSTOMER, t.customer.as_str())
         }
-        Change::AddInteraction(i) => {
+        (Change::AddInteraction(i), _) => {
             require(tx, &i.customer)?;
             append(tx, i.customer.as_str(), INTERACTION, to_json(&i)?)?;
-            touch(tx, FEED_CUSTOMER, i.customer.as_str())
+            w.touch(FEED_CUSTOMER, i.customer.as_str())
         }
-        Change::SetActivity { customer, activity } => {
+        (Change::SetActivity { customer, activity }, _) => {
             require(tx, &customer)?;
             refuse::foreign_activity(&customer, &activity)?;
             set_activity(tx, customer.as_str(), &activity)?;
-            touch(tx, FEED_CUSTOMER, customer.as_str())
+            w.touch(FEED_CUSTOMER, customer.as_str())
         }
-        Change::InsertMergeRecord(r) => {
+        (Change::InsertMergeRecord(r), _) => {
             if read::merge(tx, r.id.as_str())?.is_some() {
                 return Err(refuse::merge_exists(&r.id));
             }
-            put_merge(tx, &r)
+            put_merge(w, &r)
         }
-        Change::PutMergeRecord(r) => put_merge(tx, &r),
-        Change::DeleteMergeRecord(id) => {
+        (Change::PutMergeRecord(r), _) => put_merge(w, &r),
+        (Change::DeleteMergeRecord(id), _) => {
             if read::merge(tx, id.as_str())?.is_none() {
                 return Err(refuse::merge_absent(&id));
             }
@@ -183,9 +260,9 @@ pub(super) fn apply_one(
                 .execute([id.as_str()])
                 .map_err(db)?;
             delete_members(tx, id.as_str())?;
-            touch(tx, FEED_MERGE, id.as_str())
+            w.touch(FEED_MERGE, id.as_str())
         }
-        Change::Expect { customer, expected } => {
+        (Change::Expect { customer, expected }, _) => {
             let now = read::customer(tx, customer.as_str())?;
             let activity = match (&now, expected.needs_activity()) {
                 (Some(_), true) => Some(read::activity(tx, customer.as_str())?),
@@ -193,7 +270,7 @@ pub(super) fn apply_one(
             };
             refuse::expect_customer(&customer, &expected, now.as_ref(), activity.as_ref())
         }
-        Change::ExpectMerge { merge, expected } => {
+        (Change::ExpectMerge { merge, expected }, _) => {
             let now = read::merge(tx, merge.as_str())?;
             refuse::expect_merge(&merge, expected, now.as_ref())
         }
@@ -210,8 +287,15 @@ pub(super) fn reindex(tx: &Transaction<'_>, indexer: &dyn KeyIndexer) -> Result<
             return Ok(());
         };
         after = Some(last.id.clone());
+        let mut set = tx
+            .prepare_cached("UPDATE customers SET keys = ?2 WHERE id = ?1")
+            .map_err(db)?;
         for c in &batch {
-            index(tx, indexer, c)?;
+            let keys = indexer.keys_of(c);
+            let names: Vec<&str> = keys.iter().map(SecondaryKey::as_str).collect();
+            set.execute(params![c.id.as_str(), to_json(&names)?])
+                .map_err(db)?;
+            insert_keys(tx, c.id.as_str(), &names)?;
         }
     }
 }
