@@ -313,3 +313,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn match_one_finds_the_same_matches_in_sqlite_as_in_memory() {
+    use clientele::synth::{SynthConfig, generate};
+    let data = generate(&SynthConfig {
+        customers: 3_000,
+        ..SynthConfig::default()
+    });
+    let d = Deduplicator::new();
+    let model = d.train(&data.customers).unwrap();
+    let indexers = KeyIndexers::contact().and(d.indexer());
+    let memory = clientele::store::MemoryStore::with_indexers(indexers.clone());
+    let (sqlite, _scratch) =
+        file_store_with("match-one", SqliteOptions::default().indexers(indexers));
+    let (held, stored): (Vec<_>, Vec<_>) = data
+        .customers
+        .iter()
+        .enumerate()
+        .partition(|(i, _)| i % 30 == 0);
+    let batch: Vec<Change> = stored
+        .iter()
+        .map(|(_, c)| Change::Insert((*c).clone()))
+        .collect();
+    memory.apply(batch.clone()).unwrap();
+    sqlite.apply(batch).unwrap();
+    let mut found = 0;
+    for (_, c) in &held {
+        let a = d.match_one(c, &memory, &model).unwrap();
+        let b = d.match_one(c, &sqlite, &model).unwrap();
+        let ids = |m: &[clientele::dedupe::Match]| -> Vec<String> {
+            m.iter().map(|x| x.id.to_string()).collect()
+        };
+        assert_eq!(ids(&a), ids(&b), "record {}", c.id);
+        found += a.len();
+    }
+    assert!(found > 0, "no held-out record found a duplicate");
+}

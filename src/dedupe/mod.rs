@@ -659,7 +659,9 @@ impl Deduplicator {
         let mut candidates: Vec<CustomerId> = Vec::new();
         let mut score: BTreeMap<CustomerId, f64> = BTreeMap::new();
         let keys = self.keys_of_prepared(&p, customer);
-        for ids in store.lookup_many(&keys).map_err(storage)? {
+        // Keys of blocks over the limit are skipped, so no more of their ids is read.
+        let limit = self.max_block.saturating_add(1);
+        for ids in store.lookup_many(&keys, limit).map_err(storage)? {
             if ids.len() > self.max_block {
                 continue;
             }

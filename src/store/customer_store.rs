@@ -71,12 +71,25 @@ pub trait CustomerStore: Send + Sync {
     /// Back-end failures only.
     fn lookup(&self, key: &SecondaryKey) -> Result<Vec<CustomerId>, Self::Error>;
 
-    /// [`CustomerStore::lookup`] of many keys at once: one answer per key, in the order given.
+    /// [`CustomerStore::lookup`] of many keys at once: one answer per key, in the order given,
+    /// each holding at most `limit` ids (the first in id order; `usize::MAX` for all). A caller
+    /// that ignores keys shared by more than n records asks for n + 1 and reads no more.
     ///
     /// # Errors
     /// Back-end failures only.
-    fn lookup_many(&self, keys: &[SecondaryKey]) -> Result<Vec<Vec<CustomerId>>, Self::Error> {
-        keys.iter().map(|k| self.lookup(k)).collect()
+    fn lookup_many(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+    ) -> Result<Vec<Vec<CustomerId>>, Self::Error> {
+        keys.iter()
+            .map(|k| {
+                self.lookup(k).map(|mut ids| {
+                    ids.truncate(limit);
+                    ids
+                })
+            })
+            .collect()
     }
 
     /// A customer's activity (empty for an unknown id).
@@ -196,8 +209,12 @@ macro_rules! delegate {
         fn lookup(&self, key: &SecondaryKey) -> Result<Vec<CustomerId>, S::Error> {
             (**self).lookup(key)
         }
-        fn lookup_many(&self, keys: &[SecondaryKey]) -> Result<Vec<Vec<CustomerId>>, S::Error> {
-            (**self).lookup_many(keys)
+        fn lookup_many(
+            &self,
+            keys: &[SecondaryKey],
+            limit: usize,
+        ) -> Result<Vec<Vec<CustomerId>>, S::Error> {
+            (**self).lookup_many(keys, limit)
         }
         fn activity(&self, id: &CustomerId) -> Result<Activity, S::Error> {
             (**self).activity(id)

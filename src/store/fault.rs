@@ -164,8 +164,12 @@ where
         Ok(self.inner.get_many(ids)?)
     }
 
-    fn lookup_many(&self, keys: &[SecondaryKey]) -> Result<Vec<Vec<CustomerId>>, Error> {
-        Ok(self.inner.lookup_many(keys)?)
+    fn lookup_many(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+    ) -> Result<Vec<Vec<CustomerId>>, Error> {
+        Ok(self.inner.lookup_many(keys, limit)?)
     }
 
     fn activity_many(&self, ids: &[CustomerId]) -> Result<Vec<Activity>, Error> {

@@ -416,9 +416,21 @@ impl CustomerStore for MemoryStore {
         Ok(self.read()?.lookup(key))
     }
 
-    fn lookup_many(&self, keys: &[SecondaryKey]) -> Result<Vec<Vec<CustomerId>>, Error> {
+    fn lookup_many(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+    ) -> Result<Vec<Vec<CustomerId>>, Error> {
         let g = self.read()?;
-        Ok(keys.iter().map(|k| g.lookup(k)).collect())
+        Ok(keys
+            .iter()
+            .map(|k| {
+                g.index
+                    .get(k)
+                    .map(|ids| ids.iter().take(limit).cloned().collect())
+                    .unwrap_or_default()
+            })
+            .collect())
     }
 
     fn activity(&self, id: &CustomerId) -> Result<Activity, Error> {

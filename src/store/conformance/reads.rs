@@ -8,8 +8,13 @@ use crate::store::{Change, CustomerStore, SecondaryKey};
 pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<(), Failure> {
     let mut held = Vec::new();
     let mut batch = Vec::new();
+    let shared = sample(100)?.phones;
     for n in 100..106 {
-        let c = sample(n)?;
+        let mut c = sample(n)?;
+        if n < 103 {
+            // Three holders of one phone key, for the limit.
+            c.phones = shared.clone();
+        }
         held.push(c.id.clone());
         batch.push(Change::AddTransaction(transaction(&c.id, 3, n as i64)?));
         batch.insert(0, Change::Put(c));
@@ -54,7 +59,7 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
     }
     keys.push(SecondaryKey::new("conf", "no-such-key"));
     keys.extend(keys.first().cloned());
-    let many = ok("reads.lookup_many", s.store.lookup_many(&keys))?;
+    let many = ok("reads.lookup_many", s.store.lookup_many(&keys, usize::MAX))?;
     let mut single = Vec::new();
     for k in &keys {
         single.push(ok("reads.lookup", s.store.lookup(k))?);
@@ -62,10 +67,21 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
     s.expect("reads.lookup_many", many == single, || {
         "lookup_many differs from lookup one by one".into()
     })?;
+    // A limit keeps the first ids of each answer.
+    let capped = ok("reads.lookup_many.limit", s.store.lookup_many(&keys, 1))?;
+    let firsts: Vec<Vec<CustomerId>> = single
+        .iter()
+        .map(|ids| ids.iter().take(1).cloned().collect())
+        .collect();
+    s.expect(
+        "reads.lookup_many.limit",
+        capped == firsts && single.iter().any(|ids| ids.len() == 3),
+        || "lookup_many with a limit of 1 did not keep the first id of each answer".into(),
+    )?;
 
     let none = ok("reads.empty", s.store.get_many(&[]))?;
     let no_activity = ok("reads.empty", s.store.activity_many(&[]))?;
-    let no_keys = ok("reads.empty", s.store.lookup_many(&[]))?;
+    let no_keys = ok("reads.empty", s.store.lookup_many(&[], 10))?;
     s.expect(
         "reads.empty",
         none.is_empty() && no_activity.is_empty() && no_keys.is_empty(),

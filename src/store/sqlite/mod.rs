@@ -250,13 +250,17 @@ impl CustomerStore for SqliteStore {
     }
 
     fn lookup(&self, key: &SecondaryKey) -> Result<Vec<CustomerId>, Error> {
-        self.pool.read(|c| read::lookup(c, key))
+        self.pool.read(|c| read::lookup(c, key, usize::MAX))
     }
 
-    fn lookup_many(&self, keys: &[SecondaryKey]) -> Result<Vec<Vec<CustomerId>>, Error> {
+    fn lookup_many(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+    ) -> Result<Vec<Vec<CustomerId>>, Error> {
         self.pool.read(|c| {
             let tx = c.unchecked_transaction().map_err(db)?;
-            keys.iter().map(|k| read::lookup(&tx, k)).collect()
+            keys.iter().map(|k| read::lookup(&tx, k, limit)).collect()
         })
     }
 

@@ -74,12 +74,19 @@ pub(super) fn scan(
     rows.map(|b| from_json(&b.map_err(db)?)).collect()
 }
 
-pub(super) fn lookup(conn: &Connection, key: &SecondaryKey) -> Result<Vec<CustomerId>, Error> {
+/// The holders of a key, at most `limit` of them, in id order.
+pub(super) fn lookup(
+    conn: &Connection,
+    key: &SecondaryKey,
+    limit: usize,
+) -> Result<Vec<CustomerId>, Error> {
     let mut stmt = conn
-        .prepare_cached("SELECT customer_id FROM keys WHERE key = ?1 ORDER BY customer_id")
+        .prepare_cached("SELECT customer_id FROM keys WHERE key = ?1 ORDER BY customer_id LIMIT ?2")
         .map_err(db)?;
     let rows = stmt
-        .query_map([key.as_str()], |r| r.get::<_, String>(0))
+        .query_map(params![key.as_str(), sql_int(limit)], |r| {
+            r.get::<_, String>(0)
+        })
         .map_err(db)?;
     rows.map(|id| CustomerId::new(id.map_err(db)?)).collect()
 }
