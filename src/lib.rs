@@ -35,9 +35,11 @@
 //! - [`model`]: [`Customer`] and its parts (names, phones, emails, addresses, national IDs, tags,
 //!   custom fields, consent), and activity ([`model::Transaction`], [`model::Interaction`]).
 //!   Values are kept as written; `Debug` masks phones, emails and identifiers.
-//! - [`store`]: the [`store::CustomerStore`] trait (get, scan in batches, secondary-key lookup,
-//!   activity, and an all-or-nothing `apply`), the [`store::MemoryStore`] reference
-//!   implementation and the [`store::conformance`] suite for your own implementations.
+//! - [`store`]: the [`store::CustomerStore`] trait (shared by threads: get and batch reads, scan
+//!   in batches, secondary-key lookup, activity, an all-or-nothing `apply` with optimistic
+//!   concurrency, and a change feed), the [`store::MemoryStore`] reference implementation, a
+//!   SQLite store (feature `sqlite`) and the [`store::conformance`] suites for your own
+//!   implementations. Guide: docs/STORE.md.
 //! - [`import`]: rows of text (CSV cells, form fields) to records, with line-numbered errors and
 //!   nothing lost.
 //! - [`Error`]: one error type; messages never carry full personal values.
@@ -80,6 +82,11 @@ pub struct NormalizationDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/DEDUPE.md")]
 pub struct DedupeDoctests;
+
+/// The storage guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/STORE.md")]
+pub struct StoreDoctests;
 
 /// The merge guide's code examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -296,49 +296,28 @@ fn end(h: &mut Fnv) -> Result<(), Never> {
     Ok(())
 }
 
-impl ser::SerializeSeq for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Never> {
-        end(self)
-    }
+/// The compound serializers whose parts are plain values, in order.
+macro_rules! compound {
+    ($($trait:ident :: $method:ident),* $(,)?) => {$(
+        impl ser::$trait for &mut Fnv {
+            type Ok = ();
+            type Error = Never;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Never> {
+                end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Never> {
-        end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Never> {
-        end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Never> {
-        end(self)
-    }
-}
+compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl ser::SerializeMap for &mut Fnv {
     type Ok = ();
@@ -354,6 +333,12 @@ impl ser::SerializeMap for &mut Fnv {
     }
 }
 
+/// A named field: its name, then its value.
+fn field<T: Serialize + ?Sized>(h: &mut Fnv, key: &'static str, value: &T) -> Result<(), Never> {
+    h.text(23, key);
+    value.serialize(h)
+}
+
 impl ser::SerializeStruct for &mut Fnv {
     type Ok = ();
     type Error = Never;
@@ -362,8 +347,7 @@ impl ser::SerializeStruct for &mut Fnv {
         key: &'static str,
         value: &T,
     ) -> Result<(), Never> {
-        self.text(23, key);
-        value.serialize(&mut **self)
+        field(self, key, value)
     }
     fn skip_field(&mut self, key: &'static str) -> Result<(), Never> {
         // A skipped field (an empty list, an absent option) hashes as its absence, so that a
@@ -384,8 +368,7 @@ impl ser::SerializeStructVariant for &mut Fnv {
         key: &'static str,
         value: &T,
     ) -> Result<(), Never> {
-        self.text(23, key);
-        value.serialize(&mut **self)
+        field(self, key, value)
     }
     fn end(self) -> Result<(), Never> {
         end(self)

@@ -69,7 +69,7 @@ impl Default for SqliteOptions {
             readers: 8,
             busy_timeout: Duration::from_secs(5),
             durable: false,
-            cache_mib: 64,
+            cache_mib: 128,
             page_size: 8192,
             checkpoint_pages: 8192,
         }
@@ -305,6 +305,7 @@ impl CustomerStore for SqliteStore {
                 });
             }
         }
+        w.finish()?;
         tx.commit().map_err(db)
     }
 

@@ -2,6 +2,7 @@
 //! so that it sees one state).
 
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::de::DeserializeOwned;
 
 use super::codec::{
     FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, count, db, from_json, sql_int,
@@ -10,12 +11,29 @@ use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord, RecordSnapshot};
 use crate::store::{FeedEntry, FeedItem, SecondaryKey};
 
-pub(super) fn customer(conn: &Connection, id: &str) -> Result<Option<Customer>, Error> {
-    let mut stmt = conn
-        .prepare_cached("SELECT body FROM customers WHERE id = ?1")
-        .map_err(db)?;
+/// The body one query finds by id, parsed.
+fn body<T: DeserializeOwned>(conn: &Connection, sql: &str, id: &str) -> Result<Option<T>, Error> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db)?;
     let body: Option<String> = stmt.query_row([id], |r| r.get(0)).optional().map_err(db)?;
     body.map(|b| from_json(&b)).transpose()
+}
+
+/// The bodies of a keyset page (`?1` the id to start after or NULL, `?2` the limit), parsed.
+fn page<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<T>, Error> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+    let rows = stmt
+        .query_map(params![after, sql_int(limit)], |r| r.get::<_, String>(0))
+        .map_err(db)?;
+    rows.map(|b| from_json(&b.map_err(db)?)).collect()
+}
+
+pub(super) fn customer(conn: &Connection, id: &str) -> Result<Option<Customer>, Error> {
+    body(conn, "SELECT body FROM customers WHERE id = ?1", id)
 }
 
 pub(super) fn exists(conn: &Connection, id: &str) -> Result<bool, Error> {
@@ -48,11 +66,7 @@ pub(super) fn activity(conn: &Connection, id: &str) -> Result<Activity, Error> {
 }
 
 pub(super) fn merge(conn: &Connection, id: &str) -> Result<Option<MergeRecord>, Error> {
-    let mut stmt = conn
-        .prepare_cached("SELECT body FROM merges WHERE id = ?1")
-        .map_err(db)?;
-    let body: Option<String> = stmt.query_row([id], |r| r.get(0)).optional().map_err(db)?;
-    body.map(|b| from_json(&b)).transpose()
+    body(conn, "SELECT body FROM merges WHERE id = ?1", id)
 }
 
 pub(super) fn scan(
@@ -60,18 +74,12 @@ pub(super) fn scan(
     after: Option<&CustomerId>,
     limit: usize,
 ) -> Result<Vec<Customer>, Error> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT body FROM customers WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
-        )
-        .map_err(db)?;
-    let rows = stmt
-        .query_map(
-            params![after.map(CustomerId::as_str), sql_int(limit)],
-            |r| r.get::<_, String>(0),
-        )
-        .map_err(db)?;
-    rows.map(|b| from_json(&b.map_err(db)?)).collect()
+    page(
+        conn,
+        "SELECT body FROM customers WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
+        after.map(CustomerId::as_str),
+        limit,
+    )
 }
 
 /// The holders of a key, at most `limit` of them, in id order.
@@ -119,17 +127,12 @@ pub(super) fn scan_merges(
     after: Option<&MergeId>,
     limit: usize,
 ) -> Result<Vec<MergeRecord>, Error> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT body FROM merges WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
-        )
-        .map_err(db)?;
-    let rows = stmt
-        .query_map(params![after.map(MergeId::as_str), sql_int(limit)], |r| {
-            r.get::<_, String>(0)
-        })
-        .map_err(db)?;
-    rows.map(|b| from_json(&b.map_err(db)?)).collect()
+    page(
+        conn,
+        "SELECT body FROM merges WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
+        after.map(MergeId::as_str),
+        limit,
+    )
 }
 
 /// The feed after `after`, each entry with the state it names now (call inside a read

@@ -1,5 +1,7 @@
 //! Writes: one change of a batch, inside the batch's transaction.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::codec::{FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, db, from_json, to_json};
@@ -8,11 +10,19 @@ use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeRecord};
 use crate::store::{Change, KeyIndexer, SecondaryKey, refuse};
 
-/// What a batch's writer carries from change to change: its transaction and the feed's last
-/// number.
+/// What a batch's writer carries from change to change: its transaction, the feed's last
+/// number, and the writes it holds back to the end of the batch.
+///
+/// Index rows and feed entries are written at the end, in key order: ids and keys arrive in
+/// random order, and B-tree inserts in key order touch each page once per batch instead of once
+/// per row (a large batch is several times faster). Nothing in a batch reads them before then:
+/// a rewrite in the same batch drops its record's held-back keys, and a feed entry written twice
+/// keeps its last number.
 pub(super) struct Writer<'a> {
     tx: &'a Transaction<'a>,
     seq: i64,
+    keys: BTreeSet<(String, String)>,
+    feed: BTreeMap<(i64, String), i64>,
 }
 
 impl<'a> Writer<'a> {
@@ -23,17 +33,37 @@ impl<'a> Writer<'a> {
             .map_err(db)?
             .query_row([], |r| r.get(0))
             .map_err(db)?;
-        Ok(Self { tx, seq })
+        Ok(Self {
+            tx,
+            seq,
+            keys: BTreeSet::new(),
+            feed: BTreeMap::new(),
+        })
     }
 
     /// Moves a customer or merge record to the end of the change feed.
     fn touch(&mut self, kind: i64, key: &str) -> Result<(), Error> {
         self.seq += 1;
-        self.tx
-            .prepare_cached("INSERT OR REPLACE INTO feed (seq, kind, key) VALUES (?1, ?2, ?3)")
-            .map_err(db)?
-            .execute(params![self.seq, kind, key])
+        self.feed.insert((kind, key.to_owned()), self.seq);
+        Ok(())
+    }
+
+    /// Writes what was held back; call once, after the batch's last change.
+    pub(super) fn finish(self) -> Result<(), Error> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO keys (key, customer_id) VALUES (?1, ?2)")
             .map_err(db)?;
+        for (key, id) in &self.keys {
+            stmt.execute(params![key, id]).map_err(db)?;
+        }
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT OR REPLACE INTO feed (seq, kind, key) VALUES (?1, ?2, ?3)")
+            .map_err(db)?;
+        for ((kind, key), seq) in &self.feed {
+            stmt.execute(params![seq, kind, key]).map_err(db)?;
+        }
         Ok(())
     }
 }
@@ -67,16 +97,18 @@ fn stored_keys(tx: &Transaction<'_>, id: &str) -> Result<Option<Vec<String>>, Er
     keys.map(|k| from_json(&k)).transpose()
 }
 
-/// Removes a stored record's keys from the index; whether the record was there.
-fn unindex(tx: &Transaction<'_>, id: &str) -> Result<bool, Error> {
-    let Some(keys) = stored_keys(tx, id)? else {
+/// Removes a stored record's keys from the index (held back or written); whether the record
+/// was there.
+fn unindex(w: &mut Writer<'_>, id: &str) -> Result<bool, Error> {
+    let Some(keys) = stored_keys(w.tx, id)? else {
         return Ok(false);
     };
-    let mut stmt = tx
-        .prepare_cached("DELETE FROM keys WHERE key = ?1 AND customer_id = ?2")
-        .map_err(db)?;
+    let mut stmt =
+        w.tx.prepare_cached("DELETE FROM keys WHERE key = ?1 AND customer_id = ?2")
+            .map_err(db)?;
     for key in keys {
         stmt.execute(params![key, id]).map_err(db)?;
+        w.keys.remove(&(key, id.to_owned()));
     }
     Ok(true)
 }
@@ -92,7 +124,7 @@ fn put_customer(
     let names: Vec<&str> = encoded.keys.iter().map(SecondaryKey::as_str).collect();
     let keys = to_json(&names)?;
     if replace {
-        unindex(w.tx, id)?;
+        unindex(w, id)?;
         w.tx.prepare_cached(
             "INSERT OR REPLACE INTO customers (id, keys, body) VALUES (?1, ?2, ?3)",
         )
@@ -108,14 +140,15 @@ fn put_customer(
         match inserted {
             Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(f, _))
-                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
                 return Err(Error::AlreadyExists { id: c.id.clone() });
             }
             Err(e) => return Err(db(e)),
         }
     }
-    insert_keys(w.tx, id, &names)?;
+    w.keys
+        .extend(names.iter().map(|k| ((*k).to_owned(), id.to_owned())));
     w.touch(FEED_CUSTOMER, id)
 }
 
@@ -214,7 +247,7 @@ pub(super) fn apply_one(
             c.id
         ))),
         (Change::Delete(id), _) => {
-            if !unindex(tx, id.as_str())? {
+            if !unindex(w, id.as_str())? {
                 return Err(Error::NotFound { id });
             }
             for sql in [
