@@ -20,7 +20,13 @@ use clientele::store::{
 use clientele::synth::{SynthConfig, generate};
 use clientele::{Customer, CustomerId};
 
-const BATCH: usize = 10_000;
+/// Customers per batch of the bulk loads (`STORE_BENCH_BATCH` to change).
+fn batch_size() -> usize {
+    std::env::var("STORE_BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(100_000)
+}
 
 fn dir() -> PathBuf {
     let d = PathBuf::from("target/bench-store");
@@ -62,7 +68,7 @@ fn cpu_secs() -> f64 {
 /// Loads the records in batches; returns the wall-clock and CPU seconds it took.
 fn load(store: &SqliteStore, customers: &[&Customer]) -> (f64, f64) {
     let (t, cpu) = (Instant::now(), cpu_secs());
-    for chunk in customers.chunks(BATCH) {
+    for chunk in customers.chunks(batch_size().max(1)) {
         let batch: Vec<Change> = chunk.iter().map(|c| Change::Insert((*c).clone())).collect();
         store.apply(batch).expect("bulk load");
     }
@@ -143,7 +149,8 @@ fn main() {
     println!("| job | result |");
     println!("|---|---:|");
     println!(
-        "| bulk load {n} customers (contact keys; batches of {BATCH}) | {secs:.1} s, {cpu:.1} s of CPU ({:.0} customers/s; file {:.0} MiB) |",
+        "| bulk load {n} customers (contact keys; batches of {}) | {secs:.1} s, {cpu:.1} s of CPU ({:.0} customers/s; file {:.0} MiB) |",
+        batch_size(),
         n as f64 / secs,
         size as f64 / 1048576.0
     );
