@@ -148,7 +148,7 @@ fn main() {
         // match_one: a store with every record but 1,000 spread over the data, which are then
         // matched one by one with the trained model.
         let plain = Deduplicator::new();
-        let mut store = MemoryStore::with_indexer(plain.indexer());
+        let store = MemoryStore::with_indexer(plain.indexer());
         let step = (data.customers.len() / 1_000).max(1);
         let (held, stored): (Vec<_>, Vec<_>) = data
             .customers

@@ -6,8 +6,16 @@
 //! logged safely; values the caller typed as settings (flags, column maps) are shown in full,
 //! so that a typo can be seen and fixed ([`Error::InvalidSetting`]). The policy is described on
 //! [`crate::model::MaskPolicy`].
+//!
+//! `Error` is neither `Clone` nor `PartialEq`: a storage failure carries the back end's own error
+//! as its [`std::error::Error::source`] (a `rusqlite::Error`, an I/O error), which is neither.
+//! Match on variants (`matches!(e, Error::NotFound { .. })`) rather than comparing errors.
 
 use crate::model::CustomerId;
+use crate::normalize::{EmailError, PhoneError};
+
+/// A back end's own error, kept as the cause of [`Error::Storage`].
+pub type StorageSource = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong in the library.
 ///
@@ -18,7 +26,7 @@ use crate::model::CustomerId;
 /// assert!(matches!(err, Error::InvalidId { .. }));
 /// assert_eq!(err.to_string(), "invalid customer id: the id is empty");
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A customer id was empty or otherwise unusable.
@@ -85,9 +93,44 @@ pub enum Error {
     /// A storage back end failed.
     #[error("storage failure: {message}")]
     Storage {
-        /// The back end's own description.
+        /// What the store was doing, and the back end's own description.
         message: String,
+        /// The back end's own error, when there is one (downcast it to the back end's type).
+        #[source]
+        source: Option<StorageSource>,
     },
+    /// A change of a batch expected a customer in a state it is no longer in (it changed, was
+    /// deleted or was created since it was read): the optimistic-concurrency check of
+    /// `Change::Expect` failed. Read again and retry.
+    #[error("customer `{id}` changed since it was read")]
+    Conflict {
+        /// The customer whose state differs.
+        id: CustomerId,
+    },
+    /// A change of a batch expected a merge record in a state it is no longer in
+    /// (`Change::ExpectMerge`). Read again and retry.
+    #[error("merge `{merge}` changed since it was read")]
+    MergeConflict {
+        /// The merge.
+        merge: String,
+    },
+    /// A database was written by a newer version of the crate, with a schema this version does
+    /// not know; it is left untouched.
+    #[error(
+        "the database has schema version {found}; this version of clientele reads up to {supported}"
+    )]
+    SchemaTooNew {
+        /// The schema version found in the database.
+        found: i64,
+        /// The newest schema version this crate knows.
+        supported: i64,
+    },
+    /// A value is not a phone number at all.
+    #[error("invalid phone: {0}")]
+    InvalidPhone(#[from] PhoneError),
+    /// A value is not an email address at all.
+    #[error("invalid email: {0}")]
+    InvalidEmail(#[from] EmailError),
     /// A cluster given to the merger cannot be merged (fewer than two records, repeated ids,
     /// records of different kinds where the policy forbids it...).
     #[error("invalid cluster: {reason}")]
@@ -195,6 +238,60 @@ impl Error {
                 reason,
                 value: raw.to_owned(),
             },
+            other => other,
+        }
+    }
+}
+
+impl Error {
+    /// A storage failure with its cause: the back end's error is kept as the
+    /// [`source`](std::error::Error::source), and `context` says what the store was doing. A
+    /// cause that is already a [`crate::Error`] is returned as it is.
+    ///
+    /// ```
+    /// use clientele::Error;
+    /// use std::error::Error as _;
+    /// let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+    /// let e = Error::storage("writing a batch", io);
+    /// assert_eq!(e.to_string(), "storage failure: writing a batch: disk full");
+    /// assert!(e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).is_some());
+    /// ```
+    pub fn storage<E>(context: &str, cause: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let boxed: StorageSource = Box::new(cause);
+        match boxed.downcast::<Error>() {
+            Ok(ours) => *ours,
+            Err(other) => Self::Storage {
+                message: format!("{context}: {other}"),
+                source: Some(other),
+            },
+        }
+    }
+
+    /// A storage failure without an underlying error (a broken invariant of the back end).
+    pub fn storage_message(message: impl Into<String>) -> Self {
+        Self::Storage {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The error behind a refused batch: for [`Error::BatchRefused`], the refused change's own
+    /// error (followed through nesting); any other error is itself.
+    ///
+    /// ```
+    /// use clientele::store::{Change, CustomerStore, MemoryStore};
+    /// use clientele::{CustomerId, Error};
+    /// let store = MemoryStore::new();
+    /// let err = store.apply(vec![Change::Delete(CustomerId::new("nobody")?)]).unwrap_err();
+    /// assert!(matches!(err.refusal(), Error::NotFound { .. }));
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    pub fn refusal(&self) -> &Error {
+        match self {
+            Self::BatchRefused { source, .. } => source.refusal(),
             other => other,
         }
     }

@@ -19,7 +19,7 @@
 //!     .tag("vip")
 //!     .build();
 //!
-//! let mut store = MemoryStore::new();
+//! let store = MemoryStore::new();
 //! store.put(wei.clone())?;
 //!
 //! // Find customers by a phone number however it was written.
@@ -36,9 +36,11 @@
 //!   custom fields, consent), and activity ([`model::Transaction`], [`model::Interaction`]).
 //!   Values are kept as written; `Debug` masks every personal value, under one policy
 //!   ([`model::MaskPolicy`]).
-//! - [`store`]: the [`store::CustomerStore`] trait (get, scan in batches, secondary-key lookup,
-//!   activity, and an all-or-nothing `apply`), the [`store::MemoryStore`] reference
-//!   implementation and the [`store::conformance`] suite for your own implementations.
+//! - [`store`]: the [`store::CustomerStore`] trait (shared by threads: get and batch reads, scan
+//!   in batches, secondary-key lookup, activity, an all-or-nothing `apply` with optimistic
+//!   concurrency, and a change feed), the [`store::MemoryStore`] reference implementation, a
+//!   SQLite store (feature `sqlite`) and the [`store::conformance`] suites for your own
+//!   implementations. Guide: docs/STORE.md.
 //! - [`import`]: rows of text (CSV cells, form fields) to records, with line-numbered errors and
 //!   nothing lost.
 //! - `files` (feature `files`): customer files read into records with a report in which every
@@ -46,6 +48,7 @@
 //!   without loss.
 //! - [`Error`]: one error type; messages never carry full personal values.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -85,6 +88,11 @@ pub struct NormalizationDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/DEDUPE.md")]
 pub struct DedupeDoctests;
+
+/// The storage guide's code examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/STORE.md")]
+pub struct StoreDoctests;
 
 /// The merge guide's code examples, compiled and run as doc tests.
 #[cfg(doctest)]

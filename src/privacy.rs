@@ -24,19 +24,19 @@
 //!
 //! let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
 //! let id = CustomerId::new("C1")?;
-//! let mut store = MemoryStore::new();
+//! let store = MemoryStore::new();
 //! store.put(Customer::builder(id.clone(), CustomerKind::Person)
 //!     .full_name("王芳").phone("13800135678")
 //!     .consent(ConsentPurpose::Marketing, ConsentStatus::Given, t(1), "web")
 //!     .build())?;
 //!
 //! assert_eq!(export_customer(&store, &id, t(2))?.customer.phones.len(), 1);
-//! withdraw_consent(&mut store, &id, ConsentPurpose::Marketing, t(3), "call_centre")?;
+//! withdraw_consent(&store, &id, ConsentPurpose::Marketing, t(3), "call_centre")?;
 //! let c = store.get(&id)?.unwrap();
 //! assert!(may_contact(&c, &ConsentPurpose::Marketing, t(2)));   // as it stood then
 //! assert!(!may_contact(&c, &ConsentPurpose::Marketing, t(4)));
 //!
-//! let erasure = erase_customer(&mut store, &id, t(5))?;
+//! let erasure = erase_customer(&store, &id, t(5))?;
 //! let tombstone = store.get(&id)?.unwrap();
 //! assert!(tombstone.phones.is_empty() && tombstone.person_name.is_none());
 //! assert_eq!(erasure.events[0].action, clientele::merge::AuditAction::Erase);
@@ -55,6 +55,30 @@ use crate::store::{Change, CustomerStore};
 
 /// The custom field a tombstone carries: when the customer was erased.
 pub const ERASED_AT_FIELD: &str = "erased_at";
+
+/// How many times a request that read the store and lost a race with another writer (its
+/// batch refused by an expectation) reads again and retries before giving up.
+const RETRIES: usize = 8;
+
+/// Runs `attempt` until its batch is not refused by an expectation (another writer changed
+/// what it read), at most [`RETRIES`] more times; the last conflict is returned as it came.
+fn retrying<T>(mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut left = RETRIES;
+    loop {
+        match attempt() {
+            Err(e)
+                if left > 0
+                    && matches!(
+                        e.refusal(),
+                        Error::Conflict { .. } | Error::MergeConflict { .. }
+                    ) =>
+            {
+                left -= 1;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// Everything a store holds about one customer. Serialize it (JSON, say) to answer an access
 /// or portability request. `Debug` masks personal values (activity prints as counts, since
@@ -179,40 +203,54 @@ fn tombstone(c: &Customer, at: DateTime<Utc>) -> Customer {
 /// The customer id stays, as the key of the tombstone: ids are the caller's keys, not personal
 /// data (see [`CustomerId`]).
 ///
+/// The batch states what it read (the record, its activity and every merge record), so a write
+/// racing the erasure (a transaction added meanwhile, a new merge) refuses it; the erasure then
+/// reads again and retries, a few times.
+///
 /// # Errors
-/// [`Error::NotFound`] when the store holds no such customer; the store's own errors. On error
-/// the store is unchanged.
-pub fn erase_customer<S>(store: &mut S, id: &CustomerId, at: DateTime<Utc>) -> Result<Erasure>
+/// [`Error::NotFound`] when the store holds no such customer; [`Error::Conflict`] (or
+/// [`Error::MergeConflict`]) when other writers kept changing the customer through every retry;
+/// the store's own errors. On error the store is unchanged.
+pub fn erase_customer<S>(store: &S, id: &CustomerId, at: DateTime<Utc>) -> Result<Erasure>
 where
     S: CustomerStore + ?Sized,
     Error: From<S::Error>,
 {
-    let id = resolve(&*store, id)?;
+    retrying(|| erase_once(store, id, at))
+}
+
+fn erase_once<S>(store: &S, id: &CustomerId, at: DateTime<Utc>) -> Result<Erasure>
+where
+    S: CustomerStore + ?Sized,
+    Error: From<S::Error>,
+{
+    let id = resolve(store, id)?;
     let customer = store
         .get(&id)?
         .ok_or_else(|| Error::NotFound { id: id.clone() })?;
-    let mut activity = store.activity(&id)?;
+    let read = store.activity(&id)?;
+    let mut activity = read.clone();
     for t in &mut activity.transactions {
         t.reference = None;
     }
     for i in &mut activity.interactions {
         i.note = None;
     }
-    let merges = history(&*store, &id)?;
-    let mut changes = vec![
-        Change::Put(tombstone(&customer, at)),
-        Change::SetActivity {
-            customer: id.clone(),
-            activity,
-        },
-    ];
+    let merges = history(store, &id)?;
+    let mut changes = vec![Change::expect_with_activity(&customer, &read)];
+    changes.extend(merges.iter().map(Change::expect_merge));
+    changes.push(Change::Put(tombstone(&customer, at)));
+    changes.push(Change::SetActivity {
+        customer: id.clone(),
+        activity,
+    });
     let scrubbed_merges: Vec<MergeId> = merges.iter().map(|r| r.id.clone()).collect();
     changes.extend(
         merges
             .iter()
             .map(|r| Change::PutMergeRecord(r.scrubbed(at))),
     );
-    let n = changes.len();
+    let n = changes.iter().filter(|c| c.is_write()).count();
     store.apply(changes)?;
     let erase = AuditEvent::new(AuditAction::Erase, at)
         .customers(vec![id.clone()])
@@ -230,10 +268,14 @@ where
 /// Records the withdrawal of a consent: a `Withdrawn` event is appended to the customer's
 /// consent history (earlier events stay, as evidence), and the record is written back.
 ///
+/// The write states the record it read, so a concurrent change is never overwritten: the
+/// withdrawal reads again and retries, a few times.
+///
 /// # Errors
-/// [`Error::NotFound`] when the store holds no such customer; the store's own errors.
+/// [`Error::NotFound`] when the store holds no such customer; [`Error::Conflict`] when other
+/// writers kept changing the record through every retry; the store's own errors.
 pub fn withdraw_consent<S>(
-    store: &mut S,
+    store: &S,
     id: &CustomerId,
     purpose: ConsentPurpose,
     at: DateTime<Utc>,
@@ -243,22 +285,26 @@ where
     S: CustomerStore + ?Sized,
     Error: From<S::Error>,
 {
-    let id = resolve(&*store, id)?;
-    let mut customer = store
-        .get(&id)?
-        .ok_or_else(|| Error::NotFound { id: id.clone() })?;
+    let id = retrying(|| {
+        let id = resolve(store, id)?;
+        let read = store
+            .get(&id)?
+            .ok_or_else(|| Error::NotFound { id: id.clone() })?;
+        let mut customer = read.clone();
+        customer.consents.push(Consent {
+            purpose: purpose.clone(),
+            status: ConsentStatus::Withdrawn,
+            at,
+            channel: channel.to_owned(),
+        });
+        customer.updated_at = customer.updated_at.max(at);
+        store.apply(vec![Change::expect_record(&read), Change::Put(customer)])?;
+        Ok(id)
+    })?;
     let detail = match &purpose {
         ConsentPurpose::Marketing => "purpose marketing".to_owned(),
         ConsentPurpose::Other(p) => format!("purpose {p}"),
     };
-    customer.consents.push(Consent {
-        purpose,
-        status: ConsentStatus::Withdrawn,
-        at,
-        channel: channel.to_owned(),
-    });
-    customer.updated_at = customer.updated_at.max(at);
-    store.apply(vec![Change::Put(customer)])?;
     let event = AuditEvent::new(AuditAction::WithdrawConsent, at)
         .customers(vec![id.clone()])
         .detail(format!("{detail}, channel {channel}"));

@@ -281,7 +281,7 @@ fn match_one_finds_a_new_records_duplicate_through_the_store() {
     let customers = load(&root.join("customers.csv"), &[]);
     let d = Deduplicator::new();
     let model = d.train(&customers).unwrap();
-    let mut store = MemoryStore::with_indexer(d.indexer());
+    let store = MemoryStore::with_indexer(d.indexer());
     // Everything but C0227 (a duplicate of C0001) is already stored.
     let (new, stored): (Vec<_>, Vec<_>) = customers
         .into_iter()

@@ -394,7 +394,7 @@ fn rendered() -> Vec<(&'static str, String)> {
     out.push(debug("Chars", &Chars::new("韩梅梅 meimei han")));
 
     // store
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let changes = vec![
         Change::Insert(person.clone()),
         Change::Put(company.clone()),
@@ -408,7 +408,7 @@ fn rendered() -> Vec<(&'static str, String)> {
     for c in &changes {
         out.push(debug("Change", c));
     }
-    <MemoryStore as CustomerStore>::apply(&mut store, changes).unwrap();
+    store.apply(changes).unwrap();
     out.push(debug("MemoryStore", &store));
     out.push(debug("Batches", &batches(&store, 1)));
     out.push(debug("Snapshot", &snapshot(&store).unwrap()));
@@ -421,8 +421,8 @@ fn rendered() -> Vec<(&'static str, String)> {
     }
     out.push(debug("FaultyStore", &FaultyStore::new(MemoryStore::new())));
     let matcher = Deduplicator::new().default_region("CN").threshold(0.0);
-    let mut indexed = MemoryStore::with_indexer(matcher.indexer());
-    <MemoryStore as CustomerStore>::apply(&mut indexed, vec![Change::Put(person.clone())]).unwrap();
+    let indexed = MemoryStore::with_indexer(matcher.indexer());
+    indexed.apply(vec![Change::Put(person.clone())]).unwrap();
     let matches = matcher
         .match_one(&planted_person("P9"), &indexed, &result.model)
         .unwrap();

@@ -1,7 +1,9 @@
-//! Merging: plans and survivorship rules, provenance, undo, atomic apply (memory and SQLite).
+//! Merging: plans and survivorship rules, provenance, undo, atomic apply (memory and, with the
+//! `sqlite` feature, SQLite), and merges racing other writers.
 
 mod common;
-mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_raw;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clientele::merge::{
@@ -13,7 +15,6 @@ use clientele::store::conformance::snapshot;
 use clientele::store::{Change, CustomerStore, FaultyStore, MemoryStore};
 use clientele::{Customer, CustomerId, CustomerKind, Error};
 use proptest::prelude::*;
-use sqlite::SqliteStore;
 
 fn t(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 1, day, 0, 0, 0).unwrap()
@@ -42,7 +43,7 @@ fn person(i: &str, day: u32) -> clientele::model::CustomerBuilder {
         .updated_at(t(day))
 }
 
-fn two(store: &mut MemoryStore, a: Customer, b: Customer) -> [CustomerId; 2] {
+fn two(store: &MemoryStore, a: Customer, b: Customer) -> [CustomerId; 2] {
     let ids = [a.id.clone(), b.id.clone()];
     store.put(a).unwrap();
     store.put(b).unwrap();
@@ -51,9 +52,9 @@ fn two(store: &mut MemoryStore, a: Customer, b: Customer) -> [CustomerId; 2] {
 
 #[test]
 fn union_keeps_each_phone_email_and_id_once_after_normalization() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1)
             .full_name("张伟")
             .phone("+86 138 0013 5678")
@@ -101,7 +102,7 @@ fn union_keeps_each_phone_email_and_id_once_after_normalization() {
 
 #[test]
 fn survivor_rules_choose_as_documented() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let a = person("A", 5).full_name("Ann").source("web").build();
     let b = person("B", 1)
         .full_name("Ann Lee")
@@ -110,7 +111,7 @@ fn survivor_rules_choose_as_documented() {
         .source("erp")
         .updated_at(t(2))
         .build();
-    let ids = two(&mut store, a, b);
+    let ids = two(&store, a, b);
     let pick = |rule: SurvivorRule| {
         Merger::new()
             .survivor(rule)
@@ -143,7 +144,7 @@ fn survivor_rules_choose_as_documented() {
 
 #[test]
 fn field_rules_choose_as_documented() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let mut ids = Vec::new();
     for (i, (name, birth, source, day)) in [
         ("Li", "1990-01-02", "erp", 1),
@@ -201,9 +202,9 @@ fn field_rules_choose_as_documented() {
 
 #[test]
 fn valid_only_drops_values_the_validator_rejects() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1)
             .email("li..na@qq.com")
             .phone("138 0013 800")
@@ -236,9 +237,9 @@ fn valid_only_drops_values_the_validator_rejects() {
 
 #[test]
 fn activity_moves_to_the_survivor_and_merge_is_audited() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1).full_name("Ann").build(),
         person("B", 2).full_name("Ann").build(),
     );
@@ -254,7 +255,7 @@ fn activity_moves_to_the_survivor_and_merge_is_audited() {
             }),
         ])
         .unwrap();
-    let (plan, events) = Merger::new().merge(&mut store, &ids, t(9)).unwrap();
+    let (plan, events) = Merger::new().merge(&store, &ids, t(9)).unwrap();
     let act = store.activity(&ids[0]).unwrap();
     assert_eq!(act.transactions.len(), 2);
     assert_eq!(act.interactions.len(), 1);
@@ -276,9 +277,9 @@ fn activity_moves_to_the_survivor_and_merge_is_audited() {
 
 #[test]
 fn a_stale_plan_is_refused_and_writes_nothing() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1).build(),
         person("B", 2).tag("x").build(),
     );
@@ -286,7 +287,7 @@ fn a_stale_plan_is_refused_and_writes_nothing() {
     store.put(person("B", 2).tag("y").build()).unwrap();
     let before = snapshot(&store).unwrap();
     assert!(matches!(
-        apply_plan(&mut store, &plan),
+        apply_plan(&store, &plan),
         Err(Error::StalePlan { id }) if id == ids[1]
     ));
     assert_eq!(snapshot(&store).unwrap(), before);
@@ -294,42 +295,42 @@ fn a_stale_plan_is_refused_and_writes_nothing() {
 
 #[test]
 fn unmerge_refuses_when_the_survivor_changed_unless_asked_to_restore() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1).full_name("Ann").build(),
         person("B", 2).full_name("Ann Lee").build(),
     );
     store.put(person("Z", 3).full_name("Zoe").build()).unwrap();
     let before = snapshot(&store).unwrap();
-    let (plan, _) = Merger::new().merge(&mut store, &ids, t(9)).unwrap();
+    let (plan, _) = Merger::new().merge(&store, &ids, t(9)).unwrap();
     // A later change to the survivor.
     store
         .apply(vec![Change::AddTransaction(tx(&ids[0], 999))])
         .unwrap();
-    let err = unmerge(&mut store, &plan.id, t(10), OnSurvivorChange::Refuse).unwrap_err();
+    let err = unmerge(&store, &plan.id, t(10), OnSurvivorChange::Refuse).unwrap_err();
     assert!(matches!(err, Error::SurvivorChanged { .. }));
     assert!(store.merge_record(&plan.id).unwrap().is_some());
-    let events = unmerge(&mut store, &plan.id, t(10), OnSurvivorChange::Restore).unwrap();
+    let events = unmerge(&store, &plan.id, t(10), OnSurvivorChange::Restore).unwrap();
     assert_eq!(events[0].action, AuditAction::Unmerge);
     assert!(events[0].detail.contains("dropped"));
     assert_eq!(snapshot(&store).unwrap(), before);
     assert!(matches!(
-        unmerge(&mut store, &plan.id, t(11), OnSurvivorChange::Refuse),
+        unmerge(&store, &plan.id, t(11), OnSurvivorChange::Refuse),
         Err(Error::MergeNotFound { .. })
     ));
 }
 
 #[test]
 fn unmerge_after_unrelated_changes_restores_only_the_merged_records() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1).full_name("Ann").phone("13800135678").build(),
         person("B", 2).full_name("Ann").phone("13800135678").build(),
     );
     store.put(person("Z", 3).full_name("Zoe").build()).unwrap();
-    let (plan, _) = Merger::new().merge(&mut store, &ids, t(9)).unwrap();
+    let (plan, _) = Merger::new().merge(&store, &ids, t(9)).unwrap();
     store.put(person("Z", 3).full_name("Zoë").build()).unwrap();
     store.put(person("Y", 4).full_name("Yan").build()).unwrap();
     store
@@ -339,7 +340,7 @@ fn unmerge_after_unrelated_changes_restores_only_the_merged_records() {
         store.get(&id("Z")).unwrap(),
         store.activity(&id("Z")).unwrap(),
     );
-    unmerge(&mut store, &plan.id, t(10), OnSurvivorChange::Refuse).unwrap();
+    unmerge(&store, &plan.id, t(10), OnSurvivorChange::Refuse).unwrap();
     assert_eq!(
         store.get(&ids[0]).unwrap(),
         Some(plan.inputs[0].customer.clone())
@@ -360,9 +361,9 @@ fn unmerge_after_unrelated_changes_restores_only_the_merged_records() {
 
 #[test]
 fn plans_and_records_mask_personal_values_in_debug() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let ids = two(
-        &mut store,
+        &store,
         person("A", 1)
             .full_name("Wang Fang")
             .phone("13800135678")
@@ -394,7 +395,7 @@ fn plans_and_records_mask_personal_values_in_debug() {
 
 #[test]
 fn invalid_clusters_are_refused() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     store.put(person("A", 1).build()).unwrap();
     let m = Merger::new();
     assert!(matches!(
@@ -427,11 +428,7 @@ fn scenario() -> impl Strategy<Value = (Vec<Customer>, Vec<(usize, i64)>, Vec<us
     })
 }
 
-fn fill<S: CustomerStore<Error = Error>>(
-    store: &mut S,
-    customers: &[Customer],
-    txs: &[(usize, i64)],
-) {
+fn fill<S: CustomerStore<Error = Error>>(store: &S, customers: &[Customer], txs: &[(usize, i64)]) {
     for c in customers {
         store.put(c.clone()).unwrap();
     }
@@ -445,37 +442,38 @@ fn fill<S: CustomerStore<Error = Error>>(
 }
 
 fn merge_unmerge_restores<S: CustomerStore<Error = Error>>(
-    store: &mut S,
+    store: &S,
     cluster: &[CustomerId],
 ) -> Result<(), TestCaseError> {
-    let before = snapshot(&*store).unwrap();
+    let before = snapshot(store).unwrap();
     let (plan, _) = Merger::new().merge(store, cluster, t(20)).unwrap();
     prop_assert_eq!(
         store.len().unwrap(),
         before.customers.len() + 1 - cluster.len()
     );
     unmerge(store, &plan.id, t(21), OnSurvivorChange::Refuse).unwrap();
-    prop_assert_eq!(snapshot(&*store).unwrap(), before);
+    prop_assert_eq!(snapshot(store).unwrap(), before);
     Ok(())
 }
 
 fn faults_leave_store_unchanged<S: CustomerStore<Error = Error>>(
-    mut store: S,
+    store: &S,
     cluster: &[CustomerId],
-) -> Result<S, TestCaseError> {
-    let before = snapshot(&store).unwrap();
-    let plan = Merger::new().plan(&store, cluster, t(20)).unwrap();
+) -> Result<(), TestCaseError> {
+    let before = snapshot(store).unwrap();
+    let feed = store.changes_since(0, usize::MAX).unwrap();
+    let plan = Merger::new().plan(store, cluster, t(20)).unwrap();
     let n = plan.changes().len();
     for k in 1..=n {
-        let mut faulty = FaultyStore::new(store).fail_at_write(k);
-        prop_assert!(apply_plan(&mut faulty, &plan).is_err());
+        let faulty = FaultyStore::new(store).fail_at_write(k);
+        prop_assert!(apply_plan(&faulty, &plan).is_err());
         prop_assert_eq!(faulty.writes(), n);
-        store = faulty.into_inner();
-        prop_assert_eq!(&snapshot(&store).unwrap(), &before);
+        prop_assert_eq!(&snapshot(store).unwrap(), &before);
+        prop_assert_eq!(&store.changes_since(0, usize::MAX).unwrap(), &feed);
     }
     // And without a fault the plan applies.
-    apply_plan(&mut store, &plan).unwrap();
-    Ok(store)
+    apply_plan(store, &plan).unwrap();
+    Ok(())
 }
 
 fn value_text(v: &FieldValue) -> String {
@@ -487,28 +485,19 @@ proptest! {
 
     #[test]
     fn merge_then_unmerge_restores_the_memory_store((customers, txs, picks) in scenario()) {
-        let mut store = MemoryStore::new();
-        fill(&mut store, &customers, &txs);
+        let store = MemoryStore::new();
+        fill(&store, &customers, &txs);
         let cluster: Vec<CustomerId> = picks.iter().map(|&i| customers[i].id.clone()).collect();
-        merge_unmerge_restores(&mut store, &cluster)?;
+        merge_unmerge_restores(&store, &cluster)?;
     }
 
-    #[test]
-    fn merge_then_unmerge_restores_the_sqlite_store((customers, txs, picks) in scenario()) {
-        let mut store = SqliteStore::in_memory().unwrap();
-        fill(&mut store, &customers, &txs);
-        let dump = store.dump().unwrap();
-        let cluster: Vec<CustomerId> = picks.iter().map(|&i| customers[i].id.clone()).collect();
-        merge_unmerge_restores(&mut store, &cluster)?;
-        prop_assert_eq!(store.dump().unwrap(), dump);
-    }
 
     #[test]
     fn every_absorbed_value_is_in_the_survivor_or_its_provenance((customers, txs, picks) in scenario()) {
-        let mut store = MemoryStore::new();
-        fill(&mut store, &customers, &txs);
+        let store = MemoryStore::new();
+        fill(&store, &customers, &txs);
         let cluster: Vec<CustomerId> = picks.iter().map(|&i| customers[i].id.clone()).collect();
-        let (plan, _) = Merger::new().default_region("CN").merge(&mut store, &cluster, t(20)).unwrap();
+        let (plan, _) = Merger::new().default_region("CN").merge(&store, &cluster, t(20)).unwrap();
         let survivor = store.get(&plan.survivor).unwrap().unwrap();
         let record = store.merge_record(&plan.id).unwrap().unwrap();
         let survivor_json = serde_json::to_string(&survivor).unwrap();
@@ -559,23 +548,126 @@ proptest! {
 
     #[test]
     fn a_fault_at_any_write_of_a_merge_leaves_the_memory_store_unchanged((customers, txs, picks) in scenario()) {
-        let mut store = MemoryStore::new();
-        fill(&mut store, &customers, &txs);
+        let store = MemoryStore::new();
+        fill(&store, &customers, &txs);
         let cluster: Vec<CustomerId> = picks.iter().map(|&i| customers[i].id.clone()).collect();
-        faults_leave_store_unchanged(store, &cluster)?;
+        faults_leave_store_unchanged(&store, &cluster)?;
     }
 }
 
+#[cfg(feature = "sqlite")]
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
 
     #[test]
-    fn a_fault_at_any_write_of_a_merge_leaves_the_sqlite_store_unchanged((customers, txs, picks) in scenario()) {
-        let mut store = SqliteStore::in_memory().unwrap();
-        fill(&mut store, &customers, &txs);
-        let dump = store.dump().unwrap();
+    fn merge_then_unmerge_restores_the_sqlite_store((customers, txs, picks) in scenario()) {
+        let (store, scratch) = sqlite_raw::file_store("merge-unmerge");
+        fill(&store, &customers, &txs);
+        let rows = sqlite_raw::dump(&scratch.path("store.db"));
         let cluster: Vec<CustomerId> = picks.iter().map(|&i| customers[i].id.clone()).collect();
-        let store = faults_leave_store_unchanged(store, &cluster)?;
-        prop_assert_ne!(store.dump().unwrap(), dump);
+        merge_unmerge_restores(&store, &cluster)?;
+        // Every table holds what it held, the change feed aside (it records the undo) and the
+        // numbering of customer rows (the order they were written in).
+        let now = sqlite_raw::dump(&scratch.path("store.db"));
+        let data = |rows: &[String]| -> Vec<String> {
+            let mut out: Vec<String> = rows
+                .iter()
+                .filter(|r| !r.starts_with("feed\t"))
+                .map(|r| match r.strip_prefix("customers\t").and_then(|r| r.split_once('\t')) {
+                    Some((_, rest)) => format!("customers\t{rest}"),
+                    None => r.clone(),
+                })
+                .collect();
+            out.sort();
+            out
+        };
+        prop_assert_eq!(data(&now), data(&rows));
     }
+
+    #[test]
+    fn a_fault_at_any_write_of_a_merge_leaves_the_sqlite_store_unchanged((customers, txs, picks) in scenario()) {
+        let (store, scratch) = sqlite_raw::file_store("merge-faults");
+        fill(&store, &customers, &txs);
+        let rows = sqlite_raw::dump(&scratch.path("store.db"));
+        let cluster: Vec<CustomerId> = picks.iter().map(|&i| customers[i].id.clone()).collect();
+        faults_leave_store_unchanged(&store, &cluster)?;
+        prop_assert_ne!(sqlite_raw::dump(&scratch.path("store.db")), rows);
+    }
+}
+
+/// One thread keeps adding transactions to B while another merges A and B, planning again
+/// whenever its plan went stale: whatever the interleaving, no transaction is lost (each one
+/// accepted is on the survivor afterwards, or on B if the merge had not happened yet).
+fn merge_racing_appends<S: CustomerStore<Error = Error>>(store: &S) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (a, b) = (id("A"), id("B"));
+    store
+        .put(person("A", 1).full_name("Li Na").build())
+        .unwrap();
+    store
+        .put(person("B", 2).full_name("Li Na").build())
+        .unwrap();
+    let added = AtomicUsize::new(0);
+    let stale = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for cents in 1..=150 {
+                if store
+                    .apply(vec![Change::AddTransaction(tx(&b, cents))])
+                    .is_ok()
+                {
+                    added.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        s.spawn(|| {
+            loop {
+                let plan = Merger::new()
+                    .plan(store, &[a.clone(), b.clone()], t(9))
+                    .unwrap();
+                match apply_plan(store, &plan) {
+                    Ok(_) => break,
+                    Err(Error::StalePlan { .. }) => {
+                        stale.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        });
+    });
+    assert_eq!(store.len().unwrap(), 1);
+    let kept = store.activity(&a).unwrap().transactions.len();
+    assert_eq!(kept, added.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_merge_racing_new_transactions_never_loses_one_in_memory() {
+    for _ in 0..20 {
+        merge_racing_appends(&MemoryStore::new());
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_merge_racing_new_transactions_never_loses_one_in_sqlite() {
+    for _ in 0..5 {
+        let (store, _scratch) = sqlite_raw::file_store("merge-race");
+        merge_racing_appends(&store);
+    }
+}
+
+#[test]
+fn a_plan_whose_inputs_activity_changed_is_refused() {
+    let store = MemoryStore::new();
+    let ids = two(&store, person("A", 1).build(), person("B", 2).build());
+    let plan = Merger::new().plan(&store, &ids, t(9)).unwrap();
+    store
+        .apply(vec![Change::AddTransaction(tx(&ids[1], 77))])
+        .unwrap();
+    let before = snapshot(&store).unwrap();
+    assert!(matches!(
+        apply_plan(&store, &plan),
+        Err(Error::StalePlan { id }) if id == ids[1]
+    ));
+    assert_eq!(snapshot(&store).unwrap(), before);
 }

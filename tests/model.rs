@@ -125,9 +125,9 @@ fn a_record_holding_a_nan_custom_value_can_be_merged_and_unmerged() {
     store.put(b.clone()).unwrap();
     let before = snapshot(&store).unwrap();
     let (plan, _) = Merger::new()
-        .merge(&mut store, &[a.id.clone(), b.id.clone()], at)
+        .merge(&store, &[a.id.clone(), b.id.clone()], at)
         .unwrap();
     assert_eq!(store.len().unwrap(), 1);
-    unmerge(&mut store, &plan.id, at, OnSurvivorChange::Refuse).unwrap();
+    unmerge(&store, &plan.id, at, OnSurvivorChange::Refuse).unwrap();
     assert_eq!(snapshot(&store).unwrap(), before);
 }

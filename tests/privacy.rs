@@ -1,6 +1,8 @@
-//! Privacy requests: export, erasure (memory and SQLite, searched whole), consent withdrawal.
+//! Privacy requests: export, erasure (memory and, with the `sqlite` feature, SQLite: every
+//! table and the file's bytes searched), consent withdrawal.
 
-mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_raw;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clientele::merge::{AuditAction, Merger, OnSurvivorChange, unmerge};
@@ -14,7 +16,6 @@ use clientele::privacy::{
 use clientele::store::conformance::snapshot;
 use clientele::store::{Change, CustomerStore, MemoryStore, SecondaryKey};
 use clientele::{Customer, CustomerId, CustomerKind, Error};
-use sqlite::SqliteStore;
 
 fn t(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 2, day, 0, 0, 0).unwrap()
@@ -36,7 +37,7 @@ const SECRETS: [&str; 8] = [
 ];
 
 /// Two records of one person (merged), one unrelated customer, activity with notes.
-fn fill<S: CustomerStore<Error = Error>>(store: &mut S) {
+fn fill<S: CustomerStore<Error = Error>>(store: &S) {
     let a = Customer::builder(id("A"), CustomerKind::Person)
         .full_name("王芳")
         .phone("13800135678")
@@ -86,7 +87,7 @@ fn serialized<S: CustomerStore<Error = Error>>(store: &S) -> String {
     serde_json::to_string(&snapshot(store).unwrap()).unwrap()
 }
 
-fn check_erasure<S: CustomerStore<Error = Error>>(store: &mut S) -> String {
+fn check_erasure<S: CustomerStore<Error = Error>>(store: &S) -> String {
     fill(store);
     let (plan, _) = Merger::new()
         .default_region("CN")
@@ -132,26 +133,98 @@ fn check_erasure<S: CustomerStore<Error = Error>>(store: &mut S) -> String {
 
 #[test]
 fn erasure_leaves_no_personal_value_in_the_memory_store() {
-    let mut store = MemoryStore::new();
-    check_erasure(&mut store);
+    let store = MemoryStore::new();
+    check_erasure(&store);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn erasure_leaves_no_personal_value_anywhere_in_the_sqlite_database() {
+    let (store, scratch) = sqlite_raw::file_store("erasure");
+    let path = scratch.path("store.db");
+    check_erasure(&store);
+    let raw = sqlite_raw::dump(&path).join("\n");
+    for s in SECRETS {
+        assert!(!raw.contains(s), "{s} survives in a table");
+    }
+    // Nor in the file's bytes (secure_delete zeroes what was deleted or overwritten) once the
+    // write-ahead log is checkpointed.
+    store.checkpoint().unwrap();
+    let bytes = sqlite_raw::file_bytes(&path);
+    assert!(bytes.len() > 4096);
+    for s in SECRETS {
+        assert!(!sqlite_raw::contains(&bytes, s), "{s} survives in the file");
+    }
+    // The feed holds the tombstone, not the former record.
+    let feed = serde_json::to_string(&store.changes_since(0, usize::MAX).unwrap()).unwrap();
+    for s in SECRETS {
+        assert!(!feed.contains(s), "{s} survives in the change feed");
+    }
 }
 
 #[test]
-fn erasure_leaves_no_personal_value_anywhere_in_the_sqlite_database() {
-    let mut store = SqliteStore::in_memory().unwrap();
-    check_erasure(&mut store);
-    let raw = store.dump().unwrap().join("\n");
+fn erasure_leaves_nothing_in_the_memory_stores_feed() {
+    let store = MemoryStore::new();
+    check_erasure(&store);
+    let feed = serde_json::to_string(&store.changes_since(0, usize::MAX).unwrap()).unwrap();
     for s in SECRETS {
-        assert!(!raw.contains(s), "{s} survives in a table");
+        assert!(!feed.contains(s), "{s} survives in the change feed");
+    }
+}
+
+#[test]
+fn erasure_racing_new_activity_loses_nothing_and_leaves_no_value() {
+    // A writer keeps adding interactions with notes while the customer is erased: erasure
+    // retries when its read goes stale, so no note written before it survives, and every
+    // interaction accepted is kept (notes dropped when the erasure came after).
+    for _ in 0..20 {
+        let store = MemoryStore::new();
+        fill(&store);
+        let added = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    let note = Interaction {
+                        customer: id("A"),
+                        at: t(5),
+                        kind: InteractionKind::Note,
+                        note: Some("called 13800135678".into()),
+                    };
+                    if store.apply(vec![Change::AddInteraction(note)]).is_ok() {
+                        added.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+            s.spawn(|| match erase_customer(&store, &id("A"), t(7)) {
+                Ok(_) => {}
+                // Lost every retry to the writer: then it changed nothing.
+                Err(Error::Conflict { .. }) => {}
+                Err(e) => panic!("{e}"),
+            });
+        });
+        if !is_erased(&store.get(&id("A")).unwrap().unwrap()) {
+            erase_customer(&store, &id("A"), t(7)).unwrap();
+        }
+        let act = store.activity(&id("A")).unwrap();
+        assert_eq!(
+            act.interactions.len(),
+            1 + added.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        // Notes are gone up to the erasure; only interactions written after it have one.
+        let first = act.interactions.iter().position(|i| i.note.is_some());
+        if let Some(first) = first {
+            assert!(first > 0);
+            assert!(act.interactions[first..].iter().all(|i| i.note.is_some()));
+        }
     }
 }
 
 #[test]
 fn export_holds_record_activity_and_provenance() {
-    let mut store = MemoryStore::new();
-    fill(&mut store);
+    let store = MemoryStore::new();
+    fill(&store);
     Merger::new()
-        .merge(&mut store, &[id("A"), id("B")], t(6))
+        .merge(&store, &[id("A"), id("B")], t(6))
         .unwrap();
     let export = export_customer(&store, &id("B"), t(7)).unwrap();
     assert_eq!(export.customer.id, id("A"));
@@ -174,10 +247,10 @@ fn export_holds_record_activity_and_provenance() {
 
 #[test]
 fn consent_withdrawal_is_appended_and_respected() {
-    let mut store = MemoryStore::new();
-    fill(&mut store);
+    let store = MemoryStore::new();
+    fill(&store);
     let events = withdraw_consent(
-        &mut store,
+        &store,
         &id("A"),
         ConsentPurpose::Marketing,
         t(10),
@@ -195,13 +268,7 @@ fn consent_withdrawal_is_appended_and_respected() {
     let z = store.get(&id("Z")).unwrap().unwrap();
     assert!(!may_contact(&z, &ConsentPurpose::Marketing, t(11)));
     assert!(matches!(
-        withdraw_consent(
-            &mut store,
-            &id("Q"),
-            ConsentPurpose::Marketing,
-            t(10),
-            "web"
-        ),
+        withdraw_consent(&store, &id("Q"), ConsentPurpose::Marketing, t(10), "web"),
         Err(Error::NotFound { .. })
     ));
 }

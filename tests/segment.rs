@@ -338,11 +338,11 @@ fn consent_rule_and_marketing_flag_exclude_withdrawn_and_erased_customers() {
         vec![id("A"), id("C")]
     );
     // An erased record is never in a marketing segment, whatever its consent history says.
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     for x in &c {
         store.put(x.clone()).unwrap();
     }
-    clientele::privacy::erase_customer(&mut store, &id("A"), days_ago(1)).unwrap();
+    clientele::privacy::erase_customer(&store, &id("A"), days_ago(1)).unwrap();
     c[0] = store.get(&id("A")).unwrap().unwrap();
     let everyone = Segment::new("all", Rule::All(vec![]))
         .for_marketing()
@@ -449,7 +449,7 @@ fn store_evaluation_equals_slice_evaluation() {
 }
 
 fn store_of(c: &[Customer], t: &[Transaction], i: &[Interaction]) -> MemoryStore {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let mut changes: Vec<Change> = c.iter().cloned().map(Change::Put).collect();
     changes.extend(
         t.iter()

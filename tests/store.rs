@@ -1,24 +1,98 @@
-//! The storage contract: the conformance suite on MemoryStore, and all-or-nothing batches.
+//! The storage contract: the conformance suites on MemoryStore (single-threaded, 8 threads,
+//! faults), all-or-nothing batches, several indexers, and typed errors.
 
 mod common;
 
 use clientele::model::{CurrencyCode, Money, Transaction};
 use clientele::store::conformance::{self, snapshot};
-use clientele::store::{Change, CustomerStore, MemoryStore};
+use clientele::store::{Change, CustomerStore, KeyIndexers, MemoryStore, SecondaryKey};
 use clientele::{CustomerId, Error};
 use proptest::prelude::*;
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {
-    let mut store = MemoryStore::new();
-    let report = conformance::run(&mut store).unwrap();
-    assert!(report.checks > 30, "only {} checks ran", report.checks);
+    let store = MemoryStore::new();
+    let report = conformance::run(&store).unwrap();
+    assert!(report.checks > 100, "only {} checks ran", report.checks);
     assert_eq!(store.len().unwrap(), 0);
 }
 
 #[test]
+fn memory_store_passes_the_concurrency_suite_with_8_threads() {
+    let store = MemoryStore::new();
+    let report = conformance::concurrency(&store, 8).unwrap();
+    assert!(report.checks >= 8 * 40, "only {} checks ran", report.checks);
+    assert_eq!(store.len().unwrap(), 0);
+}
+
+#[test]
+fn memory_store_passes_the_fault_suite() {
+    let store = MemoryStore::new();
+    let report = conformance::faults(&store).unwrap();
+    assert!(report.checks > 20, "only {} checks ran", report.checks);
+}
+
+#[test]
+fn the_suites_pass_on_a_store_indexing_contact_and_blocking_keys() {
+    let dedupe = clientele::dedupe::Deduplicator::new();
+    let store = MemoryStore::with_indexers(KeyIndexers::contact().and(dedupe.indexer()));
+    conformance::run(&store).unwrap();
+    conformance::faults(&store).unwrap();
+}
+
+#[test]
+fn contact_lookups_keep_working_beside_the_detectors_keys() {
+    let dedupe = clientele::dedupe::Deduplicator::new();
+    let both = MemoryStore::with_indexers(KeyIndexers::contact().and(dedupe.indexer()));
+    let blocking_only = MemoryStore::with_indexer(dedupe.indexer());
+    let c = clientele::Customer::builder(
+        CustomerId::new("C1").unwrap(),
+        clientele::CustomerKind::Person,
+    )
+    .full_name("Zhang Wei")
+    .phone("+86 138 0013 5678")
+    .email("zhang.wei@example.com")
+    .build();
+    both.put(c.clone()).unwrap();
+    blocking_only.put(c.clone()).unwrap();
+    for key in [
+        SecondaryKey::phone("13800135678").unwrap(),
+        SecondaryKey::email("Zhang.Wei@example.com").unwrap(),
+    ] {
+        assert_eq!(both.lookup(&key).unwrap(), vec![c.id.clone()]);
+        assert!(blocking_only.lookup(&key).unwrap().is_empty());
+    }
+    // And every blocking key of the detector is there too.
+    for key in dedupe.indexer().keys_of(&c) {
+        assert_eq!(both.lookup(&key).unwrap(), vec![c.id.clone()]);
+    }
+    assert!(both.key_count().unwrap() > blocking_only.key_count().unwrap());
+}
+
+#[test]
+fn storage_errors_keep_their_cause_and_phone_and_email_errors_convert() {
+    use std::error::Error as _;
+    let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "read-only file");
+    let e = Error::storage("opening", io);
+    let cause = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        cause.map(|c| c.kind()),
+        Some(std::io::ErrorKind::PermissionDenied)
+    );
+    // A cause that is already ours comes back as itself.
+    let ours = Error::storage("x", Error::Cancelled);
+    assert!(matches!(ours, Error::Cancelled));
+
+    let n = clientele::normalize::Normalizer::default();
+    let phone: Result<_, Error> = n.phone("no digits", Some("CN")).map_err(Error::from);
+    assert!(matches!(phone, Err(Error::InvalidPhone(_))));
+    let email: Result<_, Error> = n.email("nobody").map_err(Error::from);
+    assert!(matches!(email, Err(Error::InvalidEmail(_))));
+}
+
+#[test]
 fn conformance_refuses_a_store_that_is_not_empty() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     store
         .put(
             clientele::Customer::builder(
@@ -29,14 +103,14 @@ fn conformance_refuses_a_store_that_is_not_empty() {
         )
         .unwrap();
     assert!(matches!(
-        conformance::run(&mut store),
+        conformance::run(&store),
         Err(conformance::Failure::NotEmpty(1))
     ));
 }
 
 #[test]
 fn a_refused_batch_names_the_change_that_failed() {
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     let err = store
         .apply(vec![Change::Delete(CustomerId::new("nobody").unwrap())])
         .unwrap_err();
@@ -81,14 +155,14 @@ proptest! {
         setup in proptest::collection::vec(change(), 0..8),
         batch in proptest::collection::vec(change(), 1..8),
     ) {
-        let mut store = MemoryStore::new();
+        let store = MemoryStore::new();
         for c in setup {
             let _ = store.apply(vec![c]);
         }
         let before = snapshot(&store).unwrap();
 
         // The expected result, change by change on a copy; None if any change is refused.
-        let mut stepwise = store.clone();
+        let stepwise = store.clone();
         let all_ok = batch.iter().all(|c| stepwise.apply(vec![c.clone()]).is_ok());
 
         let result = store.apply(batch);
@@ -104,7 +178,7 @@ proptest! {
 
 #[test]
 fn a_faulty_store_without_a_fault_passes_the_conformance_suite() {
-    let mut store = clientele::store::FaultyStore::new(MemoryStore::new());
-    conformance::run(&mut store).unwrap();
+    let store = clientele::store::FaultyStore::new(MemoryStore::new());
+    conformance::run(&store).unwrap();
     assert!(store.writes() > 40);
 }

@@ -236,7 +236,7 @@ pub fn run_unmerge(args: &UnmergeArgs) -> Result<(), String> {
     })?;
     let records_in = merged.customers.len();
     let mut records = read_provenance(&args.provenance)?;
-    let mut store = MemoryStore::new();
+    let store = MemoryStore::new();
     for c in merged.customers {
         store.put(c).map_err(|e| e.to_string())?;
     }
@@ -257,7 +257,7 @@ pub fn run_unmerge(args: &UnmergeArgs) -> Result<(), String> {
     let mut audit = JsonLines::create(args.audit_out.as_deref())?;
     let now = chrono::Utc::now();
     for r in &records {
-        let events = unmerge(&mut store, &r.id, now, on_change).map_err(|e| match e {
+        let events = unmerge(&store, &r.id, now, on_change).map_err(|e| match e {
             clientele::Error::SurvivorChanged { .. } => format!(
                 "{e} (in {}); --force restores it anyway, dropping the changes",
                 args.merged.display()

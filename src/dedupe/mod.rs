@@ -711,7 +711,8 @@ impl Deduplicator {
     }
 
     /// Finds the likely duplicates of one record among a store's records, through the store's
-    /// secondary-key lookup (the store must index [`Deduplicator::indexer`]'s keys), scored
+    /// secondary-key lookup (the store must index [`Deduplicator::indexer`]'s keys, beside its
+    /// contact keys if it likes: [`crate::store::KeyIndexers`]), scored
     /// with a trained model. Best first; at most those at or above the threshold.
     ///
     /// A match must agree on real evidence, as in [`Deduplicator::run`], except that values
@@ -727,19 +728,20 @@ impl Deduplicator {
         model: &TrainedModel,
     ) -> Result<Vec<Match>, Error> {
         self.check_knobs()?;
-        let storage = |e: S::Error| Error::Storage {
-            message: e.to_string(),
-        };
+        let storage = |e: S::Error| Error::storage("match_one: reading the store", e);
         let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
         // Records sharing a rare key (a phone, an email: blocks of a few records) are always
         // compared. The others are ranked by the keys they share, each key counting the more
         // the smaller its block (sharing a birth date with 40 people says less than sharing a
         // postcode and initial with 3), and the best few compared, as the batch run walks large
         // blocks in sorted neighbourhoods rather than comparing all their pairs.
+        // Every key is looked up in one call and every candidate read in one call.
         let mut candidates: Vec<CustomerId> = Vec::new();
         let mut score: BTreeMap<CustomerId, f64> = BTreeMap::new();
-        for key in self.keys_of_prepared(&p, customer) {
-            let ids = store.lookup(&key).map_err(storage)?;
+        let keys = self.keys_of_prepared(&p, customer);
+        // Keys of blocks over the limit are skipped, so no more of their ids is read.
+        let limit = self.max_block.saturating_add(1);
+        for ids in store.lookup_many(&keys, limit).map_err(storage)? {
             if ids.len() > self.max_block {
                 continue;
             }
@@ -766,8 +768,9 @@ impl Deduplicator {
         candidates.extend(others.into_iter().take(RANKED_CANDIDATES).map(|(_, id)| id));
         let weights = model.weights();
         let mut out = Vec::new();
-        for id in candidates {
-            let Some(other) = store.get(&id).map_err(storage)? else {
+        let records = store.get_many(&candidates).map_err(storage)?;
+        for (id, other) in candidates.into_iter().zip(records) {
+            let Some(other) = other else {
                 continue;
             };
             if (other.kind == CustomerKind::Company) != p.company {

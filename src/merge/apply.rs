@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::audit::{AuditAction, AuditEvent};
 use super::plan::MergePlan;
-use super::record::{MergeId, MergeRecord};
 use crate::error::{Error, Result};
 use crate::model::CustomerId;
+use crate::model::{MergeId, MergeRecord};
 use crate::store::{Change, CustomerStore};
 
 /// The audit event of a batch written through `CustomerStore::apply`.
@@ -30,45 +30,44 @@ pub(crate) fn apply_event(
 /// Applies a merge plan as one all-or-nothing batch ([`MergePlan::changes`]) and returns its
 /// audit events (a `merge` event, then an `apply` event).
 ///
-/// Before writing, every input record and its activity are read again and compared with the
-/// plan; a difference means the plan is stale and nothing is written. (The check and the write
-/// are two calls: callers that write concurrently serialize merges themselves.)
+/// The check that the inputs are as planned is part of the batch ([`MergePlan::changes`]
+/// starts with an expectation per input), so it and the write happen together: a merge planned
+/// on data that changed since, by any thread or process, is refused and nothing is written.
 ///
 /// ```
 /// use clientele::merge::{apply_plan, AuditAction, Merger};
 /// use clientele::store::{CustomerStore, MemoryStore};
 /// use clientele::{Customer, CustomerId, CustomerKind};
-/// let mut store = MemoryStore::new();
+/// let store = MemoryStore::new();
 /// for id in ["A", "B"] {
 ///     store.put(Customer::builder(CustomerId::new(id)?, CustomerKind::Person).email("ann@example.com").build())?;
 /// }
 /// let cluster = [CustomerId::new("A")?, CustomerId::new("B")?];
 /// let plan = Merger::new().plan(&store, &cluster, chrono::Utc::now())?;
-/// let events = apply_plan(&mut store, &plan)?;
+/// let events = apply_plan(&store, &plan)?;
 /// assert_eq!(events[0].action, AuditAction::Merge);
 /// assert_eq!(store.merges_of(&cluster[1])?.len(), 1);
 /// # Ok::<(), clientele::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`Error::StalePlan`] when a record changed since planning; the store's refusal of the batch
-/// (a merge record with the plan's id exists, an absorbed record vanished) or its own errors.
-/// On any error the store is unchanged.
-pub fn apply_plan<S>(store: &mut S, plan: &MergePlan) -> Result<Vec<AuditEvent>>
+/// [`Error::StalePlan`] when a record (or its activity) changed since planning; the store's
+/// refusal of the batch (a merge record with the plan's id exists) or its own errors. On any
+/// error the store is unchanged.
+pub fn apply_plan<S>(store: &S, plan: &MergePlan) -> Result<Vec<AuditEvent>>
 where
     S: CustomerStore + ?Sized,
     Error: From<S::Error>,
 {
-    for input in &plan.inputs {
-        let id = &input.customer.id;
-        let now = store.get(id)?;
-        if now.as_ref() != Some(&input.customer) || store.activity(id)? != input.activity {
-            return Err(Error::StalePlan { id: id.clone() });
-        }
-    }
     let changes = plan.changes();
-    let n = changes.len();
-    store.apply(changes)?;
+    let n = changes.iter().filter(|c| c.is_write()).count();
+    store.apply(changes).map_err(|e| {
+        let e = Error::from(e);
+        match e.refusal() {
+            Error::Conflict { id } => Error::StalePlan { id: id.clone() },
+            _ => e,
+        }
+    })?;
     let customers: Vec<CustomerId> = std::iter::once(plan.survivor.clone())
         .chain(plan.absorbed.iter().cloned())
         .collect();
@@ -116,15 +115,15 @@ pub enum OnSurvivorChange {
 /// use clientele::merge::{apply_plan, unmerge, Merger, OnSurvivorChange};
 /// use clientele::store::{conformance::snapshot, CustomerStore, MemoryStore};
 /// use clientele::{Customer, CustomerId, CustomerKind};
-/// let mut store = MemoryStore::new();
+/// let store = MemoryStore::new();
 /// for id in ["A", "B"] {
 ///     store.put(Customer::builder(CustomerId::new(id)?, CustomerKind::Person).full_name(id).build())?;
 /// }
 /// let before = snapshot(&store)?;
 /// let cluster = [CustomerId::new("A")?, CustomerId::new("B")?];
 /// let plan = Merger::new().plan(&store, &cluster, chrono::Utc::now())?;
-/// apply_plan(&mut store, &plan)?;
-/// unmerge(&mut store, &plan.id, chrono::Utc::now(), OnSurvivorChange::Refuse)?;
+/// apply_plan(&store, &plan)?;
+/// unmerge(&store, &plan.id, chrono::Utc::now(), OnSurvivorChange::Refuse)?;
 /// assert_eq!(snapshot(&store)?, before);
 /// # Ok::<(), clientele::Error>(())
 /// ```
@@ -132,10 +131,12 @@ pub enum OnSurvivorChange {
 /// # Errors
 /// [`Error::MergeNotFound`]; [`Error::MergeErased`] when a privacy erasure scrubbed the merge;
 /// [`Error::SurvivorChanged`] when the survivor changed (or is gone) and `on_change` is
-/// [`OnSurvivorChange::Refuse`]; the store's refusal of the batch (an absorbed id was reused by
-/// a new record) or its own errors. On any error the store is unchanged.
+/// [`OnSurvivorChange::Refuse`] (checked again inside the batch, so a change racing the undo is
+/// caught too); [`Error::MergeConflict`] when the merge record changed meanwhile (a concurrent
+/// erasure scrubbed it); the store's refusal of the batch (an absorbed id was reused by a new
+/// record) or its own errors. On any error the store is unchanged.
 pub fn unmerge<S>(
-    store: &mut S,
+    store: &S,
     merge: &MergeId,
     at: DateTime<Utc>,
     on_change: OnSurvivorChange,
@@ -167,7 +168,18 @@ where
             survivor: record.survivor.clone(),
         });
     }
-    let mut changes = vec![Change::DeleteMergeRecord(record.id.clone())];
+    let mut changes = vec![
+        Change::expect_merge(&record),
+        Change::DeleteMergeRecord(record.id.clone()),
+    ];
+    if on_change == OnSurvivorChange::Refuse {
+        if let Some(after) = &record.after {
+            changes.insert(
+                0,
+                Change::expect_with_activity(&after.customer, &after.activity),
+            );
+        }
+    }
     for snap in &record.before {
         let c = snap.customer.clone();
         let id = c.id.clone();
@@ -181,8 +193,17 @@ where
             activity: snap.activity.clone(),
         });
     }
-    let n = changes.len();
-    store.apply(changes)?;
+    let n = changes.iter().filter(|c| c.is_write()).count();
+    store.apply(changes).map_err(|e| {
+        let e = Error::from(e);
+        match e.refusal() {
+            Error::Conflict { .. } => Error::SurvivorChanged {
+                merge: merge.to_string(),
+                survivor: record.survivor.clone(),
+            },
+            _ => e,
+        }
+    })?;
     let customers: Vec<CustomerId> = record.customers().cloned().collect();
     let detail = if unchanged {
         "every record restored as before the merge".to_owned()

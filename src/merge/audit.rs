@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::record::MergeId;
 use crate::model::CustomerId;
+use crate::model::MergeId;
 
 /// What an audited operation was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

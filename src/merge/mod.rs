@@ -17,7 +17,7 @@
 //! use chrono::{TimeZone, Utc};
 //!
 //! let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
-//! let mut store = MemoryStore::new();
+//! let store = MemoryStore::new();
 //! store.put(Customer::builder(CustomerId::new("A")?, CustomerKind::Person)
 //!     .full_name("李娜").email("li.na@example.com").created_at(t(1)).build())?;
 //! store.put(Customer::builder(CustomerId::new("B")?, CustomerKind::Person)
@@ -28,14 +28,14 @@
 //! assert_eq!(plan.survivor.as_str(), "A");            // the oldest survives
 //! assert_eq!(plan.merged.customer.emails.len(), 1);   // one mailbox, written twice
 //! assert_eq!(plan.merged.customer.phones.len(), 1);   // B's phone joins A
-//! apply_plan(&mut store, &plan)?;
+//! apply_plan(&store, &plan)?;
 //!
 //! // The provenance is in the store: B's spelling of the email was discarded by `union`.
 //! let merges = history(&store, &CustomerId::new("A")?)?;
 //! assert!(merges[0].discarded.iter().any(|d| d.from.as_str() == "B" && d.rule == "union"));
 //!
 //! // And the merge can be undone.
-//! unmerge(&mut store, &plan.id, t(4), OnSurvivorChange::Refuse)?;
+//! unmerge(&store, &plan.id, t(4), OnSurvivorChange::Refuse)?;
 //! assert_eq!(store.len()?, 2);
 //! # Ok::<(), clientele::Error>(())
 //! ```
@@ -45,13 +45,14 @@
 mod apply;
 mod audit;
 mod plan;
-mod record;
 mod rules;
 
+/// Provenance types live in the model (a store holds them); re-exported here, where merges make
+/// them.
+pub use crate::model::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};
 pub use apply::{OnSurvivorChange, apply_plan, history, unmerge};
 pub use audit::{AuditAction, AuditEvent};
-pub use plan::{MergePlan, Merger};
-pub use record::{Discarded, FieldValue, Kept, MergeField, MergeId, MergeRecord, RecordSnapshot};
+pub use plan::{Kept, MergePlan, Merger};
 pub use rules::{FieldRule, SurvivorFn, SurvivorRule};
 
 pub(crate) use apply::apply_event;
@@ -70,12 +71,12 @@ impl Merger {
     /// use clientele::merge::Merger;
     /// use clientele::store::{CustomerStore, MemoryStore};
     /// use clientele::{Customer, CustomerId, CustomerKind};
-    /// let mut store = MemoryStore::new();
+    /// let store = MemoryStore::new();
     /// for id in ["A", "B", "C"] {
     ///     store.put(Customer::builder(CustomerId::new(id)?, CustomerKind::Person).build())?;
     /// }
     /// let cluster = [CustomerId::new("A")?, CustomerId::new("C")?];
-    /// let (plan, _events) = Merger::new().merge(&mut store, &cluster, chrono::Utc::now())?;
+    /// let (plan, _events) = Merger::new().merge(&store, &cluster, chrono::Utc::now())?;
     /// assert_eq!(plan.absorbed, vec![CustomerId::new("C")?]);
     /// assert_eq!(store.len()?, 2);
     /// # Ok::<(), clientele::Error>(())
@@ -85,7 +86,7 @@ impl Merger {
     /// As [`Merger::plan`] and [`apply_plan`].
     pub fn merge<S>(
         &self,
-        store: &mut S,
+        store: &S,
         cluster: &[CustomerId],
         at: DateTime<Utc>,
     ) -> Result<(MergePlan, Vec<AuditEvent>)>
@@ -93,7 +94,7 @@ impl Merger {
         S: CustomerStore + ?Sized,
         Error: From<S::Error>,
     {
-        let plan = self.plan(&*store, cluster, at)?;
+        let plan = self.plan(store, cluster, at)?;
         let events = apply_plan(store, &plan)?;
         Ok((plan, events))
     }

@@ -1,15 +1,17 @@
 //! Planning a merge: survivor, field-by-field survivorship and provenance, before any write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::record::{
-    Discarded, FieldValue, Kept, MergeField, MergeId, MergeRecord, RecordSnapshot,
-};
 use super::rules::{FieldRule, SurvivorRule};
 use crate::error::{Error, Result};
-use crate::model::{Activity, Customer, CustomerId};
+use crate::model::{
+    Activity, Customer, CustomerId, Discarded, FieldValue, MergeField, MergeId, MergeRecord,
+    RecordSnapshot,
+};
 use crate::normalize::{FieldKind, Normalizer};
 use crate::store::{Change, CustomerStore};
 use crate::validate::{Severity, Validator};
@@ -31,7 +33,7 @@ use crate::validate::{Severity, Validator};
 /// use chrono::{TimeZone, Utc};
 ///
 /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
-/// let mut store = MemoryStore::new();
+/// let store = MemoryStore::new();
 /// store.put(Customer::builder(CustomerId::new("A")?, CustomerKind::Person)
 ///     .full_name("Wei Zhang").phone("+86 138 0013 5678").created_at(t(1)).build())?;
 /// store.put(Customer::builder(CustomerId::new("B")?, CustomerKind::Person)
@@ -49,7 +51,7 @@ use crate::validate::{Severity, Validator};
 /// assert_eq!(plan.merged.customer.emails.len(), 1);
 /// assert_eq!(plan.merged.customer.display_name(), "Zhang Wei");
 ///
-/// let events = clientele::merge::apply_plan(&mut store, &plan)?;
+/// let events = clientele::merge::apply_plan(&store, &plan)?;
 /// assert_eq!(store.len()?, 1);
 /// assert_eq!(events.len(), 2);
 /// # Ok::<(), clientele::Error>(())
@@ -149,17 +151,20 @@ impl Merger {
         Error: From<S::Error>,
     {
         let mut seen = HashSet::new();
-        let mut inputs = Vec::with_capacity(cluster.len());
         for id in cluster {
             if !seen.insert(id) {
                 return Err(Error::InvalidCluster {
                     reason: format!("customer `{id}` is named twice"),
                 });
             }
-            let customer = store
-                .get(id)?
-                .ok_or_else(|| Error::NotFound { id: id.clone() })?;
-            let activity = store.activity(id)?;
+        }
+        // Two batch reads; should a write fall between them, the plan's expectations
+        // (`MergePlan::changes`) make `apply_plan` refuse it as stale.
+        let records = store.get_many(cluster)?;
+        let activity = store.activity_many(cluster)?;
+        let mut inputs = Vec::with_capacity(cluster.len());
+        for ((id, customer), activity) in cluster.iter().zip(records).zip(activity) {
+            let customer = customer.ok_or_else(|| Error::NotFound { id: id.clone() })?;
             inputs.push(RecordSnapshot { customer, activity });
         }
         self.plan_records(inputs, at)
@@ -805,6 +810,31 @@ impl Ctx<'_> {
     }
 }
 
+/// A value that survived a merge, with the record it came from and the rule that chose it.
+/// `Debug` masks the value.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kept {
+    /// The field.
+    pub field: MergeField,
+    /// The value.
+    pub value: FieldValue,
+    /// The record it came from.
+    pub from: CustomerId,
+    /// The name of the rule that chose it.
+    pub rule: String,
+}
+
+impl fmt::Debug for Kept {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kept")
+            .field("field", &self.field)
+            .field("value", &self.value)
+            .field("from", &self.from)
+            .field("rule", &self.rule)
+            .finish()
+    }
+}
+
 /// A merge worked out and not yet applied: the survivor, every field's surviving values with
 /// their origin, every discarded value, the survivor and activity as they will be written, and
 /// the inputs as read. Inspect it, then apply it with [`crate::merge::apply_plan`].
@@ -864,16 +894,21 @@ impl MergePlan {
         }
     }
 
-    /// The batch of changes that applies the plan: the survivor replaced, its activity set, the
-    /// absorbed records deleted, the merge record inserted.
+    /// The batch of changes that applies the plan: first an expectation per input (the record
+    /// and its activity as planned on, [`Change::expect_with_activity`]), then the survivor
+    /// replaced, its activity set, the absorbed records deleted, the merge record inserted. A
+    /// store refuses the whole batch if any input changed since planning.
     pub fn changes(&self) -> Vec<Change> {
-        let mut out = vec![
-            Change::Put(self.merged.customer.clone()),
-            Change::SetActivity {
-                customer: self.survivor.clone(),
-                activity: self.merged.activity.clone(),
-            },
-        ];
+        let mut out: Vec<Change> = self
+            .inputs
+            .iter()
+            .map(|i| Change::expect_with_activity(&i.customer, &i.activity))
+            .collect();
+        out.push(Change::Put(self.merged.customer.clone()));
+        out.push(Change::SetActivity {
+            customer: self.survivor.clone(),
+            activity: self.merged.activity.clone(),
+        });
         out.extend(self.absorbed.iter().cloned().map(Change::Delete));
         out.push(Change::InsertMergeRecord(self.record()));
         out

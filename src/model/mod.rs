@@ -12,6 +12,7 @@ mod date;
 mod field;
 mod id;
 mod mask;
+mod provenance;
 
 pub use activity::{Activity, Interaction, InteractionKind, Money, Transaction};
 pub use contact::{Address, ContactLabel, Email, NationalId, NationalIdKind, Phone};
@@ -24,3 +25,4 @@ pub use field::{Cardinality, Field, FieldGroup, FieldSpec, Sensitivity, ValueTyp
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
 pub(crate) use mask::{MASKED_DATE, STRICT};
 pub use mask::{MaskPolicy, Masked, MaskedDebug, mask_email, mask_id, mask_phone, mask_value};
+pub use provenance::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};

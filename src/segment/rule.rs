@@ -834,7 +834,7 @@ impl CompiledSegment {
     /// use clientele::store::{CustomerStore, MemoryStore};
     /// use clientele::{Customer, CustomerId, CustomerKind};
     /// use chrono::Utc;
-    /// let mut store = MemoryStore::new();
+    /// let store = MemoryStore::new();
     /// for (id, tag) in [("C1", "vip"), ("C2", "new"), ("C3", "vip")] {
     ///     store.put(Customer::builder(CustomerId::new(id)?, CustomerKind::Person).tag(tag).build())?;
     /// }

@@ -390,7 +390,7 @@ pub fn score_records(
 /// use clientele::store::{CustomerStore, MemoryStore};
 /// use clientele::{Customer, CustomerId, CustomerKind};
 /// use chrono::Utc;
-/// let mut store = MemoryStore::new();
+/// let store = MemoryStore::new();
 /// store.put(Customer::builder(CustomerId::new("C1")?, CustomerKind::Person).build())?;
 /// let scores = score_store(&store, &ScoringConfig::default(), Utc::now())?;
 /// assert_eq!(scores.len(), 1);

@@ -505,17 +505,24 @@ where
     let mut out = Vec::new();
     for batch in batches(store, batch_size) {
         let batch = batch?;
+        // The batch's activity in one read, then summarised and mapped in parallel.
+        let activity = if read_activity {
+            let ids: Vec<CustomerId> = batch.iter().map(|c| c.id.clone()).collect();
+            store.activity_many(&ids)?
+        } else {
+            Vec::new()
+        };
         let part: Vec<T> = batch
             .par_iter()
-            .map(|c| -> Result<T> {
-                let summary = if read_activity {
-                    ActivitySummary::from_activity(&store.activity(&c.id)?, as_of)
-                } else {
-                    ActivitySummary::new([], [], as_of)
+            .enumerate()
+            .map(|(i, c)| {
+                let summary = match activity.get(i) {
+                    Some(a) => ActivitySummary::from_activity(a, as_of),
+                    None => ActivitySummary::new([], [], as_of),
                 };
-                Ok(f(c, &summary))
+                f(c, &summary)
             })
-            .collect::<Result<_>>()?;
+            .collect();
         out.extend(part);
     }
     Ok(out)

@@ -1,9 +1,10 @@
 //! A fault-injecting store wrapper for testing all-or-nothing writes.
 
-use super::{Change, CustomerStore, KeyIndexer, SecondaryKey};
+use std::sync::Mutex;
+
+use super::{Change, CustomerStore, FeedEntry, KeyIndexer, SecondaryKey};
 use crate::error::Error;
-use crate::merge::{MergeId, MergeRecord};
-use crate::model::{Activity, Customer, CustomerId};
+use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
 /// Wraps any [`CustomerStore`] and makes its k-th write fail, to prove that a failure in the
 /// middle of a batch leaves the wrapped store exactly as it was.
@@ -16,12 +17,14 @@ use crate::model::{Activity, Customer, CustomerId};
 /// atomicity, not the wrapper's. The call then fails with [`Error::Storage`]. Reads pass
 /// through unchanged.
 ///
+/// Wrap a reference (`FaultyStore::new(&store)`) to inject faults into a store you keep.
+///
 /// # Examples
 /// ```
 /// use clientele::store::{conformance::snapshot, Change, CustomerStore, FaultyStore, MemoryStore};
 /// use clientele::{Customer, CustomerId, CustomerKind};
 /// let c = |id: &str| Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person).build();
-/// let mut store = FaultyStore::new(MemoryStore::new()).fail_at_write(2);
+/// let store = FaultyStore::new(MemoryStore::new()).fail_at_write(2);
 /// let before = snapshot(&store)?;
 /// // The second change fails: the first one is rolled back by the memory store.
 /// assert!(store.apply(vec![Change::Insert(c("A")), Change::Insert(c("B"))]).is_err());
@@ -31,9 +34,15 @@ use crate::model::{Activity, Customer, CustomerId};
 /// assert_eq!(store.len()?, 1);
 /// # Ok::<(), clientele::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FaultyStore<S> {
     inner: S,
+    /// The write that fails (if still to come) and the writes counted so far.
+    state: Mutex<Counter>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counter {
     fail_at: Option<usize>,
     writes: usize,
 }
@@ -43,22 +52,27 @@ impl<S> FaultyStore<S> {
     pub fn new(inner: S) -> Self {
         Self {
             inner,
-            fail_at: None,
-            writes: 0,
+            state: Mutex::new(Counter::default()),
         }
     }
 
     /// Makes the k-th write from now on (1-based, counted change by change) fail once;
     /// `0` disables the fault.
-    pub fn fail_at_write(mut self, k: usize) -> Self {
-        self.writes = 0;
-        self.fail_at = (k > 0).then_some(k);
-        self
+    #[must_use]
+    pub fn fail_at_write(self, k: usize) -> Self {
+        let counter = Counter {
+            fail_at: (k > 0).then_some(k),
+            writes: 0,
+        };
+        Self {
+            inner: self.inner,
+            state: Mutex::new(counter),
+        }
     }
 
     /// How many writes (changes) were attempted since the fault was last set.
     pub fn writes(&self) -> usize {
-        self.writes
+        self.state.lock().map_or(0, |c| c.writes)
     }
 
     /// The wrapped store.
@@ -89,9 +103,7 @@ where
             return Ok(id);
         }
     }
-    Err(Error::Storage {
-        message: "no free id for fault injection".into(),
-    })
+    Err(Error::storage_message("no free id for fault injection"))
 }
 
 impl<S> CustomerStore for FaultyStore<S>
@@ -117,28 +129,51 @@ where
         Ok(self.inner.activity(id)?)
     }
 
-    fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
-        let start = self.writes;
-        self.writes += changes.len();
-        match self.fail_at {
-            Some(k) if k > start && k <= self.writes => {
-                self.fail_at = None;
+    fn apply(&self, changes: Vec<Change>) -> Result<(), Error> {
+        // The count is held for the whole call, so that concurrent batches count in turn.
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| Error::storage_message("fault counter lock poisoned"))?;
+        let start = state.writes;
+        state.writes += changes.len();
+        match state.fail_at {
+            Some(k) if k > start && k <= state.writes => {
+                state.fail_at = None;
                 let mut partial: Vec<Change> = changes.into_iter().take(k - start - 1).collect();
                 let absent = absent_id(&self.inner, &partial)?;
                 partial.push(Change::Delete(absent));
                 let outcome = self.inner.apply(partial);
-                Err(Error::Storage {
-                    message: match outcome {
-                        Err(_) => format!("injected fault at write #{k}"),
-                        Ok(()) => format!(
-                            "injected fault at write #{k}, and the wrapped store accepted a \
-                             change it must refuse"
-                        ),
-                    },
-                })
+                Err(Error::storage_message(match outcome {
+                    Err(_) => format!("injected fault at write #{k}"),
+                    Ok(()) => format!(
+                        "injected fault at write #{k}, and the wrapped store accepted a change \
+                         it must refuse"
+                    ),
+                }))
             }
             _ => Ok(self.inner.apply(changes)?),
         }
+    }
+
+    fn changes_since(&self, after: u64, limit: usize) -> Result<Vec<FeedEntry>, Error> {
+        Ok(self.inner.changes_since(after, limit)?)
+    }
+
+    fn get_many(&self, ids: &[CustomerId]) -> Result<Vec<Option<Customer>>, Error> {
+        Ok(self.inner.get_many(ids)?)
+    }
+
+    fn lookup_many(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+    ) -> Result<Vec<Vec<CustomerId>>, Error> {
+        Ok(self.inner.lookup_many(keys, limit)?)
+    }
+
+    fn activity_many(&self, ids: &[CustomerId]) -> Result<Vec<Activity>, Error> {
+        Ok(self.inner.activity_many(ids)?)
     }
 
     fn len(&self) -> Result<usize, Error> {

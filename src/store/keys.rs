@@ -1,6 +1,7 @@
 //! Secondary keys and the indexers that derive them from records.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +137,13 @@ pub trait KeyIndexer: Send + Sync + fmt::Debug {
     /// Appends the record's keys to `out` (repeats are allowed; stores ignore them).
     fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>);
 
+    /// A name for the keys this indexer derives. A database store records the names of its
+    /// indexers and rebuilds its index when they change on reopening; give a new name when
+    /// the keys change (by default, the type's name).
+    fn name(&self) -> String {
+        std::any::type_name::<Self>().to_owned()
+    }
+
     /// The record's keys, sorted and without repeats.
     fn keys_of(&self, customer: &Customer) -> Vec<SecondaryKey> {
         let mut out = Vec::new();
@@ -160,6 +168,10 @@ pub trait KeyIndexer: Send + Sync + fmt::Debug {
 pub struct ContactKeys;
 
 impl KeyIndexer for ContactKeys {
+    fn name(&self) -> String {
+        "contact".to_owned()
+    }
+
     fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>) {
         out.extend(
             customer
@@ -179,6 +191,83 @@ impl KeyIndexer for ContactKeys {
                 .iter()
                 .filter_map(|n| SecondaryKey::national_id(&n.value)),
         );
+    }
+}
+
+/// Several indexers as one: a store indexes the union of their keys, so contact keys and the
+/// duplicate detector's blocking keys live side by side. Each indexer writes keys in its own
+/// namespaces (`phone`, `email`, `nid` for [`ContactKeys`]; `dd_<rule>` for the detector), so
+/// lookups of one kind never see another's.
+///
+/// ```
+/// use clientele::dedupe::Deduplicator;
+/// use clientele::store::{CustomerStore, KeyIndexers, MemoryStore, SecondaryKey};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let dedupe = Deduplicator::new();
+/// let store = MemoryStore::with_indexers(KeyIndexers::contact().and(dedupe.indexer()));
+/// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person)
+///     .full_name("Li Na").phone("13800135678").build();
+/// store.put(c.clone())?;
+/// // The phone lookup still works beside the detector's keys.
+/// assert_eq!(store.lookup(&SecondaryKey::phone("138 0013 5678").unwrap())?, vec![c.id]);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct KeyIndexers(Vec<Arc<dyn KeyIndexer>>);
+
+impl KeyIndexers {
+    /// No indexer at all (a store that answers no lookup).
+    pub fn none() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Contact keys only ([`ContactKeys`]), the stores' default.
+    pub fn contact() -> Self {
+        Self(vec![Arc::new(ContactKeys)])
+    }
+
+    /// One indexer.
+    pub fn one(indexer: Arc<dyn KeyIndexer>) -> Self {
+        Self(vec![indexer])
+    }
+
+    /// The list with one more indexer.
+    #[must_use]
+    pub fn and(mut self, indexer: Arc<dyn KeyIndexer>) -> Self {
+        self.0.push(indexer);
+        self
+    }
+
+    /// The indexers, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn KeyIndexer>> {
+        self.0.iter()
+    }
+
+    /// The indexers' names, in order, joined by `+`.
+    pub fn names(&self) -> String {
+        self.0
+            .iter()
+            .map(|i| i.name())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+impl From<Arc<dyn KeyIndexer>> for KeyIndexers {
+    fn from(indexer: Arc<dyn KeyIndexer>) -> Self {
+        Self::one(indexer)
+    }
+}
+
+impl KeyIndexer for KeyIndexers {
+    fn name(&self) -> String {
+        self.names()
+    }
+
+    fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>) {
+        for indexer in &self.0 {
+            indexer.keys(customer, out);
+        }
     }
 }
 

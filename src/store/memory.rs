@@ -2,25 +2,28 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Change, ContactKeys, CustomerStore, KeyIndexer, SecondaryKey};
+use super::{
+    Change, CustomerStore, FeedEntry, FeedItem, FeedKey, KeyIndexer, KeyIndexers, SecondaryKey,
+    refuse,
+};
 use crate::error::Error;
-use crate::merge::{MergeId, MergeRecord};
-use crate::model::{Activity, Customer, CustomerId};
+use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord, RecordSnapshot};
 
-/// The reference [`CustomerStore`]: records in a B-tree by id, activity beside them, and a
-/// secondary-key index kept consistent with every write.
+/// The reference [`CustomerStore`]: records in a B-tree by id, activity beside them, a
+/// secondary-key index kept consistent with every write, and the change feed.
 ///
-/// Writes cost O(k log n) for k keys per record; a failed batch is rolled back from an undo log,
-/// so its cost is proportional to what it had done. Reads are lock-free (`&self`), so a store
-/// behind an `Arc` serves matching threads in parallel.
+/// Shared by reference across threads: reads take a read lock, a batch takes the write lock for
+/// its whole length, so a reader sees a batch whole or not at all, and readers run in parallel
+/// between batches. Writes cost O(k log n) for k keys per record; a failed batch is rolled back
+/// from an undo log, so its cost is proportional to what it had done.
 ///
 /// # Examples
 /// ```
 /// use clientele::store::{Change, CustomerStore, MemoryStore};
 /// use clientele::{Customer, CustomerId, CustomerKind};
-/// let mut store = MemoryStore::new();
+/// let store = MemoryStore::new();
 /// let a = Customer::builder(CustomerId::new("A")?, CustomerKind::Person).build();
 /// store.insert(a.clone())?;
 /// // Inserting "A" again is refused, so the whole batch is: "B" is not kept either.
@@ -29,14 +32,23 @@ use crate::model::{Activity, Customer, CustomerId};
 /// assert_eq!(store.get(&b.id)?, None);
 /// # Ok::<(), clientele::Error>(())
 /// ```
-#[derive(Clone)]
 pub struct MemoryStore {
+    inner: RwLock<Inner>,
+    indexer: KeyIndexers,
+}
+
+/// What the lock guards.
+#[derive(Clone, Default)]
+struct Inner {
     customers: BTreeMap<CustomerId, Customer>,
     activity: HashMap<CustomerId, Activity>,
     index: HashMap<SecondaryKey, BTreeSet<CustomerId>>,
-    indexer: Arc<dyn KeyIndexer>,
     merges: BTreeMap<MergeId, MergeRecord>,
     merge_index: HashMap<CustomerId, BTreeSet<MergeId>>,
+    /// The change feed: the key at each sequence number, and each key's number.
+    feed: BTreeMap<u64, FeedKey>,
+    feed_seq: HashMap<FeedKey, u64>,
+    last_seq: u64,
 }
 
 /// What rolls back one applied change.
@@ -49,12 +61,12 @@ enum Undo {
 }
 
 impl MemoryStore {
-    /// An empty store indexing contact keys ([`ContactKeys`]).
+    /// An empty store indexing contact keys ([`super::ContactKeys`]).
     pub fn new() -> Self {
-        Self::with_indexer(Arc::new(ContactKeys))
+        Self::with_indexers(KeyIndexers::contact())
     }
 
-    /// An empty store indexing the keys of the given indexer.
+    /// An empty store indexing the keys of the given indexer (alone).
     ///
     /// ```
     /// use clientele::store::{ContactKeys, MemoryStore};
@@ -63,26 +75,56 @@ impl MemoryStore {
     /// # let _ = store;
     /// ```
     pub fn with_indexer(indexer: Arc<dyn KeyIndexer>) -> Self {
+        Self::with_indexers(KeyIndexers::one(indexer))
+    }
+
+    /// An empty store indexing the keys of every indexer of the list.
+    ///
+    /// ```
+    /// use clientele::dedupe::Deduplicator;
+    /// use clientele::store::{KeyIndexers, MemoryStore};
+    /// let store = MemoryStore::with_indexers(KeyIndexers::contact().and(Deduplicator::new().indexer()));
+    /// # let _ = store;
+    /// ```
+    pub fn with_indexers(indexers: KeyIndexers) -> Self {
         Self {
-            customers: BTreeMap::new(),
-            activity: HashMap::new(),
-            index: HashMap::new(),
-            indexer,
-            merges: BTreeMap::new(),
-            merge_index: HashMap::new(),
+            inner: RwLock::new(Inner::default()),
+            indexer: indexers,
         }
     }
 
-    /// The number of distinct secondary keys in the index.
-    pub fn key_count(&self) -> usize {
-        self.index.len()
+    fn read(&self) -> Result<RwLockReadGuard<'_, Inner>, Error> {
+        self.inner.read().map_err(|_| poisoned())
     }
 
+    fn write(&self) -> Result<RwLockWriteGuard<'_, Inner>, Error> {
+        self.inner.write().map_err(|_| poisoned())
+    }
+
+    /// The number of distinct secondary keys in the index.
+    ///
+    /// # Errors
+    /// Only when a writer panicked inside a batch (the lock is poisoned).
+    pub fn key_count(&self) -> Result<usize, Error> {
+        Ok(self.read()?.index.len())
+    }
+}
+
+fn poisoned() -> Error {
+    Error::storage_message("memory store unusable: a batch panicked while holding its lock")
+}
+
+impl Inner {
     /// Sets or removes a record, keeping the index consistent; returns the previous record.
-    fn set_customer(&mut self, id: &CustomerId, new: Option<Customer>) -> Option<Customer> {
+    fn set_customer(
+        &mut self,
+        indexer: &dyn KeyIndexer,
+        id: &CustomerId,
+        new: Option<Customer>,
+    ) -> Option<Customer> {
         let old = match new {
             Some(c) => {
-                for key in self.indexer.keys_of(&c) {
+                for key in indexer.keys_of(&c) {
                     self.index.entry(key).or_default().insert(id.clone());
                 }
                 self.customers.insert(id.clone(), c)
@@ -93,9 +135,9 @@ impl MemoryStore {
             let still: BTreeSet<SecondaryKey> = self
                 .customers
                 .get(id)
-                .map(|c| self.indexer.keys_of(c).into_iter().collect())
+                .map(|c| indexer.keys_of(c).into_iter().collect())
                 .unwrap_or_default();
-            for key in self.indexer.keys_of(old) {
+            for key in indexer.keys_of(old) {
                 if still.contains(&key) {
                     continue;
                 }
@@ -146,6 +188,13 @@ impl MemoryStore {
         old
     }
 
+    fn lookup(&self, key: &SecondaryKey) -> Vec<CustomerId> {
+        self.index
+            .get(key)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     fn require(&self, id: &CustomerId) -> Result<(), Error> {
         if self.customers.contains_key(id) {
             Ok(())
@@ -154,11 +203,16 @@ impl MemoryStore {
         }
     }
 
-    fn apply_one(&mut self, change: Change, undo: &mut Vec<Undo>) -> Result<(), Error> {
+    fn apply_one(
+        &mut self,
+        indexer: &dyn KeyIndexer,
+        change: Change,
+        undo: &mut Vec<Undo>,
+    ) -> Result<(), Error> {
         match change {
             Change::Put(c) => {
                 let id = c.id.clone();
-                let old = self.set_customer(&id, Some(c));
+                let old = self.set_customer(indexer, &id, Some(c));
                 undo.push(Undo::Customer(id, old.map(Box::new)));
             }
             Change::Insert(c) => {
@@ -166,12 +220,12 @@ impl MemoryStore {
                     return Err(Error::AlreadyExists { id: c.id });
                 }
                 let id = c.id.clone();
-                let old = self.set_customer(&id, Some(c));
+                let old = self.set_customer(indexer, &id, Some(c));
                 undo.push(Undo::Customer(id, old.map(Box::new)));
             }
             Change::Delete(id) => {
                 self.require(&id)?;
-                let old = self.set_customer(&id, None);
+                let old = self.set_customer(indexer, &id, None);
                 undo.push(Undo::Customer(id.clone(), old.map(Box::new)));
                 let old_activity = self.activity.remove(&id);
                 undo.push(Undo::Activity(id, old_activity));
@@ -198,15 +252,7 @@ impl MemoryStore {
             }
             Change::SetActivity { customer, activity } => {
                 self.require(&customer)?;
-                let foreign = activity.transactions.iter().any(|t| t.customer != customer)
-                    || activity.interactions.iter().any(|i| i.customer != customer);
-                if foreign {
-                    return Err(Error::InvalidValue {
-                        field: "activity".to_owned(),
-                        reason: format!("an item names a customer other than `{customer}`"),
-                        masked: String::new(),
-                    });
-                }
+                refuse::foreign_activity(&customer, &activity)?;
                 let old = if activity.is_empty() {
                     self.activity.remove(&customer)
                 } else {
@@ -216,11 +262,7 @@ impl MemoryStore {
             }
             Change::InsertMergeRecord(r) => {
                 if self.merges.contains_key(&r.id) {
-                    return Err(Error::InvalidValue {
-                        field: "merge_record".to_owned(),
-                        reason: format!("merge `{}` already exists", r.id),
-                        masked: String::new(),
-                    });
+                    return Err(refuse::merge_exists(&r.id));
                 }
                 let id = r.id.clone();
                 let old = self.set_merge(&id, Some(r));
@@ -233,25 +275,59 @@ impl MemoryStore {
             }
             Change::DeleteMergeRecord(id) => {
                 if !self.merges.contains_key(&id) {
-                    return Err(Error::MergeNotFound {
-                        merge: id.to_string(),
-                    });
+                    return Err(refuse::merge_absent(&id));
                 }
                 let old = self.set_merge(&id, None);
                 undo.push(Undo::Merge(id, old.map(Box::new)));
+            }
+            Change::Expect { customer, expected } => {
+                let now = self.customers.get(&customer);
+                let activity = self.activity.get(&customer);
+                refuse::expect_customer(&customer, &expected, now, activity)?;
+            }
+            Change::ExpectMerge { merge, expected } => {
+                refuse::expect_merge(&merge, expected, self.merges.get(&merge))?;
             }
         }
         Ok(())
     }
 
-    fn rollback(&mut self, undo: Vec<Undo>) {
+    /// Moves each key a batch wrote to the end of the feed, in the order of its last write.
+    fn advance_feed(&mut self, touched: Vec<FeedKey>) {
+        for key in touched {
+            if let Some(old) = self.feed_seq.remove(&key) {
+                self.feed.remove(&old);
+            }
+            self.last_seq += 1;
+            self.feed.insert(self.last_seq, key.clone());
+            self.feed_seq.insert(key, self.last_seq);
+        }
+    }
+
+    fn feed_item(&self, key: &FeedKey) -> FeedItem {
+        match key {
+            FeedKey::Customer(id) => match self.customers.get(id) {
+                Some(c) => FeedItem::Customer(RecordSnapshot {
+                    customer: c.clone(),
+                    activity: self.activity.get(id).cloned().unwrap_or_default(),
+                }),
+                None => FeedItem::CustomerDeleted(id.clone()),
+            },
+            FeedKey::Merge(id) => match self.merges.get(id) {
+                Some(r) => FeedItem::Merge(r.clone()),
+                None => FeedItem::MergeDeleted(id.clone()),
+            },
+        }
+    }
+
+    fn rollback(&mut self, indexer: &dyn KeyIndexer, undo: Vec<Undo>) {
         for step in undo.into_iter().rev() {
             match step {
                 Undo::Merge(id, old) => {
                     self.set_merge(&id, old.map(|r| *r));
                 }
                 Undo::Customer(id, old) => {
-                    self.set_customer(&id, old.map(|c| *c));
+                    self.set_customer(indexer, &id, old.map(|c| *c));
                 }
                 Undo::Activity(id, Some(old)) => {
                     self.activity.insert(id, old);
@@ -280,6 +356,18 @@ impl MemoryStore {
     }
 }
 
+impl Clone for MemoryStore {
+    /// A copy of everything the store holds, feed included (an empty store if the lock is
+    /// poisoned).
+    fn clone(&self) -> Self {
+        let inner = self.read().map(|g| g.clone()).unwrap_or_default();
+        Self {
+            inner: RwLock::new(inner),
+            indexer: self.indexer.clone(),
+        }
+    }
+}
+
 impl Default for MemoryStore {
     fn default() -> Self {
         Self::new()
@@ -288,13 +376,15 @@ impl Default for MemoryStore {
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryStore")
-            .field("customers", &self.customers.len())
-            .field("with_activity", &self.activity.len())
-            .field("keys", &self.index.len())
-            .field("merges", &self.merges.len())
-            .field("indexer", &self.indexer)
-            .finish()
+        let mut d = f.debug_struct("MemoryStore");
+        if let Ok(g) = self.read() {
+            d.field("customers", &g.customers.len())
+                .field("with_activity", &g.activity.len())
+                .field("keys", &g.index.len())
+                .field("merges", &g.merges.len())
+                .field("feed_seq", &g.last_seq);
+        }
+        d.field("indexer", &self.indexer.names()).finish()
     }
 }
 
@@ -302,13 +392,19 @@ impl CustomerStore for MemoryStore {
     type Error = Error;
 
     fn get(&self, id: &CustomerId) -> Result<Option<Customer>, Error> {
-        Ok(self.customers.get(id).cloned())
+        Ok(self.read()?.customers.get(id).cloned())
+    }
+
+    fn get_many(&self, ids: &[CustomerId]) -> Result<Vec<Option<Customer>>, Error> {
+        let g = self.read()?;
+        Ok(ids.iter().map(|id| g.customers.get(id).cloned()).collect())
     }
 
     fn scan(&self, after: Option<&CustomerId>, limit: usize) -> Result<Vec<Customer>, Error> {
         use std::ops::Bound;
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
         Ok(self
+            .read()?
             .customers
             .range::<CustomerId, _>((lower, Bound::Unbounded))
             .take(limit)
@@ -317,50 +413,88 @@ impl CustomerStore for MemoryStore {
     }
 
     fn lookup(&self, key: &SecondaryKey) -> Result<Vec<CustomerId>, Error> {
-        Ok(self
-            .index
-            .get(key)
-            .map(|ids| ids.iter().cloned().collect())
-            .unwrap_or_default())
+        Ok(self.read()?.lookup(key))
+    }
+
+    fn lookup_many(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+    ) -> Result<Vec<Vec<CustomerId>>, Error> {
+        let g = self.read()?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                g.index
+                    .get(k)
+                    .map(|ids| ids.iter().take(limit).cloned().collect())
+                    .unwrap_or_default()
+            })
+            .collect())
     }
 
     fn activity(&self, id: &CustomerId) -> Result<Activity, Error> {
-        Ok(self.activity.get(id).cloned().unwrap_or_default())
+        Ok(self.read()?.activity.get(id).cloned().unwrap_or_default())
     }
 
-    fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+    fn activity_many(&self, ids: &[CustomerId]) -> Result<Vec<Activity>, Error> {
+        let g = self.read()?;
+        Ok(ids
+            .iter()
+            .map(|id| g.activity.get(id).cloned().unwrap_or_default())
+            .collect())
+    }
+
+    fn apply(&self, changes: Vec<Change>) -> Result<(), Error> {
+        let mut g = self.write()?;
         let mut undo = Vec::with_capacity(changes.len());
+        let mut touched = Vec::with_capacity(changes.len());
         for (index, change) in changes.into_iter().enumerate() {
-            if let Err(source) = self.apply_one(change, &mut undo) {
-                self.rollback(undo);
+            let key = FeedKey::of(&change);
+            if let Err(source) = g.apply_one(&self.indexer, change, &mut undo) {
+                g.rollback(&self.indexer, undo);
                 return Err(Error::BatchRefused {
                     index,
                     source: Box::new(source),
                 });
             }
+            touched.extend(key);
         }
+        g.advance_feed(touched);
         Ok(())
     }
 
+    fn changes_since(&self, after: u64, limit: usize) -> Result<Vec<FeedEntry>, Error> {
+        let g = self.read()?;
+        Ok(g.feed
+            .range(after.saturating_add(1)..)
+            .take(limit)
+            .map(|(&seq, key)| FeedEntry {
+                seq,
+                item: g.feed_item(key),
+            })
+            .collect())
+    }
+
     fn len(&self) -> Result<usize, Error> {
-        Ok(self.customers.len())
+        Ok(self.read()?.customers.len())
     }
 
     fn indexer(&self) -> &dyn KeyIndexer {
-        self.indexer.as_ref()
+        &self.indexer
     }
 
     fn merge_record(&self, id: &MergeId) -> Result<Option<MergeRecord>, Error> {
-        Ok(self.merges.get(id).cloned())
+        Ok(self.read()?.merges.get(id).cloned())
     }
 
     fn merges_of(&self, customer: &CustomerId) -> Result<Vec<MergeRecord>, Error> {
-        Ok(self
-            .merge_index
+        let g = self.read()?;
+        Ok(g.merge_index
             .get(customer)
             .map(|ids| {
                 ids.iter()
-                    .filter_map(|id| self.merges.get(id).cloned())
+                    .filter_map(|id| g.merges.get(id).cloned())
                     .collect()
             })
             .unwrap_or_default())
@@ -374,6 +508,7 @@ impl CustomerStore for MemoryStore {
         use std::ops::Bound;
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
         Ok(self
+            .read()?
             .merges
             .range::<MergeId, _>((lower, Bound::Unbounded))
             .take(limit)

@@ -1,4 +1,7 @@
 //! Provenance: merge ids, the values a merge discarded, and the merge record a store keeps.
+//!
+//! These are model types (a store holds them like records), re-exported from `merge`, which
+//! makes them; the model knows nothing of the merger or the store.
 
 use std::fmt;
 
@@ -240,31 +243,6 @@ impl fmt::Debug for Discarded {
     }
 }
 
-/// A value that survived a merge, with the record it came from and the rule that chose it.
-/// `Debug` masks the value.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct Kept {
-    /// The field.
-    pub field: MergeField,
-    /// The value.
-    pub value: FieldValue,
-    /// The record it came from.
-    pub from: CustomerId,
-    /// The name of the rule that chose it.
-    pub rule: String,
-}
-
-impl fmt::Debug for Kept {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Kept")
-            .field("field", &self.field)
-            .field("value", &self.value)
-            .field("from", &self.from)
-            .field("rule", &self.rule)
-            .finish()
-    }
-}
-
 /// A record and its activity as they were just before a merge; what an unmerge restores.
 /// `Debug` prints the id and counts only.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -288,7 +266,7 @@ impl fmt::Debug for RecordSnapshot {
 /// The provenance of one merge, kept in the store: who survived, who was absorbed, every value
 /// that did not survive, and full snapshots of the inputs so that the merge can be undone.
 ///
-/// After a privacy erasure ([`crate::privacy::erase_customer`]) the record keeps only ids, times
+/// After a privacy erasure (`privacy::erase_customer`) the record keeps only ids, times
 /// and rule names (`erased_at` is set): values and snapshots are gone, and the merge can no
 /// longer be undone. `Debug` masks every personal value.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
