@@ -42,8 +42,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Address, CountryCode, CustomValue, Customer, CustomerId, CustomerKind, Email, MaskPolicy,
-    MaskedDebug, NationalId, NationalIdKind, PersonName, Phone, STRICT, mask_value, parse_date,
+    Address, CountryCode, CustomValue, Customer, CustomerId, CustomerKind, Email, Field,
+    MaskPolicy, MaskedDebug, NationalId, NationalIdKind, PersonName, Phone, STRICT, mask_value,
+    parse_date,
 };
 
 /// Column renames applied before columns are recognised (`surname=family_name`).
@@ -153,6 +154,12 @@ pub enum Column {
     Tags,
     /// `source`.
     Source,
+    /// `industry` (行业).
+    Industry,
+    /// `owner` (负责人).
+    Owner,
+    /// `team`.
+    Team,
     /// `created_at`: an RFC 3339 timestamp or a date.
     CreatedAt,
     /// `updated_at`: an RFC 3339 timestamp or a date.
@@ -213,28 +220,103 @@ fn number(digits: &str) -> Option<u16> {
 }
 
 impl Column {
-    /// The column a (renamed) header name stands for; `None` for a custom field.
+    /// The column a (renamed) header name stands for; `None` for a custom field. A built-in
+    /// field's name ([`Field::NAMES`]) is the column of its first value (address 0,
+    /// identifier 0); numbered names are further addresses, street lines and identifiers.
     pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "id" => Self::Id,
-            "kind" => Self::Kind,
-            "full_name" => Self::FullName,
-            "given_name" => Self::GivenName,
-            "middle_name" => Self::MiddleName,
-            "family_name" => Self::FamilyName,
-            "company_name" => Self::CompanyName,
-            "trading_name" => Self::TradingName,
-            "phone" => Self::Phone,
-            "email" => Self::Email,
-            "birth_date" => Self::BirthDate,
-            "national_id" => Self::NationalId(0),
-            "national_id_kind" => Self::NationalIdKind(0),
-            "tags" => Self::Tags,
-            "source" => Self::Source,
-            "created_at" => Self::CreatedAt,
-            "updated_at" => Self::UpdatedAt,
-            _ => return Self::parse_numbered(name),
-        })
+        match Field::parse(name) {
+            Field::Custom(_) => Self::parse_numbered(name),
+            field => Self::of_field(&field),
+        }
+    }
+
+    /// The column holding a built-in field's first value; `None` for a custom field.
+    ///
+    /// ```
+    /// use clientele::import::{AddressPart, Column};
+    /// use clientele::model::Field;
+    /// assert_eq!(Column::of_field(&Field::Street2), Some(Column::Address(0, AddressPart::Line(1))));
+    /// assert_eq!(Column::of_field(&Field::Owner), Some(Column::Owner));
+    /// // Every built-in field has its column, named as the field is.
+    /// for f in Field::built_in() {
+    ///     assert_eq!(Column::of_field(&f).map(Column::name).as_deref(), Some(f.name()));
+    /// }
+    /// ```
+    pub fn of_field(field: &Field) -> Option<Self> {
+        let address = |part| Some(Self::Address(0, part));
+        match field {
+            Field::Id => Some(Self::Id),
+            Field::Kind => Some(Self::Kind),
+            Field::FullName => Some(Self::FullName),
+            Field::GivenName => Some(Self::GivenName),
+            Field::MiddleName => Some(Self::MiddleName),
+            Field::FamilyName => Some(Self::FamilyName),
+            Field::CompanyName => Some(Self::CompanyName),
+            Field::TradingName => Some(Self::TradingName),
+            Field::Phone => Some(Self::Phone),
+            Field::Email => Some(Self::Email),
+            Field::HouseNumber => address(AddressPart::HouseNumber),
+            Field::Street => address(AddressPart::Line(0)),
+            Field::Street2 => address(AddressPart::Line(1)),
+            Field::Locality => address(AddressPart::Locality),
+            Field::Region => address(AddressPart::Region),
+            Field::Postcode => address(AddressPart::Postcode),
+            Field::Country => address(AddressPart::Country),
+            Field::BirthDate => Some(Self::BirthDate),
+            Field::NationalId => Some(Self::NationalId(0)),
+            Field::NationalIdKind => Some(Self::NationalIdKind(0)),
+            Field::Tags => Some(Self::Tags),
+            Field::Source => Some(Self::Source),
+            Field::Industry => Some(Self::Industry),
+            Field::Owner => Some(Self::Owner),
+            Field::Team => Some(Self::Team),
+            Field::CreatedAt => Some(Self::CreatedAt),
+            Field::UpdatedAt => Some(Self::UpdatedAt),
+            Field::Custom(_) => None,
+        }
+    }
+
+    /// The field of the field model whose values this column holds (a street line past the
+    /// second is [`Field::Street2`]'s kind of value, further lines of the same address).
+    ///
+    /// ```
+    /// use clientele::import::{AddressPart, Column};
+    /// use clientele::model::Field;
+    /// assert_eq!(Column::Address(2, AddressPart::Postcode).field(), Field::Postcode);
+    /// assert_eq!(Column::NationalIdKind(1).field(), Field::NationalIdKind);
+    /// ```
+    pub fn field(self) -> Field {
+        match self {
+            Self::Id => Field::Id,
+            Self::Kind => Field::Kind,
+            Self::FullName => Field::FullName,
+            Self::GivenName => Field::GivenName,
+            Self::MiddleName => Field::MiddleName,
+            Self::FamilyName => Field::FamilyName,
+            Self::CompanyName => Field::CompanyName,
+            Self::TradingName => Field::TradingName,
+            Self::Phone => Field::Phone,
+            Self::Email => Field::Email,
+            Self::Address(_, part) => match part {
+                AddressPart::HouseNumber => Field::HouseNumber,
+                AddressPart::Line(0) => Field::Street,
+                AddressPart::Line(_) => Field::Street2,
+                AddressPart::Locality => Field::Locality,
+                AddressPart::Region => Field::Region,
+                AddressPart::Postcode => Field::Postcode,
+                AddressPart::Country => Field::Country,
+            },
+            Self::BirthDate => Field::BirthDate,
+            Self::NationalId(_) => Field::NationalId,
+            Self::NationalIdKind(_) => Field::NationalIdKind,
+            Self::Tags => Field::Tags,
+            Self::Source => Field::Source,
+            Self::Industry => Field::Industry,
+            Self::Owner => Field::Owner,
+            Self::Team => Field::Team,
+            Self::CreatedAt => Field::CreatedAt,
+            Self::UpdatedAt => Field::UpdatedAt,
+        }
     }
 
     /// Address parts of address 0, further street lines, and the `address{N}_` and
@@ -256,30 +338,15 @@ impl Column {
         AddressPart::parse(name).map(|part| Self::Address(0, part))
     }
 
-    /// The column's name, as [`Column::parse`] reads it.
+    /// The column's name, as [`Column::parse`] reads it: the field's name for the first
+    /// value, numbered names for further addresses, street lines and identifiers.
     pub fn name(self) -> String {
         match self {
-            Self::Id => "id".to_owned(),
-            Self::Kind => "kind".to_owned(),
-            Self::FullName => "full_name".to_owned(),
-            Self::GivenName => "given_name".to_owned(),
-            Self::MiddleName => "middle_name".to_owned(),
-            Self::FamilyName => "family_name".to_owned(),
-            Self::CompanyName => "company_name".to_owned(),
-            Self::TradingName => "trading_name".to_owned(),
-            Self::Phone => "phone".to_owned(),
-            Self::Email => "email".to_owned(),
             Self::Address(0, part) => part.name(),
             Self::Address(k, part) => format!("address{}_{}", u32::from(k) + 1, part.name()),
-            Self::BirthDate => "birth_date".to_owned(),
-            Self::NationalId(0) => "national_id".to_owned(),
-            Self::NationalId(k) => format!("national_id{}", u32::from(k) + 1),
-            Self::NationalIdKind(0) => "national_id_kind".to_owned(),
-            Self::NationalIdKind(k) => format!("national_id{}_kind", u32::from(k) + 1),
-            Self::Tags => "tags".to_owned(),
-            Self::Source => "source".to_owned(),
-            Self::CreatedAt => "created_at".to_owned(),
-            Self::UpdatedAt => "updated_at".to_owned(),
+            Self::NationalId(k @ 1..) => format!("national_id{}", u32::from(k) + 1),
+            Self::NationalIdKind(k @ 1..) => format!("national_id{}_kind", u32::from(k) + 1),
+            other => other.field().name().to_owned(),
         }
     }
 
@@ -292,31 +359,7 @@ impl Column {
 
 /// The names of the columns [`RowReader`] recognises, in their documented order (the numbered
 /// columns of further addresses and identifiers, [`Column`], come on top).
-pub const KNOWN_COLUMNS: [&str; 23] = [
-    "id",
-    "kind",
-    "full_name",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "company_name",
-    "phone",
-    "email",
-    "house_number",
-    "street",
-    "street2",
-    "locality",
-    "region",
-    "postcode",
-    "country",
-    "birth_date",
-    "national_id",
-    "national_id_kind",
-    "tags",
-    "source",
-    "created_at",
-    "updated_at",
-];
+pub const KNOWN_COLUMNS: &[&str] = Field::NAMES;
 
 /// What a reader does with a column name that appears more than once in the header (after
 /// renaming).
@@ -680,6 +723,9 @@ impl RowBuilder {
         }
         c.tags = cells.list(Column::Tags).map(str::to_owned).collect();
         c.source = cells.get(Column::Source).map(str::to_owned);
+        c.industry = cells.get(Column::Industry).map(str::to_owned);
+        c.owner = cells.get(Column::Owner).map(str::to_owned);
+        c.team = cells.get(Column::Team).map(str::to_owned);
     }
 
     fn addresses(&mut self, cells: &Cells<'_>) {
@@ -998,7 +1044,7 @@ mod tests {
                 assert_eq!(Column::parse(&c.name()), Some(c), "{}", c.name());
             }
         }
-        for name in KNOWN_COLUMNS {
+        for &name in KNOWN_COLUMNS {
             assert_eq!(Column::parse(name).map(Column::name).as_deref(), Some(name));
         }
         for custom in [

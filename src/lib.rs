@@ -55,6 +55,7 @@
 pub mod dedupe;
 pub mod error;
 #[cfg(feature = "files")]
+#[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 pub mod files;
 mod hashing;
 pub mod import;
@@ -68,6 +69,7 @@ mod rng;
 pub mod segment;
 pub mod store;
 #[cfg(feature = "synth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "synth")))]
 pub mod synth;
 pub mod validate;
 

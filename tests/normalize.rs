@@ -500,3 +500,18 @@ fn phones_read_as_libphonenumber_reads_them() {
         assert_eq!(*formats, 0, "{region}: display formats differ");
     }
 }
+
+/// A parsed phone deserializes from owned data (a `String` dropped afterwards), not only from
+/// text that lives forever.
+#[test]
+fn a_normalized_phone_deserializes_from_owned_text() {
+    fn owned<T: serde::de::DeserializeOwned>(json: String) -> T {
+        serde_json::from_str(&json).unwrap()
+    }
+    let p = clientele::normalize::Normalizer::default()
+        .phone("+86 138 0013 8000", None)
+        .unwrap();
+    let back: clientele::normalize::NormalizedPhone = owned(serde_json::to_string(&p).unwrap());
+    assert_eq!(back, p);
+    assert_eq!(back.region, "CN");
+}

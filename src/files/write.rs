@@ -75,7 +75,8 @@ pub struct Columns {
 /// What the columns must make room for, gathered over the records.
 #[derive(Default)]
 struct Needs {
-    trading: bool,
+    /// The columns of [`OPTIONAL`] some record fills.
+    optional: Vec<Column>,
     /// Street lines per address.
     lines: Vec<u16>,
     national_ids: usize,
@@ -84,6 +85,14 @@ struct Needs {
     raw: BTreeSet<String>,
     custom: BTreeSet<String>,
 }
+
+/// Known columns written only when some record fills them (files of most users have none).
+const OPTIONAL: [Column; 4] = [
+    Column::TradingName,
+    Column::Industry,
+    Column::Owner,
+    Column::Team,
+];
 
 impl Columns {
     /// The columns that hold every field of these records.
@@ -98,6 +107,7 @@ impl Columns {
         let mut cols: Vec<OutCol> = KNOWN_COLUMNS
             .iter()
             .filter_map(|n| Column::parse(n))
+            .filter(|c| !OPTIONAL.contains(c) || needs.optional.contains(c))
             .map(OutCol::Known)
             .collect();
         let push = |col: Column, cols: &mut Vec<OutCol>| {
@@ -105,9 +115,6 @@ impl Columns {
                 cols.push(OutCol::Known(col));
             }
         };
-        if needs.trading {
-            push(Column::TradingName, &mut cols);
-        }
         for (k, lines) in needs.lines.iter().enumerate() {
             let k = u16::try_from(k).unwrap_or(u16::MAX);
             for part in address_parts(*lines) {
@@ -204,7 +211,11 @@ impl Columns {
 
 impl Needs {
     fn add(&mut self, c: &Customer) {
-        self.trading |= c.company_name.as_ref().is_some_and(|n| n.trading.is_some());
+        for col in OPTIONAL {
+            if !self.optional.contains(&col) && !known_cell(c, col).is_empty() {
+                self.optional.push(col);
+            }
+        }
         for (k, a) in c.addresses.iter().enumerate() {
             if self.lines.len() <= k {
                 self.lines.resize(k + 1, 0);
@@ -319,6 +330,9 @@ fn known_cell(c: &Customer, col: Column) -> String {
         },
         Column::Tags => join(c.tags.iter().map(String::as_str).collect()),
         Column::Source => opt(c.source.as_ref()),
+        Column::Industry => opt(c.industry.as_ref()),
+        Column::Owner => opt(c.owner.as_ref()),
+        Column::Team => opt(c.team.as_ref()),
         Column::CreatedAt => c.created_at.to_rfc3339(),
         Column::UpdatedAt => c.updated_at.to_rfc3339(),
     }

@@ -286,6 +286,27 @@ impl NationalIdKind {
     }
 }
 
+/// Parses as [`NationalIdKind::parse`] does (any text is a kind).
+///
+/// ```
+/// use clientele::model::NationalIdKind;
+/// let k: NationalIdKind = "统一社会信用代码".parse().unwrap();
+/// assert_eq!(k, NationalIdKind::CnUscc);
+/// assert_eq!(k.as_ref(), "cn_uscc");
+/// ```
+impl std::str::FromStr for NationalIdKind {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::parse(s))
+    }
+}
+
+impl AsRef<str> for NationalIdKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// A national identifier: scheme and value as written. `Debug` masks the value.
 ///
 /// ```

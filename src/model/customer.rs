@@ -12,6 +12,7 @@ use super::mask::{
     CustomFields, CustomShown, MASKED_DATE, MaskPolicy, MaskedDebug, Plain, STRICT, mask_category,
     mask_value,
 };
+use crate::error::Error;
 
 /// Whether a record describes a person or a company.
 ///
@@ -48,6 +49,38 @@ impl CustomerKind {
             Self::Person => "person",
             Self::Company => "company",
         }
+    }
+}
+
+/// Parses as [`CustomerKind::parse`] does.
+///
+/// ```
+/// use clientele::model::CustomerKind;
+/// assert_eq!("企业".parse::<CustomerKind>()?, CustomerKind::Company);
+/// assert_eq!(CustomerKind::Person.to_string(), "person");
+/// assert!("robot".parse::<CustomerKind>().is_err());
+/// # Ok::<(), clientele::Error>(())
+/// ```
+impl std::str::FromStr for CustomerKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s).ok_or_else(|| Error::InvalidValue {
+            field: "kind".to_owned(),
+            reason: "must be person or company".to_owned(),
+            masked: mask_value(s),
+        })
+    }
+}
+
+impl AsRef<str> for CustomerKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for CustomerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -326,6 +359,7 @@ pub struct Consent {
 /// # Ok::<(), clientele::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Customer {
     /// The record's id.
     pub id: CustomerId,

@@ -220,6 +220,17 @@ macro_rules! fields {
             /// Every built-in field, in the documented column order.
             const BUILT_IN: &'static [Field] = &[ $( Field::$variant, )* ];
 
+            /// The names of the built-in fields, in the documented column order: the columns a
+            /// file of records has (`import::KNOWN_COLUMNS` is this list).
+            ///
+            /// ```
+            /// use clientele::model::Field;
+            /// assert_eq!(Field::NAMES.first(), Some(&"id"));
+            /// assert!(Field::NAMES.contains(&"industry"));
+            /// assert_eq!(Field::NAMES.len(), Field::built_in().count());
+            /// ```
+            pub const NAMES: &'static [&'static str] = &[ $( $name, )* ];
+
             /// The declaration of a built-in field; `None` for a custom field.
             fn built_in_spec(&self) -> Option<&'static FieldSpec> {
                 match self {

@@ -1,6 +1,7 @@
 //! Identifier and code newtypes.
 
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -85,6 +86,27 @@ impl TryFrom<&str> for CustomerId {
     }
 }
 
+/// `"C0001".parse::<CustomerId>()` is [`CustomerId::new`].
+///
+/// ```
+/// use clientele::CustomerId;
+/// let id: CustomerId = " C0001 ".parse()?;
+/// assert_eq!(id.as_ref(), "C0001");
+/// # Ok::<(), clientele::Error>(())
+/// ```
+impl FromStr for CustomerId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::new(s)
+    }
+}
+
+impl AsRef<str> for CustomerId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl From<CustomerId> for String {
     fn from(id: CustomerId) -> Self {
         id.0.to_string()
@@ -163,6 +185,19 @@ macro_rules! letter_code {
             }
         }
 
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                Self::new(s)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
         impl From<$name> for String {
             fn from(code: $name) -> Self {
                 code.as_str().to_owned()
@@ -190,6 +225,7 @@ letter_code!(
     /// ```
     /// use clientele::model::CountryCode;
     /// assert_eq!(CountryCode::new(" cn")?.as_str(), "CN");
+    /// assert_eq!("de".parse::<CountryCode>()?.as_ref(), "DE");
     /// assert!(CountryCode::new("China").is_err());
     /// # Ok::<(), clientele::Error>(())
     /// ```

@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::mask_value;
+use crate::model::{Field, ValueType, mask_value};
 
 pub use address::NormalizedAddress;
 pub use chinese::{pinyin_of_char, split_chinese_name, to_simplified};
@@ -72,7 +72,7 @@ pub enum FieldKind {
 
 impl FieldKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FieldKind; 6] = [
+    pub const ALL: &'static [FieldKind] = &[
         FieldKind::PersonName,
         FieldKind::CompanyName,
         FieldKind::Phone,
@@ -80,6 +80,28 @@ impl FieldKind {
         FieldKind::Address,
         FieldKind::Text,
     ];
+
+    /// The kind of rules that normalize a field's values, from its value type in the field
+    /// model: names, phones, emails and address parts by their own rules, anything else
+    /// (custom fields included) as text.
+    ///
+    /// ```
+    /// use clientele::model::Field;
+    /// use clientele::normalize::FieldKind;
+    /// assert_eq!(FieldKind::of(&Field::GivenName), FieldKind::PersonName);
+    /// assert_eq!(FieldKind::of(&Field::Postcode), FieldKind::Address);
+    /// assert_eq!(FieldKind::of(&Field::Custom("wechat".into())), FieldKind::Text);
+    /// ```
+    pub fn of(field: &Field) -> Self {
+        match field.spec().value {
+            ValueType::PersonName => Self::PersonName,
+            ValueType::CompanyName => Self::CompanyName,
+            ValueType::Phone => Self::Phone,
+            ValueType::Email => Self::Email,
+            ValueType::AddressPart | ValueType::Postcode => Self::Address,
+            _ => Self::Text,
+        }
+    }
 }
 
 /// When a rule runs: on the way to the canonical value, or from there to the match key.
@@ -319,7 +341,7 @@ impl Normalizer {
         let mut plan = vec![Vec::new(); FieldKind::ALL.len() * 2];
         for (i, slot) in self.slots.iter().enumerate().filter(|(_, s)| s.enabled) {
             let stage = slot.rule.stage();
-            for kind in FieldKind::ALL {
+            for &kind in FieldKind::ALL {
                 if slot.rule.applies_to(kind) {
                     if let Some(p) = plan.get_mut(plan_index(kind, stage)) {
                         p.push(i);
@@ -354,7 +376,8 @@ impl Normalizer {
                 stage: s.rule.stage(),
                 enabled: s.enabled,
                 kinds: FieldKind::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|k| s.rule.applies_to(*k))
                     .collect(),
                 description: s.rule.description().to_owned(),
@@ -635,7 +658,8 @@ mod reference_tests {
                 name: slot.rule.name().to_owned(),
                 stage: slot.rule.stage(),
                 kinds: FieldKind::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|k| slot.rule.applies_to(*k))
                     .collect(),
                 apply,

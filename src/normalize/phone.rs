@@ -117,8 +117,9 @@ pub struct NormalizedPhone {
     /// The national significant number (no trunk prefix).
     pub national: String,
     /// The region the number belongs to (`CN`; for shared codes the matching region, else the
-    /// code's main region; `001` for non-geographic codes such as +800).
-    pub region: &'static str,
+    /// code's main region; `001` for non-geographic codes such as +800). Borrowed from the
+    /// shipped metadata when parsed, owned when deserialized.
+    pub region: Cow<'static, str>,
     /// An extension, if one was written (`ext. 12`, `转12`, `x12`).
     pub extension: Option<String>,
     /// The kind of line.
@@ -253,7 +254,7 @@ impl Normalizer {
             e164: e164(cc, nsn),
             country_code: cc,
             national: nsn.to_owned(),
-            region: meta.region,
+            region: Cow::Borrowed(meta.region),
             extension,
             kind: kind.unwrap_or(PhoneKind::Unknown),
             valid: kind.is_some(),
@@ -522,7 +523,7 @@ mod tests {
     fn non_geographic_codes_are_read() {
         let p = Normalizer::default().phone("+800 1234 5678", None).unwrap();
         assert_eq!(
-            (p.region, p.valid, p.kind),
+            (p.region.as_ref(), p.valid, p.kind),
             ("001", true, PhoneKind::TollFree)
         );
     }

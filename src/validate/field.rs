@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{IssueCode, check_cn_resident_id, check_email, check_postcode, check_uscc};
-use crate::model::{Address, PersonName, mask_value};
+use crate::model::{Address, Field, PersonName, ValueType, mask_value};
 use crate::normalize::{FieldKind, Normalizer};
 
 /// The kinds of value [`check_field`] answers for.
@@ -30,6 +30,48 @@ pub enum ValueKind {
     CnId,
     /// A postcode (needs a region).
     Postcode,
+}
+
+impl ValueKind {
+    /// The check that answers for a field's values, from its value type in the field model;
+    /// `None` for fields [`check_field`] has no check of its own for (dates, codes, custom
+    /// fields: the [`crate::validate::Validator`] checks those on the record). A national
+    /// identifier's check depends on its scheme: see [`ValueKind::of_identifier`].
+    ///
+    /// ```
+    /// use clientele::model::Field;
+    /// use clientele::validate::ValueKind;
+    /// assert_eq!(ValueKind::of(&Field::Email), Some(ValueKind::Email));
+    /// assert_eq!(ValueKind::of(&Field::Street2), Some(ValueKind::Address));
+    /// assert_eq!(ValueKind::of(&Field::Source), None);
+    /// ```
+    pub fn of(field: &Field) -> Option<Self> {
+        Some(match field.spec().value {
+            ValueType::PersonName => Self::PersonName,
+            ValueType::CompanyName => Self::CompanyName,
+            ValueType::Phone => Self::Phone,
+            ValueType::Email => Self::Email,
+            ValueType::AddressPart => Self::Address,
+            ValueType::Postcode => Self::Postcode,
+            _ => return None,
+        })
+    }
+
+    /// The check for a national identifier of this scheme; `None` for schemes without one.
+    ///
+    /// ```
+    /// use clientele::model::NationalIdKind;
+    /// use clientele::validate::ValueKind;
+    /// assert_eq!(ValueKind::of_identifier(&NationalIdKind::CnUscc), Some(ValueKind::Uscc));
+    /// assert_eq!(ValueKind::of_identifier(&NationalIdKind::parse("ssn")), None);
+    /// ```
+    pub fn of_identifier(kind: &crate::model::NationalIdKind) -> Option<Self> {
+        match kind {
+            crate::model::NationalIdKind::CnResidentId => Some(Self::CnId),
+            crate::model::NationalIdKind::CnUscc => Some(Self::Uscc),
+            _ => None,
+        }
+    }
 }
 
 /// The verdict on one value. `Debug` masks the normalized value and the key (they are as

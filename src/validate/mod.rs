@@ -513,8 +513,11 @@ impl Validator {
         self
     }
 
-    /// Adds a caller-defined rule requiring a custom text field, when present, to match a regex
-    /// (whole value).
+    /// Adds a caller-defined rule requiring every value of a field, when present, to match a
+    /// regex (whole value). The field is named as the field model names it
+    /// ([`model::Field::parse`]):
+    /// a custom field (`loyalty_card`, reported as `custom.loyalty_card`) or a built-in one
+    /// (`postcode`, `owner`).
     ///
     /// # Errors
     /// [`Error::InvalidValue`] when the regex does not compile.
@@ -531,7 +534,7 @@ impl Validator {
     /// ```
     pub fn rule_regex(
         self,
-        custom_field: &str,
+        field: &str,
         pattern: &str,
         code: &str,
         severity: Severity,
@@ -542,14 +545,17 @@ impl Validator {
             reason: e.to_string(),
             masked: String::new(),
         })?;
-        let field = custom_field.to_owned();
+        let field = model::Field::parse(field);
+        let reported = match &field {
+            model::Field::Custom(name) => format!("custom.{name}"),
+            built_in => built_in.name().to_owned(),
+        };
         let message = message.to_owned();
         Ok(self.rule_fn(code, severity, move |c: &Customer| {
-            match c.custom.get(&field) {
-                Some(v) if !re.is_match(&v.to_text()) => {
-                    vec![(format!("custom.{field}"), message.clone())]
-                }
-                _ => Vec::new(),
+            if field.texts(c).iter().any(|v| !re.is_match(v)) {
+                vec![(reported.clone(), message.clone())]
+            } else {
+                Vec::new()
             }
         }))
     }
