@@ -82,6 +82,7 @@ pub const COMPARISONS: [(&str, &[&str]); 11] = [
             "missing",
             "exact",
             "local_part_one_edit",
+            "name_built_with_number",
             "name_built_exact",
             "name_built_one_edit",
             "different",
@@ -169,8 +170,16 @@ pub(crate) const PHONE: usize = 8;
 pub(crate) const EMAIL: usize = 9;
 /// The email comparison's levels: their number, and the two name-built ones.
 pub(crate) const EMAIL_LEVELS: usize = COMPARISONS[EMAIL].1.len();
-pub(crate) const NAME_BUILT_EXACT: usize = 3;
-pub(crate) const NAME_BUILT_ONE_EDIT: usize = 4;
+pub(crate) const NAME_BUILT_NUMBERED: usize = 3;
+pub(crate) const NAME_BUILT_EXACT: usize = 4;
+pub(crate) const NAME_BUILT_ONE_EDIT: usize = 5;
+const EMAIL_DIFFERENT: u8 = 6;
+
+/// Whether an email's local part holds a digit (a name-built mailbox with a number is told
+/// apart from one without: far fewer strangers share it).
+fn numbered(email: &Code) -> bool {
+    split_at_domain(email.as_bytes()).is_some_and(|(l, _)| l.iter().any(u8::is_ascii_digit))
+}
 
 fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
     match (a, b) {
@@ -410,12 +419,12 @@ pub(crate) const USES_FAMILY: u8 = 2;
 /// The name explains it when both emails have a [`shape`], read with each record's own name
 /// words or both with the words of one of them (so that a typo in one record's name does not
 /// hide that its mailbox is the other's name), the shapes agree (equal keys, or shapes one
-/// edit apart), and the pair's names agree closely (exact or Jaro-Winkler ≥ 0.92: `names`, the
+/// edit apart), and the pair's names agree (exact or Jaro-Winkler ≥ 0.80: `names`, the
 /// pair's given and family levels) on every name word the shapes use whole: that agreement is
 /// already weighed, and the emails add only the agreement of their shapes.
 fn name_built(a: &Prepared, x: &Code, b: &Prepared, y: &Code, exact: bool, names: (u8, u8)) -> u8 {
     let level = if exact { 1 } else { 2 };
-    let close = |l: u8| l == 1 || l == 2;
+    let close = |l: u8| matches!(l, 1..=3);
     let agreed = |uses: u8| {
         (uses & USES_GIVEN == 0 || close(names.0)) && (uses & USES_FAMILY == 0 || close(names.1))
     };
@@ -428,17 +437,21 @@ fn name_built(a: &Prepared, x: &Code, b: &Prepared, y: &Code, exact: bool, names
         .flatten()
         .unwrap_or(false)
     };
-    if explained(a, b) || explained(a, a) || explained(b, b) {
-        level + 2
-    } else {
+    if !(explained(a, b) || explained(a, a) || explained(b, b)) {
         level
+    } else if !exact {
+        NAME_BUILT_ONE_EDIT as u8
+    } else if numbered(x) {
+        NAME_BUILT_NUMBERED as u8
+    } else {
+        NAME_BUILT_EXACT as u8
     }
 }
 
 /// The email level of a pair: the closest agreement of any two of their emails, told apart
 /// by whether the name explains it (`names`: the pair's given and family levels).
 fn email_level(a: &Prepared, b: &Prepared, names: (u8, u8)) -> u8 {
-    const DIFFERENT: u8 = 5;
+    const DIFFERENT: u8 = EMAIL_DIFFERENT;
     if a.emails.is_empty() || b.emails.is_empty() {
         return 0;
     }
@@ -462,13 +475,13 @@ fn email_level(a: &Prepared, b: &Prepared, names: (u8, u8)) -> u8 {
     best
 }
 
-/// The email level two records would reach if their names agreed: `name_built_exact` when
-/// both have emails of one shape ([`shape`]), `name_built_one_edit` when their shapes are one
+/// The email level two records would reach if their names agreed: `name_built_exact` (or
+/// `name_built_with_number`) when both have emails of one shape ([`shape`]), `name_built_one_edit` when their shapes are one
 /// edit apart on one domain, `different` otherwise; 0 when one has no email. Counted over
 /// random pairs, it gives the name-built levels' u: how often two records that agree on a name
 /// without being one customer agree on a mailbox built from it.
 pub(crate) fn email_given_name(a: &Prepared, b: &Prepared) -> u8 {
-    const DIFFERENT: u8 = 5;
+    const DIFFERENT: u8 = EMAIL_DIFFERENT;
     if a.emails.is_empty() || b.emails.is_empty() {
         return 0;
     }
@@ -484,7 +497,9 @@ pub(crate) fn email_given_name(a: &Prepared, b: &Prepared) -> u8 {
             }
             let level = shape(a, x, |sx, _| {
                 shape(b, y, |sy, _| {
-                    if sx == sy {
+                    if sx == sy && numbered(x) {
+                        NAME_BUILT_NUMBERED as u8
+                    } else if sx == sy {
                         NAME_BUILT_EXACT as u8
                     } else if near_bytes(sx, sy) {
                         NAME_BUILT_ONE_EDIT as u8
@@ -601,6 +616,8 @@ mod tests {
         assert_eq!(compare(&a, &b)[EMAIL], NAME_BUILT_EXACT as u8);
         let c = person("John", "Smith", "john_smith@yahoo.com");
         assert_eq!(compare(&a, &c)[EMAIL], NAME_BUILT_ONE_EDIT as u8);
+        let n = person("John", "Smith", "john.smith84@yahoo.com");
+        assert_eq!(compare(&n, &n.clone())[EMAIL], NAME_BUILT_NUMBERED as u8);
         // A mailbox that is not the name keeps its full weight.
         let d = person("John", "Smith", "jsm1966x@yahoo.com");
         assert_eq!(compare(&d, &d.clone())[EMAIL], 1);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{
     COMPANY, COMPARISONS, EMAIL, EMAIL_LEVELS, FAMILY, GIVEN, NAME_BUILT_EXACT,
-    NAME_BUILT_ONE_EDIT, Pattern,
+    NAME_BUILT_NUMBERED, NAME_BUILT_ONE_EDIT, Pattern,
 };
 use super::prepare::Prepared;
 
@@ -276,7 +276,7 @@ pub(crate) fn estimate_u(
     // from one name.
     let with_email: f64 = given_name.iter().skip(1).sum::<f64>() + 1.0;
     if let Some(email) = u.get_mut(EMAIL) {
-        for level in [NAME_BUILT_EXACT, NAME_BUILT_ONE_EDIT] {
+        for level in [NAME_BUILT_NUMBERED, NAME_BUILT_EXACT, NAME_BUILT_ONE_EDIT] {
             if let (Some(slot), Some(&x)) = (email.get_mut(level), given_name.get(level)) {
                 *slot = (x + 0.5) / with_email;
             }
