@@ -10,6 +10,8 @@
 //! records, with its recall: the share of the stored duplicates of those records it returns.
 //!
 //! `DEDUPE_NO_MATCH_ONE=1` skips the `match_one` part (for profiling the batch run alone).
+//! `DEDUPE_POPULATION=name_built_emails` generates that population
+//! (`clientele::synth::Population`) instead of the default mixed one.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -17,7 +19,7 @@ use std::time::Instant;
 
 use clientele::dedupe::{Deduplicator, evaluate, ordered_pair, pairs_from_entities};
 use clientele::store::{CustomerStore, MemoryStore};
-use clientele::synth::{SynthConfig, generate};
+use clientele::synth::{Population, SynthConfig, generate};
 
 /// The process's peak resident memory, from /proc (Linux), in MiB.
 fn peak_mib() -> Option<f64> {
@@ -46,6 +48,11 @@ fn main() {
     } else {
         sizes
     };
+    let population = match std::env::var("DEDUPE_POPULATION").as_deref() {
+        Ok("name_built_emails") => Population::NameBuiltEmails,
+        Ok("mixed") | Err(_) => Population::Mixed,
+        Ok(other) => panic!("DEDUPE_POPULATION: `mixed` or `name_built_emails`, not `{other}`"),
+    };
     let cores = rayon::current_num_threads();
     println!(
         "| records | end to end | records/s | candidate pairs | pairs/s per core (compare) | peak memory (resident before the run: the input) | F1 | match_one median | match_one p99 | match_one recall (true pairs) |"
@@ -54,6 +61,7 @@ fn main() {
     for n in sizes {
         let data = generate(&SynthConfig {
             customers: n,
+            population,
             ..SynthConfig::default()
         })
         .expect("valid configuration");
@@ -133,7 +141,12 @@ fn main() {
             .collect();
         // The true pairs are built after the run, so that their memory is not in its peak.
         let truth = pairs_from_entities(data.truth.iter().map(|(id, e)| (id.as_str(), e.as_str())));
-        let f1 = evaluate(&found, &truth).f1;
+        let scores = evaluate(&found, &truth);
+        let f1 = scores.f1;
+        eprintln!(
+            "{n} records: precision {:.4}, recall {:.4}, F1 {f1:.4}",
+            scores.precision, scores.recall
+        );
         if std::env::var_os("DEDUPE_NO_MATCH_ONE").is_some() {
             println!(
                 "| {n} | {secs:.1} s | {:.0} | {} | {:.0} | {:.0} MiB | {f1:.4} | | | |",

@@ -275,6 +275,33 @@ fn shared_names_do_not_make_different_people_one() {
     assert!(biggest <= 2, "a cluster of {biggest} records");
 }
 
+/// People of one country with Zipf-skewed names and mailboxes built from them on a few big
+/// providers (`Population::NameBuiltEmails`): strangers of one common name often share a
+/// mailbox (`mary.lewis@gmail.com` twice) or hold ones one edit apart (`first.last` beside
+/// `first_last`). Before the email levels told name-built mailboxes apart (2026-12-02) such
+/// pairs weighed 12 to 16 bits on the email alone, and precision on these 20,000 records was
+/// 0.39.
+#[test]
+fn mailboxes_built_from_names_do_not_make_strangers_of_one_name_one() {
+    use clientele::synth::{Population, SynthConfig, generate};
+    let data = generate(&SynthConfig {
+        customers: 20_000,
+        population: Population::NameBuiltEmails,
+        ..SynthConfig::default()
+    })
+    .unwrap();
+    let truth = clientele::dedupe::pairs_from_entities(
+        data.truth.iter().map(|(id, e)| (id.as_str(), e.as_str())),
+    );
+    let result = Deduplicator::new().run(&data.customers).unwrap();
+    let found: BTreeSet<(String, String)> = found_pairs(&result);
+    let (p, r, f1) = score(&found, &truth);
+    assert!(
+        p >= 0.985 && f1 >= 0.965,
+        "precision {p:.4} recall {r:.4} f1 {f1:.4}"
+    );
+}
+
 #[test]
 fn match_one_finds_a_new_records_duplicate_through_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");

@@ -710,6 +710,7 @@ const ALLOWED: &[(&str, &str)] = &[
     ("TimeUnit", "a unit"),
     ("SynthConfig", "settings"),
     ("Corruptions", "settings"),
+    ("Population", "settings"),
     ("ReadmeDoctests", "doc tests only"),
     ("NormalizationDoctests", "doc tests only"),
     ("DedupeDoctests", "doc tests only"),

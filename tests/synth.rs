@@ -151,3 +151,43 @@ fn febrl3s_true_pairs_against_themselves_score_one_and_a_broken_file_lower() {
     assert!((e.f1 - 2.0 * p * r / (p + r)).abs() < 1e-12);
     assert!(e.cluster_recall < 1.0);
 }
+
+#[test]
+fn the_name_built_population_builds_mailboxes_from_names_on_a_few_providers() {
+    use clientele::synth::Population;
+    let config = SynthConfig {
+        customers: 3_000,
+        population: Population::NameBuiltEmails,
+        company_share: 0.0,
+        duplicate_share: 0.0,
+        ..SynthConfig::default()
+    };
+    let data = generate(&config).unwrap();
+    assert_eq!(data.customers, generate(&config).unwrap().customers);
+    let mut providers = BTreeSet::new();
+    let mut shared: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &data.customers {
+        let name = c.person_name.as_ref().unwrap();
+        let family = name.family.as_deref().unwrap().to_lowercase();
+        let email = &c.emails[0].address;
+        let (local, domain) = email.split_once('@').unwrap();
+        assert!(
+            local.contains(&family),
+            "the mailbox is built from the name"
+        );
+        providers.insert(domain.to_owned());
+        *shared.entry(email.clone()).or_default() += 1;
+        assert!(
+            c.phones[0]
+                .number
+                .chars()
+                .filter(char::is_ascii_digit)
+                .count()
+                >= 10
+        );
+        assert_eq!(c.addresses[0].country.unwrap().as_str(), "US");
+    }
+    assert!(providers.len() <= 6, "{providers:?}");
+    // Strangers of one common name share a mailbox now and then.
+    assert!(shared.values().any(|&n| n > 1));
+}

@@ -160,6 +160,11 @@ enum Command {
         /// Seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Who the customers are: `mixed` (Chinese and Latin-script, several countries) or
+        /// `name-built-emails` (US people with Zipf-skewed names and mailboxes built from them
+        /// on a few big providers; `--chinese` is not used).
+        #[arg(long, value_enum, default_value_t = Population::Mixed)]
+        population: Population,
         /// Output records CSV.
         #[arg(long)]
         out: PathBuf,
@@ -538,12 +543,20 @@ fn evaluate(pairs: &Path, truth: &Path) -> Result<(), String> {
     )
 }
 
+/// `generate --population`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Population {
+    Mixed,
+    NameBuiltEmails,
+}
+
 /// What `generate` makes.
 struct GenerateArgs<'a> {
     customers: usize,
     duplicates: f64,
     chinese: f64,
     seed: u64,
+    population: Population,
     out: &'a Path,
     truth: &'a Path,
     transactions: Option<&'a Path>,
@@ -556,6 +569,10 @@ fn generate(args: &GenerateArgs<'_>) -> Result<(), String> {
         duplicate_share: args.duplicates,
         chinese_share: args.chinese,
         seed: args.seed,
+        population: match args.population {
+            Population::Mixed => clientele::synth::Population::Mixed,
+            Population::NameBuiltEmails => clientele::synth::Population::NameBuiltEmails,
+        },
         mean_purchases: if args.transactions.is_some() {
             4.0
         } else {
@@ -737,6 +754,7 @@ fn run(command: &Command) -> Result<(), String> {
             duplicates,
             chinese,
             seed,
+            population,
             out,
             truth,
             transactions,
@@ -745,6 +763,7 @@ fn run(command: &Command) -> Result<(), String> {
             duplicates: *duplicates,
             chinese: *chinese,
             seed: *seed,
+            population: *population,
             out,
             truth,
             transactions: transactions.as_deref(),

@@ -148,7 +148,9 @@ fn agreements(p: &Pattern) -> u8 {
     if close(at(PHONE)) {
         g |= PHONES;
     }
-    if close(at(EMAIL)) {
+    // A mailbox built from the name agrees as the name does, unless it carries a number: then
+    // strangers of one name rarely share it, and it is the customer's own.
+    if close(at(EMAIL)) || at(EMAIL) == super::compare::NAME_BUILT_NUMBERED as u8 {
         g |= EMAILS;
     }
     if matches!(at(PLACE), 1..=4) || close(at(STREET)) {

@@ -520,7 +520,9 @@ impl Deduplicator {
     /// As [`Deduplicator::run`], with a model trained before.
     ///
     /// # Errors
-    /// As [`Deduplicator::run`].
+    /// As [`Deduplicator::run`], and [`Error::InvalidValue`] for the field `model` when the
+    /// model was trained with other comparison levels than this version's (saved by an earlier
+    /// version): train it again.
     pub fn run_with_model(
         &self,
         customers: &[Customer],
@@ -534,6 +536,9 @@ impl Deduplicator {
         customers: &[Customer],
         given: Option<&TrainedModel>,
     ) -> Result<DedupeResult, Error> {
+        if let Some(m) = given {
+            m.check_levels()?;
+        }
         let c = self.compare_all(customers)?;
         let model = match given {
             Some(m) => m.clone(),
@@ -720,7 +725,8 @@ impl Deduplicator {
     ///
     /// # Errors
     /// The store's errors, as [`Error::Storage`]; [`Error::InvalidValue`] for a knob out of
-    /// range.
+    /// range, or for the field `model` when the model has other comparison levels than this
+    /// version's (see [`Deduplicator::run_with_model`]).
     pub fn match_one<S: CustomerStore + ?Sized>(
         &self,
         customer: &Customer,
@@ -728,6 +734,7 @@ impl Deduplicator {
         model: &TrainedModel,
     ) -> Result<Vec<Match>, Error> {
         self.check_knobs()?;
+        model.check_levels()?;
         let storage = |e: S::Error| Error::storage("match_one: reading the store", e);
         let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
         // Records sharing a rare key (a phone, an email: blocks of a few records) are always

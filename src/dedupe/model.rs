@@ -8,7 +8,10 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::compare::{COMPANY, COMPARISONS, FAMILY, GIVEN, Pattern};
+use super::compare::{
+    COMPANY, COMPARISONS, EMAIL, EMAIL_LEVELS, FAMILY, GIVEN, NAME_BUILT_EXACT,
+    NAME_BUILT_NUMBERED, NAME_BUILT_ONE_EDIT, Pattern,
+};
 use super::prepare::Prepared;
 
 /// One level's parameters.
@@ -186,10 +189,13 @@ pub(crate) fn estimate_u(
     seed: u64,
     compare: impl Fn(&Prepared, &Prepared) -> Pattern + Sync,
 ) -> (Vec<Vec<f64>>, u64) {
+    // One row per comparison, and a last one for the email levels the pairs would reach if
+    // their names agreed (`compare::email_given_name`).
     let empty = || -> Vec<Vec<f64>> {
         COMPARISONS
             .iter()
             .map(|(_, l)| vec![0.0; l.len()])
+            .chain([vec![0.0; EMAIL_LEVELS]])
             .collect()
     };
     // The pairs are drawn in sequence from the seed (so the estimate is reproducible), then
@@ -232,7 +238,8 @@ pub(crate) fn estimate_u(
                 }
                 if let (Some(a), Some(b)) = (records.get(i as usize), records.get(j as usize)) {
                     let p = compare(a, b);
-                    for (c, &l) in p.iter().enumerate() {
+                    let given_name = super::compare::email_given_name(a, b);
+                    for (c, &l) in p.iter().chain([&given_name]).enumerate() {
                         if let Some(x) = counts.get_mut(c).and_then(|v| v.get_mut(l as usize)) {
                             *x += 1.0;
                         }
@@ -249,7 +256,9 @@ pub(crate) fn estimate_u(
             }
             a
         });
-    let u = counts
+    let mut counts = counts;
+    let given_name = counts.pop().unwrap_or_default();
+    let mut u: Vec<Vec<f64>> = counts
         .into_iter()
         .map(|levels| {
             // Half a count of smoothing keeps unseen agreement levels finite but rare.
@@ -261,6 +270,18 @@ pub(crate) fn estimate_u(
                 .collect()
         })
         .collect();
+    // The name-built levels' u is conditional on the names agreeing (their agreement is
+    // already weighed by the name comparisons): the share of random pairs, both with an
+    // email, whose mailboxes have one shape (or shapes one edit apart), as if they were built
+    // from one name.
+    let with_email: f64 = given_name.iter().skip(1).sum::<f64>() + 1.0;
+    if let Some(email) = u.get_mut(EMAIL) {
+        for level in [NAME_BUILT_NUMBERED, NAME_BUILT_EXACT, NAME_BUILT_ONE_EDIT] {
+            if let (Some(slot), Some(&x)) = (email.get_mut(level), given_name.get(level)) {
+                *slot = (x + 0.5) / with_email;
+            }
+        }
+    }
     (u, used)
 }
 
@@ -420,7 +441,7 @@ pub(crate) fn train_sessions(
     max_iter: usize,
     total_pairs: f64,
 ) -> (Vec<Vec<f64>>, f64, usize) {
-    use super::compare::{BIRTH_DATE, EMAIL, NATIONAL_ID, PHONE, PLACE};
+    use super::compare::{BIRTH_DATE, NATIONAL_ID, PHONE, PLACE};
     type Session = (&'static [usize], fn(&Pattern) -> bool);
     let sessions: [Session; 4] = [
         (&[NATIONAL_ID, PHONE, EMAIL], |p| {
@@ -472,6 +493,7 @@ pub(crate) fn train_sessions(
     if chosen.iter().all(Option::is_none) {
         // Too few pairs for sessions: plain EM on everything.
         let (m, _, iterations) = em(unique, u, max_iter);
+        let m = monotone(m, u);
         let prior = em_prior(unique, &m, u, max_iter, total_pairs);
         return (m, prior, iterations);
     }
@@ -488,8 +510,30 @@ pub(crate) fn train_sessions(
                 .unwrap_or_else(|| initial_m(COMPARISONS[c].1.len()))
         })
         .collect();
+    let m = monotone(m, u);
     let prior = em_prior(unique, &m, u, max_iter, total_pairs);
     (m, prior, iterations)
+}
+
+/// m raised where an agreement level would weigh less than its comparison's "different"
+/// level (the last): agreeing, however weakly, is never stronger evidence against a match
+/// than disagreeing. EM can put such a level's m near 0 when the matches of the data never
+/// reach it (two mailboxes of one name one edit apart, in data where a customer's copies keep
+/// their mailbox), and a pair reaching it would then weigh as if it were told apart.
+fn monotone(mut m: Vec<Vec<f64>>, u: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    for (mc, uc) in m.iter_mut().zip(u) {
+        let (Some(&m_last), Some(&u_last)) = (mc.last(), uc.last()) else {
+            continue;
+        };
+        let floor = m_last / u_last.max(1e-12);
+        let last = mc.len().saturating_sub(1);
+        for (l, (mm, &uu)) in mc.iter_mut().zip(uc).enumerate() {
+            if (1..last).contains(&l) && *mm < uu * floor {
+                *mm = uu * floor;
+            }
+        }
+    }
+    m
 }
 
 impl TrainedModel {
@@ -524,6 +568,36 @@ impl TrainedModel {
             em_iterations,
             u_sample_pairs,
         }
+    }
+
+    /// Checks that the model has this version's comparisons and levels (a model saved by an
+    /// earlier version may not: before 2026-12-02 the email comparison had no name-built
+    /// levels), so that no level is read with another level's weight.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidValue`] for the field `model`, naming the first comparison that
+    /// differs: train the model again.
+    pub(crate) fn check_levels(&self) -> Result<(), crate::Error> {
+        for (at, (name, labels)) in COMPARISONS.iter().enumerate() {
+            let same = self.comparisons.get(at).is_some_and(|c| {
+                c.name == *name
+                    && c.levels.len() == labels.len()
+                    && c.levels
+                        .iter()
+                        .zip(labels.iter())
+                        .all(|(l, k)| l.label == *k)
+            });
+            if !same {
+                return Err(crate::Error::InvalidValue {
+                    field: "model".to_owned(),
+                    reason: "trained with other comparison levels than this version's: train \
+                             it again"
+                        .to_owned(),
+                    masked: (*name).to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The weight table: `[comparison][level]`.

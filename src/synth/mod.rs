@@ -16,6 +16,7 @@
 //! ```
 
 mod values;
+mod western;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,34 @@ impl Default for Corruptions {
     }
 }
 
+/// Who the generated customers are.
+///
+/// ```
+/// use clientele::synth::{generate, Population, SynthConfig};
+/// let data = generate(&SynthConfig {
+///     customers: 200,
+///     population: Population::NameBuiltEmails,
+///     ..SynthConfig::default()
+/// })?;
+/// let email = &data.customers[0].emails[0].address;
+/// assert!(email.contains('@'));
+/// # Ok::<(), clientele::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Population {
+    /// Chinese and Latin-script people and companies of several countries (`chinese_share`
+    /// of them Chinese), each mailbox carrying a number unique to its customer.
+    #[default]
+    Mixed,
+    /// People of one country (the United States) with Zipf-skewed given and family names,
+    /// mailboxes built from the name (`first.last`, `first_last`, `firstlast`, `f.last`,
+    /// `flast`, some with a number) on six big providers and never checked to be free, so two
+    /// people of one name can share one; US phones and addresses. `chinese_share` is not
+    /// used; companies (`company_share`) are Latin-script.
+    NameBuiltEmails,
+}
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SynthConfig {
@@ -98,6 +127,9 @@ pub struct SynthConfig {
     pub mean_purchases: f64,
     /// The seed.
     pub seed: u64,
+    /// Who the customers are (the mixed population when absent from a serialized config).
+    #[serde(default)]
+    pub population: Population,
 }
 
 impl Default for SynthConfig {
@@ -110,6 +142,7 @@ impl Default for SynthConfig {
             corruptions: Corruptions::default(),
             mean_purchases: 0.0,
             seed: 1,
+            population: Population::Mixed,
         }
     }
 }
@@ -270,7 +303,7 @@ pub fn generate(config: &SynthConfig) -> Result<SynthData> {
             let mut c = if k == 0 {
                 base.clone()
             } else {
-                corrupt(&mut r, &base, &config.corruptions)
+                corrupt(&mut r, &base, config)
             };
             if let Ok(id) = record_id(customers.len()) {
                 c.id = id;
@@ -454,7 +487,8 @@ fn han(s: &str) -> bool {
 }
 
 /// A corrupted copy of an entity's record.
-fn corrupt(r: &mut Rng, base: &Customer, k: &Corruptions) -> Customer {
+fn corrupt(r: &mut Rng, base: &Customer, config: &SynthConfig) -> Customer {
+    let k = &config.corruptions;
     let mut c = base.clone();
     if let Some(name) = c.person_name.as_mut() {
         let (mut given, mut family) = (
@@ -544,14 +578,17 @@ fn corrupt(r: &mut Rng, base: &Customer, k: &Corruptions) -> Customer {
         }
     }
     if r.chance(k.moved) {
-        c.addresses = vec![values::address(
-            r,
-            c.addresses
-                .first()
-                .and_then(|a| a.country)
-                .map(|cc| cc.as_str() == "CN")
-                .unwrap_or(true),
-        )];
+        c.addresses = vec![match config.population {
+            Population::Mixed => values::address(
+                r,
+                c.addresses
+                    .first()
+                    .and_then(|a| a.country)
+                    .map(|cc| cc.as_str() == "CN")
+                    .unwrap_or(true),
+            ),
+            Population::NameBuiltEmails => western::address(r),
+        }];
     }
     if r.chance(k.ocr) {
         if let Some(line) = c.addresses.first_mut().and_then(|a| a.lines.first_mut()) {

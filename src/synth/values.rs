@@ -405,7 +405,7 @@ const LATIN_FORMS: &[&str] = &[
 
 /// Draws phones until one is valid for its region by the crate's own parser (at most 50 tries),
 /// so clean records carry numbers a validator accepts.
-fn valid_phone(r: &mut Rng, region: &str, make: impl Fn(&mut Rng) -> String) -> String {
+pub(super) fn valid_phone(r: &mut Rng, region: &str, make: impl Fn(&mut Rng) -> String) -> String {
     static PARSER: std::sync::OnceLock<crate::normalize::Normalizer> = std::sync::OnceLock::new();
     let parser = PARSER.get_or_init(crate::normalize::Normalizer::default);
     let mut last = make(r);
@@ -421,7 +421,7 @@ fn valid_phone(r: &mut Rng, region: &str, make: impl Fn(&mut Rng) -> String) -> 
     last
 }
 
-fn cap(w: &str) -> String {
+pub(super) fn cap(w: &str) -> String {
     let mut cs = w.chars();
     cs.next()
         .map(|f| f.to_uppercase().collect::<String>() + cs.as_str())
@@ -504,6 +504,8 @@ fn cn_mobile(r: &mut Rng) -> String {
 pub(super) fn phone_like(r: &mut Rng, old: &str) -> String {
     if !old.starts_with('+') && old.starts_with('1') {
         cn_mobile(r)
+    } else if let Some(digits) = us_national(old) {
+        format!("+1{}{}", digits.get(..6).unwrap_or(""), r.digits(4))
     } else {
         let digits: String = old.chars().filter(char::is_ascii_digit).collect();
         let keep = digits.len().saturating_sub(4);
@@ -511,8 +513,28 @@ pub(super) fn phone_like(r: &mut Rng, old: &str) -> String {
     }
 }
 
+/// The ten digits of a US number written without its country code (`(212) 555-0123`).
+fn us_national(number: &str) -> Option<String> {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    (!number.starts_with('+') && digits.len() == 10 && !digits.starts_with(['0', '1']))
+        .then_some(digits)
+}
+
 /// The same number written another way.
 pub(super) fn reformat_phone(r: &mut Rng, number: &str) -> String {
+    if let Some(d) = us_national(number) {
+        let (a, b, c) = (
+            d.get(..3).unwrap_or(""),
+            d.get(3..6).unwrap_or(""),
+            d.get(6..).unwrap_or(""),
+        );
+        return match r.below(4) {
+            0 => format!("+1 {a} {b} {c}"),
+            1 => format!("1-{a}-{b}-{c}"),
+            2 => format!("({a}) {b}-{c}"),
+            _ => format!("{a}.{b}.{c}"),
+        };
+    }
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     // Chinese mobiles are generated in national form (no `+`).
     if !number.starts_with('+') && digits.len() == 11 && digits.starts_with('1') {
@@ -605,81 +627,108 @@ pub(super) fn address(r: &mut Rng, china: bool) -> Address {
     }
 }
 
-/// One entity's clean record (its id is set by the caller).
-pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Customer {
-    // A mailbox belongs to one customer: every address carries a number unique to the entity,
-    // so that two people of one name never share an email by chance (which real data does not
-    // do either, beyond shared family mailboxes).
-    let unique: u64 = id
-        .as_str()
+/// The number in a record id, which makes an entity's mailboxes its own.
+fn unique_number(id: &CustomerId) -> u64 {
+    id.as_str()
         .chars()
         .filter(char::is_ascii_digit)
         .fold(0u64, |n, d| {
             n.wrapping_mul(10)
                 .wrapping_add(u64::from(d.to_digit(10).unwrap_or(0)))
-        });
+        })
+}
+
+/// A company's clean record: Chinese or Latin-script (`us`: with a US address).
+fn company(
+    r: &mut Rng,
+    chinese: bool,
+    place: CnPlace,
+    id: CustomerId,
+    unique: u64,
+    us: bool,
+) -> Customer {
+    let mut c = Customer::builder(id, CustomerKind::Company);
+    if chinese {
+        // Trade names of two parts: registries hold hundreds of thousands of distinct names.
+        let name = format!(
+            "{}{}{}{}{}",
+            if r.chance(0.7) {
+                place.0.trim_end_matches('市')
+            } else {
+                ""
+            },
+            r.pick(CN_CORES).copied().unwrap_or(""),
+            r.pick(CN_CORES).copied().unwrap_or(""),
+            r.pick(CN_TRADES).copied().unwrap_or(""),
+            r.pick(CN_FORMS).copied().unwrap_or("有限公司")
+        );
+        c = c
+            .company_name(name)
+            .phone(valid_phone(r, "CN", |r| {
+                format!("0{}-{}", place.4, r.digits(8))
+            }))
+            .email(format!(
+                "service{}@{}{unique}.com.cn",
+                r.below(10),
+                r.digits(2)
+            ))
+            .national_id(NationalIdKind::CnUscc, uscc(r, place.3))
+            .address(address(r, true));
+    } else {
+        let coined: String = (0..2).filter_map(|_| r.pick(SYLLABLES).copied()).collect();
+        let name = format!(
+            "{} {} {} {}",
+            cap(r.pick(LATIN_CORES).copied().unwrap_or("acme")),
+            cap(&coined),
+            cap(r.pick(LATIN_TRADES).copied().unwrap_or("co")),
+            r.pick(LATIN_FORMS).copied().unwrap_or("Ltd.")
+        );
+        c = c
+            .company_name(&name)
+            .phone(valid_phone(r, "US", |r| {
+                format!(
+                    "+1 {} {} {}",
+                    200 + r.below(700),
+                    200 + r.below(700),
+                    r.digits(4)
+                )
+            }))
+            .email(format!(
+                "info@{}{unique}.com",
+                name.split(' ').next().unwrap_or("x").to_lowercase(),
+            ))
+            .address(if us {
+                super::western::address(r)
+            } else {
+                address(r, false)
+            });
+    }
+    let mut built = c.build();
+    built.company_name = built.company_name.map(|n| CompanyName {
+        legal: n.legal,
+        trading: None,
+    });
+    built
+}
+
+/// One entity's clean record (its id is set by the caller).
+pub(super) fn entity(r: &mut Rng, config: &SynthConfig, id: CustomerId) -> Customer {
+    if config.population == super::Population::NameBuiltEmails {
+        if r.chance(config.company_share) {
+            let unique = unique_number(&id);
+            return company(r, false, CN_PLACES[0], id, unique, true);
+        }
+        return super::western::person(r, id);
+    }
+    // A mailbox belongs to one customer: every address carries a number unique to the entity,
+    // so that two people of one name never share an email by chance (which real data does not
+    // do either, beyond shared family mailboxes).
+    let unique = unique_number(&id);
     let chinese = r.chance(config.chinese_share);
     let company = r.chance(config.company_share);
     let place = r.pick(CN_PLACES).copied().unwrap_or(CN_PLACES[0]);
     if company {
-        let mut c = Customer::builder(id, CustomerKind::Company);
-        if chinese {
-            // Trade names of two parts: registries hold hundreds of thousands of distinct names.
-            let name = format!(
-                "{}{}{}{}{}",
-                if r.chance(0.7) {
-                    place.0.trim_end_matches('市')
-                } else {
-                    ""
-                },
-                r.pick(CN_CORES).copied().unwrap_or(""),
-                r.pick(CN_CORES).copied().unwrap_or(""),
-                r.pick(CN_TRADES).copied().unwrap_or(""),
-                r.pick(CN_FORMS).copied().unwrap_or("有限公司")
-            );
-            c = c
-                .company_name(name)
-                .phone(valid_phone(r, "CN", |r| {
-                    format!("0{}-{}", place.4, r.digits(8))
-                }))
-                .email(format!(
-                    "service{}@{}{unique}.com.cn",
-                    r.below(10),
-                    r.digits(2)
-                ))
-                .national_id(NationalIdKind::CnUscc, uscc(r, place.3))
-                .address(address(r, true));
-        } else {
-            let coined: String = (0..2).filter_map(|_| r.pick(SYLLABLES).copied()).collect();
-            let name = format!(
-                "{} {} {} {}",
-                cap(r.pick(LATIN_CORES).copied().unwrap_or("acme")),
-                cap(&coined),
-                cap(r.pick(LATIN_TRADES).copied().unwrap_or("co")),
-                r.pick(LATIN_FORMS).copied().unwrap_or("Ltd.")
-            );
-            c = c
-                .company_name(&name)
-                .phone(valid_phone(r, "US", |r| {
-                    format!(
-                        "+1 {} {} {}",
-                        200 + r.below(700),
-                        200 + r.below(700),
-                        r.digits(4)
-                    )
-                }))
-                .email(format!(
-                    "info@{}{unique}.com",
-                    name.split(' ').next().unwrap_or("x").to_lowercase(),
-                ))
-                .address(address(r, false));
-        }
-        let mut built = c.build();
-        built.company_name = built.company_name.map(|n| CompanyName {
-            legal: n.legal,
-            trading: None,
-        });
-        return built;
+        return self::company(r, chinese, place, id, unique, false);
     }
     let birth = NaiveDate::from_ymd_opt(
         1940 + r.below(66) as i32,
