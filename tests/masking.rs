@@ -119,6 +119,7 @@ fn planted_activity(key: &str) -> Activity {
             at: t(4),
             kind: InteractionKind::Other(CUSTOM_PHONE.into()),
             note: Some(format!("{NAME} {NOTE}, call {PHONE}")),
+            rating: None,
         }],
     }
 }

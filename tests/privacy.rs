@@ -77,6 +77,7 @@ fn fill<S: CustomerStore<Error = Error>>(store: &mut S) {
                 at: t(5),
                 kind: InteractionKind::Call,
                 note: Some("Wang Fang asked to call 13800135678".into()),
+                rating: None,
             }),
         ])
         .unwrap();

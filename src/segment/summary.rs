@@ -37,7 +37,7 @@ use crate::store::{CustomerStore, batches};
 ///     customer: id.clone(), at: day(d), amount: Money { minor_units: cents, currency: cny },
 ///     channel: None, reference: None,
 /// };
-/// let complaint = Interaction { customer: id.clone(), at: day(5), kind: InteractionKind::Complaint, note: None };
+/// let complaint = Interaction { customer: id.clone(), at: day(5), kind: InteractionKind::Complaint, note: None, rating: None };
 /// let txs = [buy(1, 10_000), buy(4, 5_000), buy(30, 99_999)]; // the last one is after as_of
 /// let s = ActivitySummary::new(&txs, &[complaint], day(10));
 /// assert_eq!(s.purchase_count(None), 2);
@@ -87,7 +87,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(-1, 500, "CNY")], &[talk(2, InteractionKind::Call)], now);
     /// assert_eq!(s.purchase_count(None), 1); // the second is after `now`
@@ -168,7 +168,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 500, "USD"), tx(5, -200, "CNY")], [], now);
     /// assert_eq!(s.purchase_count(None), 2);
@@ -200,7 +200,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 700, "CNY"), tx(5, -200, "CNY"), tx(1, 9, "USD")], [], now);
     /// let cny = CurrencyCode::new("CNY").unwrap();
@@ -231,7 +231,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, 700, "JPY")], [], now);
     /// assert_eq!(s.other_currency_transactions(&CurrencyCode::new("CNY").unwrap()), 1);
@@ -258,7 +258,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, -700, "CNY")], [], now);
     /// assert_eq!(s.transactions_by_currency().get(&CurrencyCode::new("CNY").unwrap()), Some(&2));
@@ -285,7 +285,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.purchase_times().collect::<Vec<_>>(), [now - Duration::days(9), now - Duration::days(1)]);
@@ -308,7 +308,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.first_purchase(), Some(now - Duration::days(9)));
@@ -331,7 +331,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.last_purchase(), Some(now - Duration::days(1)));
@@ -354,7 +354,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new([], &[talk(7, InteractionKind::Visit)], now);
     /// assert_eq!(s.last_interaction(), Some(now - Duration::days(7)));
@@ -377,7 +377,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], [], now);
     /// assert_eq!(s.days_since_last_purchase(), Some(12));
@@ -400,7 +400,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Message)], now);
     /// assert_eq!(s.days_since_last_interaction(), Some(4));
@@ -424,7 +424,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], &[talk(4, InteractionKind::Call)], now);
     /// assert_eq!(s.days_since_last_activity(), Some(4));
@@ -449,7 +449,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Complaint), talk(40, InteractionKind::Complaint)], now);
     /// assert_eq!((s.complaints_within(30), s.complaints_within(60)), (1, 2));

@@ -460,6 +460,7 @@ pub fn run<S: CustomerStore + ?Sized>(store: &mut S) -> Result<Report, Failure> 
         at: at(4),
         kind: InteractionKind::Call,
         note: Some("asked about delivery".into()),
+        rating: None,
     };
     ok(
         "activity.add",
