@@ -271,6 +271,16 @@ impl ActivitySummary {
         out
     }
 
+    /// The purchases (time, currency, minor units), oldest first.
+    pub(crate) fn purchases(&self) -> &[(DateTime<Utc>, CurrencyCode, i64)] {
+        &self.purchases
+    }
+
+    /// The refunds and zero amounts (time, currency, minor units), oldest first.
+    pub(crate) fn refunds(&self) -> &[(DateTime<Utc>, CurrencyCode, i64)] {
+        &self.refunds
+    }
+
     /// The times of the purchases, oldest first.
     ///
     /// ```
@@ -462,12 +472,12 @@ impl ActivitySummary {
 
 /// Each customer's transactions and interactions, grouped by id, borrowed from slices.
 #[derive(Debug, Default)]
-struct ActivityIndex<'a> {
+pub(crate) struct ActivityIndex<'a> {
     by_customer: HashMap<&'a CustomerId, (Vec<&'a Transaction>, Vec<&'a Interaction>)>,
 }
 
 impl<'a> ActivityIndex<'a> {
-    fn new(transactions: &'a [Transaction], interactions: &'a [Interaction]) -> Self {
+    pub(crate) fn new(transactions: &'a [Transaction], interactions: &'a [Interaction]) -> Self {
         let mut by_customer: HashMap<_, (Vec<_>, Vec<_>)> = HashMap::new();
         for t in transactions {
             by_customer.entry(&t.customer).or_default().0.push(t);
@@ -479,9 +489,15 @@ impl<'a> ActivityIndex<'a> {
     }
 
     fn summary(&self, id: &CustomerId, as_of: DateTime<Utc>) -> ActivitySummary {
+        let (t, i) = self.items(id);
+        ActivitySummary::new(t.iter().copied(), i.iter().copied(), as_of)
+    }
+
+    /// A customer's transactions and interactions (empty for an id without any).
+    pub(crate) fn items(&self, id: &CustomerId) -> (&[&'a Transaction], &[&'a Interaction]) {
         match self.by_customer.get(id) {
-            Some((t, i)) => ActivitySummary::new(t.iter().copied(), i.iter().copied(), as_of),
-            None => ActivitySummary::new([], [], as_of),
+            Some((t, i)) => (t, i),
+            None => (&[], &[]),
         }
     }
 }
