@@ -17,7 +17,7 @@
 //! - [`follow_ups`] / [`follow_ups_store`]: who to contact (tier interval, lapsed stage, low
 //!   probability alive), with owner, due date and value at risk; [`follow_ups_csv`].
 //! - [`build_report`] / [`build_report_store`]: all three as one serde [`Report`];
-//!   `render_html` (feature `report-html`) draws it as one page.
+//!   `render_html` (feature `report-html`) draws it as one page of inline SVG charts.
 //!
 //! The definitions (what counts as active, churned, a cohort...) are on each type and in
 //! `docs/REPORTS.md`.
@@ -49,9 +49,13 @@
 //! [`CustomerStore`]: crate::store::CustomerStore
 
 mod bundle;
+#[cfg(feature = "report-html")]
+mod charts;
 mod collect;
 mod config;
 mod followup;
+#[cfg(feature = "report-html")]
+mod html;
 mod kpi;
 mod period;
 mod quality;
@@ -59,6 +63,8 @@ mod quality;
 pub use bundle::{Report, ReportData, build_report, build_report_store};
 pub use config::{FollowUpConfig, ReportConfig};
 pub use followup::{FollowUp, FollowUpReason, follow_ups, follow_ups_csv, follow_ups_store};
+#[cfg(feature = "report-html")]
+pub use html::{HtmlOptions, render_html};
 pub use kpi::{
     Cohort, Count, GroupKpis, Kpis, LifecycleModels, PeriodKpis, RfmCell, Satisfaction, kpis,
     kpis_store,
