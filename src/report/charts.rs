@@ -33,6 +33,22 @@ fn category(labels: &[String], v: &SegmentValue<usize>) -> String {
     }
 }
 
+/// The label of a period axis position: every k-th label, so that at most 12 show.
+fn sparse(labels: &[String], v: &SegmentValue<usize>) -> String {
+    let every = labels.len().div_ceil(12).max(1);
+    match v {
+        SegmentValue::CenterOf(i)
+            if labels
+                .len()
+                .checked_sub(i + 1)
+                .is_some_and(|k| k % every == 0) =>
+        {
+            category(labels, v)
+        }
+        _ => String::new(),
+    }
+}
+
 /// A number as a label: whole numbers without decimals, others with up to two.
 pub(crate) fn short(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 && v.abs() < 1e15 {
@@ -42,9 +58,12 @@ pub(crate) fn short(v: f64) -> String {
     }
 }
 
-/// Horizontal bars, one per label, with the value at the end of each.
+/// Horizontal bars, one per label, the first at the top, with the value at the end of each.
 pub(crate) fn bars(title: &str, labels: &[String], values: &[f64]) -> Result<String> {
     let n = labels.len().max(1);
+    // Plotters' y axis runs upwards: the first label goes in the top slot.
+    let labels: Vec<String> = labels.iter().rev().cloned().collect();
+    let values: Vec<f64> = values.iter().rev().copied().collect();
     let height = 70 + 30 * u32::try_from(n).unwrap_or(20);
     let max = values.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
     let mut svg = String::new();
@@ -64,8 +83,9 @@ pub(crate) fn bars(title: &str, labels: &[String], values: &[f64]) -> Result<Str
                 .configure_mesh()
                 .disable_y_mesh()
                 .y_labels(n)
-                .y_label_formatter(&|v| category(labels, v))
+                .y_label_formatter(&|v| category(&labels, v))
                 .x_label_formatter(&|v| short(*v))
+                .light_line_style(TRANSPARENT)
                 .label_style((FONT, 13))
                 .draw(),
         )?;
@@ -119,8 +139,9 @@ pub(crate) fn columns(title: &str, labels: &[String], values: &[f64]) -> Result<
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(n)
-                .x_label_formatter(&|v| category(labels, v))
+                .x_label_formatter(&|v| sparse(labels, v))
                 .y_label_formatter(&|v| short(*v))
+                .light_line_style(TRANSPARENT)
                 .label_style((FONT, 11))
                 .draw(),
         )?;
@@ -161,8 +182,9 @@ pub(crate) fn line(title: &str, labels: &[String], values: &[f64]) -> Result<Str
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(n)
-                .x_label_formatter(&|v| category(labels, v))
+                .x_label_formatter(&|v| sparse(labels, v))
                 .y_label_formatter(&|v| short(*v))
+                .light_line_style(TRANSPARENT)
                 .label_style((FONT, 11))
                 .draw(),
         )?;
