@@ -388,10 +388,8 @@ fn cohort(times: &[DateTime<Utc>], ctx: &Context<'_>, tally: &mut Tally) {
 pub(crate) fn collect_slices(
     ctx: &Context<'_>,
     customers: &[Customer],
-    transactions: &[Transaction],
-    interactions: &[Interaction],
+    index: &ActivityIndex<'_>,
 ) -> (Vec<CustomerFacts>, Tally) {
-    let index = ActivityIndex::new(transactions, interactions);
     let (mut facts, tally) = customers
         .par_iter()
         .fold(

@@ -18,7 +18,7 @@ use super::period::{Period, PeriodSpan};
 use crate::error::{Error, Result};
 use crate::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit};
 use crate::model::{CurrencyCode, Customer, Interaction, Transaction};
-use crate::segment::{CustomerScore, Stage, score_records, score_store};
+use crate::segment::{ActivityIndex, CustomerScore, Stage, score_indexed, score_store};
 use crate::store::CustomerStore;
 
 /// `n / d`, `None` when `d` is zero.
@@ -583,19 +583,14 @@ pub(crate) fn analyze(
     config: &ReportConfig,
     as_of: DateTime<Utc>,
 ) -> Analysis {
-    let scores = score_records(
-        customers,
-        transactions,
-        interactions,
-        &config.scoring,
-        as_of,
-    );
+    let index = ActivityIndex::new(customers, transactions, interactions);
+    let scores = score_indexed(customers, &index, &config.scoring, as_of);
     let currency = scores
         .first()
         .and_then(|s| s.currency)
         .or(config.scoring.currency);
     let ctx = Context::new(config, as_of, currency);
-    let (facts, tally) = collect_slices(&ctx, customers, transactions, interactions);
+    let (facts, tally) = collect_slices(&ctx, customers, &index);
     assemble(&ctx, &scores, &facts, tally)
 }
 
@@ -621,7 +616,7 @@ where
 
 /// The KPIs of customers and their activity as of `as_of` (activity after it is ignored),
 /// with the series of [`ReportConfig::periods`] periods and [`ReportConfig::cohorts`] monthly
-/// cohorts ending at the date. Scores come from [`score_records`] with
+/// cohorts ending at the date. Scores come from [`crate::segment::score_records`] with
 /// [`ReportConfig::scoring`]; lifetime value and expected purchases from BG/NBD and
 /// Gamma-Gamma models fitted on the purchases in the spend currency (weeks). Per-customer work
 /// runs in parallel.

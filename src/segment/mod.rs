@@ -59,6 +59,7 @@ pub use rule::{
     Cmp, CompiledSegment, DateField, DateWindow, MAX_RULE_DEPTH, Measure, Rule, Segment, TextField,
     TextTest, ValueTest,
 };
+pub(crate) use score::score_indexed;
 pub use score::{
     CustomerScore, ScoringConfig, follow_ups, main_currency_of, score_records, score_store,
 };

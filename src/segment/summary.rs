@@ -473,19 +473,86 @@ impl ActivitySummary {
 /// Each customer's transactions and interactions, grouped by id, borrowed from slices.
 #[derive(Debug, Default)]
 pub(crate) struct ActivityIndex<'a> {
-    by_customer: HashMap<&'a CustomerId, (Vec<&'a Transaction>, Vec<&'a Interaction>)>,
+    /// Each customer id's slot.
+    slot: HashMap<&'a CustomerId, usize>,
+    /// Transactions grouped by slot, each customer's in input order; slot `s` holds
+    /// `transactions[t_start[s]..t_start[s + 1]]`.
+    transactions: Vec<&'a Transaction>,
+    t_start: Vec<usize>,
+    /// Interactions likewise.
+    interactions: Vec<&'a Interaction>,
+    i_start: Vec<usize>,
+}
+
+/// Items grouped by their customer's slot (a counting sort, stable), and where each slot's
+/// run starts; items of ids without a slot are left out.
+fn group<'a, T: Sync>(
+    items: &'a [T],
+    slot: &HashMap<&CustomerId, usize>,
+    slots: usize,
+    key: impl Fn(&T) -> &CustomerId + Sync,
+) -> (Vec<&'a T>, Vec<usize>) {
+    let of: Vec<Option<usize>> = items
+        .par_iter()
+        .map(|x| slot.get(key(x)).copied())
+        .collect();
+    let mut start = vec![0usize; slots + 1];
+    for s in of.iter().flatten() {
+        if let Some(n) = start.get_mut(s + 1) {
+            *n += 1;
+        }
+    }
+    for k in 1..start.len() {
+        let before = start.get(k - 1).copied().unwrap_or(0);
+        if let Some(n) = start.get_mut(k) {
+            *n += before;
+        }
+    }
+    let mut next = start.clone();
+    let mut placed: Vec<Option<&T>> = vec![None; start.last().copied().unwrap_or(0)];
+    for (x, s) in items.iter().zip(&of) {
+        let Some(at) = s.and_then(|s| next.get_mut(s)) else {
+            continue;
+        };
+        if let Some(cell) = placed.get_mut(*at) {
+            *cell = Some(x);
+        }
+        *at += 1;
+    }
+    (placed.into_iter().flatten().collect(), start)
+}
+
+/// Run `s` of a grouping.
+fn run<'s, 'a, T>(items: &'s [&'a T], start: &[usize], s: Option<usize>) -> &'s [&'a T] {
+    let range = s.and_then(|s| Some(*start.get(s)?..*start.get(s + 1)?));
+    range.and_then(|r| items.get(r)).unwrap_or(&[])
 }
 
 impl<'a> ActivityIndex<'a> {
-    pub(crate) fn new(transactions: &'a [Transaction], interactions: &'a [Interaction]) -> Self {
-        let mut by_customer: HashMap<_, (Vec<_>, Vec<_>)> = HashMap::new();
-        for t in transactions {
-            by_customer.entry(&t.customer).or_default().0.push(t);
+    /// Indexes the activity of `customers` (activity of other ids is left out): a slot per
+    /// customer id, items grouped by slot in parallel, each customer's in input order.
+    pub(crate) fn new(
+        customers: &'a [Customer],
+        transactions: &'a [Transaction],
+        interactions: &'a [Interaction],
+    ) -> Self {
+        let mut slot = HashMap::with_capacity(customers.len());
+        for c in customers {
+            let next = slot.len();
+            slot.entry(&c.id).or_insert(next);
         }
-        for i in interactions {
-            by_customer.entry(&i.customer).or_default().1.push(i);
+        let slots = slot.len();
+        let ((transactions, t_start), (interactions, i_start)) = rayon::join(
+            || group(transactions, &slot, slots, |t| &t.customer),
+            || group(interactions, &slot, slots, |i| &i.customer),
+        );
+        Self {
+            slot,
+            transactions,
+            t_start,
+            interactions,
+            i_start,
         }
-        Self { by_customer }
     }
 
     fn summary(&self, id: &CustomerId, as_of: DateTime<Utc>) -> ActivitySummary {
@@ -495,10 +562,11 @@ impl<'a> ActivityIndex<'a> {
 
     /// A customer's transactions and interactions (empty for an id without any).
     pub(crate) fn items(&self, id: &CustomerId) -> (&[&'a Transaction], &[&'a Interaction]) {
-        match self.by_customer.get(id) {
-            Some((t, i)) => (t, i),
-            None => (&[], &[]),
-        }
+        let s = self.slot.get(id).copied();
+        (
+            run(&self.transactions, &self.t_start, s),
+            run(&self.interactions, &self.i_start, s),
+        )
     }
 }
 
@@ -550,7 +618,25 @@ where
     T: Send,
     F: Fn(&Customer, &ActivitySummary) -> T + Sync,
 {
-    let index = ActivityIndex::new(transactions, interactions);
+    map_indexed(
+        customers,
+        &ActivityIndex::new(customers, transactions, interactions),
+        as_of,
+        f,
+    )
+}
+
+/// [`map_slices`] over activity already indexed.
+pub(crate) fn map_indexed<T, F>(
+    customers: &[Customer],
+    index: &ActivityIndex<'_>,
+    as_of: DateTime<Utc>,
+    f: F,
+) -> Vec<T>
+where
+    T: Send,
+    F: Fn(&Customer, &ActivitySummary) -> T + Sync,
+{
     customers
         .par_iter()
         .map(|c| f(c, &index.summary(&c.id, as_of)))
