@@ -222,8 +222,13 @@ impl Spends {
         let mut groups = Vec::new();
         let mut from = 0;
         while let Some(&(x, _)) = data.get(from) {
-            let to = from + data.get(from..).map_or(0, |d| d.partition_point(|p| p.0 == x));
-            let sum_ln_m = data.get(from..to).map_or(0.0, |d| d.iter().map(|p| p.1.ln()).sum());
+            let to = from
+                + data
+                    .get(from..)
+                    .map_or(0, |d| d.partition_point(|p| p.0 == x));
+            let sum_ln_m = data
+                .get(from..to)
+                .map_or(0.0, |d| d.iter().map(|p| p.1.ln()).sum());
             groups.push((x, x.ln(), (to - from) as f64, sum_ln_m, from..to));
             from = to;
         }
@@ -244,7 +249,9 @@ impl Spends {
             return sums(spend);
         }
         let parts: Vec<(f64, f64)> = spend.par_chunks(SPEND_CHUNK).map(sums).collect();
-        parts.iter().fold((0.0, 0.0), |(l, r), p| (l + p.0, r + p.1))
+        parts
+            .iter()
+            .fold((0.0, 0.0), |(l, r), p| (l + p.0, r + p.1))
     }
 
     fn len(&self) -> usize {
@@ -282,7 +289,13 @@ mod tests {
 
     #[test]
     fn analytic_gradient_matches_finite_differences() {
-        let pairs = [(1.0, 12.0), (3.0, 25.5), (2.0, 40.0), (6.0, 18.2), (3.0, 7.0)];
+        let pairs = [
+            (1.0, 12.0),
+            (3.0, 25.5),
+            (2.0, 40.0),
+            (6.0, 18.2),
+            (3.0, 7.0),
+        ];
         let data = Spends::new(pairs.to_vec());
         let theta = [1.5f64, 1.0, 2.5];
         let (_, g) = objective(&data, &theta);
@@ -306,7 +319,8 @@ mod tests {
         let direct: f64 = pairs
             .iter()
             .map(|&(x, m)| {
-                ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + q * gamma.ln()
+                ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q)
+                    + q * gamma.ln()
                     + (p * x - 1.0) * m.ln()
                     + p * x * x.ln()
                     - (p * x + q) * (gamma + m * x).ln()
@@ -314,6 +328,9 @@ mod tests {
             .sum::<f64>()
             / pairs.len() as f64;
         let (value, _) = objective(&Spends::new(pairs), &[p.ln(), q.ln(), gamma.ln()]);
-        assert!((value + direct).abs() < 1e-9 * direct.abs(), "{value} vs {direct}");
+        assert!(
+            (value + direct).abs() < 1e-9 * direct.abs(),
+            "{value} vs {direct}"
+        );
     }
 }
