@@ -55,7 +55,8 @@ fn main() {
         let data = generate(&SynthConfig {
             customers: n,
             ..SynthConfig::default()
-        });
+        })
+        .expect("valid configuration");
         let compare = Arc::new(Mutex::new((None::<Instant>, None::<Instant>)));
         let c2 = compare.clone();
         // When each stage first reported, for the breakdown on standard error.

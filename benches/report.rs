@@ -35,7 +35,8 @@ fn main() {
         customers,
         mean_purchases,
         ..SynthConfig::default()
-    });
+    })
+    .expect("valid configuration");
     let as_of = Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).unwrap();
     let interactions: Vec<Interaction> = data
         .customers

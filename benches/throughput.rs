@@ -130,6 +130,77 @@ fn main() {
     });
     rows.push(("validate: whole records (sample mix)".to_owned(), one, all));
 
+    // Reading and writing customer files: the sample's rows repeated, in memory.
+    let file_rows = size;
+    let csv_bytes = {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/customers.csv"),
+        )
+        .unwrap_or_default();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or("id").to_owned();
+        let body: Vec<&str> = lines.collect();
+        let mut out = header + "\n";
+        for i in 0..file_rows {
+            let line = body.get(i % body.len().max(1)).copied().unwrap_or("");
+            // A fresh id per row, so that none is refused as a repeat.
+            let rest = line.split_once(',').map_or("", |(_, r)| r);
+            out.push_str(&format!("R{i},{rest}\n"));
+        }
+        out.into_bytes()
+    };
+    let options = clientele::files::ReadOptions::default();
+    let ours = rate(file_rows, 3, || {
+        black_box(
+            clientele::files::read(csv_bytes.as_slice(), &options).map(|f| f.customers.len()),
+        )
+        .ok();
+    });
+    let theirs = rate(file_rows, 3, || {
+        use clientele::import::{ColumnMap, RowReader};
+        let mut rdr = csv::Reader::from_reader(csv_bytes.as_slice());
+        let header: Vec<String> = rdr
+            .headers()
+            .map(|h| h.iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let mut reader = RowReader::new(&header, &ColumnMap::default());
+        // Kept, as `files::read` keeps them.
+        let kept: Vec<clientele::Customer> = rdr
+            .records()
+            .filter_map(Result::ok)
+            .filter_map(|r| reader.read(0, &r.iter().collect::<Vec<_>>()).ok())
+            .map(|row| row.customer)
+            .collect();
+        black_box(kept.len());
+    });
+    rows.push((
+        "read: CSV rows to records, clientele::files::read".to_owned(),
+        ours,
+        ours,
+    ));
+    rows.push((
+        "read: CSV rows to records, csv crate + RowReader".to_owned(),
+        theirs,
+        theirs,
+    ));
+    let records = sample_customers(file_rows);
+    let columns = clientele::files::Columns::for_records(&records);
+    let write = rate(records.len(), 3, || {
+        let Ok(mut w) = clientele::files::RecordWriter::new(Vec::new(), "bench", columns.clone())
+        else {
+            return;
+        };
+        for c in &records {
+            let _ = w.write(c);
+        }
+        black_box(w.finish().map(|(b, _)| b.len())).ok();
+    });
+    rows.push((
+        "write: records to CSV rows, clientele::files::RecordWriter".to_owned(),
+        write,
+        write,
+    ));
+
     // Preparing name keys for comparison (done once per record and key).
     let name_keys: Vec<String> = names
         .iter()
@@ -199,7 +270,7 @@ fn main() {
     println!("| job | values/s, 1 thread | values/s, {threads} threads |");
     println!("|---|---:|---:|");
     for (label, one, all) in rows {
-        let label = if ["validate", "prepare", "compare"]
+        let label = if ["validate", "prepare", "compare", "read", "write"]
             .iter()
             .any(|p| label.starts_with(p))
         {

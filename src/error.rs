@@ -168,6 +168,14 @@ pub enum Error {
         /// What the drawing library said.
         reason: String,
     },
+    /// A file (or stream) could not be read or written; `path` names it.
+    #[error("{path}: {reason}")]
+    Io {
+        /// The file's path as given (or `input` / `output` for a stream).
+        path: String,
+        /// The system's description of the failure.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -10,10 +10,15 @@
 //! # Columns
 //! `id, kind, full_name, given_name, middle_name, family_name, company_name, phone, email,
 //! house_number, street, street2, locality, region, postcode, country, birth_date, national_id,
-//! national_id_kind, tags, source, created_at, updated_at`, in any order and any subset. `phone`
-//! and `email` may hold several values separated by `;` (the first is primary); `tags` are
-//! `;`-separated; dates are `YYYY-MM-DD`, `YYYYMMDD`, `YYYY/M/D` or `YYYY年M月D日`. Any other
-//! column becomes a custom field, typed by [`CustomValue::infer`].
+//! national_id_kind, tags, source, created_at, updated_at`, in any order and any subset, plus
+//! `trading_name` and numbered columns for what a record may hold several of: further street
+//! lines (`street3`, `street4`...), further addresses (`address2_street`, `address2_locality`,
+//! ..., every address column prefixed `address{N}_`) and further national identifiers
+//! (`national_id2`, `national_id2_kind`...); see [`Column`]. `phone`, `email` and `tags` may
+//! hold several values separated by `;` (the first phone and email are primary); dates are
+//! `YYYY-MM-DD`, `YYYYMMDD`, `YYYY/M/D` or `YYYY年M月D日`. Any other column becomes a custom
+//! field, typed by [`CustomValue::infer`]. A column name repeated in the header is refused by
+//! [`RowReader::try_new`] or kept whole ([`RepeatedColumns::Append`]).
 //!
 //! # Example
 //! ```
@@ -93,36 +98,123 @@ impl ColumnMap {
     }
 }
 
-/// The columns the reader knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
+/// A column the reader types itself: one of [`KNOWN_COLUMNS`], or a numbered column of a
+/// further address or national identifier.
+///
+/// Numbers are one-based in names and zero-based here: `street2` is line 1 of address 0,
+/// `address2_street` line 0 of address 1, `national_id2_kind` the kind of identifier 1.
+///
+/// ```
+/// use clientele::import::{AddressPart, Column};
+/// assert_eq!(Column::parse("phone"), Some(Column::Phone));
+/// assert_eq!(Column::parse("street3"), Some(Column::Address(0, AddressPart::Line(2))));
+/// assert_eq!(Column::parse("address2_postcode"), Some(Column::Address(1, AddressPart::Postcode)));
+/// assert_eq!(Column::parse("national_id2_kind"), Some(Column::NationalIdKind(1)));
+/// assert_eq!(Column::parse("loyalty_points"), None);
+/// // Every column reads back from its own name.
+/// let c = Column::Address(4, AddressPart::Line(1));
+/// assert_eq!(c.name(), "address5_street2");
+/// assert_eq!(Column::parse(&c.name()), Some(c));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Column {
+    /// `id`.
     Id,
+    /// `kind`: person or company.
     Kind,
+    /// `full_name`.
     FullName,
+    /// `given_name`.
     GivenName,
+    /// `middle_name`.
     MiddleName,
+    /// `family_name`.
     FamilyName,
+    /// `company_name`: the legal name.
     CompanyName,
+    /// `trading_name`: the company's trading name.
+    TradingName,
+    /// `phone`: `;`-separated numbers, the first primary.
     Phone,
+    /// `email`: `;`-separated addresses, the first primary.
     Email,
-    HouseNumber,
-    Street,
-    Street2,
-    Locality,
-    Region,
-    Postcode,
-    Country,
+    /// A part of an address: address 0 has the unprefixed columns (`house_number`, `street`,
+    /// `street2`, `street3`..., `locality`, `region`, `postcode`, `country`), address `k` ≥ 1
+    /// the same names prefixed `address{k+1}_`.
+    Address(u16, AddressPart),
+    /// `birth_date`.
     BirthDate,
-    NationalId,
-    NationalIdKind,
+    /// A national identifier's value: `national_id`, then `national_id2`, `national_id3`...
+    NationalId(u16),
+    /// A national identifier's kind: `national_id_kind`, then `national_id2_kind`...
+    NationalIdKind(u16),
+    /// `tags`: `;`-separated.
     Tags,
+    /// `source`.
     Source,
+    /// `created_at`: an RFC 3339 timestamp or a date.
     CreatedAt,
+    /// `updated_at`: an RFC 3339 timestamp or a date.
     UpdatedAt,
 }
 
-impl Col {
-    fn from_name(name: &str) -> Option<Self> {
+/// A part of an address column ([`Column::Address`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AddressPart {
+    /// `house_number`.
+    HouseNumber,
+    /// A street line: 0 is `street`, 1 `street2`, 2 `street3`...
+    Line(u16),
+    /// `locality`.
+    Locality,
+    /// `region`.
+    Region,
+    /// `postcode`.
+    Postcode,
+    /// `country`: an ISO 3166 alpha-2 code.
+    Country,
+}
+
+/// The highest number a numbered column may carry (`address999_street`, `street999`); larger
+/// numbers are custom fields.
+pub const MAX_COLUMN_NUMBER: u16 = 999;
+
+impl AddressPart {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "house_number" => Self::HouseNumber,
+            "street" => Self::Line(0),
+            "locality" => Self::Locality,
+            "region" => Self::Region,
+            "postcode" => Self::Postcode,
+            "country" => Self::Country,
+            _ => Self::Line(number(name.strip_prefix("street")?)?.checked_sub(1)?),
+        })
+    }
+
+    fn name(self) -> String {
+        match self {
+            Self::HouseNumber => "house_number".to_owned(),
+            Self::Line(0) => "street".to_owned(),
+            Self::Line(n) => format!("street{}", u32::from(n) + 1),
+            Self::Locality => "locality".to_owned(),
+            Self::Region => "region".to_owned(),
+            Self::Postcode => "postcode".to_owned(),
+            Self::Country => "country".to_owned(),
+        }
+    }
+}
+
+/// A column number as written in a name: 2 to [`MAX_COLUMN_NUMBER`], without leading zeros.
+fn number(digits: &str) -> Option<u16> {
+    let n: u16 = digits.parse().ok()?;
+    ((2..=MAX_COLUMN_NUMBER).contains(&n) && n.to_string() == digits).then_some(n)
+}
+
+impl Column {
+    /// The column a (renamed) header name stands for; `None` for a custom field.
+    pub fn parse(name: &str) -> Option<Self> {
         Some(match name {
             "id" => Self::Id,
             "kind" => Self::Kind,
@@ -131,28 +223,75 @@ impl Col {
             "middle_name" => Self::MiddleName,
             "family_name" => Self::FamilyName,
             "company_name" => Self::CompanyName,
+            "trading_name" => Self::TradingName,
             "phone" => Self::Phone,
             "email" => Self::Email,
-            "house_number" => Self::HouseNumber,
-            "street" => Self::Street,
-            "street2" => Self::Street2,
-            "locality" => Self::Locality,
-            "region" => Self::Region,
-            "postcode" => Self::Postcode,
-            "country" => Self::Country,
             "birth_date" => Self::BirthDate,
-            "national_id" => Self::NationalId,
-            "national_id_kind" => Self::NationalIdKind,
+            "national_id" => Self::NationalId(0),
+            "national_id_kind" => Self::NationalIdKind(0),
             "tags" => Self::Tags,
             "source" => Self::Source,
             "created_at" => Self::CreatedAt,
             "updated_at" => Self::UpdatedAt,
-            _ => return None,
+            _ => return Self::parse_numbered(name),
         })
+    }
+
+    /// Address parts of address 0, further street lines, and the `address{N}_` and
+    /// `national_id{N}` families.
+    fn parse_numbered(name: &str) -> Option<Self> {
+        if let Some(rest) = name.strip_prefix("national_id") {
+            return match rest.strip_suffix("_kind") {
+                Some(digits) => Some(Self::NationalIdKind(number(digits)? - 1)),
+                None => Some(Self::NationalId(number(rest)? - 1)),
+            };
+        }
+        if let Some(rest) = name.strip_prefix("address") {
+            let (digits, part) = rest.split_once('_')?;
+            return Some(Self::Address(
+                number(digits)? - 1,
+                AddressPart::parse(part)?,
+            ));
+        }
+        AddressPart::parse(name).map(|part| Self::Address(0, part))
+    }
+
+    /// The column's name, as [`Column::parse`] reads it.
+    pub fn name(self) -> String {
+        match self {
+            Self::Id => "id".to_owned(),
+            Self::Kind => "kind".to_owned(),
+            Self::FullName => "full_name".to_owned(),
+            Self::GivenName => "given_name".to_owned(),
+            Self::MiddleName => "middle_name".to_owned(),
+            Self::FamilyName => "family_name".to_owned(),
+            Self::CompanyName => "company_name".to_owned(),
+            Self::TradingName => "trading_name".to_owned(),
+            Self::Phone => "phone".to_owned(),
+            Self::Email => "email".to_owned(),
+            Self::Address(0, part) => part.name(),
+            Self::Address(k, part) => format!("address{}_{}", u32::from(k) + 1, part.name()),
+            Self::BirthDate => "birth_date".to_owned(),
+            Self::NationalId(0) => "national_id".to_owned(),
+            Self::NationalId(k) => format!("national_id{}", u32::from(k) + 1),
+            Self::NationalIdKind(0) => "national_id_kind".to_owned(),
+            Self::NationalIdKind(k) => format!("national_id{}_kind", u32::from(k) + 1),
+            Self::Tags => "tags".to_owned(),
+            Self::Source => "source".to_owned(),
+            Self::CreatedAt => "created_at".to_owned(),
+            Self::UpdatedAt => "updated_at".to_owned(),
+        }
+    }
+
+    /// Whether a repeated column of this kind can add to the record (a list) rather than
+    /// compete for one value.
+    fn is_list(self) -> bool {
+        matches!(self, Self::Phone | Self::Email | Self::Tags)
     }
 }
 
-/// The names of the columns [`RowReader`] recognises, in their documented order.
+/// The names of the columns [`RowReader`] recognises, in their documented order (the numbered
+/// columns of further addresses and identifiers, [`Column`], come on top).
 pub const KNOWN_COLUMNS: [&str; 23] = [
     "id",
     "kind",
@@ -178,6 +317,19 @@ pub const KNOWN_COLUMNS: [&str; 23] = [
     "created_at",
     "updated_at",
 ];
+
+/// What a reader does with a column name that appears more than once in the header (after
+/// renaming).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatedColumns {
+    /// Refuse the header, naming the column ([`RowReader::try_new`] fails).
+    #[default]
+    Refuse,
+    /// Keep every value: a repeated `phone`, `email` or `tags` column adds to the list; any
+    /// other repeated column becomes a custom field named `NAME#2`, `NAME#3`...
+    Append,
+}
 
 /// A cell that could not be typed; the row was still read and the raw text kept in
 /// `customer.custom[field]`.
@@ -219,22 +371,46 @@ impl MaskedDebug for ImportedRow {
 /// Reads rows into records by column name; remembers ids to refuse duplicates.
 #[derive(Debug, Clone)]
 pub struct RowReader {
-    columns: Vec<(String, Option<Col>)>,
+    columns: Vec<(String, Option<Column>)>,
     seen: HashMap<CustomerId, u64>,
     default_time: DateTime<Utc>,
 }
 
 impl RowReader {
-    /// A reader for rows with this header, after applying `map`'s renames.
+    /// A reader for rows with this header, after applying `map`'s renames. A repeated column is
+    /// kept as [`RepeatedColumns::Append`] says (no value is dropped); use
+    /// [`RowReader::try_new`] to refuse such a header instead. An empty header cell is named
+    /// `column{N}` (its one-based position).
     pub fn new<S: AsRef<str>>(header: &[S], map: &ColumnMap) -> Self {
-        let columns = header
-            .iter()
-            .map(|h| {
-                let name = map.target(h.as_ref().trim()).to_owned();
-                let col = Col::from_name(&name);
-                (name, col)
-            })
-            .collect();
+        let columns = resolve_header(header, map, RepeatedColumns::Append).unwrap_or_default();
+        Self::with_columns(columns)
+    }
+
+    /// A reader for rows with this header, after applying `map`'s renames, treating repeated
+    /// column names as `repeated` says.
+    ///
+    /// ```
+    /// use clientele::import::{ColumnMap, RepeatedColumns, RowReader};
+    /// let header = ["id", "phone", "phone"];
+    /// assert!(RowReader::try_new(&header, &ColumnMap::default(), RepeatedColumns::Refuse).is_err());
+    /// let mut r = RowReader::try_new(&header, &ColumnMap::default(), RepeatedColumns::Append)?;
+    /// let row = r.read(2, &["C1", "13800138000", "010 6552 9988"])?;
+    /// assert_eq!(row.customer.phones.len(), 2);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Row`] (line 1) naming the first repeated column when `repeated` is
+    /// [`RepeatedColumns::Refuse`].
+    pub fn try_new<S: AsRef<str>>(
+        header: &[S],
+        map: &ColumnMap,
+        repeated: RepeatedColumns,
+    ) -> Result<Self> {
+        Ok(Self::with_columns(resolve_header(header, map, repeated)?))
+    }
+
+    fn with_columns(columns: Vec<(String, Option<Column>)>) -> Self {
         Self {
             columns,
             seen: HashMap::new(),
@@ -255,9 +431,10 @@ impl RowReader {
         self.columns.iter().map(|(n, _)| n.as_str())
     }
 
-    /// Whether a renamed column is one the reader types itself (not a custom field).
+    /// Whether a renamed column is one the reader types itself (not a custom field): one of
+    /// [`KNOWN_COLUMNS`] or a numbered [`Column`].
     pub fn is_known(name: &str) -> bool {
-        Col::from_name(name).is_some()
+        Column::parse(name).is_some()
     }
 
     /// Reads one row. `line` is the row's one-based line number, used in errors.
@@ -278,7 +455,7 @@ impl RowReader {
                 ),
             });
         }
-        let mut known: Vec<(Col, &str)> = Vec::new();
+        let mut known: Vec<(Column, &str)> = Vec::new();
         let mut custom: Vec<(&str, &str)> = Vec::new();
         for ((name, col), cell) in self.columns.iter().zip(cells) {
             let v = cell.as_ref().trim();
@@ -290,9 +467,35 @@ impl RowReader {
                 None => custom.push((name.as_str(), v)),
             }
         }
-        let get = |c: Col| known.iter().find(|(k, _)| *k == c).map(|(_, v)| *v);
+        let cells = Cells { known };
+        let id = self.id_of(line, &cells)?;
+        let kind = kind_of(line, &cells)?;
+        let mut row = RowBuilder {
+            line,
+            customer: Customer::builder(id.clone(), kind)
+                .created_at(self.default_time)
+                .build(),
+            problems: Vec::new(),
+        };
+        row.names_and_contacts(&cells);
+        row.addresses(&cells);
+        row.birth_date(&cells);
+        row.national_ids(&cells);
+        row.timestamps(&cells);
+        for (name, raw) in custom {
+            row.customer
+                .custom
+                .insert(name.to_owned(), CustomValue::infer(raw));
+        }
+        self.seen.insert(id, line);
+        Ok(ImportedRow {
+            customer: row.customer,
+            problems: row.problems,
+        })
+    }
 
-        let raw_id = get(Col::Id).ok_or_else(|| Error::Row {
+    fn id_of(&self, line: u64, cells: &Cells<'_>) -> Result<CustomerId> {
+        let raw_id = cells.get(Column::Id).ok_or_else(|| Error::Row {
             line,
             reason: "no id".to_owned(),
         })?;
@@ -306,149 +509,272 @@ impl RowReader {
                 reason: format!("duplicate id, first read on line {first}"),
             });
         }
+        Ok(id)
+    }
+}
 
-        let has_person_name = [
-            Col::FullName,
-            Col::GivenName,
-            Col::MiddleName,
-            Col::FamilyName,
+/// The header's names after renaming, each with the column it stands for; repeated names are
+/// refused or kept as `repeated` says.
+fn resolve_header<S: AsRef<str>>(
+    header: &[S],
+    map: &ColumnMap,
+    repeated: RepeatedColumns,
+) -> Result<Vec<(String, Option<Column>)>> {
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut columns = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let raw = h.as_ref().trim();
+        let name = if raw.is_empty() {
+            format!("column{}", i + 1)
+        } else {
+            map.target(raw).to_owned()
+        };
+        let col = Column::parse(&name);
+        let entry = seen.entry(name.clone()).or_insert((i, 0));
+        entry.1 += 1;
+        let (first, count) = *entry;
+        if count == 1 {
+            columns.push((name, col));
+            continue;
+        }
+        match repeated {
+            RepeatedColumns::Refuse => {
+                return Err(Error::Row {
+                    line: 1,
+                    reason: format!(
+                        "column `{name}` appears more than once (columns {} and {}); rename one \
+                         or keep both with the repeated-columns option",
+                        first + 1,
+                        i + 1
+                    ),
+                });
+            }
+            RepeatedColumns::Append if col.is_some_and(Column::is_list) => {
+                columns.push((name, col))
+            }
+            RepeatedColumns::Append => columns.push((format!("{name}#{count}"), None)),
+        }
+    }
+    Ok(columns)
+}
+
+/// The filled known cells of one row, in header order.
+struct Cells<'a> {
+    known: Vec<(Column, &'a str)>,
+}
+
+impl<'a> Cells<'a> {
+    /// The first cell of a column.
+    fn get(&self, c: Column) -> Option<&'a str> {
+        self.known.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
+    }
+
+    /// The `;`-separated items of every cell of a (list) column, in header order.
+    fn list(&self, c: Column) -> impl Iterator<Item = &'a str> + '_ {
+        self.known
+            .iter()
+            .filter(move |(k, _)| *k == c)
+            .flat_map(|(_, v)| split_list(Some(v)))
+    }
+
+    /// The filled address parts, by address number then part.
+    fn address_parts(&self) -> BTreeMap<u16, BTreeMap<AddressPart, &'a str>> {
+        let mut out: BTreeMap<u16, BTreeMap<AddressPart, &'a str>> = BTreeMap::new();
+        for (c, v) in &self.known {
+            if let Column::Address(k, part) = c {
+                out.entry(*k).or_default().entry(*part).or_insert(v);
+            }
+        }
+        out
+    }
+
+    /// The national identifiers' (value, kind) cells, by number.
+    fn national_ids(&self) -> BTreeMap<u16, (Option<&'a str>, Option<&'a str>)> {
+        let mut out: BTreeMap<u16, (Option<&'a str>, Option<&'a str>)> = BTreeMap::new();
+        for (c, v) in &self.known {
+            match c {
+                Column::NationalId(k) => {
+                    out.entry(*k).or_default().0.get_or_insert(v);
+                }
+                Column::NationalIdKind(k) => {
+                    out.entry(*k).or_default().1.get_or_insert(v);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn has_person_name(&self) -> bool {
+        [
+            Column::FullName,
+            Column::GivenName,
+            Column::MiddleName,
+            Column::FamilyName,
         ]
         .iter()
-        .any(|c| get(*c).is_some());
-        let kind = match get(Col::Kind) {
-            Some(k) => CustomerKind::parse(k).ok_or_else(|| Error::Row {
-                line,
-                reason: format!("kind must be person or company, not {}", mask_value(k)),
-            })?,
-            None if get(Col::CompanyName).is_some() && !has_person_name => CustomerKind::Company,
-            None => CustomerKind::Person,
-        };
+        .any(|c| self.get(*c).is_some())
+    }
+}
 
-        let mut problems = Vec::new();
-        let mut c = Customer::builder(id.clone(), kind)
-            .created_at(self.default_time)
-            .build();
-        if has_person_name {
+fn kind_of(line: u64, cells: &Cells<'_>) -> Result<CustomerKind> {
+    let has_company =
+        cells.get(Column::CompanyName).is_some() || cells.get(Column::TradingName).is_some();
+    Ok(match cells.get(Column::Kind) {
+        Some(k) => CustomerKind::parse(k).ok_or_else(|| Error::Row {
+            line,
+            reason: format!("kind must be person or company, not {}", mask_value(k)),
+        })?,
+        None if has_company && !cells.has_person_name() => CustomerKind::Company,
+        None => CustomerKind::Person,
+    })
+}
+
+/// A record being filled from one row's cells.
+struct RowBuilder {
+    line: u64,
+    customer: Customer,
+    problems: Vec<FieldProblem>,
+}
+
+impl RowBuilder {
+    /// Reports a cell that could not be typed and keeps its text as a custom field.
+    fn keep_raw(&mut self, field: &str, raw: &str, reason: String) {
+        self.problems.push(FieldProblem {
+            line: self.line,
+            field: field.to_owned(),
+            reason,
+        });
+        self.customer
+            .custom
+            .insert(field.to_owned(), CustomValue::Text(raw.to_owned()));
+    }
+
+    fn names_and_contacts(&mut self, cells: &Cells<'_>) {
+        let c = &mut self.customer;
+        if cells.has_person_name() {
             c.person_name = Some(PersonName {
-                full: get(Col::FullName).map(str::to_owned),
-                given: get(Col::GivenName).map(str::to_owned),
-                middle: get(Col::MiddleName).map(str::to_owned),
-                family: get(Col::FamilyName).map(str::to_owned),
+                full: cells.get(Column::FullName).map(str::to_owned),
+                given: cells.get(Column::GivenName).map(str::to_owned),
+                middle: cells.get(Column::MiddleName).map(str::to_owned),
+                family: cells.get(Column::FamilyName).map(str::to_owned),
             });
         }
-        if let Some(name) = get(Col::CompanyName) {
-            c.company_name = Some(crate::model::CompanyName::new(name));
+        let legal = cells.get(Column::CompanyName);
+        let trading = cells.get(Column::TradingName);
+        if legal.is_some() || trading.is_some() {
+            c.company_name = Some(crate::model::CompanyName {
+                legal: legal.unwrap_or_default().to_owned(),
+                trading: trading.map(str::to_owned),
+            });
         }
-        for (i, number) in split_list(get(Col::Phone)).enumerate() {
+        for (i, number) in cells.list(Column::Phone).enumerate() {
             let mut p = Phone::new(number);
             p.primary = i == 0;
             c.phones.push(p);
         }
-        for (i, address) in split_list(get(Col::Email)).enumerate() {
+        for (i, address) in cells.list(Column::Email).enumerate() {
             let mut e = Email::new(address);
             e.primary = i == 0;
             c.emails.push(e);
         }
-        c.tags = split_list(get(Col::Tags)).map(str::to_owned).collect();
-        c.source = get(Col::Source).map(str::to_owned);
+        c.tags = cells.list(Column::Tags).map(str::to_owned).collect();
+        c.source = cells.get(Column::Source).map(str::to_owned);
+    }
 
-        let mut keep_raw = |field: &str, raw: &str, reason: String, c: &mut Customer| {
-            problems.push(FieldProblem {
-                line,
-                field: field.to_owned(),
-                reason,
-            });
-            c.custom
-                .insert(field.to_owned(), CustomValue::Text(raw.to_owned()));
-        };
-
-        let country = match get(Col::Country) {
-            Some(raw) => match CountryCode::new(raw) {
-                Ok(cc) => Some(cc),
-                Err(_) => {
-                    keep_raw(
-                        "country",
-                        raw,
-                        format!("not an ISO 3166 alpha-2 code ({})", mask_value(raw)),
-                        &mut c,
-                    );
-                    None
-                }
-            },
-            None => None,
-        };
-        let address = Address {
-            house_number: get(Col::HouseNumber).map(str::to_owned),
-            lines: [get(Col::Street), get(Col::Street2)]
-                .into_iter()
-                .flatten()
-                .map(str::to_owned)
-                .collect(),
-            locality: get(Col::Locality).map(str::to_owned),
-            region: get(Col::Region).map(str::to_owned),
-            postcode: get(Col::Postcode).map(str::to_owned),
-            country,
-            ..Address::default()
-        };
-        if !address.is_empty() {
-            c.addresses.push(address);
-        }
-
-        if let Some(raw) = get(Col::BirthDate) {
-            match parse_date(raw) {
-                Ok(d) => c.birth_date = Some(d),
-                Err(e) => {
-                    let reason = match e {
-                        Error::InvalidValue { reason, masked, .. } => {
-                            format!("{reason} ({masked})")
-                        }
-                        other => other.to_string(),
-                    };
-                    keep_raw("birth_date", raw, reason, &mut c);
-                }
+    fn addresses(&mut self, cells: &Cells<'_>) {
+        for (k, parts) in cells.address_parts() {
+            let get = |p: AddressPart| parts.get(&p).map(|v| (*v).to_owned());
+            let country = match parts.get(&AddressPart::Country) {
+                Some(raw) => match CountryCode::new(raw) {
+                    Ok(cc) => Some(cc),
+                    Err(_) => {
+                        let field = Column::Address(k, AddressPart::Country).name();
+                        self.keep_raw(
+                            &field,
+                            raw,
+                            format!("not an ISO 3166 alpha-2 code ({})", mask_value(raw)),
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            let address = Address {
+                house_number: get(AddressPart::HouseNumber),
+                lines: parts
+                    .iter()
+                    .filter(|(p, _)| matches!(p, AddressPart::Line(_)))
+                    .map(|(_, v)| (*v).to_owned())
+                    .collect(),
+                locality: get(AddressPart::Locality),
+                region: get(AddressPart::Region),
+                postcode: get(AddressPart::Postcode),
+                country,
+                ..Address::default()
+            };
+            if !address.is_empty() {
+                self.customer.addresses.push(address);
             }
         }
-        if let Some(value) = get(Col::NationalId) {
-            let kind = get(Col::NationalIdKind)
-                .map_or(NationalIdKind::Other(String::new()), NationalIdKind::parse);
-            c.national_ids.push(NationalId::new(kind, value));
-        } else if let Some(kind) = get(Col::NationalIdKind) {
-            // A kind without a value is still caller data.
-            c.custom.insert(
-                "national_id_kind".to_owned(),
-                CustomValue::Text(kind.to_owned()),
-            );
+    }
+
+    fn birth_date(&mut self, cells: &Cells<'_>) {
+        let Some(raw) = cells.get(Column::BirthDate) else {
+            return;
+        };
+        match parse_date(raw) {
+            Ok(d) => self.customer.birth_date = Some(d),
+            Err(e) => {
+                let reason = match e {
+                    Error::InvalidValue { reason, masked, .. } => format!("{reason} ({masked})"),
+                    other => other.to_string(),
+                };
+                self.keep_raw("birth_date", raw, reason);
+            }
         }
+    }
+
+    fn national_ids(&mut self, cells: &Cells<'_>) {
+        for (k, (value, kind)) in cells.national_ids() {
+            if let Some(value) = value {
+                let kind = kind.map_or(NationalIdKind::Other(String::new()), NationalIdKind::parse);
+                self.customer
+                    .national_ids
+                    .push(NationalId::new(kind, value));
+            } else if let Some(kind) = kind {
+                // A kind without a value is still caller data.
+                self.customer.custom.insert(
+                    Column::NationalIdKind(k).name(),
+                    CustomValue::Text(kind.to_owned()),
+                );
+            }
+        }
+    }
+
+    fn timestamps(&mut self, cells: &Cells<'_>) {
         for (col, name) in [
-            (Col::CreatedAt, "created_at"),
-            (Col::UpdatedAt, "updated_at"),
+            (Column::CreatedAt, "created_at"),
+            (Column::UpdatedAt, "updated_at"),
         ] {
-            if let Some(raw) = get(col) {
+            if let Some(raw) = cells.get(col) {
+                let c = &mut self.customer;
                 match parse_timestamp(raw) {
-                    Some(t) if col == Col::CreatedAt => {
+                    Some(t) if col == Column::CreatedAt => {
                         c.created_at = t;
                         if c.updated_at < t {
                             c.updated_at = t;
                         }
                     }
                     Some(t) => c.updated_at = t,
-                    None => keep_raw(
+                    None => self.keep_raw(
                         name,
                         raw,
                         format!("not a timestamp or date ({})", mask_value(raw)),
-                        &mut c,
                     ),
                 }
             }
         }
-        for (name, raw) in custom {
-            c.custom.insert(name.to_owned(), CustomValue::infer(raw));
-        }
-        self.seen.insert(id, line);
-        Ok(ImportedRow {
-            customer: c,
-            problems,
-        })
     }
 }
 
@@ -574,5 +900,115 @@ mod tests {
             vec!["wallaby place".to_owned(), "delmar".to_owned()]
         );
         assert_eq!(a.country.map(|c| c.to_string()).as_deref(), Some("AU"));
+    }
+
+    #[test]
+    fn numbered_columns_read_further_addresses_lines_and_identifiers() {
+        let mut r = reader(&[
+            "id",
+            "street",
+            "street3",
+            "locality",
+            "address2_street",
+            "address2_country",
+            "national_id",
+            "national_id2",
+            "national_id2_kind",
+            "national_id3_kind",
+        ]);
+        let row = r
+            .read(
+                2,
+                &[
+                    "C1",
+                    "1 Main St",
+                    "Flat 2",
+                    "Leeds",
+                    "9 Side Rd",
+                    "Narnia",
+                    "A1",
+                    "B2",
+                    "uscc",
+                    "cn_id",
+                ],
+            )
+            .unwrap();
+        let c = &row.customer;
+        assert_eq!(c.addresses.len(), 2);
+        assert_eq!(c.addresses[0].lines, ["1 Main St", "Flat 2"]);
+        assert_eq!(c.addresses[1].lines, ["9 Side Rd"]);
+        // A bad country of the second address is kept under its own column name.
+        assert_eq!(row.problems[0].field, "address2_country");
+        assert_eq!(
+            c.custom.get("address2_country"),
+            Some(&CustomValue::Text("Narnia".into()))
+        );
+        assert_eq!(c.national_ids.len(), 2);
+        assert_eq!(c.national_ids[1].kind, NationalIdKind::CnUscc);
+        assert_eq!(
+            c.custom.get("national_id3_kind"),
+            Some(&CustomValue::Text("cn_id".into()))
+        );
+    }
+
+    #[test]
+    fn repeated_columns_are_refused_or_kept_whole() {
+        let header = ["id", "phone", "note", "phone", "note"];
+        let map = ColumnMap::default();
+        match RowReader::try_new(&header, &map, RepeatedColumns::Refuse) {
+            Err(Error::Row { line: 1, reason }) => assert!(reason.contains("`phone`"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        let mut r = RowReader::try_new(&header, &map, RepeatedColumns::Append).unwrap();
+        let row = r.read(2, &["C1", "111", "a", "222", "b"]).unwrap();
+        assert_eq!(row.customer.phones.len(), 2);
+        assert_eq!(
+            row.customer.custom.get("note#2"),
+            Some(&CustomValue::Text("b".into()))
+        );
+        // A rename onto an existing column is a repeat too.
+        let map = ColumnMap::parse_all(["surname=family_name"]).unwrap();
+        assert!(
+            RowReader::try_new(
+                &["id", "surname", "family_name"],
+                &map,
+                RepeatedColumns::Refuse
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn column_names_and_parsing_are_inverse() {
+        for k in [0u16, 1, 7, MAX_COLUMN_NUMBER - 1] {
+            for part in [
+                AddressPart::HouseNumber,
+                AddressPart::Line(0),
+                AddressPart::Line(1),
+                AddressPart::Line(k),
+                AddressPart::Locality,
+                AddressPart::Region,
+                AddressPart::Postcode,
+                AddressPart::Country,
+            ] {
+                let c = Column::Address(k, part);
+                assert_eq!(Column::parse(&c.name()), Some(c), "{}", c.name());
+            }
+            for c in [Column::NationalId(k), Column::NationalIdKind(k)] {
+                assert_eq!(Column::parse(&c.name()), Some(c), "{}", c.name());
+            }
+        }
+        for name in KNOWN_COLUMNS {
+            assert_eq!(Column::parse(name).map(Column::name).as_deref(), Some(name));
+        }
+        for custom in [
+            "street1",
+            "street02",
+            "address1_street",
+            "address2_note",
+            "national_idx",
+        ] {
+            assert_eq!(Column::parse(custom), None, "{custom}");
+        }
     }
 }

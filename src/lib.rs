@@ -41,6 +41,9 @@
 //!   implementation and the [`store::conformance`] suite for your own implementations.
 //! - [`import`]: rows of text (CSV cells, form fields) to records, with line-numbered errors and
 //!   nothing lost.
+//! - `files` (feature `files`): customer files read into records with a report in which every
+//!   row is read or refused with its line (stray quotes caught), and records written back
+//!   without loss.
 //! - [`Error`]: one error type; messages never carry full personal values.
 
 #![deny(unsafe_code)]
@@ -48,6 +51,8 @@
 
 pub mod dedupe;
 pub mod error;
+#[cfg(feature = "files")]
+pub mod files;
 mod hashing;
 pub mod import;
 pub mod lifecycle;

@@ -92,6 +92,8 @@ struct Step {
     message_files: &'static [&'static str],
     /// A file of the test's directory to save standard output in, for later steps.
     save_stdout: Option<&'static str>,
+    /// Whether `--allow-rejects` is added to a command reading the planted customers.
+    allow_rejects: bool,
 }
 
 const fn step(args: &'static [&'static str], stdout: Stdout) -> Step {
@@ -102,6 +104,7 @@ const fn step(args: &'static [&'static str], stdout: Stdout) -> Step {
         outcome: Outcome::Succeeds,
         message_files: &[],
         save_stdout: None,
+        allow_rejects: true,
     }
 }
 
@@ -110,6 +113,13 @@ fn steps() -> Vec<Step> {
     use Stdout::{Data, Message};
     vec![
         step(&["stats", "{dir}/customers.csv"], Message),
+        Step {
+            // Without `--allow-rejects` the planted rows stop the command (exit 3): the refusal
+            // report is checked here; the other steps go on without those rows.
+            outcome: Outcome::Fails,
+            allow_rejects: false,
+            ..step(&["validate", "{dir}/customers.csv"], Message)
+        },
         step(&["stats", "{dir}/customers.csv", "--json"], Message),
         Step {
             stdin: Some(
@@ -220,6 +230,29 @@ fn steps() -> Vec<Step> {
             ],
             Data,
         ),
+        Step {
+            // The report is aggregates, ids and field names: every output is searched.
+            message_files: &["report.html", "report.json", "follow_ups.csv"],
+            ..step(
+                &[
+                    "report",
+                    "{dir}/customers.csv",
+                    "--transactions",
+                    "{dir}/transactions.csv",
+                    "--as-of",
+                    "2024-06-30",
+                    "--region",
+                    "CN",
+                    "--out",
+                    "{dir}/report.html",
+                    "--json",
+                    "{dir}/report.json",
+                    "--follow-ups",
+                    "{dir}/follow_ups.csv",
+                ],
+                Message,
+            )
+        },
         Step {
             save_stdout: Some("summary.csv"),
             ..step(
@@ -346,11 +379,15 @@ fn no_command_shows_a_planted_value_in_a_message() {
     let dir_text = dir.to_str().expect("utf-8 temp path");
     let mut failures = Vec::new();
     for s in steps() {
-        let out = run(&dir, s.args, s.stdin);
+        let mut args = s.args.to_vec();
+        if s.allow_rejects && args.contains(&"{dir}/customers.csv") {
+            args.push("--allow-rejects");
+        }
+        let out = run(&dir, &args, s.stdin);
         if let Some(file) = s.save_stdout {
             std::fs::write(dir.join(file), &out.stdout).expect("save standard output");
         }
-        let shown = s.args.join(" ").replace("{dir}", dir_text);
+        let shown = args.join(" ").replace("{dir}", dir_text);
         let ended = if out.status.success() {
             Outcome::Succeeds
         } else {

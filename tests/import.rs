@@ -1,8 +1,10 @@
-//! Reading the bundled sample and the FEBRL reference files through `import::RowReader`.
+//! Reading the bundled sample and the FEBRL reference files through `clientele::files` and
+//! `import::RowReader`.
 
 use std::path::{Path, PathBuf};
 
-use clientele::import::{ColumnMap, FieldProblem, RowReader};
+use clientele::files::{ReadOptions, read_path};
+use clientele::import::{ColumnMap, FieldProblem};
 use clientele::{Customer, CustomerKind};
 
 struct Read {
@@ -11,33 +13,29 @@ struct Read {
     problems: Vec<FieldProblem>,
 }
 
+/// Reads a file as the CLI does (`clientele::files`, then `import::RowReader`), checking that
+/// every data row was read or refused.
 fn read(path: &Path, map: &[&str]) -> Read {
-    let map = ColumnMap::parse_all(map).unwrap();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .unwrap();
-    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
-    let mut reader = RowReader::new(&header, &map);
-    let mut out = Read {
-        customers: vec![],
-        rejected: vec![],
-        problems: vec![],
+    let options = ReadOptions {
+        map: ColumnMap::parse_all(map).unwrap(),
+        ..ReadOptions::default()
     };
-    for record in rdr.records() {
-        let record = record.unwrap();
-        let line = record.position().unwrap().line();
-        let cells: Vec<&str> = record.iter().collect();
-        match reader.read(line, &cells) {
-            Ok(row) => {
-                out.problems.extend(row.problems);
-                out.customers.push(row.customer);
-            }
-            Err(clientele::Error::Row { line, reason }) => out.rejected.push((line, reason)),
-            Err(e) => panic!("{e}"),
-        }
+    let file = read_path(path, &options).unwrap();
+    let c = file.counts;
+    assert_eq!(c.data_rows, c.read + c.rejected, "{}", path.display());
+    assert_eq!(
+        c.physical_lines,
+        c.header_lines + c.blank_lines + c.data_rows + c.continuation_lines
+    );
+    Read {
+        problems: file.all_problems().cloned().collect(),
+        rejected: file
+            .rejected
+            .into_iter()
+            .map(|r| (r.line, r.reason))
+            .collect(),
+        customers: file.customers,
     }
-    out
 }
 
 fn repo(path: &str) -> PathBuf {

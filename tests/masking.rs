@@ -252,6 +252,27 @@ fn rendered() -> Vec<(&'static str, String)> {
     }
     out.push(debug("RowReader", &reader));
 
+    // files: a file with a good row, a runaway quote and a row of the wrong width
+    let csv = format!(
+        "id,kind,full_name,phone,手机\nF1,person,{NAME},{PHONE},{CUSTOM_PHONE}\n\
+         F2,person,\"{NAME},{EMAIL}\nF3,person,{WECHAT}\n"
+    );
+    let file =
+        clientele::files::read(csv.as_bytes(), &clientele::files::ReadOptions::default()).unwrap();
+    assert_eq!(file.customers.len(), 1, "{file:?}");
+    out.push(debug("FileRead", &file));
+    for r in &file.rejected {
+        out.push(debug("RejectedRow", r));
+    }
+    let rows = clientele::files::CsvRows::new(csv.as_bytes(), &Default::default()).unwrap();
+    for row in rows {
+        out.push(debug("RawRow", &row.unwrap()));
+    }
+    let columns = clientele::files::Columns::for_records(&file.customers);
+    out.push(debug("Columns", &columns));
+    let mut writer = clientele::files::RecordWriter::new(Vec::new(), "out.csv", columns).unwrap();
+    writer.write(&person).unwrap();
+
     // normalize
     let n = Normalizer::default();
     out.push(debug(
@@ -333,7 +354,8 @@ fn rendered() -> Vec<(&'static str, String)> {
     let background = clientele::synth::generate(&clientele::synth::SynthConfig {
         customers: 200,
         ..Default::default()
-    });
+    })
+    .unwrap();
     customers.extend(background.customers);
     let result = Deduplicator::new()
         .default_region("CN")
@@ -362,7 +384,7 @@ fn rendered() -> Vec<(&'static str, String)> {
     }
     let capped = Deduplicator::new()
         .default_region("CN")
-        .max_block_size(1)
+        .max_block_size(2)
         .run(&customers)
         .unwrap();
     assert!(!capped.blocking.warnings.is_empty());
@@ -500,7 +522,8 @@ fn rendered() -> Vec<(&'static str, String)> {
     let data = clientele::synth::generate(&clientele::synth::SynthConfig {
         customers: 1,
         ..Default::default()
-    });
+    })
+    .unwrap();
     out.push(debug("SynthData", &data));
     out
 }
@@ -525,7 +548,8 @@ fn generated_records_are_masked_like_real_ones() {
     let data = clientele::synth::generate(&clientele::synth::SynthConfig {
         customers: 50,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let text = format!("{data:?}");
     for c in &data.customers {
         for p in &c.phones {
@@ -607,6 +631,20 @@ const ALLOWED: &[(&str, &str)] = &[
         "a built-in field's declaration: names and classes",
     ),
     ("Cardinality", "one or many"),
+    ("AddressPart", "the name of an address column's part"),
+    ("AtomicFile", "an output path and its temporary file"),
+    ("Column", "the name of an import column"),
+    ("Encoding", "a text encoding's name"),
+    ("InputFormat", "a file format's name"),
+    ("Limits", "sizes"),
+    (
+        "ReadOptions",
+        "column renames, limits and a format: no values",
+    ),
+    ("RepeatedColumns", "how a repeated column name is read"),
+    ("RowCounts", "numbers of lines"),
+    ("CsvRows", "no Debug or Display (a reader of rows)"),
+    ("RecordWriter", "no Debug or Display (a writer of rows)"),
     ("ValueType", "the name of a value type"),
     ("CurrencyCode", "a code"),
     ("CustomerKind", "a kind"),
@@ -620,6 +658,7 @@ const ALLOWED: &[(&str, &str)] = &[
     ("Normalizer", "rules (settings)"),
     ("PhoneKind", "a kind"),
     ("PhoneError", "a reason"),
+    ("PhoneFormat", "a display format choice"),
     ("EmailError", "a reason"),
     ("Severity", "a level"),
     ("IssueCode", "a code (caller-defined codes are settings)"),

@@ -13,9 +13,9 @@ fn the_same_seed_gives_the_same_data_and_another_seed_other_data() {
         customers: 2_000,
         ..SynthConfig::default()
     };
-    let a = generate(&config);
-    assert_eq!(a.customers, generate(&config).customers);
-    let b = generate(&SynthConfig { seed: 2, ..config });
+    let a = generate(&config).unwrap();
+    assert_eq!(a.customers, generate(&config).unwrap().customers);
+    let b = generate(&SynthConfig { seed: 2, ..config }).unwrap();
     assert_ne!(a.customers, b.customers);
 }
 
@@ -25,7 +25,8 @@ fn duplicates_come_in_clusters_of_two_to_six_at_the_chosen_share() {
         customers: 10_000,
         duplicate_share: 0.2,
         ..SynthConfig::default()
-    });
+    })
+    .unwrap();
     assert_eq!(data.customers.len(), 10_000);
     let ids: BTreeSet<_> = data.customers.iter().map(|c| c.id.clone()).collect();
     assert_eq!(ids.len(), 10_000, "ids are unique");
@@ -47,7 +48,8 @@ fn clean_records_carry_valid_identifiers() {
         customers: 3_000,
         duplicate_share: 0.0,
         ..SynthConfig::default()
-    });
+    })
+    .unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let mut checked = 0;
     for c in &data.customers {
@@ -84,7 +86,8 @@ fn generated_duplicates_are_found() {
     let data = generate(&SynthConfig {
         customers: 5_000,
         ..SynthConfig::default()
-    });
+    })
+    .unwrap();
     let truth = pairs_from_entities(data.truth.iter().map(|(id, e)| (id.as_str(), e.as_str())));
     let result = Deduplicator::new().run(&data.customers).unwrap();
     let found: BTreeSet<_> = result

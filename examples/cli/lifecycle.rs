@@ -133,9 +133,9 @@ pub fn run_summarize(args: &SummarizeArgs) -> Result<(), String> {
     };
     let transactions = read_transactions(&args.transactions)?;
     let summaries = summarize(&transactions, end, unit);
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    let mut w = csv::Writer::from_writer(super::io::stdout());
     w.write_record(["id", "frequency", "recency", "T", "monetary"])
-        .map_err(|e| e.to_string())?;
+        .map_err(super::io::stdout_error)?;
     for s in &summaries {
         w.write_record([
             s.customer.as_str(),
@@ -144,9 +144,9 @@ pub fn run_summarize(args: &SummarizeArgs) -> Result<(), String> {
             &s.t.to_string(),
             &s.monetary.to_string(),
         ])
-        .map_err(|e| e.to_string())?;
+        .map_err(super::io::stdout_error)?;
     }
-    w.flush().map_err(|e| e.to_string())?;
+    w.flush().map_err(super::io::stdout_error)?;
     eprintln!(
         "{} transactions, {} customers summarized up to {end}",
         transactions.len(),
@@ -211,7 +211,7 @@ pub fn run_fit(args: &FitArgs) -> Result<(), String> {
         None
     };
     let report = serde_json::json!({ "bgnbd": bgnbd, "gamma_gamma": gamma_gamma });
-    println!("{report:#}");
+    super::io::outln!("{report:#}")?;
     eprintln!(
         "{} customers fitted in {:.3} s",
         customers.len(),

@@ -2,7 +2,6 @@
 //! deduplicate, merge — and a short report.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -11,7 +10,8 @@ use clientele::normalize::Normalizer;
 use clientele::store::{CustomerStore, MemoryStore};
 use clientele::validate::Severity;
 
-use super::{Input, deduplicator, load, merge, validation_report, write_clusters, write_pairs};
+use super::io::{self, JsonLines, outln};
+use super::{Input, deduplicator, flags, merge, validation_report, write_clusters, write_pairs};
 
 /// Arguments of `pipeline`.
 #[derive(clap::Args)]
@@ -24,11 +24,12 @@ pub struct PipelineArgs {
     /// Judge dates as of this day (default: today).
     #[arg(long)]
     as_of: Option<String>,
-    /// Match probability at or above which records are merged.
-    #[arg(long, default_value_t = 0.5)]
+    /// Match probability (0 to 1) at or above which records are merged.
+    #[arg(long, default_value_t = 0.5, value_parser = flags::probability)]
     threshold: f64,
     /// Write every stage's output here: `issues.jsonl`, `normalized.csv`, `pairs.csv`,
-    /// `clusters.csv`, `merged.csv`, `audit.jsonl`.
+    /// `clusters.csv`, `merged.csv` (every field), `audit.jsonl` and `provenance.jsonl` (the
+    /// merge records, for `unmerge`; personal data).
     #[arg(long)]
     out_dir: Option<PathBuf>,
     /// Print the report as one JSON object instead of text.
@@ -49,6 +50,9 @@ struct Report {
     records_normalized: usize,
     values_normalized: usize,
     candidate_pairs: u64,
+    blocks_skipped: usize,
+    records_in_skipped_blocks: usize,
+    blocking_warnings: Vec<String>,
     duplicate_pairs: usize,
     duplicate_clusters: usize,
     records_in_clusters: usize,
@@ -75,7 +79,7 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
     let region = args.region.as_deref();
 
     // 1. Read and validate the records as they came.
-    let loaded = load(&args.input)?;
+    let loaded = io::load(&args.input)?;
     let report = validation_report(&loaded, region, args.as_of.as_deref())?;
     let mut by_severity: BTreeMap<&'static str, usize> = BTreeMap::new();
     for i in &report.issues {
@@ -87,17 +91,12 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         ids.dedup();
         ids.len()
     };
-    if let Some(path) = out("issues.jsonl") {
-        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut w = std::io::BufWriter::new(file);
-        for i in &report.issues {
-            let line = serde_json::json!({
-                "id": i.id.as_str(), "field": i.field, "code": i.code.as_str(),
-                "severity": severity_name(i.severity), "message": i.message,
-            });
-            writeln!(w, "{line}").map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-        w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut issues = JsonLines::create(out("issues.jsonl").as_deref())?;
+    for i in &report.issues {
+        issues.line(&serde_json::json!({
+            "id": i.id.as_str(), "field": i.field, "code": i.code.as_str(),
+            "severity": severity_name(i.severity), "message": i.message,
+        }))?;
     }
 
     // 2. Normalize every record (the raw values stay in the change list).
@@ -119,9 +118,10 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
     for c in customers {
         store.put(c).map_err(|e| e.to_string())?;
     }
-    if let Some(path) = out("normalized.csv") {
-        merge::write_store(&store, &path)?;
-    }
+    let normalized = match out("normalized.csv") {
+        Some(path) => Some(merge::write_store(&store, &path)?.0),
+        None => None,
+    };
     let multi: Vec<_> = result
         .clusters
         .iter()
@@ -139,20 +139,27 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
     if let Some(r) = region {
         merger = merger.default_region(r);
     }
-    let mut audit: Box<dyn Write> = match out("audit.jsonl") {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )),
-        None => Box::new(std::io::sink()),
+    let mut trail = merge::Trail {
+        audit: JsonLines::create(out("audit.jsonl").as_deref())?,
+        provenance: JsonLines::create(out("provenance.jsonl").as_deref())?,
     };
     let members: Vec<Vec<clientele::CustomerId>> =
         multi.iter().map(|c| c.members.clone()).collect();
-    let (merged, _) = merge::merge_clusters(&mut store, members.iter(), &merger, &mut audit)?;
-    audit.flush().map_err(|e| format!("audit: {e}"))?;
-    let records_out = match out("merged.csv") {
-        Some(path) => merge::write_store(&store, &path)?,
-        None => store.len().map_err(|e| e.to_string())?,
+    let (merged, _) = merge::merge_clusters(&mut store, members.iter(), &merger, &mut trail)?;
+    let (merged_file, records_out) = match out("merged.csv") {
+        Some(path) => {
+            let (file, n) = merge::write_store(&store, &path)?;
+            (Some(file), n)
+        }
+        None => (None, store.len().map_err(|e| e.to_string())?),
     };
+    // Every output is ready: put them in place together.
+    issues.commit()?;
+    for file in [normalized, merged_file].into_iter().flatten() {
+        io::commit(file)?;
+    }
+    trail.audit.commit()?;
+    trail.provenance.commit()?;
 
     let report = Report {
         file: args.input.file.display().to_string(),
@@ -169,6 +176,9 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         records_normalized,
         values_normalized,
         candidate_pairs: result.blocking.candidate_pairs,
+        blocks_skipped: result.blocking.skipped().0,
+        records_in_skipped_blocks: result.blocking.skipped().1,
+        blocking_warnings: result.blocking.warnings.clone(),
         duplicate_pairs: result.pairs.len(),
         duplicate_clusters: multi.len(),
         records_in_clusters: multi.iter().map(|c| c.members.len()).sum(),
@@ -178,52 +188,68 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
     };
     if args.json {
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        println!("{json}");
+        outln!("{json}")
     } else {
-        print_report(&report, args.out_dir.as_ref());
+        print_report(&report, args.out_dir.as_ref())
     }
-    Ok(())
 }
 
-fn print_report(r: &Report, out_dir: Option<&PathBuf>) {
+fn print_report(r: &Report, out_dir: Option<&PathBuf>) -> Result<(), String> {
     let severities: Vec<String> = r
         .issues_by_severity
         .iter()
         .map(|(s, n)| format!("{n} {s}{}", if *n == 1 { "" } else { "s" }))
         .collect();
-    println!("file:               {}", r.file);
-    println!(
+    outln!("file:               {}", r.file)?;
+    outln!(
         "records in:         {} ({} rows rejected)",
-        r.records_in, r.rows_rejected
-    );
-    println!(
+        r.records_in,
+        r.rows_rejected
+    )?;
+    outln!(
         "issues found:       {} on {} records ({})",
         r.issues,
         r.records_with_issues,
         severities.join(", ")
-    );
+    )?;
     let mut codes: Vec<(&String, &usize)> = r.issue_codes.iter().collect();
     codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (code, n) in codes.iter().take(5) {
-        println!("  {code:<30} on {n} records");
+        outln!("  {code:<30} on {n} records")?;
     }
-    println!(
+    outln!(
         "normalized:         {} values on {} records",
-        r.values_normalized, r.records_normalized
-    );
-    println!(
+        r.values_normalized,
+        r.records_normalized
+    )?;
+    outln!(
         "duplicates found:   {} clusters holding {} records ({} pairs of {} compared)",
-        r.duplicate_clusters, r.records_in_clusters, r.duplicate_pairs, r.candidate_pairs
-    );
-    println!(
+        r.duplicate_clusters,
+        r.records_in_clusters,
+        r.duplicate_pairs,
+        r.candidate_pairs
+    )?;
+    if r.blocks_skipped > 0 {
+        outln!(
+            "blocks skipped:     {} over the cap, holding {} records (not compared)",
+            r.blocks_skipped,
+            r.records_in_skipped_blocks
+        )?;
+        for w in &r.blocking_warnings {
+            outln!("  warning: {w}")?;
+        }
+    }
+    outln!(
         "duplicates merged:  {} clusters, {} records absorbed",
         r.clusters_merged,
         r.records_in - r.records_out
-    );
-    println!("records out:        {}", r.records_out);
+    )?;
+    outln!("records out:        {}", r.records_out)?;
     match out_dir {
-        Some(d) => println!("outputs in:         {}", d.display()),
-        None => println!("(add --out-dir DIR to write each stage's output)"),
-    }
-    println!("time:               {:.2} s", r.seconds);
+        Some(d) if io::may_write() => outln!("outputs in:         {}", d.display()),
+        Some(_) => outln!("outputs:            not written (input rows refused)"),
+        None => outln!("(add --out-dir DIR to write each stage's output)"),
+    }?;
+    outln!("time:               {:.2} s", r.seconds)?;
+    Ok(())
 }

@@ -13,7 +13,7 @@ use clientele::report::{
 };
 use clientele::validate::Validator;
 
-use super::{Input, deduplicator, lifecycle::read_transactions, load};
+use super::{Input, deduplicator, flags, io, lifecycle::read_transactions};
 
 /// Periods of the series.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -55,7 +55,7 @@ pub struct ReportArgs {
     #[arg(long, value_enum)]
     period: Option<Step>,
     /// Number of periods in the series and of monthly cohorts (overrides the configuration's).
-    #[arg(long)]
+    #[arg(long, value_parser = flags::periods)]
     periods: Option<usize>,
     /// Spend currency (ISO 4217); default: the currency of most transactions.
     #[arg(long)]
@@ -64,15 +64,21 @@ pub struct ReportArgs {
     #[arg(long)]
     region: Option<String>,
     /// Match probability at or above which records count as duplicates.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = flags::probability)]
     threshold: f64,
     /// Page title.
     #[arg(long)]
     title: Option<String>,
 }
 
+/// Writes an output file whole (or, when rows were refused without `--allow-rejects`, not at
+/// all).
 fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    use std::io::Write as _;
+    let mut file = io::create(path)?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    io::commit(file)
 }
 
 fn config(args: &ReportArgs) -> Result<ReportConfig, String> {
@@ -172,7 +178,7 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN))
         .and_utc();
     let config = config(args)?;
-    let loaded = load(&args.input)?;
+    let loaded = io::load(&args.input)?;
     let transactions = read_transactions(&args.transactions)?;
     let interactions = match &args.interactions {
         Some(path) => read_interactions(path)?,
@@ -212,8 +218,13 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
     }
     let k = &report.kpis;
     let rate = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", 100.0 * v));
+    let written = if io::may_write() {
+        format!("page written to {}", args.out.display())
+    } else {
+        "nothing written".to_owned()
+    };
     eprintln!(
-        "{} customers ({} rows rejected), {} transactions, {} interactions as of {day}: repeat-purchase rate {}, valid records {}, {} follow-ups; page written to {}",
+        "{} customers ({} rows refused), {} transactions, {} interactions as of {day}: repeat-purchase rate {}, valid records {}, {} follow-ups; {written}",
         k.customers,
         loaded.rejected.len(),
         transactions.len(),
@@ -221,7 +232,6 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         rate(k.repeat_purchase_rate),
         rate(report.quality.validity.valid_rate),
         report.follow_ups.len(),
-        args.out.display()
     );
     Ok(())
 }

@@ -10,7 +10,8 @@ use clientele::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit, summari
 use clientele::model::{CurrencyCode, Transaction};
 use clientele::segment::{CustomerScore, ScoringConfig, main_currency_of, score_records};
 
-use super::{Input, lifecycle::read_transactions, load};
+use super::io;
+use super::{Input, flags, lifecycle::read_transactions};
 
 /// The contracted columns of the output after the segment scores' first seven
 /// (`id,r,f,m,rfm_segment,tier,stage`, [`CustomerScore::COLUMNS`]): the lifecycle models'.
@@ -44,11 +45,11 @@ pub struct SegmentArgs {
     /// other currencies count for recency, frequency and stage, not for spend or value.
     #[arg(long)]
     currency: Option<String>,
-    /// Months of lifetime value.
-    #[arg(long, default_value_t = 12)]
+    /// Months of lifetime value (0 to 1200).
+    #[arg(long, default_value_t = 12, value_parser = flags::clv_months)]
     clv_months: u32,
-    /// Monthly discount rate of lifetime value.
-    #[arg(long, default_value_t = 0.01)]
+    /// Monthly discount rate of lifetime value (0 to 1).
+    #[arg(long, default_value_t = 0.01, value_parser = flags::discount)]
     discount: f64,
     /// Scoring configuration (JSON `ScoringConfig`: tiers, RFM table, stage windows).
     #[arg(long)]
@@ -86,7 +87,7 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     let as_of = day
         .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN))
         .and_utc();
-    let loaded = load(&args.input)?;
+    let loaded = io::load(&args.input)?;
     let transactions: Vec<Transaction> = read_transactions(&args.transactions)?
         .into_iter()
         .filter(|t| t.at <= as_of)
@@ -118,13 +119,13 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     let by_id: BTreeMap<&str, &CustomerSummary> =
         summaries.iter().map(|s| (s.customer.as_str(), s)).collect();
 
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    let mut w = csv::Writer::from_writer(io::stdout());
     let scored = CustomerScore::COLUMNS.get(..SCORE_COLUMNS).unwrap_or(&[]);
     let mut header: Vec<&str> = scored.iter().chain(&MODEL_COLUMNS).copied().collect();
     if args.details {
         header.extend(DETAILS);
     }
-    w.write_record(&header).map_err(|e| e.to_string())?;
+    w.write_record(&header).map_err(io::stdout_error)?;
     let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &scores {
         *stages.entry(s.stage.as_str()).or_default() += 1;
@@ -136,7 +137,10 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
                 number(bg.p_alive(c.frequency, c.recency, c.t)),
                 number(bg.conditional_expected_purchases(52.0, c.frequency, c.recency, c.t)),
                 match &models.spend {
-                    Ok(gg) => number(gg.clv(bg, c, args.clv_months, args.discount, TimeUnit::Week)),
+                    Ok(gg) => number(
+                        gg.try_clv(bg, c, args.clv_months, args.discount, TimeUnit::Week)
+                            .map_err(|e| e.to_string())?,
+                    ),
                     Err(_) => String::new(),
                 },
             ),
@@ -146,9 +150,9 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
         if args.details {
             row.extend(named_cells(&cells, &DETAILS));
         }
-        w.write_record(&row).map_err(|e| e.to_string())?;
+        w.write_record(&row).map_err(io::stdout_error)?;
     }
-    w.flush().map_err(|e| e.to_string())?;
+    w.flush().map_err(io::stdout_error)?;
 
     let stages: Vec<String> = stages.iter().map(|(s, n)| format!("{s} {n}")).collect();
     eprintln!(

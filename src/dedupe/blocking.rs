@@ -2,8 +2,9 @@
 //!
 //! Every rule derives keys from a prepared record; two records sharing a key of one rule are a
 //! candidate pair. The pairs of all rules are united without repeats. Blocks larger than a cap
-//! are skipped with a warning naming the rule and the key, so a key shared by half the data
-//! (a default value, a common name) costs a warning, never the memory of n² pairs.
+//! are skipped, summarised in one warning per rule, so a key shared by half the data (a default
+//! value, a common name) costs a warning, never the memory of n² pairs. Exact copies are the
+//! exception: their blocks have no cap, and a large one is linked as a chain (n - 1 pairs).
 
 use chrono::Datelike;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::evidence::holds_values;
 use super::prepare::{FNV_START, Prepared, Text, fnv_from, prefix_u64, soundex};
 
 /// A built-in blocking rule.
@@ -41,7 +43,9 @@ pub enum BlockingRule {
     CompanyName,
     /// The same house number and street key.
     Street,
-    /// Exact copies (every compared key equal).
+    /// Exact copies (every compared key equal) of records that hold evidence (an identifier,
+    /// or values in two groups; see docs/DEDUPE.md): never capped, a large block linked as a
+    /// chain.
     Fingerprint,
 }
 
@@ -156,7 +160,11 @@ impl BlockingRule {
                     sink.key(&[h.as_bytes(), b"|", s.s.as_bytes()]);
                 }
             }
-            Self::Fingerprint => sink.key(&[format!("{:016x}", p.fingerprint).as_bytes()]),
+            Self::Fingerprint => {
+                if holds_values(p) {
+                    sink.key(&[format!("{:016x}", p.fingerprint).as_bytes()]);
+                }
+            }
         }
     }
 }
@@ -197,8 +205,16 @@ pub struct RuleReport {
     /// Distinct pairs proposed by this rule's blocks (each counted once however many of the
     /// rule's blocks propose it; a pair may also be proposed by other rules).
     pub pairs: u64,
-    /// Blocks over the size cap, skipped: (records, masked key).
+    /// Blocks over the size cap, skipped: (records, masked key), largest first.
     pub skipped_blocks: Vec<(usize, String)>,
+}
+
+impl RuleReport {
+    /// Records in the skipped blocks (a record with two keys of the rule in skipped blocks
+    /// counts twice).
+    pub fn skipped_records(&self) -> usize {
+        self.skipped_blocks.iter().map(|b| b.0).sum()
+    }
 }
 
 /// What blocking did, reported before comparison starts.
@@ -208,8 +224,22 @@ pub struct BlockingReport {
     pub rules: Vec<RuleReport>,
     /// Candidate pairs after the union.
     pub candidate_pairs: u64,
-    /// Warnings (oversized blocks), human-readable.
+    /// Warnings, human-readable: one per rule that skipped blocks over the cap.
     pub warnings: Vec<String>,
+}
+
+impl BlockingReport {
+    /// Blocks skipped over the cap, and the records in them, over all rules.
+    ///
+    /// ```
+    /// let report = clientele::dedupe::BlockingReport::default();
+    /// assert_eq!(report.skipped(), (0, 0));
+    /// ```
+    pub fn skipped(&self) -> (usize, usize) {
+        self.rules.iter().fold((0, 0), |(b, r), rule| {
+            (b + rule.skipped_blocks.len(), r + rule.skipped_records())
+        })
+    }
 }
 
 /// FNV-1a of the rule and the key: blocks are groups of equal hashes (a collision merges two
@@ -245,6 +275,20 @@ const DENSE_BLOCK: usize = 32;
 
 /// In a large block, each record is paired with the next this many records of each order.
 const WINDOW: usize = 5;
+
+/// The orders of a large block of exact copies: one, by content (copies next to each other
+/// even if two records' fingerprints collide), walked as a chain.
+fn copy_order(records: &[Prepared], ranks: &[u32], members: &[u32]) -> Vec<u32> {
+    let mut out = members.to_vec();
+    let rank = |i: u32| ranks.get(i as usize).copied().unwrap_or(i);
+    out.sort_unstable_by(
+        |&a, &b| match (records.get(a as usize), records.get(b as usize)) {
+            (Some(x), Some(y)) => x.content_cmp(y).then_with(|| rank(a).cmp(&rank(b))),
+            _ => a.cmp(&b),
+        },
+    );
+    out
+}
 
 /// The orders in which a large block is walked: by name (a typo keeps neighbours close), by
 /// birth date, and by place. Missing values sort last.
@@ -303,8 +347,9 @@ struct Walk {
     start: usize,
     len: u32,
     rule: u32,
-    /// A sorted-neighbourhood order (pairs up to [`WINDOW`] apart), not a small block.
-    window: bool,
+    /// 0: a small block, all pairs; else the pairs up to this many places apart (a
+    /// sorted-neighbourhood order, or a chain of exact copies).
+    window: u8,
 }
 
 /// Candidate pairs `(i, j)`, `i < j`, sorted by `i` then `j`, without repeats: in parts that
@@ -392,26 +437,42 @@ pub(crate) fn candidate_pairs(
     let mut too_many = false;
     for r in 0..n_rules {
         let name = rules.get(r).map_or("custom", |x| x.name());
+        // Exact copies are chained past the cap, except in linkage, whose answer is every pair
+        // across the sources.
+        let copies = !cross && rules.get(r) == Some(&BlockingRule::Fingerprint);
         let mut skipped = Vec::new();
         let (members, blocks) = rule_blocks(
             records,
             (rules.get(r), r, custom),
-            max_block,
-            &mut report.warnings,
+            if copies { usize::MAX } else { max_block },
             &mut skipped,
         );
+        if let Some(w) = skipped_warning(name, &skipped, max_block) {
+            report.warnings.push(w);
+        }
         // The orders of large blocks, in parallel; small blocks are walked as they are.
         let orders_of: Vec<Option<Vec<u32>>> = blocks
             .par_iter()
             .map(|&(start, end)| {
                 let block = members.get(start..end).unwrap_or(&[]);
-                (block.len() > DENSE_BLOCK).then(|| orders(records, ranks, block))
+                (block.len() > DENSE_BLOCK).then(|| {
+                    if copies {
+                        copy_order(records, ranks, block)
+                    } else {
+                        orders(records, ranks, block)
+                    }
+                })
             })
             .collect();
         let rule = u32::try_from(r).unwrap_or(u32::MAX);
         for (&(start, end), ordered) in blocks.iter().zip(&orders_of) {
-            let window = ordered.is_some();
-            // A small block is one walk; a large one, its three orders.
+            // A small block is one walk (all pairs); a large one its three orders, or, for
+            // exact copies, one order walked as a chain.
+            let window = match ordered {
+                None => 0,
+                Some(_) if copies => 1,
+                Some(_) => WINDOW as u8,
+            };
             let mut runs: [&[u32]; 3] = [&[]; 3];
             match ordered {
                 Some(run) => {
@@ -521,9 +582,9 @@ pub(crate) fn candidate_pairs(
                         continue;
                     };
                     let run = walk_of(walk);
-                    let near = if walk.window {
-                        let place = (x & 0xFFFF_FFFF) as usize;
-                        run.get(place.saturating_sub(WINDOW)..(place + WINDOW + 1).min(run.len()))
+                    let near = if walk.window > 0 {
+                        let (place, w) = ((x & 0xFFFF_FFFF) as usize, usize::from(walk.window));
+                        run.get(place.saturating_sub(w)..(place + w + 1).min(run.len()))
                             .unwrap_or(&[])
                     } else {
                         run
@@ -567,16 +628,14 @@ pub(crate) fn candidate_pairs(
 
 /// One rule's blocks: the records of every block of two or more, block after block (each
 /// block's records in ascending order), and each block's range in them. Blocks over
-/// `max_block` are skipped, with a warning in `warnings` and (size, masked key) in `skipped`.
+/// `max_block` are skipped, their (size, masked key) in `skipped`, largest first.
 /// The rule is `rule` (a built-in one) or else the caller's keys in `custom`; `r` its number.
 fn rule_blocks(
     records: &[Prepared],
     (rule, r, custom): (Option<&BlockingRule>, usize, &[Vec<String>]),
     max_block: usize,
-    warnings: &mut Vec<String>,
     skipped: &mut Vec<(usize, String)>,
 ) -> (Vec<u32>, Vec<(usize, usize)>) {
-    let name = rule.map_or("custom", |x| x.name());
     let keys_of = |i: usize, p: &Prepared, keys: &mut Vec<String>| match rule {
         Some(rule) => rule.keys(p, keys),
         None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
@@ -638,9 +697,6 @@ fn rule_blocks(
                 .iter()
                 .find(|k| hash_key(r, k) == key)
                 .map_or_else(|| format!("{key:016x}"), |k| mask(k));
-            warnings.push(format!(
-                "blocking rule `{name}`: a block of {size} records (key {shown}) is over the cap of {max_block} and was skipped"
-            ));
             skipped.push((size, shown));
         } else if size > 1 {
             let at = members.len();
@@ -649,7 +705,23 @@ fn rule_blocks(
         }
         start = end;
     }
+    // Largest first, then by key: the same whatever the input order.
+    skipped.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     (members, blocks)
+}
+
+/// One warning for all of a rule's blocks over the cap: how many, the records in them, the
+/// largest.
+fn skipped_warning(rule: &str, skipped: &[(usize, String)], cap: usize) -> Option<String> {
+    let (largest, key) = skipped.first()?;
+    let records: usize = skipped.iter().map(|b| b.0).sum();
+    let blocks = skipped.len();
+    Some(format!(
+        "blocking rule `{rule}`: {blocks} block{} over the cap of {cap} records skipped, \
+         holding {records} records (the largest {largest} records, key {shown})",
+        if blocks == 1 { "" } else { "s" },
+        shown = key
+    ))
 }
 
 #[cfg(test)]
@@ -664,7 +736,8 @@ mod tests {
 
     /// The candidate pairs by their definition, from text keys: every pair of a block of up to
     /// [`DENSE_BLOCK`] records; in a larger block up to the cap, the pairs at most [`WINDOW`]
-    /// places apart in one of its three orders. Per rule, and united.
+    /// places apart in one of its three orders; in a larger block of exact copies, whatever
+    /// its size, the neighbours in content order. Per rule, and united.
     fn reference(
         records: &[Prepared],
         ranks: &[u32],
@@ -693,9 +766,10 @@ mod tests {
                 }
             }
             let mut set = PairSet::new();
+            let copies = !cross && rules.get(r) == Some(&BlockingRule::Fingerprint);
             for members in blocks.values() {
                 let members: Vec<u32> = members.iter().copied().collect();
-                if members.len() > max_block {
+                if members.len() > max_block && !copies {
                     continue;
                 }
                 let mut add = |a: u32, b: u32| {
@@ -708,6 +782,19 @@ mod tests {
                         for &b in &members[x + 1..] {
                             add(a, b);
                         }
+                    }
+                    continue;
+                }
+                if copies {
+                    let mut order = members.clone();
+                    order.sort_by(|&a, &b| {
+                        let rank = |i: u32| ranks.get(i as usize).copied().unwrap_or(i);
+                        records[a as usize]
+                            .content_cmp(&records[b as usize])
+                            .then(rank(a).cmp(&rank(b)))
+                    });
+                    for w in order.windows(2) {
+                        add(w[0], w[1]);
                     }
                     continue;
                 }
@@ -736,10 +823,20 @@ mod tests {
         let data = generate(&SynthConfig {
             customers,
             ..SynthConfig::default()
-        });
+        })
+        .unwrap();
         let n = Normalizer::default();
-        let records: Vec<Prepared> = data
-            .customers
+        // Exact copies: more than the cap of the first record, more than a dense block of the
+        // second.
+        let mut customers = data.customers.clone();
+        for (of, copies) in [(0, customers.len() / 4 + 50), (1, 40)] {
+            for k in 0..copies {
+                let mut c = data.customers[of].clone();
+                c.id = crate::CustomerId::new(format!("copy-{of}-{k}")).unwrap();
+                customers.push(c);
+            }
+        }
+        let records: Vec<Prepared> = customers
             .iter()
             .enumerate()
             .map(|(i, c)| {
@@ -793,6 +890,22 @@ mod tests {
             // The caller's keys `half:*` make two blocks of half the records, over the cap.
             let custom_report = report.rules.last().map(|r| r.skipped_blocks.len());
             assert_eq!(custom_report, Some(2));
+            // One warning per rule that skipped blocks, none for exact copies, which are
+            // chained past the cap.
+            let skipping = report.rules.iter().filter(|r| !r.skipped_blocks.is_empty());
+            assert_eq!(report.warnings.len(), skipping.count());
+            assert!(
+                report
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("`custom`: 2 blocks"))
+            );
+            let copies = &report.rules[BlockingRule::ALL.len() - 1];
+            assert_eq!(copies.rule, "fingerprint");
+            assert_eq!(copies.skipped_blocks.is_empty(), !cross);
+            if !cross {
+                assert!(copies.pairs >= (customers / 4 + 50 + 39) as u64);
+            }
             assert!(
                 all.len() > 10_000,
                 "large blocks were walked: {}",

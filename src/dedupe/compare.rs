@@ -156,6 +156,7 @@ pub(crate) const FAMILY: usize = 1;
 pub(crate) const COMPANY: usize = 10;
 pub(crate) const BIRTH_DATE: usize = 2;
 pub(crate) const NATIONAL_ID: usize = 3;
+pub(crate) const STREET: usize = 5;
 pub(crate) const PLACE: usize = 7;
 pub(crate) const PHONE: usize = 8;
 pub(crate) const EMAIL: usize = 9;

@@ -24,6 +24,7 @@ mod blocking;
 mod cluster;
 mod compare;
 mod evaluate;
+mod evidence;
 mod model;
 mod prepare;
 pub mod similarity;
@@ -91,7 +92,8 @@ pub struct Cluster {
 /// Everything a run found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DedupeResult {
-    /// Candidate pairs at or above the threshold, sorted by ids.
+    /// Candidate pairs at or above the threshold that agree on real evidence (docs/DEDUPE.md,
+    /// "Evidence"), sorted by ids.
     pub pairs: Vec<ScoredPair>,
     /// Every record's cluster (singletons included), sorted by cluster id.
     pub clusters: Vec<Cluster>,
@@ -188,17 +190,29 @@ impl Deduplicator {
         self
     }
 
-    /// The match probability at or above which pairs are reported and clustered.
+    /// The match probability at or above which pairs are reported and clustered, from 0 to 1.
+    ///
+    /// The value is checked when the detector is used: [`Deduplicator::run`], `train`, `link`
+    /// and `match_one` refuse a NaN, infinite or out-of-range threshold with
+    /// [`Error::InvalidValue`] naming `threshold` (it is never clamped).
+    ///
+    /// ```
+    /// use clientele::dedupe::Deduplicator;
+    /// let err = Deduplicator::new().threshold(f64::NAN).run(&[]).unwrap_err();
+    /// use clientele::Error;
+    /// assert!(matches!(err, Error::InvalidValue { field, .. } if field == "threshold"));
+    /// ```
     #[must_use]
     pub fn threshold(mut self, p: f64) -> Self {
-        self.threshold = p.clamp(0.0, 1.0);
+        self.threshold = p;
         self
     }
 
-    /// The probability below which a link cannot hold a cluster of three or more together.
+    /// The probability below which a link cannot hold a cluster of three or more together,
+    /// from 0 to 1; checked as [`Deduplicator::threshold`] is (`split_threshold`).
     #[must_use]
     pub fn split_threshold(mut self, p: f64) -> Self {
-        self.split_threshold = p.clamp(0.0, 1.0);
+        self.split_threshold = p;
         self
     }
 
@@ -220,14 +234,18 @@ impl Deduplicator {
     }
 
     /// The largest block compared (default 1,000; blocks over 32 records are walked as sorted
-    /// neighbourhoods); larger ones are skipped with a warning.
+    /// neighbourhoods); larger ones are skipped, with one warning per rule. Blocks of exact
+    /// copies have no cap. At least 2; checked as [`Deduplicator::threshold`] is
+    /// (`max_block_size`).
     #[must_use]
     pub fn max_block_size(mut self, n: usize) -> Self {
-        self.max_block = n.max(2);
+        self.max_block = n;
         self
     }
 
-    /// Random pairs sampled for the u probabilities.
+    /// Random pairs sampled for the u probabilities (default 1,000,000; when the records have
+    /// fewer pairs in all, every pair is counted instead). At least 1; checked as
+    /// [`Deduplicator::threshold`] is (`u_sample_pairs`).
     #[must_use]
     pub fn u_sample_pairs(mut self, n: u64) -> Self {
         self.u_pairs = n;
@@ -259,6 +277,39 @@ impl Deduplicator {
         if let Some(f) = &self.progress {
             f(Progress { stage, done, total });
         }
+    }
+
+    /// Refuses a knob that is NaN, infinite or out of its range, naming it: a value is never
+    /// clamped into range behind the caller's back.
+    fn check_knobs(&self) -> Result<(), Error> {
+        let invalid = |field: &str, reason: &str, value: String| Error::InvalidValue {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+            masked: value,
+        };
+        for (field, p) in [
+            ("threshold", self.threshold),
+            ("split_threshold", self.split_threshold),
+        ] {
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                return Err(invalid(field, "a probability from 0 to 1", p.to_string()));
+            }
+        }
+        if self.max_block < 2 {
+            return Err(invalid(
+                "max_block_size",
+                "a block holds at least 2 records",
+                self.max_block.to_string(),
+            ));
+        }
+        if self.u_pairs == 0 {
+            return Err(invalid(
+                "u_sample_pairs",
+                "at least one pair is needed",
+                "0".to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     fn check_cancel(&self) -> Result<(), Error> {
@@ -366,7 +417,7 @@ impl Deduplicator {
         cross: bool,
     ) -> TrainedModel {
         self.report("train", 0, 1);
-        let u = model::estimate_u(
+        let (u, u_pairs) = model::estimate_u(
             records,
             positions,
             self.u_pairs,
@@ -386,7 +437,7 @@ impl Deduplicator {
             prior,
             model::term_frequencies(records),
             iterations,
-            self.u_pairs,
+            u_pairs,
         )
     }
 
@@ -394,6 +445,7 @@ impl Deduplicator {
     /// prepared in input order (the customers read front to back, as they lie in memory), then
     /// laid out by name with ties by rank in id order.
     fn compare_all(&self, customers: &[Customer]) -> Result<Compared, Error> {
+        self.check_knobs()?;
         self.report("prepare", 0, customers.len() as u64);
         let mut rank_of = vec![0u32; customers.len()];
         for (rank, at) in sorted_positions(customers)?.into_iter().enumerate() {
@@ -445,7 +497,8 @@ impl Deduplicator {
     /// Trains a model on the records (no labels needed).
     ///
     /// # Errors
-    /// [`Error::InvalidValue`] for repeated ids; [`Error::Cancelled`] when cancelled.
+    /// [`Error::InvalidValue`] for repeated ids or a knob out of range (see
+    /// [`Deduplicator::threshold`]); [`Error::Cancelled`] when cancelled.
     pub fn train(&self, customers: &[Customer]) -> Result<TrainedModel, Error> {
         let compared = self.compare_all(customers)?;
         Ok(self.train_compared(&compared))
@@ -453,10 +506,13 @@ impl Deduplicator {
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
     ///
-    /// The result does not depend on the order of the input records.
+    /// The result does not depend on the order of the input records. A pair is a match only
+    /// if it agrees on real evidence (docs/DEDUPE.md), and exact copies of a record that holds
+    /// evidence are always one cluster, however many there are.
     ///
     /// # Errors
-    /// [`Error::InvalidValue`] for repeated ids; [`Error::Cancelled`] when cancelled.
+    /// [`Error::InvalidValue`] for repeated ids or a knob out of range (see
+    /// [`Deduplicator::threshold`]); [`Error::Cancelled`] when cancelled.
     pub fn run(&self, customers: &[Customer]) -> Result<DedupeResult, Error> {
         self.run_inner(customers, None)
     }
@@ -485,7 +541,7 @@ impl Deduplicator {
         };
         self.check_cancel()?;
         self.report("score", 0, 1);
-        let scored = self.score(&c.records, &c.pairs, &c.codes, &c.unique, &model);
+        let scored = self.score(&c.records, &c.ranks, &c.pairs, &c.codes, &c.unique, &model);
         let compared = c.pairs.len() as u64;
         let Compared {
             records,
@@ -542,14 +598,16 @@ impl Deduplicator {
         })
     }
 
-    /// Scores every compared pair and keeps those at or above the threshold (all that
-    /// clustering and the output use): (i, j, probability, weight, code: the packed pattern
-    /// with the [`compare::IDENTICAL`] bit). The weight
+    /// Scores every compared pair and keeps those at or above the threshold that have
+    /// evidence (all that clustering and the output use; see [`evidence`]): (i, j,
+    /// probability, weight, code: the packed pattern with the [`compare::IDENTICAL`] bit). The
+    /// weight
     /// of each distinct pattern is computed once, and each record's term-frequency adjustments
     /// once, so a pair costs a table lookup and at most three additions.
     fn score(
         &self,
         records: &[Prepared],
+        ranks: &[u32],
         pairs: &Pairs,
         codes: &[Vec<u32>],
         unique: &[(Pattern, u64)],
@@ -565,7 +623,7 @@ impl Deduplicator {
             })
             .collect();
         let tf: Vec<[f64; 3]> = records.par_iter().map(|a| model.tf_weights(a)).collect();
-        pairs
+        let scored: Vec<(u32, u32, f64, f64, u32)> = pairs
             .parts()
             .par_iter()
             .zip(codes.par_iter())
@@ -580,6 +638,21 @@ impl Deduplicator {
                 };
                 (p >= self.threshold).then_some((i, j, p, w, code))
             })
+            .collect();
+        let keyed: Vec<(u32, u32, u32)> = scored.iter().map(|s| (s.0, s.1, s.4)).collect();
+        let common = evidence::Common::count(records, ranks, &keyed);
+        drop(keyed);
+        scored
+            .into_par_iter()
+            .filter(|&(i, j, _, _, code)| {
+                match (records.get(i as usize), records.get(j as usize)) {
+                    (Some(a), Some(b)) => {
+                        let identical = code & compare::IDENTICAL != 0;
+                        common.has_evidence(a, b, &compare::unpack(code), identical)
+                    }
+                    _ => false,
+                }
+            })
             .collect()
     }
 
@@ -587,8 +660,10 @@ impl Deduplicator {
     /// sources, trained on both.
     ///
     /// # Errors
-    /// [`Error::InvalidValue`] for repeated ids within a source; [`Error::Cancelled`].
+    /// [`Error::InvalidValue`] for repeated ids within a source or a knob out of range;
+    /// [`Error::Cancelled`].
     pub fn link(&self, a: &[Customer], b: &[Customer]) -> Result<Vec<ScoredPair>, Error> {
+        self.check_knobs()?;
         check_size(a.len().saturating_add(b.len()))?;
         let ra = sorted_refs(a)?;
         let rb = sorted_refs(b)?;
@@ -608,7 +683,7 @@ impl Deduplicator {
         let codes = self.compare_pairs(&records, &pairs)?;
         let unique = count_patterns(&codes);
         let model = self.train_on(&records, &[], &unique, true);
-        let scored = self.score(&records, &pairs, &codes, &unique, &model);
+        let scored = self.score(&records, &[], &pairs, &codes, &unique, &model);
         Ok(scored
             .into_iter()
             .filter_map(|(i, j, p, w, code)| {
@@ -639,14 +714,19 @@ impl Deduplicator {
     /// secondary-key lookup (the store must index [`Deduplicator::indexer`]'s keys), scored
     /// with a trained model. Best first; at most those at or above the threshold.
     ///
+    /// A match must agree on real evidence, as in [`Deduplicator::run`], except that values
+    /// are not counted across the store: no agreement is discounted as very common.
+    ///
     /// # Errors
-    /// The store's errors, as [`Error::Storage`].
+    /// The store's errors, as [`Error::Storage`]; [`Error::InvalidValue`] for a knob out of
+    /// range.
     pub fn match_one<S: CustomerStore + ?Sized>(
         &self,
         customer: &Customer,
         store: &S,
         model: &TrainedModel,
     ) -> Result<Vec<Match>, Error> {
+        self.check_knobs()?;
         let storage = |e: S::Error| Error::Storage {
             message: e.to_string(),
         };
@@ -701,7 +781,8 @@ impl Deduplicator {
             } else {
                 model::probability(w)
             };
-            if prob >= self.threshold {
+            let judged = evidence::Common::none();
+            if prob >= self.threshold && judged.has_evidence(&p, &q, &pattern, p.identical(&q)) {
                 out.push(Match {
                     id,
                     probability: prob,

@@ -79,7 +79,8 @@ pub struct TrainedModel {
     pub term_frequencies: TermFrequencies,
     /// EM iterations run.
     pub em_iterations: usize,
-    /// Random pairs sampled for the u probabilities.
+    /// Record pairs the u probabilities were counted on: the random sample, or every pair when
+    /// the records have fewer pairs than the sample's size.
     pub u_sample_pairs: u64,
 }
 
@@ -170,18 +171,21 @@ pub(crate) fn probability(weight: f64) -> f64 {
 
 pub(crate) use crate::rng::SplitMix;
 
-/// Level frequencies among random pairs: the u probabilities (smoothed, over non-missing levels).
+/// Level frequencies among random pairs: the u probabilities (smoothed, over non-missing
+/// levels), and the number of pairs they were counted on.
 ///
 /// Pairs are drawn by rank in id order: `positions[rank]` is where the record of that rank is in
 /// `records` (empty: records are in id order), so that the sample depends on the records alone,
-/// not on how they are laid out in memory.
+/// not on how they are laid out in memory. When the records have no more than `pairs` pairs in
+/// all, every pair is counted once instead (exact, and two records cost one comparison, not a
+/// million).
 pub(crate) fn estimate_u(
     records: &[Prepared],
     positions: &[u32],
     pairs: u64,
     seed: u64,
     compare: impl Fn(&Prepared, &Prepared) -> Pattern + Sync,
-) -> Vec<Vec<f64>> {
+) -> (Vec<Vec<f64>>, u64) {
     let empty = || -> Vec<Vec<f64>> {
         COMPARISONS
             .iter()
@@ -193,8 +197,15 @@ pub(crate) fn estimate_u(
     // order in which the threads add them.
     let mut rng = SplitMix(seed);
     let n = records.len();
+    let at = |k: usize| positions.get(k).map_or(k as u32, |&p| p);
     let mut drawn: Vec<(u32, u32)> = Vec::new();
-    if n >= 2 {
+    let all = (n as u64).saturating_mul(n.saturating_sub(1) as u64) / 2;
+    if n >= 2 && all <= pairs {
+        drawn.reserve(usize::try_from(all).unwrap_or(0));
+        for i in 0..n {
+            drawn.extend((i + 1..n).map(|j| (at(i), at(j))));
+        }
+    } else if n >= 2 {
         drawn.reserve(usize::try_from(pairs).unwrap_or(0));
         for _ in 0..pairs {
             let i = rng.below(n);
@@ -202,12 +213,12 @@ pub(crate) fn estimate_u(
             if j >= i {
                 j += 1;
             }
-            let at = |k: usize| positions.get(k).map_or(k as u32, |&p| p);
             drawn.push((at(i), at(j)));
         }
-        // Compared in record order, for the cache (the counts do not depend on the order).
-        drawn.par_sort_unstable();
     }
+    // Compared in record order, for the cache (the counts do not depend on the order).
+    drawn.par_sort_unstable();
+    let used = drawn.len() as u64;
     let counts = drawn
         .par_chunks(16_384)
         .fold(empty, |mut counts, chunk| {
@@ -238,7 +249,7 @@ pub(crate) fn estimate_u(
             }
             a
         });
-    counts
+    let u = counts
         .into_iter()
         .map(|levels| {
             // Half a count of smoothing keeps unseen agreement levels finite but rare.
@@ -249,7 +260,8 @@ pub(crate) fn estimate_u(
                 .map(|(l, &x)| if l == 0 { 1.0 } else { (x + 0.5) / total })
                 .collect()
         })
-        .collect()
+        .collect();
+    (u, used)
 }
 
 /// Initial m: strong agreement likely among matches, decreasing with the level.

@@ -51,8 +51,32 @@ impl Default for Key {
     }
 }
 
+/// The longest key compared, in characters: a longer value is held as its first
+/// [`KEPT_CHARS`] characters, `#` and the hex FNV-1a hash of the whole key (64 characters in
+/// all), so that comparing it costs what comparing a name costs (one bit-parallel
+/// Jaro-Winkler, see `similarity`), and equality still tells two long values apart.
+pub(crate) const MAX_KEY_CHARS: usize = 64;
+
+/// The characters of a long value kept in its key, before the hash.
+const KEPT_CHARS: usize = MAX_KEY_CHARS - 17;
+
 impl Key {
     pub(crate) fn new(s: &str) -> Self {
+        // Only a value of more than 64 bytes can have more than 64 characters.
+        if s.len() > MAX_KEY_CHARS {
+            if let Some((cut, _)) = s.char_indices().nth(KEPT_CHARS) {
+                if s.char_indices().nth(MAX_KEY_CHARS).is_some() {
+                    let kept = s.get(..cut).unwrap_or_default();
+                    let whole = fnv_from(FNV_START, s.as_bytes());
+                    return Self::exact(&format!("{kept}#{whole:016x}"));
+                }
+            }
+        }
+        Self::exact(s)
+    }
+
+    /// The key of `s` as it is.
+    fn exact(s: &str) -> Self {
         let bytes = s.as_bytes();
         if bytes.len() <= INLINE {
             let mut buf = [0; INLINE];
@@ -276,8 +300,6 @@ pub(crate) struct Prepared {
     pub(crate) source: u8,
     pub(crate) company: bool,
     pub(crate) han: bool,
-    /// Whether the record has anything to compare at all.
-    pub(crate) empty: bool,
     pub(crate) given: Option<Text>,
     pub(crate) family: Option<Text>,
     /// The name words as compared across scripts: pinyin words (given, family) for Han names,
@@ -357,10 +379,57 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// A total order on the compared keys, `Equal` exactly for [`Prepared::identical`]
+    /// records (whatever their fingerprints): exact copies sort next to each other.
+    pub(crate) fn content_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        fn text(t: &Option<Text>) -> Option<&Key> {
+            t.as_ref().map(|t| &t.s)
+        }
+        fn texts(p: &Prepared) -> [Option<&Key>; 6] {
+            [
+                text(&p.given),
+                text(&p.family),
+                text(&p.company_name),
+                text(&p.street),
+                text(&p.street2),
+                text(&p.locality),
+            ]
+        }
+        fn codes(p: &Prepared) -> [Option<&Code>; 3] {
+            [p.house.as_ref(), p.postcode.as_ref(), p.region.as_ref()]
+        }
+        (self.company, self.dob)
+            .cmp(&(other.company, other.dob))
+            .then_with(|| texts(self).cmp(&texts(other)))
+            .then_with(|| codes(self).cmp(&codes(other)))
+            .then_with(|| (*self.phones).cmp(&*other.phones))
+            .then_with(|| (*self.emails).cmp(&*other.emails))
+            .then_with(|| (*self.ids).cmp(&*other.ids))
+    }
+}
+
 /// One step of the fingerprint's hash: order-sensitive, so that the same values in other
 /// fields give another fingerprint.
 fn mix(state: u64, x: u64) -> u64 {
     (state.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+/// The most characters of a value read for comparison. No name, company name, address line,
+/// phone or email is this long (an email has at most 254); a value that is (a pasted document,
+/// a broken export) is read up to here, so that preparing a record costs what its first few
+/// thousand characters cost, and its key is then capped as every key is ([`MAX_KEY_CHARS`]).
+pub(crate) const MAX_READ_CHARS: usize = 1000;
+
+/// The first [`MAX_READ_CHARS`] characters of `s`.
+fn bounded(s: &str) -> &str {
+    if s.len() <= MAX_READ_CHARS {
+        return s;
+    }
+    match s.char_indices().nth(MAX_READ_CHARS) {
+        Some((cut, _)) => s.get(..cut).unwrap_or(s),
+        None => s,
+    }
 }
 
 /// Prepares a record. `region` is the default region for phones without a country code; phones
@@ -373,6 +442,25 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     };
     let mut pinyin = None;
     if let Some(name) = c.person_name.as_ref().filter(|n| !n.is_empty()) {
+        let read;
+        let name = if [&name.full, &name.given, &name.middle, &name.family]
+            .into_iter()
+            .flatten()
+            .any(|s| bounded(s).len() < s.len())
+        {
+            let mut b = name.clone();
+            for part in [&mut b.full, &mut b.given, &mut b.middle, &mut b.family]
+                .into_iter()
+                .flatten()
+            {
+                let keep = bounded(part).len();
+                part.truncate(keep);
+            }
+            read = b;
+            &read
+        } else {
+            name
+        };
         let r = n.person_name(name);
         p.han = !r.key.is_ascii() && r.pinyin.is_some();
         if p.han {
@@ -389,7 +477,10 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
         }
     }
     if let Some(company) = &c.company_name {
-        p.company_name = Text::new(&n.normalize(FieldKind::CompanyName, &company.legal).key);
+        p.company_name = Text::new(
+            &n.normalize(FieldKind::CompanyName, bounded(&company.legal))
+                .key,
+        );
     }
     let country = c
         .addresses
@@ -399,10 +490,11 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     let phone_region = country.as_deref().or(region);
     let mut phones = Vec::new();
     for ph in &c.phones {
-        match n.phone(&ph.number, phone_region) {
+        let number = bounded(&ph.number);
+        match n.phone(number, phone_region) {
             Ok(x) => phones.push(Code::new(&x.e164)),
             Err(_) => {
-                let digits: String = ph.number.chars().filter(char::is_ascii_digit).collect();
+                let digits: String = number.chars().filter(char::is_ascii_digit).collect();
                 if digits.len() >= 7 {
                     phones.push(Code::new(&digits));
                 }
@@ -412,11 +504,12 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     let mut emails: Vec<Code> = c
         .emails
         .iter()
-        .filter_map(|e| n.email(&e.address).ok())
+        .filter_map(|e| n.email(bounded(&e.address)).ok())
         .map(|x| Code::new(&x.key))
         .collect();
     let code_of = |s: &str| -> String {
-        s.chars()
+        bounded(s)
+            .chars()
             .filter(|ch| ch.is_alphanumeric())
             .flat_map(char::to_uppercase)
             .collect()
@@ -429,7 +522,9 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
         .map(|v| Code::new(&v))
         .collect();
     if let Some(a) = c.addresses.iter().find(|a| !a.is_empty()) {
-        let key = |s: &str| Some(n.normalize(FieldKind::Address, s).key).filter(|k| !k.is_empty());
+        let key = |s: &str| {
+            Some(n.normalize(FieldKind::Address, bounded(s)).key).filter(|k| !k.is_empty())
+        };
         p.house = a
             .house_number
             .as_deref()
@@ -513,12 +608,6 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     h = mix(h, days as u64);
     h = mix(h, u64::from(p.company));
     p.fingerprint = h;
-    p.empty = texts.iter().all(|t| t.is_none())
-        && codes.iter().all(|c| c.is_none())
-        && p.phones.is_empty()
-        && p.emails.is_empty()
-        && p.ids.is_empty()
-        && p.dob.is_none();
     p
 }
 
@@ -584,6 +673,32 @@ mod tests {
             );
         }
         assert_eq!(soundex("张"), None);
+    }
+}
+
+#[cfg(test)]
+mod long_value_tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_capped_and_still_tell_values_apart() {
+        let a = format!("{}x", "名".repeat(200));
+        let b = format!("{}y", "名".repeat(200));
+        let (ka, kb) = (Key::new(&a), Key::new(&b));
+        assert_eq!(ka.as_str().chars().count(), MAX_KEY_CHARS);
+        assert!(ka.as_str().starts_with(&"名".repeat(KEPT_CHARS)));
+        assert_ne!(ka, kb);
+        assert_eq!(ka, Key::new(&a.clone()));
+        // Up to the cap, a key is its value.
+        let short = "a".repeat(MAX_KEY_CHARS);
+        assert_eq!(Key::new(&short).as_str(), short);
+    }
+
+    #[test]
+    fn values_are_read_up_to_their_first_thousand_characters() {
+        let long = "é".repeat(5000);
+        assert_eq!(bounded(&long).chars().count(), MAX_READ_CHARS);
+        assert_eq!(bounded("short"), "short");
     }
 }
 

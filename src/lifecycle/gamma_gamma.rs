@@ -154,7 +154,8 @@ impl GammaGamma {
     /// [`TimeUnit::month`] time units (4.345 weeks or 30 days); `unit` must be the one the
     /// summary and the model use.
     ///
-    /// NaN for invalid input (a summary the models cannot score, a negative or non-finite rate).
+    /// NaN for invalid input (a summary the models cannot score, a negative or non-finite rate,
+    /// a horizon over [`MAX_CLV_MONTHS`]); [`GammaGamma::try_clv`] says which.
     ///
     /// ```
     /// use clientele::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit};
@@ -177,8 +178,51 @@ impl GammaGamma {
         monthly_discount_rate: f64,
         unit: TimeUnit,
     ) -> f64 {
+        self.try_clv(model, customer, months, monthly_discount_rate, unit)
+            .unwrap_or(f64::NAN)
+    }
+
+    /// [`GammaGamma::clv`], with a typed error for a horizon or rate it refuses.
+    ///
+    /// ```
+    /// use clientele::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit, MAX_CLV_MONTHS};
+    /// use clientele::CustomerId;
+    /// let bgnbd = BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426, log_likelihood: 0.0 };
+    /// let spend = GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 };
+    /// let c = CustomerSummary {
+    ///     customer: CustomerId::new("6")?, frequency: 7.0, recency: 29.43, t: 38.86, monetary: 73.74,
+    /// };
+    /// assert!(spend.try_clv(&bgnbd, &c, 12, 0.01, TimeUnit::Week)? > 0.0);
+    /// assert!(spend.try_clv(&bgnbd, &c, MAX_CLV_MONTHS + 1, 0.01, TimeUnit::Week).is_err());
+    /// assert!(spend.try_clv(&bgnbd, &c, 12, f64::NAN, TimeUnit::Week).is_err());
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] (field `months` or `monthly_discount_rate`) for a horizon over
+    /// [`MAX_CLV_MONTHS`] or a rate that is negative or not finite. A summary the models cannot
+    /// score gives `Ok(NaN)`, as the models' own figures do.
+    pub fn try_clv(
+        &self,
+        model: &BgNbd,
+        customer: &CustomerSummary,
+        months: u32,
+        monthly_discount_rate: f64,
+        unit: TimeUnit,
+    ) -> Result<f64> {
+        if months > MAX_CLV_MONTHS {
+            return Err(Error::InvalidValue {
+                field: "months".to_owned(),
+                reason: format!("a lifetime value horizon is at most {MAX_CLV_MONTHS} months"),
+                masked: months.to_string(),
+            });
+        }
         if !(monthly_discount_rate.is_finite() && monthly_discount_rate >= 0.0) {
-            return f64::NAN;
+            return Err(Error::InvalidValue {
+                field: "monthly_discount_rate".to_owned(),
+                reason: "must be a finite number, 0 or more".to_owned(),
+                masked: monthly_discount_rate.to_string(),
+            });
         }
         let CustomerSummary {
             frequency,
@@ -197,9 +241,13 @@ impl GammaGamma {
             value += spend * (upto - before) / (1.0 + monthly_discount_rate).powf(i);
             before = upto;
         }
-        value
+        Ok(value)
     }
 }
+
+/// The longest lifetime value horizon [`GammaGamma::try_clv`] computes: 1,200 months (100
+/// years; the sum takes one model evaluation per month).
+pub const MAX_CLV_MONTHS: u32 = 1200;
 
 /// Repeat buyers' `(frequency, mean spend)` pairs grouped by frequency, so that the terms of the
 /// likelihood that depend on the frequency alone (the gamma functions) are evaluated once per

@@ -58,6 +58,6 @@ pub mod special;
 mod summary;
 
 pub use bgnbd::BgNbd;
-pub use gamma_gamma::GammaGamma;
+pub use gamma_gamma::{GammaGamma, MAX_CLV_MONTHS};
 pub(crate) use summary::summarize_one;
 pub use summary::{CustomerSummary, TimeUnit, summarize};

@@ -1,5 +1,7 @@
-//! Email addresses: canonical form and provider-aware match keys.
+//! Email addresses: canonical form and provider-aware match keys; internationalized domains
+//! keyed through IDNA (feature `idna`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +16,8 @@ pub struct NormalizedEmail {
     /// Trimmed and width-normalized, local part as written, domain lower-cased.
     pub canonical: String,
     /// Match key: lower-cased, plus-tag dropped, provider rules applied (gmail ignores dots;
-    /// googlemail.com is gmail.com).
+    /// googlemail.com is gmail.com); an internationalized domain in its Unicode form whether
+    /// written so or in punycode (`xn--fsqu00a.xn--fiqs8s` is `例子.中国`; feature `idna`).
     pub key: String,
     /// The local part of the key.
     pub local_key: String,
@@ -82,6 +85,8 @@ impl Normalizer {
     /// assert_eq!(e.canonical, "Ann.Lee+shop@googlemail.com");
     /// assert_eq!(e.key, "annlee@gmail.com");
     /// assert_eq!(n.email("张伟@例子.中国")?.key, "张伟@例子.中国");
+    /// # #[cfg(feature = "idna")]
+    /// assert_eq!(n.email("张伟@XN--FSQU00A.xn--fiqs8s")?.key, "张伟@例子.中国");
     /// assert!(n.email("no-at-sign").is_err());
     /// # Ok::<(), clientele::normalize::EmailError>(())
     /// ```
@@ -99,10 +104,11 @@ impl Normalizer {
         }
         let domain = domain.to_lowercase();
         let canonical = format!("{local}@{domain}");
+        let mapped = key_domain(&domain);
         let key_domain = ALIASES
             .iter()
-            .find(|(alias, _)| *alias == domain)
-            .map_or(domain.as_str(), |(_, main)| main)
+            .find(|(alias, _)| *alias == mapped)
+            .map_or(mapped.as_ref(), |(_, main)| main)
             .to_owned();
         let mut local_key = local.to_lowercase();
         if let Some((base, _tag)) = local_key.split_once('+') {
@@ -119,5 +125,43 @@ impl Normalizer {
             local_key,
             domain: key_domain,
         })
+    }
+}
+
+/// The domain (lower-cased) as keys compare it: an internationalized one (non-ASCII, or with an
+/// `xn--` label) through UTS #46 to its Unicode form, so that the written and the punycode form
+/// meet; a domain IDNA refuses, and every domain without the `idna` feature, as it is.
+fn key_domain(domain: &str) -> Cow<'_, str> {
+    #[cfg(feature = "idna")]
+    if !domain.is_ascii() || domain.split('.').any(|l| l.starts_with("xn--")) {
+        let (unicode, result) = idna::domain_to_unicode(domain);
+        if result.is_ok() {
+            return Cow::Owned(unicode);
+        }
+    }
+    Cow::Borrowed(domain)
+}
+
+#[cfg(all(test, feature = "idna"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internationalized_domains_meet_their_punycode_form() {
+        let n = Normalizer::default();
+        let key = |s: &str| n.email(s).unwrap().key;
+        for written in [
+            "张伟@xn--fsqu00a.xn--fiqs8s",
+            "张伟@XN--FSQU00A.XN--FIQS8S",
+            "张伟@例子.中国",
+            "张伟@例子。中国",
+        ] {
+            assert_eq!(key(written), "张伟@例子.中国", "{written}");
+        }
+        assert_eq!(key("anna@xn--bcher-kva.de"), key("Anna@BÜCHER.de"));
+        assert_eq!(key("anna@bücher.de"), "anna@bücher.de");
+        // ASCII domains are only lower-cased; one IDNA refuses is kept as written.
+        assert_eq!(key("a@Example.COM"), "a@example.com");
+        assert_eq!(key("a@xn--.com"), "a@xn--.com");
     }
 }

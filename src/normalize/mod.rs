@@ -48,7 +48,7 @@ pub use address::NormalizedAddress;
 pub use chinese::{pinyin_of_char, split_chinese_name, to_simplified};
 pub use email::{EmailError, NormalizedEmail};
 pub use person::{NormalizedPersonName, person_pinyin_word};
-pub use phone::{NormalizedPhone, PhoneError, PhoneKind};
+pub use phone::{NormalizedPhone, PhoneError, PhoneFormat, PhoneKind};
 pub use record::{FieldChange, NormalizedRecord};
 
 /// The kind of value a rule applies to.

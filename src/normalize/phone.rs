@@ -1,48 +1,29 @@
-//! Phone numbers: parsing any common written form to E.164, with libphonenumber's metadata.
+//! Phone numbers: any common written form read as libphonenumber reads it, to E.164, with the
+//! number's type and its national and international display forms.
 //!
-//! The metadata (country calling codes for every region; national number patterns and lengths)
-//! is generated into `data/phone_meta.rs` from the `phonenumbers` package; its header names the
-//! version and licence. Patterns are compiled lazily, once per region, into one `RegexSet`, so
-//! that one search tells which of a region's patterns a number matches.
+//! The metadata (every region's calling code, international and national prefixes with their
+//! parsing and transform rules, number patterns and lengths per type, display formats) is
+//! generated into `data/phone_meta.rs` from the `phonenumbers` package; its header names the
+//! version and licence. The stages live in `phone_parse.rs` (reading), `phone_region.rs` (the
+//! metadata, compiled once per region: one `RegexSet` tells which types a number matches) and
+//! `phone_format.rs` (display).
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldKind, Normalizer};
 use crate::model::{mask_phone, mask_value};
 
-/// A number pattern and its possible lengths.
-#[derive(Debug)]
-pub(crate) struct Desc {
-    pub(crate) pattern: &'static str,
-    pub(crate) lengths: &'static [u8],
-}
+#[path = "phone_format.rs"]
+mod format;
+#[path = "phone_parse.rs"]
+mod parse;
+#[path = "phone_region.rs"]
+mod region;
 
-/// One region's numbering metadata.
-#[derive(Debug)]
-pub(crate) struct RegionMeta {
-    pub(crate) region: &'static str,
-    pub(crate) country_code: u16,
-    pub(crate) national_prefix: Option<&'static str>,
-    pub(crate) main: bool,
-    pub(crate) general: Option<Desc>,
-    pub(crate) fixed_line: Option<Desc>,
-    pub(crate) mobile: Option<Desc>,
-    pub(crate) toll_free: Option<Desc>,
-    pub(crate) premium: Option<Desc>,
-    pub(crate) shared_cost: Option<Desc>,
-    pub(crate) voip: Option<Desc>,
-    pub(crate) personal: Option<Desc>,
-    pub(crate) uan: Option<Desc>,
-}
-
-#[path = "data/phone_meta.rs"]
-mod meta;
-use meta::REGIONS;
+use region::{Length, compiled, main_of, meta_at, region_for_number, region_index, test_length};
 
 /// What kind of line a number is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,6 +48,10 @@ pub enum PhoneKind {
     Personal,
     /// A universal access number of a company.
     Uan,
+    /// A pager.
+    Pager,
+    /// A voicemail access number.
+    Voicemail,
     /// Possible by length, but matching no known number type of the region.
     Unknown,
 }
@@ -131,14 +116,51 @@ pub struct NormalizedPhone {
     pub country_code: u16,
     /// The national significant number (no trunk prefix).
     pub national: String,
-    /// The region the number belongs to (`CN`; for shared codes the matching region).
+    /// The region the number belongs to (`CN`; for shared codes the matching region, else the
+    /// code's main region; `001` for non-geographic codes such as +800).
     pub region: &'static str,
     /// An extension, if one was written (`ext. 12`, `转12`, `x12`).
     pub extension: Option<String>,
     /// The kind of line.
     pub kind: PhoneKind,
-    /// Whether the number matches its region's patterns; `false` means possible by length only.
+    /// Whether the number is valid (libphonenumber's `is_valid_number`): it matches one of its
+    /// region's number types; `false` means possible by length only.
     pub valid: bool,
+}
+
+/// How [`NormalizedPhone::format`] writes a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PhoneFormat {
+    /// `+8613800138000` (no extension).
+    E164,
+    /// `+86 138 0013 8000`: the calling code and the number grouped for international use.
+    International,
+    /// `138 0013 8000`, `010 6552 9988`: as dialled within the country, national prefix
+    /// included.
+    National,
+}
+
+impl NormalizedPhone {
+    /// The number written for display, with the formats of libphonenumber's metadata for its
+    /// calling code (grouping, national prefix, the region's extension prefix such as ` ext. `);
+    /// a number no format fits is written ungrouped.
+    ///
+    /// ```
+    /// use clientele::normalize::{Normalizer, PhoneFormat};
+    /// let n = Normalizer::default();
+    /// let p = n.phone("01065529988", Some("CN"))?;
+    /// assert_eq!(p.format(PhoneFormat::National), "010 6552 9988");
+    /// assert_eq!(p.format(PhoneFormat::International), "+86 10 6552 9988");
+    /// assert_eq!(p.format(PhoneFormat::E164), "+861065529988");
+    /// let us = n.phone("+1 212 736 5000 x12", None)?;
+    /// assert_eq!(us.format(PhoneFormat::National), "(212) 736-5000 ext. 12");
+    /// # Ok::<(), clientele::normalize::PhoneError>(())
+    /// ```
+    pub fn format(&self, format: PhoneFormat) -> String {
+        format::format(self, format)
+    }
 }
 
 impl fmt::Debug for NormalizedPhone {
@@ -155,210 +177,87 @@ impl fmt::Debug for NormalizedPhone {
     }
 }
 
-/// A region's compiled patterns: the general one and each type's, in order (those that compile).
-struct Compiled {
-    /// Whether the general pattern is there (it is then pattern 0, and the types follow).
-    general: bool,
-    /// The types, in order.
-    kinds: Vec<PhoneKind>,
-    matcher: Matcher,
-}
-
-enum Matcher {
-    /// All the patterns in one set: one search tells which match.
-    Set(RegexSet),
-    /// One regex per pattern, in the same order: if the set cannot be built (its size limit).
-    Each(Vec<Regex>),
-}
-
-fn full_match(pattern: &str) -> String {
-    format!("^(?:{pattern})$")
-}
-
-fn compiled(index: usize) -> Option<&'static Compiled> {
-    static CACHE: OnceLock<Vec<OnceLock<Compiled>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| REGIONS.iter().map(|_| OnceLock::new()).collect());
-    let meta = REGIONS.get(index)?;
-    Some(cache.get(index)?.get_or_init(|| compile(meta, true)))
-}
-
-/// A region's patterns compiled: in one set if `set_wanted` and the set can be built.
-fn compile(meta: &RegionMeta, set_wanted: bool) -> Compiled {
-    let mut patterns = Vec::new();
-    let mut regexes = Vec::new();
-    let mut add = |d: &Option<Desc>| {
-        let pattern = full_match(d.as_ref()?.pattern);
-        let re = Regex::new(&pattern).ok()?;
-        patterns.push(pattern);
-        regexes.push(re);
-        Some(())
-    };
-    let general = add(&meta.general).is_some();
-    let mut kinds = Vec::new();
-    for (kind, d) in [
-        (PhoneKind::FixedLine, &meta.fixed_line),
-        (PhoneKind::Mobile, &meta.mobile),
-        (PhoneKind::TollFree, &meta.toll_free),
-        (PhoneKind::PremiumRate, &meta.premium),
-        (PhoneKind::SharedCost, &meta.shared_cost),
-        (PhoneKind::Voip, &meta.voip),
-        (PhoneKind::Personal, &meta.personal),
-        (PhoneKind::Uan, &meta.uan),
-    ] {
-        if add(d).is_some() {
-            kinds.push(kind);
+impl Normalizer {
+    /// Reads a phone number written in any common form, as libphonenumber does: to E.164, with
+    /// its region, type and validity.
+    ///
+    /// Accepts spaces, dashes, dots, slashes, parentheses, digits of any script (full-width
+    /// too), `+CC` (also in brackets, `(+86)`), the default region's own international prefix
+    /// (`00` in CN, `011` in the US, `010` in JP), a bare calling code when the number fits its
+    /// region only without it, the region's national prefix and carrier codes (with its
+    /// transform rule: `011 15-2345-6789` in AR is `+5491123456789`), vanity letters
+    /// (`1-800-FLOWERS`), and extensions (`ext. 12`, `x12`, `#12`, `,,12`, and `转12`, `分机12`).
+    /// `default_region` (`"CN"`) is used for numbers written without a calling code.
+    ///
+    /// # Errors
+    /// [`PhoneError`] when the value is not a number, has no calling code and no default
+    /// region, has an unknown calling code or default region, or a length no number of its
+    /// region has. A number of possible length that is no valid number parses with
+    /// `valid: false`.
+    ///
+    /// ```
+    /// use clientele::normalize::{Normalizer, PhoneKind};
+    /// let n = Normalizer::default();
+    /// for written in ["138 0013 8000", "+86 138-0013-8000", "(+86) 138 0013 8000", "0086 13800138000", "8613800138000", "１３８００１３８０００"] {
+    ///     assert_eq!(n.phone(written, Some("CN"))?.e164, "+8613800138000");
+    /// }
+    /// let office = n.phone("(010) 6552-9988 转 12", Some("CN"))?;
+    /// assert_eq!((office.e164.as_str(), office.extension.as_deref(), office.kind), ("+861065529988", Some("12"), PhoneKind::FixedLine));
+    /// assert_eq!(n.phone("+1 (415) 555-2671", None)?.region, "US");
+    /// assert_eq!(n.phone("011 44 20 7946 0018", Some("US"))?.e164, "+442079460018");
+    /// assert_eq!(n.phone("07640 123456", Some("GB"))?.kind, PhoneKind::Pager);
+    /// assert!(n.phone("13800", Some("CN")).is_err());
+    /// // Possible by length, but no CN number looks like this: parsed, flagged not valid.
+    /// assert!(!n.phone("1380013800", Some("CN"))?.valid);
+    /// # Ok::<(), clientele::normalize::PhoneError>(())
+    /// ```
+    pub fn phone(
+        &self,
+        raw: &str,
+        default_region: Option<&str>,
+    ) -> Result<NormalizedPhone, PhoneError> {
+        // The usual form (digits and separators, single spaces) is its own canonical value
+        // under the default rules.
+        let text = if self.phone_plain_is_canonical && is_plain(raw) {
+            Cow::Borrowed(raw)
+        } else {
+            self.canonical(FieldKind::Phone, raw)
+        };
+        if text.trim().is_empty() {
+            return Err(PhoneError::Empty);
         }
-    }
-    let set = if set_wanted {
-        RegexSet::new(&patterns).ok()
-    } else {
-        None
-    };
-    let matcher = match set {
-        Some(set) => Matcher::Set(set),
-        None => Matcher::Each(regexes),
-    };
-    Compiled {
-        general,
-        kinds,
-        matcher,
-    }
-}
-
-/// The metadata index of a region code (case-insensitive).
-fn region_index(region: &str) -> Option<usize> {
-    let region = region.trim();
-    // Two letters (every region code is two): looked up in a table.
-    if let &[a, b] = region.as_bytes() {
-        if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() {
-            return two_letter_regions()
-                .get(two_letter_slot(a, b))
-                .copied()
-                .flatten();
-        }
-    }
-    let wanted = region.bytes().map(|b| b.to_ascii_uppercase());
-    REGIONS
-        .binary_search_by(|m| m.region.bytes().cmp(wanted.clone()))
-        .ok()
-}
-
-/// Where a two-letter code (either case) is in [`two_letter_regions`].
-fn two_letter_slot(a: u8, b: u8) -> usize {
-    let letter = |c: u8| usize::from(c.to_ascii_uppercase().wrapping_sub(b'A')) % 26;
-    letter(a) * 26 + letter(b)
-}
-
-/// For every pair of letters, the metadata index of the region with that code; built once.
-fn two_letter_regions() -> &'static [Option<usize>] {
-    static TABLE: OnceLock<Vec<Option<usize>>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = vec![None; 26 * 26];
-        for (i, m) in REGIONS.iter().enumerate() {
-            if let &[a, b] = m.region.as_bytes() {
-                if a.is_ascii_uppercase() && b.is_ascii_uppercase() {
-                    if let Some(slot) = table.get_mut(two_letter_slot(a, b)) {
-                        *slot = Some(i);
-                    }
-                }
+        let default = match default_region {
+            Some(r) => Some(region_index(r).ok_or(PhoneError::UnknownRegion)?),
+            None => None,
+        };
+        // Chinese extension markers, which libphonenumber does not know.
+        let (number, cjk_extension) = split_cjk_extension(&text);
+        let parsed = parse::parse(number, default)?;
+        let extension = cjk_extension.or(parsed.extension);
+        let nsn = parsed.nsn.as_str();
+        let cc = parsed.cc;
+        let found = region_for_number(cc, nsn);
+        let kind = found.and_then(|i| compiled(i)?.kind_of(meta_at(i)?, nsn));
+        let index = found.or_else(|| main_of(cc));
+        let meta = index
+            .and_then(meta_at)
+            .ok_or(PhoneError::UnknownCountryCode)?;
+        // Not valid: kept when of a possible length for the code's main region.
+        if kind.is_none() {
+            let main = main_of(cc).and_then(meta_at).unwrap_or(meta);
+            if test_length(main, nsn) != Length::Possible {
+                return Err(PhoneError::InvalidLength);
             }
         }
-        table
-    })
-}
-
-/// For every calling code (index), the regions sharing it, main region first; built once.
-fn regions_by_code() -> &'static [Vec<usize>] {
-    static TABLE: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table: Vec<Vec<usize>> = vec![Vec::new(); 1000];
-        for (i, m) in REGIONS.iter().enumerate() {
-            if let Some(slot) = table.get_mut(usize::from(m.country_code)) {
-                slot.push(i);
-            }
-        }
-        for v in &mut table {
-            v.sort_by_key(|&i| REGIONS.get(i).is_none_or(|m| !m.main));
-        }
-        table
-    })
-}
-
-/// The indexes of the regions sharing a calling code, main region first.
-fn regions_of(cc: u16) -> &'static [usize] {
-    regions_by_code()
-        .get(usize::from(cc))
-        .map_or(&[], Vec::as_slice)
-}
-
-/// The country calling code of a region (`CN` → 86), for every region libphonenumber knows.
-///
-/// ```
-/// use clientele::normalize::phone::country_code_of;
-/// assert_eq!(country_code_of("cn"), Some(86));
-/// assert_eq!(country_code_of("GB"), Some(44));
-/// assert_eq!(country_code_of("XX"), None);
-/// ```
-pub fn country_code_of(region: &str) -> Option<u16> {
-    region_index(region)
-        .and_then(|i| REGIONS.get(i))
-        .map(|m| m.country_code)
-}
-
-/// How a national number fares in one region.
-#[cfg_attr(test, derive(Debug, PartialEq, Eq))]
-enum Fit {
-    Valid(PhoneKind),
-    Possible,
-    No,
-}
-
-fn fit(index: usize, nsn: &str) -> Fit {
-    let (Some(meta), Some(c)) = (REGIONS.get(index), compiled(index)) else {
-        return Fit::No;
-    };
-    fit_compiled(meta, c, nsn)
-}
-
-fn fit_compiled(meta: &RegionMeta, c: &Compiled, nsn: &str) -> Fit {
-    let len = u8::try_from(nsn.len()).unwrap_or(u8::MAX);
-    let possible = meta
-        .general
-        .as_ref()
-        .is_some_and(|g| g.lengths.contains(&len));
-    if !possible {
-        return Fit::No;
-    }
-    match &c.matcher {
-        Matcher::Set(set) => {
-            let matches = set.matches(nsn);
-            classify(c, |i| matches.matched(i))
-        }
-        Matcher::Each(regexes) => {
-            classify(c, |i| regexes.get(i).is_some_and(|re| re.is_match(nsn)))
-        }
-    }
-}
-
-/// The fit of a number of possible length, from which of the region's patterns it matches.
-fn classify(c: &Compiled, matched: impl Fn(usize) -> bool) -> Fit {
-    if !c.general || !matched(0) {
-        return Fit::Possible;
-    }
-    // The first type that matches names the number; a fixed-line pattern that a mobile one
-    // (next in order) also matches means either.
-    let mut types = c.kinds.iter().enumerate().map(|(i, k)| (i + 1, *k));
-    match types.find(|&(i, _)| matched(i)) {
-        None => Fit::Possible,
-        Some((i, PhoneKind::FixedLine)) => {
-            // Pattern `i` is the fixed line's: the next type is `kinds[i]`, pattern `i + 1`.
-            if c.kinds.get(i) == Some(&PhoneKind::Mobile) && matched(i + 1) {
-                Fit::Valid(PhoneKind::FixedLineOrMobile)
-            } else {
-                Fit::Valid(PhoneKind::FixedLine)
-            }
-        }
-        Some((_, k)) => Fit::Valid(k),
+        Ok(NormalizedPhone {
+            e164: e164(cc, nsn),
+            country_code: cc,
+            national: nsn.to_owned(),
+            region: meta.region,
+            extension,
+            kind: kind.unwrap_or(PhoneKind::Unknown),
+            valid: kind.is_some(),
+        })
     }
 }
 
@@ -384,50 +283,26 @@ fn is_plain(s: &str) -> bool {
     previous != b' ' || s.is_empty()
 }
 
-/// Splits off an extension (`ext. 12`, `extension 12`, `x12`, `#12`, `转12`, `分机12`): the
-/// number part (a slice of `s`) and the extension's digits.
-fn split_extension(s: &str) -> (&str, Option<String>) {
-    // Digits and separators only (most numbers): no marker, no extension.
-    if s.bytes().all(is_number_byte) {
+/// Splits off an extension written after `转` or `分机` (at least six digits before, only
+/// digits, spaces and dots after): the number part (a slice of `s`) and the extension's digits.
+fn split_cjk_extension(s: &str) -> (&str, Option<String>) {
+    if s.is_ascii() {
         return (s, None);
     }
-    let lower = s.to_lowercase();
-    let markers = ["extension", "ext.", "ext", "分机", "转", "x", "#", ",", ";"];
-    let mut best: Option<(usize, usize)> = None;
-    for m in markers {
-        let mut from = 0;
-        while let Some(pos) = lower.get(from..).and_then(|t| t.find(m)).map(|p| p + from) {
-            let before_digits = lower
-                .get(..pos)
-                .unwrap_or("")
+    let found = ["分机", "转"].iter().find_map(|m| {
+        let pos = s.find(m)?;
+        let (before, after) = (s.get(..pos)?, s.get(pos + m.len()..)?);
+        let digits_before = before.chars().filter(char::is_ascii_digit).count();
+        let after = after.trim();
+        let after_ok = !after.is_empty()
+            && after
                 .chars()
-                .filter(char::is_ascii_digit)
-                .count();
-            let after = lower.get(pos + m.len()..).unwrap_or("");
-            let after_ok = !after.trim().is_empty()
-                && after
-                    .trim()
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == ' ' || c == '.');
-            if before_digits >= 6 && after_ok {
-                if best.is_none_or(|(p, _)| pos < p) {
-                    best = Some((pos, m.len()));
-                }
-                break;
-            }
-            from = pos + m.len();
-        }
-    }
-    match best {
-        Some((pos, len)) => {
-            let ext: String = lower
-                .get(pos + len..)
-                .unwrap_or("")
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            // `pos` is an offset into the lower-cased text; where lower-casing changed lengths
-            // it may fall inside a character of `s`, and then the whole of `s` is the number.
+                .all(|c| c.is_ascii_digit() || c == ' ' || c == '.');
+        (digits_before >= 6 && after_ok).then_some((pos, after))
+    });
+    match found {
+        Some((pos, after)) => {
+            let ext: String = after.chars().filter(char::is_ascii_digit).collect();
             (
                 s.get(..pos).unwrap_or(s),
                 Some(ext).filter(|e| !e.is_empty()),
@@ -435,20 +310,6 @@ fn split_extension(s: &str) -> (&str, Option<String>) {
         }
         None => (s, None),
     }
-}
-
-/// `digits` (ASCII digits) without a leading `cc` in decimal (`86` off `8613800138000`).
-fn strip_country_code(digits: &str, cc: u16) -> Option<&str> {
-    let width = match cc {
-        0..=9 => 1,
-        10..=99 => 2,
-        100..=999 => 3,
-        1000..=9999 => 4,
-        _ => 5,
-    };
-    // Of as many digits as `cc` has, only `cc` itself has its value (a leading 0 would lower it).
-    let head: u16 = digits.get(..width)?.parse().ok()?;
-    (head == cc).then(|| digits.get(width..)).flatten()
 }
 
 /// `+`, the country code and the national number.
@@ -468,231 +329,80 @@ fn push_decimal(out: &mut String, n: u16) {
     out.extend(char::from_digit(u32::from(n % 10), 10));
 }
 
-/// Country calling codes are prefix-free: at most one of the 1-, 2- and 3-digit prefixes is one.
-fn split_country_code(digits: &str) -> Option<(u16, &str)> {
-    (1..=3).find_map(|n| {
-        let cc: u16 = digits.get(..n)?.parse().ok()?;
-        let rest = digits.get(n..)?;
-        (!regions_of(cc).is_empty()).then_some((cc, rest))
-    })
+/// The country calling code of a region (`CN` → 86), for every region libphonenumber knows.
+///
+/// ```
+/// use clientele::normalize::phone::country_code_of;
+/// assert_eq!(country_code_of("cn"), Some(86));
+/// assert_eq!(country_code_of("GB"), Some(44));
+/// assert_eq!(country_code_of("XX"), None);
+/// ```
+pub fn country_code_of(region: &str) -> Option<u16> {
+    region_index(region)
+        .and_then(meta_at)
+        .map(|m| m.country_code)
 }
-
-impl Normalizer {
-    /// Parses a phone number written in any common form to E.164.
-    ///
-    /// Accepts spaces, dashes, dots, parentheses, full-width digits, `+CC`, `00CC` and (when the
-    /// rest is a valid number) bare `CC` prefixes, a trunk `0`, and extensions. `default_region`
-    /// (`"CN"`) is used for numbers written without a country code.
-    ///
-    /// # Errors
-    /// [`PhoneError`] when the value is not a number, has no country code and no default region,
-    /// or has a length impossible for its region. A number of possible length that matches no
-    /// pattern parses with `valid: false`.
-    ///
-    /// ```
-    /// use clientele::normalize::{Normalizer, PhoneKind};
-    /// let n = Normalizer::default();
-    /// for written in ["138 0013 8000", "+86 138-0013-8000", "0086 13800138000", "8613800138000", "１３８００１３８０００"] {
-    ///     assert_eq!(n.phone(written, Some("CN"))?.e164, "+8613800138000");
-    /// }
-    /// let office = n.phone("(010) 6552-9988 转 12", Some("CN"))?;
-    /// assert_eq!((office.e164.as_str(), office.extension.as_deref(), office.kind), ("+861065529988", Some("12"), PhoneKind::FixedLine));
-    /// assert_eq!(n.phone("+1 (415) 555-2671", None)?.region, "US");
-    /// assert!(n.phone("13800", Some("CN")).is_err());
-    /// // Possible by length, but no CN number looks like this: parsed, flagged not valid.
-    /// assert!(!n.phone("1380013800", Some("CN"))?.valid);
-    /// # Ok::<(), clientele::normalize::PhoneError>(())
-    /// ```
-    pub fn phone(
-        &self,
-        raw: &str,
-        default_region: Option<&str>,
-    ) -> Result<NormalizedPhone, PhoneError> {
-        // The usual form (digits and separators, single spaces) is its own canonical value
-        // under the default rules, and holds no extension.
-        let plain = self.phone_plain_is_canonical && is_plain(raw);
-        let text = if plain {
-            Cow::Borrowed(raw)
-        } else {
-            self.canonical(FieldKind::Phone, raw)
-        };
-        if text.is_empty() {
-            return Err(PhoneError::Empty);
-        }
-        let (trimmed, extension) = if plain {
-            // Nothing to split off or trim.
-            (raw, None)
-        } else {
-            let (main, extension) = split_extension(&text);
-            (main.trim(), extension)
-        };
-        let plus = trimmed.starts_with('+');
-        // Digits and separators only (all ASCII), and a `+` at most at the start.
-        let mut count = 0;
-        let mut separated = false;
-        for (i, b) in trimmed.bytes().enumerate() {
-            match b {
-                b'0'..=b'9' => count += 1,
-                b' ' | b'-' | b'.' | b'(' | b')' | b'/' => separated = true,
-                b'+' if i == 0 => separated = true,
-                _ => return Err(PhoneError::NotANumber),
-            }
-        }
-        if count == 0 {
-            return Err(PhoneError::NotANumber);
-        }
-        // The digits: `trimmed` itself when it has no separator, else gathered on the stack
-        // (on the heap when unusually many).
-        let mut stack = [0u8; 32];
-        let heap: String;
-        let digits: &str = if !separated {
-            trimmed
-        } else if let Some(slots) = stack.get_mut(..count) {
-            for (slot, b) in slots
-                .iter_mut()
-                .zip(trimmed.bytes().filter(u8::is_ascii_digit))
-            {
-                *slot = b;
-            }
-            std::str::from_utf8(slots).map_err(|_| PhoneError::NotANumber)?
-        } else {
-            heap = trimmed.chars().filter(char::is_ascii_digit).collect();
-            &heap
-        };
-        let default = match default_region {
-            Some(r) => Some(region_index(r).ok_or(PhoneError::UnknownRegion)?),
-            None => None,
-        };
-
-        // Candidate (country code, national part) readings, most explicit first: at most two.
-        let first: (u16, &str);
-        let mut second: Option<(u16, &str)> = None;
-        let international = if plus {
-            Some(digits)
-        } else {
-            digits.strip_prefix("00")
-        };
-        if let Some(intl) = international {
-            first = split_country_code(intl).ok_or(PhoneError::UnknownCountryCode)?;
-        } else if let Some(i) = default {
-            let meta = REGIONS.get(i).ok_or(PhoneError::NoRegion)?;
-            first = (meta.country_code, digits);
-            // A bare country code (`86 138...`) counts only when the rest is valid.
-            second =
-                strip_country_code(digits, meta.country_code).map(|rest| (meta.country_code, rest));
-        } else {
-            first = split_country_code(digits).ok_or(PhoneError::NoRegion)?;
-        }
-
-        let bare_cc_candidate = !plus && international.is_none() && second.is_some();
-        let mut possible: Option<(u16, &str, usize)> = None;
-        for (i, (cc, national)) in std::iter::once(first).chain(second).enumerate() {
-            let needs_valid =
-                bare_cc_candidate && i > 0 || (default.is_none() && international.is_none());
-            for &index in regions_of(cc) {
-                let Some(meta) = REGIONS.get(index) else {
-                    continue;
-                };
-                // Without the national (trunk) prefix first, then as written.
-                let stripped = meta
-                    .national_prefix
-                    .and_then(|np| national.strip_prefix(np));
-                for nsn in stripped.into_iter().chain([national]) {
-                    match fit(index, nsn) {
-                        Fit::Valid(kind) => {
-                            return Ok(NormalizedPhone {
-                                e164: e164(cc, nsn),
-                                country_code: cc,
-                                national: nsn.to_owned(),
-                                region: meta.region,
-                                extension,
-                                kind,
-                                valid: true,
-                            });
-                        }
-                        Fit::Possible if !needs_valid && possible.is_none() => {
-                            possible = Some((cc, nsn, index));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-        match possible {
-            Some((cc, nsn, index)) => Ok(NormalizedPhone {
-                e164: e164(cc, nsn),
-                country_code: cc,
-                national: nsn.to_owned(),
-                region: REGIONS.get(index).map_or("ZZ", |m| m.region),
-                extension,
-                kind: PhoneKind::Unknown,
-                valid: false,
-            }),
-            None if default.is_none() && international.is_none() => Err(PhoneError::NoRegion),
-            None => Err(PhoneError::InvalidLength),
-        }
-    }
-}
-
-#[cfg(test)]
-#[path = "phone_reference.rs"]
-mod reference;
 
 #[cfg(test)]
 mod tests {
+    use super::region::{NON_GEOGRAPHIC, REGIONS, compile};
     use super::*;
 
     #[test]
     fn every_pattern_compiles_under_rust_regex() {
-        for (i, m) in REGIONS.iter().enumerate() {
+        for (i, m) in REGIONS.iter().chain(NON_GEOGRAPHIC).enumerate() {
             let c = compiled(i).unwrap();
-            assert_eq!(c.general, m.general.is_some(), "{}", m.region);
-            let declared = [
-                &m.fixed_line,
-                &m.mobile,
-                &m.toll_free,
-                &m.premium,
-                &m.shared_cost,
-                &m.voip,
-                &m.personal,
-                &m.uan,
-            ]
-            .iter()
-            .filter(|d| d.is_some())
-            .count();
-            assert_eq!(c.kinds.len(), declared, "{}", m.region);
+            let declared = m.types().iter().filter(|(_, d)| d.is_some()).count();
+            assert_eq!(c.kind_count(), declared, "{}", m.region);
             // Every region gets the one-search set.
-            assert!(matches!(c.matcher, Matcher::Set(_)), "{}", m.region);
+            assert!(c.is_set(), "{}", m.region);
+            assert_eq!(
+                m.general.is_some(),
+                c.matches_general("") || m.general.is_some()
+            );
+            for p in [
+                m.international_prefix,
+                m.national_prefix_for_parsing,
+                m.leading_digits,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(regex::Regex::new(p).is_ok(), "{p} in {}", m.region);
+            }
+            for f in m.formats.iter().chain(m.intl_formats) {
+                assert!(
+                    regex::Regex::new(f.pattern).is_ok(),
+                    "{} in {}",
+                    f.pattern,
+                    m.region
+                );
+                if let Some(l) = f.leading {
+                    assert!(regex::Regex::new(l).is_ok(), "{l} in {}", m.region);
+                }
+            }
         }
     }
 
     #[test]
-    fn fixed_line_or_mobile_only_when_the_mobile_pattern_matches() {
-        let c = |kinds: Vec<PhoneKind>| Compiled {
-            general: true,
-            kinds,
-            matcher: Matcher::Each(Vec::new()),
-        };
-        use PhoneKind::*;
-        let all = |_| true;
-        assert_eq!(
-            classify(&c(vec![FixedLine, Mobile, TollFree]), all),
-            Fit::Valid(FixedLineOrMobile)
-        );
-        assert_eq!(
-            classify(&c(vec![FixedLine, TollFree]), all),
-            Fit::Valid(FixedLine)
-        );
-        assert_eq!(
-            classify(&c(vec![FixedLine, Mobile, TollFree]), |i| i != 2),
-            Fit::Valid(FixedLine)
-        );
-        assert_eq!(
-            classify(&c(vec![FixedLine, Mobile]), |i| i == 0 || i == 2),
-            Fit::Valid(Mobile)
-        );
-        assert_eq!(classify(&c(vec![Mobile]), |i| i == 0), Fit::Possible);
-        assert_eq!(classify(&c(vec![Mobile]), |i| i == 1), Fit::Possible);
+    fn one_regex_per_pattern_types_numbers_as_the_set_does() {
+        let n = Normalizer::default();
+        for (raw, region) in [
+            ("13800138000", "CN"),
+            ("01065529988", "CN"),
+            ("07640123456", "GB"),
+            ("2127365000", "US"),
+        ] {
+            let p = n.phone(raw, Some(region)).unwrap();
+            let i = region_index(region).unwrap();
+            let each = compile(meta_at(i).unwrap(), false);
+            assert!(!each.is_set());
+            assert_eq!(
+                each.kind_of(meta_at(i).unwrap(), &p.national),
+                Some(p.kind),
+                "{raw}"
+            );
+        }
     }
 
     #[test]
@@ -713,11 +423,19 @@ mod tests {
     }
 
     #[test]
-    fn regions_are_sorted_for_binary_search() {
+    fn regions_are_sorted_and_found_by_code() {
         assert!(REGIONS.windows(2).all(|w| w[0].region < w[1].region));
+        for (i, m) in REGIONS.iter().enumerate() {
+            assert_eq!(region_index(m.region), Some(i));
+            assert_eq!(region_index(&m.region.to_lowercase()), Some(i));
+        }
+        for code in ["", " ", "C", "CNN", "C1", "İT", "001", "ZZ"] {
+            assert_eq!(region_index(code), None, "{code:?}");
+        }
+        assert_eq!(region_index(" cn "), region_index("CN"));
     }
 
-    fn e164(raw: &str, region: &str) -> String {
+    fn e164_of(raw: &str, region: &str) -> String {
         Normalizer::default()
             .phone(raw, Some(region))
             .map(|p| p.e164)
@@ -746,16 +464,24 @@ mod tests {
             ("(02) 9374 4000", "AU", "+61293744000"),
             ("0412 345 678", "AU", "+61412345678"),
             ("098765 43210", "IN", "+919876543210"),
+            ("011 15-2345-6789", "AR", "+5491123456789"),
+            ("(11) 98765-4321", "BR", "+5511987654321"),
         ];
         for (raw, region, want) in cases {
-            assert_eq!(e164(raw, region), want, "{raw} in {region}");
+            assert_eq!(e164_of(raw, region), want, "{raw} in {region}");
         }
     }
 
     #[test]
-    fn a_written_country_code_wins_over_the_default_region() {
-        assert_eq!(e164("+44 20 7946 0018", "CN"), "+442079460018");
-        assert_eq!(e164("0044 20 7946 0018", "CN"), "+442079460018");
+    fn each_region_uses_its_own_international_prefix() {
+        assert_eq!(e164_of("+44 20 7946 0018", "CN"), "+442079460018");
+        assert_eq!(e164_of("0044 20 7946 0018", "CN"), "+442079460018");
+        assert_eq!(e164_of("011 44 20 7946 0018", "US"), "+442079460018");
+        assert_eq!(e164_of("010 44 20 7946 0018", "JP"), "+442079460018");
+        assert_eq!(e164_of("001 44 20 7946 0018", "HK"), "+442079460018");
+        // `00` is no international prefix in the US: read as a national number, it is none.
+        assert_ne!(e164_of("0012015558674", "US"), "+12015558674");
+        assert_eq!(e164_of("(+86) 131 2345 6789", "US"), "+8613123456789");
     }
 
     #[test]
@@ -780,12 +506,82 @@ mod tests {
             "+1 212 736 5000 x12",
             "+1 212-736-5000 #12",
             "+1 212 736 5000 extension 12",
+            "+1 212 736 5000,,12",
+            "+1 212 736 5000 转 12",
+            "+1 212 736 5000 分机12",
         ] {
             assert_eq!(
                 n.phone(raw, None).unwrap().extension.as_deref(),
                 Some("12"),
                 "{raw}"
             );
+        }
+    }
+
+    #[test]
+    fn non_geographic_codes_are_read() {
+        let p = Normalizer::default().phone("+800 1234 5678", None).unwrap();
+        assert_eq!(
+            (p.region, p.valid, p.kind),
+            ("001", true, PhoneKind::TollFree)
+        );
+    }
+
+    /// A caller's phone rule that changes nothing: its presence turns the usual-form shortcut
+    /// off, so every value goes through the canonical rules.
+    #[derive(Debug)]
+    struct Unchanged;
+    impl crate::normalize::Rule for Unchanged {
+        fn name(&self) -> &str {
+            "custom.unchanged"
+        }
+        fn stage(&self) -> crate::normalize::Stage {
+            crate::normalize::Stage::Canonical
+        }
+        fn applies_to(&self, kind: FieldKind) -> bool {
+            kind == FieldKind::Phone
+        }
+        fn apply(&self, _: &str, _: &mut crate::normalize::Context) -> Option<String> {
+            None
+        }
+    }
+
+    /// Written numbers: a prefix, digits with separators, maybe an extension.
+    fn written() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (
+            "(\\+|00|011|\\(\\+|＋|tel: ?)?(86|1|44|49|852|54|55|81|999|0)?\\)? ?",
+            "[0-9]{0,4}([ .()/-]{0,2}[0-9]{1,4}){0,4}",
+            "( ?ext\\.? ?[0-9]{1,4}| ?x[0-9]{1,3}|#[0-9]{1,3}| 转 ?[0-9]{2}|,,[0-9]{2})?",
+        )
+            .prop_map(|(a, b, c)| format!("{a}{b}{c}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The usual-form shortcut (no canonical rules for digits and separators) reads every
+        /// number as the canonical rules would.
+        #[test]
+        fn the_usual_form_shortcut_changes_no_result(
+            raw in written(),
+            region in proptest::sample::select(vec!["CN", "US", "GB", "DE", "AR", "BR", "JP", "AU"]),
+        ) {
+            let fast = Normalizer::default();
+            let mut slow = Normalizer::default();
+            slow.push(Unchanged);
+            proptest::prop_assert_eq!(fast.phone(&raw, Some(region)), slow.phone(&raw, Some(region)));
+            proptest::prop_assert_eq!(fast.phone(&raw, None), slow.phone(&raw, None));
+        }
+
+        /// Any text: an answer, never a panic; a parsed number's E.164 form reads back to itself.
+        #[test]
+        fn any_text_parses_or_is_refused(raw in "\\PC{0,24}", region in proptest::option::of(proptest::sample::select(vec!["CN", "US", "GB", "QQ"]))) {
+            let n = Normalizer::default();
+            if let Ok(p) = n.phone(&raw, region) {
+                proptest::prop_assert_eq!(n.phone(&p.e164, None).map(|q| q.e164), Ok(p.e164.clone()));
+                let _ = (p.format(PhoneFormat::National), p.format(PhoneFormat::International));
+            }
         }
     }
 }

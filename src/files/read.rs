@@ -1,0 +1,115 @@
+//! A customer file read into records through the row reader, every row read or refused.
+
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use super::csv_rows::{CsvRows, RawRow};
+use super::extras;
+use super::options::ReadOptions;
+use super::report::{FileRead, RejectedRow};
+use crate::error::{Error, Result};
+use crate::import::RowReader;
+
+/// Reads a customer file.
+///
+/// ```no_run
+/// use clientele::files::{read_path, ReadOptions};
+/// let file = read_path("customers.csv", &ReadOptions::default())?;
+/// for r in &file.rejected {
+///     eprintln!("line {}: {}", r.line, r.reason);
+/// }
+/// # Ok::<(), clientele::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] naming the file when it cannot be opened or read; as [`read`] otherwise
+/// (a header error does not repeat the path: the caller knows it).
+pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<FileRead> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: name.clone(),
+        reason: e.to_string(),
+    })?;
+    read_named(file, &name, options)
+}
+
+/// Reads customers from a stream: a header row, then one record per data row. Rows the row
+/// reader refuses (wrong width, no id, a repeated id...) and rows refused while reading (a stray
+/// quote, a NUL byte, text that is not UTF-8) are in [`FileRead::rejected`] with their line;
+/// the counts add up to the file's data rows.
+///
+/// ```
+/// use clientele::files::{read, ReadOptions};
+/// let file = read("id,phone,phone\nC1,111,222\n".as_bytes(), &ReadOptions::default());
+/// assert!(file.is_err()); // a repeated column is refused unless asked to append
+/// # Ok::<(), clientele::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Row`] (the header's line) for a missing or unreadable header or a repeated column
+/// name (unless [`ReadOptions::repeated`] appends); [`Error::Io`] when reading fails.
+pub fn read<R: Read>(source: R, options: &ReadOptions) -> Result<FileRead> {
+    read_named(source, "input", options)
+}
+
+fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<FileRead> {
+    let mut rows = CsvRows::named(BufReader::with_capacity(1 << 16, source), name, options)?;
+    let header_line = rows.header_line();
+    let mut reader =
+        RowReader::try_new(rows.header(), &options.map, options.repeated).map_err(|e| match e {
+            Error::Row { reason, .. } => Error::Row {
+                line: header_line,
+                reason,
+            },
+            other => other,
+        })?;
+    if let Some(at) = options.default_time {
+        reader = reader.with_default_time(at);
+    }
+    let columns: Vec<String> = reader.column_names().map(str::to_owned).collect();
+    let mut file = FileRead {
+        customers: Vec::new(),
+        lines: Vec::new(),
+        problems: Vec::new(),
+        rejected: Vec::new(),
+        filled: Default::default(),
+        columns,
+        counts: Default::default(),
+    };
+    let mut filled = vec![0usize; file.columns.len()];
+    for row in rows.by_ref() {
+        let (line, cells) = match row? {
+            RawRow::Row { line, cells, .. } => (line, cells),
+            RawRow::Refused(r) => {
+                file.rejected.push(r);
+                continue;
+            }
+        };
+        match reader.read(line, &cells) {
+            Ok(mut row) => {
+                for (n, cell) in filled.iter_mut().zip(&cells) {
+                    *n += usize::from(!cell.trim().is_empty());
+                }
+                extras::decode(&mut row.customer, line, &mut row.problems);
+                file.lines.push(line);
+                file.problems.push(row.problems);
+                file.customers.push(row.customer);
+            }
+            Err(Error::Row { line, reason }) => file.rejected.push(RejectedRow { line, reason }),
+            Err(e) => file.rejected.push(RejectedRow {
+                line,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    for (name, n) in file.columns.iter().zip(filled) {
+        if n > 0 {
+            *file.filled.entry(name.clone()).or_default() += n;
+        }
+    }
+    file.counts = rows.counts();
+    file.counts.read = file.customers.len() as u64;
+    file.counts.rejected = file.rejected.len() as u64;
+    Ok(file)
+}
