@@ -761,3 +761,23 @@ fn clientele_month(first: NaiveDate, offset: usize) -> String {
         + offset;
     format!("{}-{:02}", index / 12, index % 12 + 1)
 }
+
+#[test]
+fn a_configuration_asking_for_too_many_periods_gets_the_most_allowed() {
+    let (c, tx, i) = fixture();
+    let many = ReportConfig {
+        periods: usize::MAX,
+        cohorts: usize::MAX,
+        ..config()
+    };
+    let k = kpis(&c, &tx, &i, &many, as_of());
+    assert_eq!(k.series.len(), clientele::report::MAX_PERIODS);
+    assert_eq!(k.cohorts.len(), clientele::report::MAX_PERIODS);
+    let zero = ReportConfig {
+        periods: 0,
+        cohorts: 0,
+        ..config()
+    };
+    let k = kpis(&c, &tx, &i, &zero, as_of());
+    assert_eq!((k.series.len(), k.cohorts.len()), (1, 1));
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use super::config::ReportConfig;
-use super::period::{PeriodSpan, from_month_index, month_index};
+use super::period::{MAX_PERIODS, PeriodSpan, from_month_index, month_index};
 use crate::error::{Error, Result};
 use crate::lifecycle::{CustomerSummary, TimeUnit, summarize_one};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, InteractionKind, Transaction};
@@ -50,7 +50,7 @@ impl<'a> Context<'a> {
         currency: Option<CurrencyCode>,
     ) -> Self {
         let last_month = month_index(as_of.date_naive());
-        let cohorts = i32::try_from(config.cohorts.max(1)).unwrap_or(i32::MAX);
+        let cohorts = i32::try_from(config.cohorts.clamp(1, MAX_PERIODS)).unwrap_or(1);
         Self {
             config,
             as_of,

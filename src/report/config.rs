@@ -23,10 +23,11 @@ pub struct ReportConfig {
     pub scoring: ScoringConfig,
     /// The step of the series (default a calendar month).
     pub period: Period,
-    /// How many periods the series holds, ending with the one that holds the date (default 12).
+    /// How many periods the series holds, ending with the one that holds the date (default 12;
+    /// 1 to [`crate::report::MAX_PERIODS`], a number outside taken as the nearest end).
     pub periods: usize,
     /// How many monthly cohorts the retention table holds, ending with the date's month
-    /// (default 12).
+    /// (default 12; 1 to [`crate::report::MAX_PERIODS`] as for `periods`).
     pub cohorts: usize,
     /// Months of predicted lifetime value (default 12).
     pub clv_months: u32,

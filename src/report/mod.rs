@@ -69,7 +69,7 @@ pub use kpi::{
     Cohort, Count, GroupKpis, Kpis, LifecycleModels, PeriodKpis, RfmCell, Satisfaction, kpis,
     kpis_store,
 };
-pub use period::{Period, PeriodSpan};
+pub use period::{MAX_PERIODS, Period, PeriodSpan};
 pub use quality::{
     CodeValidity, ConsentCoverage, Duplicates, FieldCompleteness, QualityConfig, RateChange,
     Scorecard, ScorecardChange, Staleness, Validity, scorecard, scorecard_store,

@@ -129,12 +129,17 @@ pub struct PeriodSpan {
     pub partial: bool,
 }
 
+/// The most periods of a series and monthly cohorts a report computes (100 years of months);
+/// a configuration asking for more gets this many.
+pub const MAX_PERIODS: usize = 1200;
+
 impl PeriodSpan {
     /// The `count` periods ending with the one that holds `as_of`, oldest first (at least one).
     pub fn ending_at(as_of: DateTime<Utc>, period: Period, count: usize) -> Vec<PeriodSpan> {
+        let count = count.clamp(1, MAX_PERIODS);
         let mut first = period.first_day(as_of.date_naive());
-        let mut out = Vec::with_capacity(count.max(1));
-        for _ in 0..count.max(1) {
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
             let next = period.next(first);
             let end = midnight(next);
             out.push(PeriodSpan {
