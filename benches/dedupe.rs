@@ -77,17 +77,17 @@ fn main() {
         )>::new()));
         let s2 = stages.clone();
         let d = Deduplicator::new().on_progress(move |p| {
-            if let Ok(mut s) = s2.lock() {
-                if s.last().map(|l| l.0) != Some(p.stage) {
-                    s.push((p.stage, Instant::now(), resident_mib(), peak_mib()));
-                }
+            if let Ok(mut s) = s2.lock()
+                && s.last().map(|l| l.0) != Some(p.stage)
+            {
+                s.push((p.stage, Instant::now(), resident_mib(), peak_mib()));
             }
-            if p.stage == "compare" {
-                if let Ok(mut g) = c2.lock() {
-                    g.0.get_or_insert_with(Instant::now);
-                    if p.done >= p.total {
-                        g.1 = Some(Instant::now());
-                    }
+            if p.stage == "compare"
+                && let Ok(mut g) = c2.lock()
+            {
+                g.0.get_or_insert_with(Instant::now);
+                if p.done >= p.total {
+                    g.1 = Some(Instant::now());
                 }
             }
         });

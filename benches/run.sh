@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole bench suite and writes one markdown report (default target/performance.md):
 # normalization and validation throughput, dedupe end to end at 10,000 / 100,000 / 1,000,000
-# records with match_one latency, and the BG/NBD fit on 1,000,000 customers.
+# records with match_one latency, the BG/NBD fit on 1,000,000 customers, and the report's KPIs
+# and scorecard on 1,000,000 customers with about 10,000,000 transactions.
 #
 #   benches/run.sh [REPORT.md]
 #   DEDUPE_SIZES="10000 100000" benches/run.sh      # smaller sizes for a quick look
@@ -34,5 +35,9 @@ cargo bench --no-run -q 2>/dev/null || cargo bench --no-run
   echo "## Lifecycle: BG/NBD and Gamma-Gamma fit"
   echo
   cargo bench -q --bench lifecycle
+  echo
+  echo "## Reports: KPIs and data-quality scorecard"
+  echo
+  cargo bench -q --bench report
 } | tee "$out"
 echo "report written to $out" >&2

@@ -205,6 +205,12 @@ pub enum Error {
         /// Why the fit was given up.
         reason: String,
     },
+    /// A report's chart or page could not be drawn (`report::render_html`).
+    #[error("report rendering failed: {reason}")]
+    Render {
+        /// What the drawing library said.
+        reason: String,
+    },
     /// A file (or stream) could not be read or written; `path` names it.
     #[error("{path}: {reason}")]
     Io {

@@ -65,6 +65,7 @@ pub mod model;
 pub mod normalize;
 mod prefetch;
 pub mod privacy;
+pub mod report;
 mod rng;
 pub mod segment;
 pub mod store;

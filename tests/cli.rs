@@ -788,3 +788,58 @@ fn a_nan_or_out_of_range_threshold_fails_the_command() {
         assert!(err.contains("threshold"), "{t}: {err}");
     }
 }
+
+#[test]
+fn report_writes_the_page_and_its_json_and_refuses_a_bad_row_by_line() {
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("report");
+    let (page, json) = (dir.join("report.html"), dir.join("report.json"));
+    let transactions = sample_file("transactions.csv");
+    let args = |customers: &Path| {
+        [
+            "report".to_owned(),
+            customers.display().to_string(),
+            "--transactions".to_owned(),
+            transactions.display().to_string(),
+            "--as-of".to_owned(),
+            "2026-06-30".to_owned(),
+            "--out".to_owned(),
+            page.display().to_string(),
+            "--json".to_owned(),
+            json.display().to_string(),
+        ]
+    };
+    let sample_args = args(&sample());
+    let refs: Vec<&str> = sample_args.iter().map(String::as_str).collect();
+    run(&bin, &refs);
+    let html = std::fs::read_to_string(&page).expect("page written");
+    assert!(html.contains("default-src 'none'") && !html.contains("<script"));
+    for id in [
+        "chart-stage-funnel",
+        "chart-rfm-grid",
+        "chart-cohorts",
+        "follow-up-list",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("json");
+    assert_eq!(report["kpis"]["customers"], 311);
+    assert_eq!(report["quality"]["records"], 311);
+    std::fs::remove_file(&page).expect("remove");
+    std::fs::remove_file(&json).expect("remove");
+
+    // A stray quote: refused with its line, exit 3, no page and no JSON.
+    let bad = damaged_sample(&dir, 5, |l| l.replacen(",罗强", ",\"罗强", 1));
+    let bad_args = args(&bad);
+    let refs: Vec<&str> = bad_args.iter().map(String::as_str).collect();
+    let out = output(&bin, &refs);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 5: the quoted field in column 3"),
+        "{err}"
+    );
+    assert!(!page.exists() && !json.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

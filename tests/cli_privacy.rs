@@ -231,6 +231,29 @@ fn steps() -> Vec<Step> {
             Data,
         ),
         Step {
+            // The report is aggregates, ids and field names: every output is searched.
+            message_files: &["report.html", "report.json", "follow_ups.csv"],
+            ..step(
+                &[
+                    "report",
+                    "{dir}/customers.csv",
+                    "--transactions",
+                    "{dir}/transactions.csv",
+                    "--as-of",
+                    "2024-06-30",
+                    "--region",
+                    "CN",
+                    "--out",
+                    "{dir}/report.html",
+                    "--json",
+                    "{dir}/report.json",
+                    "--follow-ups",
+                    "{dir}/follow_ups.csv",
+                ],
+                Message,
+            )
+        },
+        Step {
             save_stdout: Some("summary.csv"),
             ..step(
                 &[

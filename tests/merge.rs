@@ -252,6 +252,7 @@ fn activity_moves_to_the_survivor_and_merge_is_audited() {
                 at: t(4),
                 kind: InteractionKind::Call,
                 note: Some("asked about delivery".into()),
+                rating: None,
             }),
         ])
         .unwrap();

@@ -78,6 +78,7 @@ fn fill<S: CustomerStore<Error = Error>>(store: &S) {
                 at: t(5),
                 kind: InteractionKind::Call,
                 note: Some("Wang Fang asked to call 13800135678".into()),
+                rating: None,
             }),
         ])
         .unwrap();
@@ -189,6 +190,7 @@ fn erasure_racing_new_activity_loses_nothing_and_leaves_no_value() {
                         at: t(5),
                         kind: InteractionKind::Note,
                         note: Some("called 13800135678".into()),
+                        rating: None,
                     };
                     if store.apply(vec![Change::AddInteraction(note)]).is_ok() {
                         added.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -59,6 +59,7 @@ fn contact(customer: &str, days: i64, kind: InteractionKind) -> Interaction {
         at: days_ago(days),
         kind,
         note: None,
+        rating: None,
     }
 }
 

@@ -86,10 +86,10 @@ fn run_and_kill(path: &Path, signal: &str, after: Duration) -> String {
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             // The harness may print `test child_writer ... ` before the first line.
-            if let Some((_, rest)) = line.split_once("KILLTEST ") {
-                if tx.send(rest.to_owned()).is_err() {
-                    break;
-                }
+            if let Some((_, rest)) = line.split_once("KILLTEST ")
+                && tx.send(rest.to_owned()).is_err()
+            {
+                break;
             }
         }
     });
@@ -125,7 +125,7 @@ fn check_whole_batches(path: &Path) -> usize {
     let store = SqliteStore::open(path).unwrap();
     let n = store.len().unwrap();
     assert!(
-        n == 0 || (n >= LARGE && (n - LARGE) % SMALL == 0),
+        n == 0 || (n >= LARGE && (n - LARGE).is_multiple_of(SMALL)),
         "{n} customers: a batch was kept in part"
     );
     let conn = raw(path);

@@ -68,6 +68,15 @@ pub fn explain(s: &str) -> Result<usize, String> {
     usize::try_from(n).map_err(|e| e.to_string())
 }
 
+/// The most periods `report --periods` draws (ten years of weeks).
+pub const MAX_PERIODS: usize = 520;
+
+/// `report --periods`: 1 to [`MAX_PERIODS`].
+pub fn periods(s: &str) -> Result<usize, String> {
+    let n = count(s, 1, MAX_PERIODS as u64)?;
+    usize::try_from(n).map_err(|e| e.to_string())
+}
+
 /// `segment --clv-months`: 0 to [`MAX_CLV_MONTHS`].
 pub fn clv_months(s: &str) -> Result<u32, String> {
     let n = count(s, 0, u64::from(MAX_CLV_MONTHS))?;

@@ -19,6 +19,7 @@ mod lifecycle;
 mod merge;
 mod normalize;
 mod pipeline;
+mod report;
 mod segment;
 
 use std::path::{Path, PathBuf};
@@ -89,6 +90,10 @@ enum Command {
     /// purchases expected in the next 52 weeks and lifetime value from BG/NBD and Gamma-Gamma
     /// models fitted on the same transactions).
     Segment(segment::SegmentArgs),
+    /// One self-contained HTML page of KPIs (stage funnel, tiers, RFM segments and grid, cohort
+    /// retention, revenue and active customers per period), the data-quality scorecard and the
+    /// follow-up list as of a day; optionally the same figures as JSON and the list as CSV.
+    Report(report::ReportArgs),
     /// Read a customers CSV and report records read, fields filled and rows rejected.
     Stats {
         #[command(flatten)]
@@ -777,6 +782,7 @@ fn run(command: &Command) -> Result<(), String> {
         Command::Unmerge(args) => merge::run_unmerge(args),
         Command::Pipeline(args) => pipeline::run(args),
         Command::Segment(args) => segment::run(args),
+        Command::Report(args) => report::run(args),
         Command::Summarize(args) => lifecycle::run_summarize(args),
         Command::LifecycleFit(args) => lifecycle::run_fit(args),
         Command::Normalize(args) => normalize::run(args),

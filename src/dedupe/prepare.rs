@@ -63,14 +63,13 @@ const KEPT_CHARS: usize = MAX_KEY_CHARS - 17;
 impl Key {
     pub(crate) fn new(s: &str) -> Self {
         // Only a value of more than 64 bytes can have more than 64 characters.
-        if s.len() > MAX_KEY_CHARS {
-            if let Some((cut, _)) = s.char_indices().nth(KEPT_CHARS) {
-                if s.char_indices().nth(MAX_KEY_CHARS).is_some() {
-                    let kept = s.get(..cut).unwrap_or_default();
-                    let whole = fnv_from(FNV_START, s.as_bytes());
-                    return Self::exact(&format!("{kept}#{whole:016x}"));
-                }
-            }
+        if s.len() > MAX_KEY_CHARS
+            && let Some((cut, _)) = s.char_indices().nth(KEPT_CHARS)
+            && s.char_indices().nth(MAX_KEY_CHARS).is_some()
+        {
+            let kept = s.get(..cut).unwrap_or_default();
+            let whole = fnv_from(FNV_START, s.as_bytes());
+            return Self::exact(&format!("{kept}#{whole:016x}"));
         }
         Self::exact(s)
     }
@@ -463,12 +462,12 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
         };
         let r = n.person_name(name);
         p.han = !r.key.is_ascii() && r.pinyin.is_some();
-        if p.han {
-            if let (Some(f), Some(g)) = (r.family.as_deref(), r.given.as_deref()) {
-                let f_py = crate::normalize::person_pinyin_word(f, true);
-                let g_py = crate::normalize::person_pinyin_word(g, false);
-                pinyin = f_py.zip(g_py);
-            }
+        if p.han
+            && let (Some(f), Some(g)) = (r.family.as_deref(), r.given.as_deref())
+        {
+            let f_py = crate::normalize::person_pinyin_word(f, true);
+            let g_py = crate::normalize::person_pinyin_word(g, false);
+            pinyin = f_py.zip(g_py);
         }
         p.given = r.given.as_deref().and_then(Text::new);
         p.family = r.family.as_deref().and_then(Text::new);

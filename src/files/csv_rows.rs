@@ -541,10 +541,10 @@ impl Record {
             State::AfterClose => self.field.push(b),
             State::Quoted if b == b'"' => self.state = State::QuoteInQuoted,
             State::Quoted => {
-                if b == self.delimiter {
-                    if let Some(q) = &mut self.quote {
-                        q.delimiters += 1;
-                    }
+                if b == self.delimiter
+                    && let Some(q) = &mut self.quote
+                {
+                    q.delimiters += 1;
                 }
                 self.field.push(b);
             }
@@ -566,10 +566,11 @@ impl Record {
     }
 
     fn close_quote(&mut self) {
-        if let Some(q) = self.quote.take() {
-            if q.breaks > 0 && q.delimiters >= self.delimiter_bound {
-                self.runaway_delimiters.get_or_insert(q.delimiters);
-            }
+        if let Some(q) = self.quote.take()
+            && q.breaks > 0
+            && q.delimiters >= self.delimiter_bound
+        {
+            self.runaway_delimiters.get_or_insert(q.delimiters);
         }
     }
 

@@ -59,4 +59,5 @@ mod summary;
 
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::{GammaGamma, MAX_CLV_MONTHS};
+pub(crate) use summary::summarize_one;
 pub use summary::{CustomerSummary, TimeUnit, summarize};

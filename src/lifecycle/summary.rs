@@ -133,55 +133,87 @@ pub fn summarize(
     calibration_end: NaiveDate,
     unit: TimeUnit,
 ) -> Vec<CustomerSummary> {
-    // Amounts are added as integers in ten-thousandths of a major unit (every ISO 4217 exponent
-    // is at most 4), so a day's total does not depend on the order of its transactions.
-    const SCALE_EXPONENT: u8 = 4;
     let mut days: BTreeMap<&CustomerId, BTreeMap<NaiveDate, i128>> = BTreeMap::new();
     for tx in transactions {
-        let date = tx.at.date_naive();
-        if date > calibration_end {
-            continue;
-        }
-        let exponent = crate::validate::currency_minor_units(tx.amount.currency.as_str())
-            .flatten()
-            .unwrap_or(2)
-            .min(SCALE_EXPONENT);
-        let scaled =
-            i128::from(tx.amount.minor_units) * 10i128.pow(u32::from(SCALE_EXPONENT - exponent));
-        let day = days
-            .entry(&tx.customer)
-            .or_default()
-            .entry(date)
-            .or_insert(0);
-        *day = day.saturating_add(scaled);
+        add_day(&mut days, tx, calibration_end, |tx| &tx.customer);
     }
+    days.into_iter()
+        .filter_map(|(customer, by_day)| from_days(customer, by_day, calibration_end, unit))
+        .collect()
+}
+
+/// Amounts are added as integers in ten-thousandths of a major unit (every ISO 4217 exponent
+/// is at most 4), so a day's total does not depend on the order of its transactions.
+const SCALE_EXPONENT: u8 = 4;
+
+/// Adds a transaction to its customer's day totals (scaled to [`SCALE_EXPONENT`]), unless it
+/// comes after the calibration end.
+fn add_day<'a, K: Ord>(
+    days: &mut BTreeMap<K, BTreeMap<NaiveDate, i128>>,
+    tx: &'a Transaction,
+    calibration_end: NaiveDate,
+    key: impl Fn(&'a Transaction) -> K,
+) {
+    let date = tx.at.date_naive();
+    if date > calibration_end {
+        return;
+    }
+    let exponent = crate::validate::currency_minor_units(tx.amount.currency.as_str())
+        .flatten()
+        .unwrap_or(2)
+        .min(SCALE_EXPONENT);
+    let scaled =
+        i128::from(tx.amount.minor_units) * 10i128.pow(u32::from(SCALE_EXPONENT - exponent));
+    let day = days.entry(key(tx)).or_default().entry(date).or_insert(0);
+    *day = day.saturating_add(scaled);
+}
+
+/// One customer's summary from its day totals; `None` without a purchase day.
+fn from_days(
+    customer: &CustomerId,
+    by_day: BTreeMap<NaiveDate, i128>,
+    calibration_end: NaiveDate,
+    unit: TimeUnit,
+) -> Option<CustomerSummary> {
     let per_unit = unit.days();
     let major = |scaled: i128| scaled as f64 / 10f64.powi(i32::from(SCALE_EXPONENT));
-    days.into_iter()
-        .filter_map(|(customer, by_day)| {
-            // A day whose amounts add up to less than zero (a refund, not a purchase) is not a
-            // purchase day.
-            let by_day: BTreeMap<NaiveDate, f64> = by_day
-                .into_iter()
-                .filter(|(_, v)| *v >= 0)
-                .map(|(d, v)| (d, major(v)))
-                .collect();
-            let (&first, _) = by_day.first_key_value()?;
-            let (&last, _) = by_day.last_key_value()?;
-            let repeats = by_day.len() - 1;
-            let repeat_spend: f64 = by_day.values().skip(1).sum();
-            let elapsed = |from: NaiveDate, to: NaiveDate| (to - from).num_days() as f64 / per_unit;
-            Some(CustomerSummary {
-                customer: customer.clone(),
-                frequency: repeats as f64,
-                recency: elapsed(first, last),
-                t: elapsed(first, calibration_end),
-                monetary: if repeats == 0 {
-                    0.0
-                } else {
-                    repeat_spend / repeats as f64
-                },
-            })
-        })
-        .collect()
+    // A day whose amounts add up to less than zero (a refund, not a purchase) is not a
+    // purchase day.
+    let by_day: BTreeMap<NaiveDate, f64> = by_day
+        .into_iter()
+        .filter(|(_, v)| *v >= 0)
+        .map(|(d, v)| (d, major(v)))
+        .collect();
+    let (&first, _) = by_day.first_key_value()?;
+    let (&last, _) = by_day.last_key_value()?;
+    let repeats = by_day.len() - 1;
+    let repeat_spend: f64 = by_day.values().skip(1).sum();
+    let elapsed = |from: NaiveDate, to: NaiveDate| (to - from).num_days() as f64 / per_unit;
+    Some(CustomerSummary {
+        customer: customer.clone(),
+        frequency: repeats as f64,
+        recency: elapsed(first, last),
+        t: elapsed(first, calibration_end),
+        monetary: if repeats == 0 {
+            0.0
+        } else {
+            repeat_spend / repeats as f64
+        },
+    })
+}
+
+/// The summary of one customer's transactions (all taken as `customer`'s), as [`summarize`]
+/// would give it; `None` when there is no purchase day up to the calibration end.
+pub(crate) fn summarize_one<'a>(
+    customer: &CustomerId,
+    transactions: impl IntoIterator<Item = &'a Transaction>,
+    calibration_end: NaiveDate,
+    unit: TimeUnit,
+) -> Option<CustomerSummary> {
+    let mut days: BTreeMap<(), BTreeMap<NaiveDate, i128>> = BTreeMap::new();
+    for tx in transactions {
+        add_day(&mut days, tx, calibration_end, |_| ());
+    }
+    let by_day = days.remove(&())?;
+    from_days(customer, by_day, calibration_end, unit)
 }

@@ -172,13 +172,13 @@ where
         Change::expect_merge(&record),
         Change::DeleteMergeRecord(record.id.clone()),
     ];
-    if on_change == OnSurvivorChange::Refuse {
-        if let Some(after) = &record.after {
-            changes.insert(
-                0,
-                Change::expect_with_activity(&after.customer, &after.activity),
-            );
-        }
+    if on_change == OnSurvivorChange::Refuse
+        && let Some(after) = &record.after
+    {
+        changes.insert(
+            0,
+            Change::expect_with_activity(&after.customer, &after.activity),
+        );
     }
     for snap in &record.before {
         let c = snap.customer.clone();

@@ -100,8 +100,14 @@ pub enum InteractionKind {
 ///     at: Utc.with_ymd_and_hms(2024, 5, 2, 15, 30, 0).unwrap(),
 ///     kind: InteractionKind::Complaint,
 ///     note: Some("late delivery".into()),
+///     rating: None,
 /// };
 /// assert_eq!(i.kind, InteractionKind::Complaint);
+/// // Old records without a rating still read.
+/// let old: Interaction = serde_json::from_str(
+///     r#"{"customer": "C1", "at": "2024-05-02T15:30:00Z", "kind": "feedback"}"#,
+/// ).unwrap();
+/// assert_eq!(old.rating, None);
 /// // The note is free text about a person: `Debug` masks it.
 /// assert!(!format!("{i:?}").contains("late delivery"));
 /// # Ok::<(), clientele::Error>(())
@@ -117,6 +123,11 @@ pub struct Interaction {
     /// Free note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The score the customer gave, for feedback (a survey answer, a review's stars), on the
+    /// caller's scale (1 to 5 by default in `clientele::report`); `None` when there is none.
+    /// Reports average the ratings of [`InteractionKind::Feedback`] interactions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
 }
 
 impl fmt::Debug for Transaction {
@@ -155,6 +166,7 @@ impl fmt::Debug for Interaction {
             .field("at", &self.at)
             .field("kind", &self.kind)
             .field("note", &self.note.as_deref().map(mask_value))
+            .field("rating", &self.rating)
             .finish()
     }
 }

@@ -258,15 +258,16 @@ impl CustomValue {
     /// Infers the type of a text cell without losing anything: a value becomes a number or a
     /// boolean only when printing it back gives exactly the same text.
     pub fn infer(raw: &str) -> Self {
-        if let Ok(i) = raw.parse::<i64>() {
-            if i.to_string() == raw {
-                return Self::Integer(i);
-            }
+        if let Ok(i) = raw.parse::<i64>()
+            && i.to_string() == raw
+        {
+            return Self::Integer(i);
         }
-        if let Ok(f) = raw.parse::<f64>() {
-            if f.is_finite() && f.to_string() == raw {
-                return Self::Float(f);
-            }
+        if let Ok(f) = raw.parse::<f64>()
+            && f.is_finite()
+            && f.to_string() == raw
+        {
+            return Self::Float(f);
         }
         match raw {
             "true" => Self::Bool(true),

@@ -86,10 +86,10 @@ fn expansion(w: &str) -> Option<Expansion<'_>> {
     if w.len() < 2 {
         return None;
     }
-    if w.len() <= 7 {
-        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == w) {
-            return Some(Expansion::Full(full));
-        }
+    if w.len() <= 7
+        && let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == w)
+    {
+        return Some(Expansion::Full(full));
     }
     w.strip_suffix("str")
         .filter(|stem| stem.len() >= 3 && stem.chars().count() >= 3)

@@ -323,11 +323,12 @@ pub(crate) fn region(s: &str, ctx: &mut Context) -> Option<String> {
     }
     // A leading pinyin region followed by at least two more words.
     let words: Vec<&str> = trimmed.split(' ').filter(|w| !w.is_empty()).collect();
-    if let Some(first) = words.first() {
-        if words.len() >= 3 && LATIN_REGIONS.contains(first) {
-            found = Some((*first).to_owned());
-            trimmed = words.get(1..).unwrap_or(&[]).join(" ");
-        }
+    if let Some(first) = words.first()
+        && words.len() >= 3
+        && LATIN_REGIONS.contains(first)
+    {
+        found = Some((*first).to_owned());
+        trimmed = words.get(1..).unwrap_or(&[]).join(" ");
     }
     let found = found?;
     ctx.parts.region.get_or_insert(found);
@@ -435,12 +436,12 @@ fn strip_forms(s: &str) -> (String, Option<String>) {
             }
         }
         // 株式会社 also stands first in Japanese names.
-        if let Some(rest) = core.strip_prefix("株式会社") {
-            if rest.trim().chars().count() >= 2 {
-                forms.insert(0, "株式会社");
-                core = rest.trim().to_owned();
-                continue;
-            }
+        if let Some(rest) = core.strip_prefix("株式会社")
+            && rest.trim().chars().count() >= 2
+        {
+            forms.insert(0, "株式会社");
+            core = rest.trim().to_owned();
+            continue;
         }
         // Latin forms as trailing words, keeping at least one word.
         let words: Vec<&str> = core.split(' ').filter(|w| !w.is_empty()).collect();

@@ -111,10 +111,10 @@ impl Normalizer {
             .map_or(mapped.as_ref(), |(_, main)| main)
             .to_owned();
         let mut local_key = local.to_lowercase();
-        if let Some((base, _tag)) = local_key.split_once('+') {
-            if !base.is_empty() {
-                local_key = base.to_owned();
-            }
+        if let Some((base, _tag)) = local_key.split_once('+')
+            && !base.is_empty()
+        {
+            local_key = base.to_owned();
         }
         if DOTLESS.contains(&key_domain.as_str()) {
             local_key.retain(|c| c != '.');

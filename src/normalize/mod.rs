@@ -342,10 +342,10 @@ impl Normalizer {
         for (i, slot) in self.slots.iter().enumerate().filter(|(_, s)| s.enabled) {
             let stage = slot.rule.stage();
             for &kind in FieldKind::ALL {
-                if slot.rule.applies_to(kind) {
-                    if let Some(p) = plan.get_mut(plan_index(kind, stage)) {
-                        p.push(i);
-                    }
+                if slot.rule.applies_to(kind)
+                    && let Some(p) = plan.get_mut(plan_index(kind, stage))
+                {
+                    p.push(i);
                 }
             }
         }
@@ -546,18 +546,18 @@ impl Normalizer {
             .get(plan_index(ctx.kind, stage))
             .map_or(&[][..], Vec::as_slice);
         for slot in planned.iter().filter_map(|&i| self.slots.get(i)) {
-            if let Some(next) = slot.rule.apply(&current, ctx) {
-                if next != *current {
-                    if let Some(steps) = trace.as_deref_mut() {
-                        steps.push(TraceStep {
-                            rule: slot.rule.name().to_owned(),
-                            stage,
-                            before: current.clone().into_owned(),
-                            after: next.clone(),
-                        });
-                    }
-                    current = Cow::Owned(next);
+            if let Some(next) = slot.rule.apply(&current, ctx)
+                && next != *current
+            {
+                if let Some(steps) = trace.as_deref_mut() {
+                    steps.push(TraceStep {
+                        rule: slot.rule.name().to_owned(),
+                        stage,
+                        before: current.clone().into_owned(),
+                        after: next.clone(),
+                    });
                 }
+                current = Cow::Owned(next);
             }
         }
         current

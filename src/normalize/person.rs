@@ -244,10 +244,12 @@ fn detect_parts(canonical: &str, raw: &str, n: &Normalizer) -> (Option<String>, 
         return (Some(f), Some(g));
     }
     // `Family, Given` as written (canonical already reordered it).
-    if let Some((f, g)) = raw.split_once(',') {
-        if !f.trim().is_empty() && !g.trim().is_empty() && !raw.chars().any(is_han) {
-            return (key(f), key(g));
-        }
+    if let Some((f, g)) = raw.split_once(',')
+        && !f.trim().is_empty()
+        && !g.trim().is_empty()
+        && !raw.chars().any(is_han)
+    {
+        return (key(f), key(g));
     }
     let words: Vec<&str> = canonical.split(' ').filter(|w| !w.is_empty()).collect();
     match words.as_slice() {

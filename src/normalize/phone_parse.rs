@@ -364,10 +364,10 @@ fn normalize(s: &str) -> Result<Digits, PhoneError> {
         } else {
             digit_value(c)
         };
-        if let Some(d) = d {
-            if !out.push(d) {
-                return Err(PhoneError::InvalidLength);
-            }
+        if let Some(d) = d
+            && !out.push(d)
+        {
+            return Err(PhoneError::InvalidLength);
         }
     }
     Ok(out)
@@ -378,13 +378,13 @@ fn normalize(s: &str) -> Result<Digits, PhoneError> {
 pub(crate) fn expand(template: &str, caps: &regex::Captures<'_>, out: &mut String) {
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-                chars.next();
-                let group = usize::try_from(d).unwrap_or(0);
-                out.push_str(caps.get(group).map_or("", |m| m.as_str()));
-                continue;
-            }
+        if c == '\\'
+            && let Some(d) = chars.peek().and_then(|c| c.to_digit(10))
+        {
+            chars.next();
+            let group = usize::try_from(d).unwrap_or(0);
+            out.push_str(caps.get(group).map_or("", |m| m.as_str()));
+            continue;
         }
         out.push(c);
     }

@@ -99,13 +99,14 @@ fn all_meta() -> impl Iterator<Item = (usize, &'static RegionMeta)> {
 pub(crate) fn region_index(region: &str) -> Option<usize> {
     let region = region.trim();
     // Two letters (every region code is two): looked up in a table.
-    if let &[a, b] = region.as_bytes() {
-        if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() {
-            return two_letter_regions()
-                .get(two_letter_slot(a, b))
-                .copied()
-                .flatten();
-        }
+    if let &[a, b] = region.as_bytes()
+        && a.is_ascii_alphabetic()
+        && b.is_ascii_alphabetic()
+    {
+        return two_letter_regions()
+            .get(two_letter_slot(a, b))
+            .copied()
+            .flatten();
     }
     None
 }
@@ -122,12 +123,12 @@ fn two_letter_regions() -> &'static [Option<usize>] {
     TABLE.get_or_init(|| {
         let mut table = vec![None; 26 * 26];
         for (i, m) in REGIONS.iter().enumerate() {
-            if let &[a, b] = m.region.as_bytes() {
-                if a.is_ascii_uppercase() && b.is_ascii_uppercase() {
-                    if let Some(slot) = table.get_mut(two_letter_slot(a, b)) {
-                        *slot = Some(i);
-                    }
-                }
+            if let &[a, b] = m.region.as_bytes()
+                && a.is_ascii_uppercase()
+                && b.is_ascii_uppercase()
+                && let Some(slot) = table.get_mut(two_letter_slot(a, b))
+            {
+                *slot = Some(i);
             }
         }
         table

@@ -59,11 +59,14 @@ pub use rule::{
     Cmp, CompiledSegment, DateField, DateWindow, MAX_RULE_DEPTH, Measure, Rule, Segment, TextField,
     TextTest, ValueTest,
 };
+pub(crate) use score::score_indexed;
 pub use score::{
     CustomerScore, ScoringConfig, follow_ups, main_currency_of, score_records, score_store,
 };
+pub(crate) use stage::plus_days;
 pub use stage::{Stage, StageWindows};
 pub use summary::ActivitySummary;
+pub(crate) use summary::{ActivityIndex, window_start};
 pub use tier::{Tier, TierConfig};
 
 /// The segmentation guide's code examples, compiled and run as doc tests.

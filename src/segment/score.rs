@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rfm::{RfmTable, RfmValues, rfm_scores};
 use super::stage::{Stage, StageWindows};
-use super::summary::{ActivitySummary, days_between, map_slices, map_store};
+use super::summary::{ActivityIndex, ActivitySummary, days_between, map_indexed, map_store};
 use super::tier::TierConfig;
 use crate::error::{Error, Result};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, Transaction};
@@ -371,9 +371,19 @@ pub fn score_records(
     config: &ScoringConfig,
     as_of: DateTime<Utc>,
 ) -> Vec<CustomerScore> {
-    let facts = map_slices(customers, transactions, interactions, as_of, |c, s| {
-        facts(c, s, config)
-    });
+    let index = ActivityIndex::new(customers, transactions, interactions);
+    score_indexed(customers, &index, config, as_of)
+}
+
+/// [`score_records`] over activity already indexed (the report scores and counts from one
+/// index).
+pub(crate) fn score_indexed(
+    customers: &[Customer],
+    index: &ActivityIndex<'_>,
+    config: &ScoringConfig,
+    as_of: DateTime<Utc>,
+) -> Vec<CustomerScore> {
+    let facts = map_indexed(customers, index, as_of, |c, s| facts(c, s, config));
     finish(facts, config, as_of)
 }
 

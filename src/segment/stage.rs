@@ -107,7 +107,7 @@ impl Default for StageWindows {
     }
 }
 
-fn plus_days(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+pub(crate) fn plus_days(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
     t.checked_add_signed(Duration::days(i64::from(days)))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
@@ -129,8 +129,19 @@ impl StageWindows {
         activity: &ActivitySummary,
         created_at: DateTime<Utc>,
     ) -> (Stage, DateTime<Utc>) {
-        let as_of = activity.as_of();
-        let mut purchases = activity.purchase_times();
+        self.stage_at(activity.purchase_times(), activity.as_of(), created_at)
+    }
+
+    /// [`StageWindows::stage`] from the purchase times up to `as_of`, oldest first (what
+    /// [`ActivitySummary::purchase_times`] gives): the reports ask for the stage at many
+    /// dates of one sorted history.
+    pub(crate) fn stage_at(
+        &self,
+        purchases: impl IntoIterator<Item = DateTime<Utc>>,
+        as_of: DateTime<Utc>,
+        created_at: DateTime<Utc>,
+    ) -> (Stage, DateTime<Utc>) {
+        let mut purchases = purchases.into_iter();
         let Some(first) = purchases.next() else {
             return (Stage::Lead, created_at.min(as_of));
         };

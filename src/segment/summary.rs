@@ -37,7 +37,7 @@ use crate::store::{CustomerStore, batches};
 ///     customer: id.clone(), at: day(d), amount: Money { minor_units: cents, currency: cny },
 ///     channel: None, reference: None,
 /// };
-/// let complaint = Interaction { customer: id.clone(), at: day(5), kind: InteractionKind::Complaint, note: None };
+/// let complaint = Interaction { customer: id.clone(), at: day(5), kind: InteractionKind::Complaint, note: None, rating: None };
 /// let txs = [buy(1, 10_000), buy(4, 5_000), buy(30, 99_999)]; // the last one is after as_of
 /// let s = ActivitySummary::new(&txs, &[complaint], day(10));
 /// assert_eq!(s.purchase_count(None), 2);
@@ -87,7 +87,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(-1, 500, "CNY")], &[talk(2, InteractionKind::Call)], now);
     /// assert_eq!(s.purchase_count(None), 1); // the second is after `now`
@@ -168,7 +168,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 500, "USD"), tx(5, -200, "CNY")], [], now);
     /// assert_eq!(s.purchase_count(None), 2);
@@ -200,7 +200,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 700, "CNY"), tx(5, -200, "CNY"), tx(1, 9, "USD")], [], now);
     /// let cny = CurrencyCode::new("CNY").unwrap();
@@ -231,7 +231,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, 700, "JPY")], [], now);
     /// assert_eq!(s.other_currency_transactions(&CurrencyCode::new("CNY").unwrap()), 1);
@@ -258,7 +258,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, -700, "CNY")], [], now);
     /// assert_eq!(s.transactions_by_currency().get(&CurrencyCode::new("CNY").unwrap()), Some(&2));
@@ -269,6 +269,16 @@ impl ActivitySummary {
             *out.entry(*c).or_insert(0) += 1;
         }
         out
+    }
+
+    /// The purchases (time, currency, minor units), oldest first.
+    pub(crate) fn purchases(&self) -> &[(DateTime<Utc>, CurrencyCode, i64)] {
+        &self.purchases
+    }
+
+    /// The refunds and zero amounts (time, currency, minor units), oldest first.
+    pub(crate) fn refunds(&self) -> &[(DateTime<Utc>, CurrencyCode, i64)] {
+        &self.refunds
     }
 
     /// The times of the purchases, oldest first.
@@ -285,7 +295,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.purchase_times().collect::<Vec<_>>(), [now - Duration::days(9), now - Duration::days(1)]);
@@ -308,7 +318,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.first_purchase(), Some(now - Duration::days(9)));
@@ -331,7 +341,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.last_purchase(), Some(now - Duration::days(1)));
@@ -354,7 +364,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new([], &[talk(7, InteractionKind::Visit)], now);
     /// assert_eq!(s.last_interaction(), Some(now - Duration::days(7)));
@@ -377,7 +387,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], [], now);
     /// assert_eq!(s.days_since_last_purchase(), Some(12));
@@ -400,7 +410,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Message)], now);
     /// assert_eq!(s.days_since_last_interaction(), Some(4));
@@ -424,7 +434,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], &[talk(4, InteractionKind::Call)], now);
     /// assert_eq!(s.days_since_last_activity(), Some(4));
@@ -449,7 +459,7 @@ impl ActivitySummary {
     /// #     channel: None, reference: None,
     /// # };
     /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None,
+    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
     /// # };
     /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Complaint), talk(40, InteractionKind::Complaint)], now);
     /// assert_eq!((s.complaints_within(30), s.complaints_within(60)), (1, 2));
@@ -462,27 +472,101 @@ impl ActivitySummary {
 
 /// Each customer's transactions and interactions, grouped by id, borrowed from slices.
 #[derive(Debug, Default)]
-struct ActivityIndex<'a> {
-    by_customer: HashMap<&'a CustomerId, (Vec<&'a Transaction>, Vec<&'a Interaction>)>,
+pub(crate) struct ActivityIndex<'a> {
+    /// Each customer id's slot.
+    slot: HashMap<&'a CustomerId, usize>,
+    /// Transactions grouped by slot, each customer's in input order; slot `s` holds
+    /// `transactions[t_start[s]..t_start[s + 1]]`.
+    transactions: Vec<&'a Transaction>,
+    t_start: Vec<usize>,
+    /// Interactions likewise.
+    interactions: Vec<&'a Interaction>,
+    i_start: Vec<usize>,
+}
+
+/// Items grouped by their customer's slot (a counting sort, stable), and where each slot's
+/// run starts; items of ids without a slot are left out.
+fn group<'a, T: Sync>(
+    items: &'a [T],
+    slot: &HashMap<&CustomerId, usize>,
+    slots: usize,
+    key: impl Fn(&T) -> &CustomerId + Sync,
+) -> (Vec<&'a T>, Vec<usize>) {
+    let of: Vec<Option<usize>> = items
+        .par_iter()
+        .map(|x| slot.get(key(x)).copied())
+        .collect();
+    let mut start = vec![0usize; slots + 1];
+    for s in of.iter().flatten() {
+        if let Some(n) = start.get_mut(s + 1) {
+            *n += 1;
+        }
+    }
+    for k in 1..start.len() {
+        let before = start.get(k - 1).copied().unwrap_or(0);
+        if let Some(n) = start.get_mut(k) {
+            *n += before;
+        }
+    }
+    let mut next = start.clone();
+    let mut placed: Vec<Option<&T>> = vec![None; start.last().copied().unwrap_or(0)];
+    for (x, s) in items.iter().zip(&of) {
+        let Some(at) = s.and_then(|s| next.get_mut(s)) else {
+            continue;
+        };
+        if let Some(cell) = placed.get_mut(*at) {
+            *cell = Some(x);
+        }
+        *at += 1;
+    }
+    (placed.into_iter().flatten().collect(), start)
+}
+
+/// Run `s` of a grouping.
+fn run<'s, 'a, T>(items: &'s [&'a T], start: &[usize], s: Option<usize>) -> &'s [&'a T] {
+    let range = s.and_then(|s| Some(*start.get(s)?..*start.get(s + 1)?));
+    range.and_then(|r| items.get(r)).unwrap_or(&[])
 }
 
 impl<'a> ActivityIndex<'a> {
-    fn new(transactions: &'a [Transaction], interactions: &'a [Interaction]) -> Self {
-        let mut by_customer: HashMap<_, (Vec<_>, Vec<_>)> = HashMap::new();
-        for t in transactions {
-            by_customer.entry(&t.customer).or_default().0.push(t);
+    /// Indexes the activity of `customers` (activity of other ids is left out): a slot per
+    /// customer id, items grouped by slot in parallel, each customer's in input order.
+    pub(crate) fn new(
+        customers: &'a [Customer],
+        transactions: &'a [Transaction],
+        interactions: &'a [Interaction],
+    ) -> Self {
+        let mut slot = HashMap::with_capacity(customers.len());
+        for c in customers {
+            let next = slot.len();
+            slot.entry(&c.id).or_insert(next);
         }
-        for i in interactions {
-            by_customer.entry(&i.customer).or_default().1.push(i);
+        let slots = slot.len();
+        let ((transactions, t_start), (interactions, i_start)) = rayon::join(
+            || group(transactions, &slot, slots, |t| &t.customer),
+            || group(interactions, &slot, slots, |i| &i.customer),
+        );
+        Self {
+            slot,
+            transactions,
+            t_start,
+            interactions,
+            i_start,
         }
-        Self { by_customer }
     }
 
     fn summary(&self, id: &CustomerId, as_of: DateTime<Utc>) -> ActivitySummary {
-        match self.by_customer.get(id) {
-            Some((t, i)) => ActivitySummary::new(t.iter().copied(), i.iter().copied(), as_of),
-            None => ActivitySummary::new([], [], as_of),
-        }
+        let (t, i) = self.items(id);
+        ActivitySummary::new(t.iter().copied(), i.iter().copied(), as_of)
+    }
+
+    /// A customer's transactions and interactions (empty for an id without any).
+    pub(crate) fn items(&self, id: &CustomerId) -> (&[&'a Transaction], &[&'a Interaction]) {
+        let s = self.slot.get(id).copied();
+        (
+            run(&self.transactions, &self.t_start, s),
+            run(&self.interactions, &self.i_start, s),
+        )
     }
 }
 
@@ -541,7 +625,25 @@ where
     T: Send,
     F: Fn(&Customer, &ActivitySummary) -> T + Sync,
 {
-    let index = ActivityIndex::new(transactions, interactions);
+    map_indexed(
+        customers,
+        &ActivityIndex::new(customers, transactions, interactions),
+        as_of,
+        f,
+    )
+}
+
+/// [`map_slices`] over activity already indexed.
+pub(crate) fn map_indexed<T, F>(
+    customers: &[Customer],
+    index: &ActivityIndex<'_>,
+    as_of: DateTime<Utc>,
+    f: F,
+) -> Vec<T>
+where
+    T: Send,
+    F: Fn(&Customer, &ActivitySummary) -> T + Sync,
+{
     customers
         .par_iter()
         .map(|c| f(c, &index.summary(&c.id, as_of)))

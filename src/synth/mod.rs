@@ -590,10 +590,10 @@ fn corrupt(r: &mut Rng, base: &Customer, config: &SynthConfig) -> Customer {
             Population::NameBuiltEmails => western::address(r),
         }];
     }
-    if r.chance(k.ocr) {
-        if let Some(line) = c.addresses.first_mut().and_then(|a| a.lines.first_mut()) {
-            *line = ocr(r, line);
-        }
+    if r.chance(k.ocr)
+        && let Some(line) = c.addresses.first_mut().and_then(|a| a.lines.first_mut())
+    {
+        *line = ocr(r, line);
     }
     if let Some(d) = c.birth_date.filter(|_| r.chance(k.date_slip)) {
         use chrono::Datelike;

@@ -710,15 +710,15 @@ impl Validator {
                     ));
                     continue;
                 }
-                if let Some(pc) = a.postcode.as_deref().filter(|p| !p.trim().is_empty()) {
-                    if let Err(code) = check_postcode(pc, cc.as_str()) {
-                        out.push(Issue::new(
-                            id,
-                            format!("addresses[{i}].postcode"),
-                            code,
-                            &format!("{} for {cc}", mask_value(pc)),
-                        ));
-                    }
+                if let Some(pc) = a.postcode.as_deref().filter(|p| !p.trim().is_empty())
+                    && let Err(code) = check_postcode(pc, cc.as_str())
+                {
+                    out.push(Issue::new(
+                        id,
+                        format!("addresses[{i}].postcode"),
+                        code,
+                        &format!("{} for {cc}", mask_value(pc)),
+                    ));
                 }
             }
         }

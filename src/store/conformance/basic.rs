@@ -96,6 +96,7 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
         at: at(4),
         kind: InteractionKind::Call,
         note: Some("asked about delivery".into()),
+        rating: None,
     };
     ok(
         "activity.add",

@@ -55,6 +55,7 @@ where
             at: at(7),
             kind: InteractionKind::Message,
             note: Some("sent the catalogue".into()),
+            rating: None,
         }),
         Change::SetActivity {
             customer: c.id.clone(),

@@ -67,6 +67,7 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
         at: at(6),
         kind: InteractionKind::Visit,
         note: Some("came by".into()),
+        rating: None,
     };
     let mut set = Activity::default();
     set.transactions.push(transaction(&x.id, 7, 4200)?);

@@ -1,0 +1,115 @@
+//! Reports at scale: KPIs (12 monthly periods, 12 cohorts, RFM, tiers, stages, the lifecycle
+//! models and the follow-up list) and the data-quality scorecard (completeness, validation,
+//! duplicates, staleness, consent) over customers from the seeded generator.
+//!
+//! ```text
+//! cargo bench --bench report                    # 1,000,000 customers, about 10,000,000 transactions
+//! cargo bench --bench report -- 100000 11       # customers, mean purchases per entity
+//! ```
+//!
+//! Prints a markdown table row. The generator (`clientele::synth`: 10% duplicates, half Chinese
+//! names, 15% companies) attaches purchases to one record of each entity, from 2024-01-01; the
+//! report is as of 2025-12-31. One customer in three gets a rated feedback interaction. The
+//! scorecard's duplicate figures come from the generator's truth, as clusters of a dedupe run
+//! would (the dedupe itself is measured by `benches/dedupe.rs`).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use clientele::dedupe::Cluster;
+use clientele::model::{Interaction, InteractionKind};
+use clientele::report::{ReportConfig, kpis, scorecard};
+use clientele::synth::{SynthConfig, generate};
+use clientele::validate::Validator;
+
+fn main() {
+    let numbers: Vec<f64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    let customers = numbers.first().map_or(1_000_000, |&n| n as usize);
+    let mean_purchases = numbers.get(1).copied().unwrap_or(11.5);
+    let started = Instant::now();
+    let data = generate(&SynthConfig {
+        customers,
+        mean_purchases,
+        ..SynthConfig::default()
+    })
+    .expect("valid configuration");
+    let as_of = Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).unwrap();
+    let interactions: Vec<Interaction> = data
+        .customers
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| k % 3 == 0)
+        .map(|(k, c)| Interaction {
+            customer: c.id.clone(),
+            at: as_of - Duration::days((k % 700) as i64),
+            kind: InteractionKind::Feedback,
+            note: None,
+            rating: Some((k % 5) as u8 + 1),
+        })
+        .collect();
+    let mut by_entity: BTreeMap<&str, Vec<clientele::CustomerId>> = BTreeMap::new();
+    for (id, entity) in &data.truth {
+        by_entity.entry(entity).or_default().push(id.clone());
+    }
+    let clusters: Vec<Cluster> = by_entity
+        .into_values()
+        .map(|mut members| {
+            members.sort();
+            Cluster {
+                cluster_id: members.first().map(|m| m.to_string()).unwrap_or_default(),
+                members,
+            }
+        })
+        .collect();
+    let generated = started.elapsed().as_secs_f64();
+
+    let config = ReportConfig::default();
+    let started = Instant::now();
+    let k = kpis(
+        &data.customers,
+        &data.transactions,
+        &interactions,
+        &config,
+        as_of,
+    );
+    let kpi_seconds = started.elapsed().as_secs_f64();
+
+    let validator = Validator::new().as_of(as_of.date_naive());
+    let started = Instant::now();
+    let card = scorecard(
+        &data.customers,
+        &validator,
+        Some(&clusters),
+        &config.quality,
+        as_of,
+    );
+    let card_seconds = started.elapsed().as_secs_f64();
+
+    println!(
+        "| customers | transactions | interactions | KPIs | scorecard | total | threads | buyers | repeat rate | duplicate rate | valid | generated in |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let rate = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", 100.0 * v));
+    println!(
+        "| {} | {} | {} | {kpi_seconds:.2} s | {card_seconds:.2} s | {:.2} s | {} | {} | {} | {} | {} | {generated:.1} s |",
+        data.customers.len(),
+        data.transactions.len(),
+        interactions.len(),
+        kpi_seconds + card_seconds,
+        rayon::current_num_threads(),
+        k.buyers,
+        rate(k.repeat_purchase_rate),
+        rate(card.duplicates.and_then(|d| d.duplicate_rate)),
+        rate(card.validity.valid_rate),
+    );
+    if k.models.bgnbd.is_none() {
+        eprintln!(
+            "report bench: BG/NBD not fitted: {:?}",
+            k.models.bgnbd_error
+        );
+    }
+}
