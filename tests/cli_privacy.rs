@@ -395,9 +395,9 @@ fn cli() -> &'static Path {
             "cli",
             "--message-format=json",
         ]);
-        if release {
-            cmd.arg("--release");
-        }
+        // The profile `cargo test` built the example with, so that this finds it built
+        // (and does not replace it with a slower build the other CLI tests would then run).
+        cmd.args(["--profile", if release { "release" } else { "test" }]);
         let out = cmd.stderr(Stdio::inherit()).output().expect("run cargo");
         assert!(out.status.success(), "cargo build --example cli failed");
         String::from_utf8_lossy(&out.stdout)

@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use clientele::store::conformance::snapshot;
-use clientele::store::{CustomerStore, SqliteStore, batches};
+use clientele::store::{CustomerStore, MemoryStore, SecondaryKey, SqliteStore, batches, replay};
 
 /// The built `cli` example, if there is one.
 fn cli() -> Option<PathBuf> {
@@ -124,7 +124,7 @@ fn pipeline_writes_the_store_and_segment_validate_dedupe_read_it_as_the_merged_f
         for m in &merges {
             assert!(store.get(&m.survivor).expect("get").is_some());
             for absorbed in &m.absorbed {
-                assert!(store.get(&absorbed.id).expect("get").is_none());
+                assert!(store.get(absorbed).expect("get").is_none());
             }
         }
     }
@@ -149,6 +149,28 @@ fn pipeline_writes_the_store_and_segment_validate_dedupe_read_it_as_the_merged_f
         &bin,
         &[&["validate", "--store", path(&db)], &validate[..]].concat(),
     );
+    // The same issues, but for the cells the importer could not type when it read the file
+    // (kept as custom fields): those were reported with their line when the file was read,
+    // and a store has no lines.
+    let import_problems: BTreeSet<(String, String)> = file
+        .customers
+        .iter()
+        .zip(&file.problems)
+        .flat_map(|(c, ps)| ps.iter().map(|p| (c.id.to_string(), p.field.clone())))
+        .collect();
+    assert!(!import_problems.is_empty(), "the sample keeps a bad date");
+    let from_file: String = from_file
+        .lines()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("issue line");
+            let key = (
+                v["id"].as_str().unwrap_or("").to_owned(),
+                v["field"].as_str().unwrap_or("").to_owned(),
+            );
+            !import_problems.contains(&key)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert_eq!(from_store, from_file);
 
     let dedupe = |source: &[&str], name: &str| {
@@ -290,28 +312,35 @@ fn pipeline_killed(bin: &Path, file: &Path, db: &Path, replace: bool, after: Dur
     finished
 }
 
-/// What a store holds, for comparing states: the ids of its records, its merge records' count,
-/// and its feed's length (a feed out of step with the records would show).
-fn state(db: &Path) -> (Vec<String>, usize, usize) {
+/// What a store holds, for comparing states: the ids of its records and its merge records'
+/// count. Checks on the way that the change feed is in step (replayed into an empty store, it
+/// gives the same snapshot) and that the key index answers.
+fn state(db: &Path) -> (Vec<String>, usize) {
     let store = SqliteStore::open(db).expect("reopen after the kill");
     let ids = store_ids(&store);
     let merges = merge_count(&store);
-    let feed = store.changes_since(0, usize::MAX).expect("feed").len();
-    assert_eq!(feed, ids.len() + merges, "the feed is out of step");
-    // Still a working store, with its index: every held record is found by its own phone.
+    let copy = MemoryStore::new();
+    replay(&copy, &store.changes_since(0, usize::MAX).expect("feed")).expect("replay");
+    assert_eq!(
+        snapshot(&copy).expect("snapshot"),
+        snapshot(&store).expect("snapshot"),
+        "the feed is out of step"
+    );
+    // Still a working store, with its index: a held record is found by its phone.
     if let Some(first) = ids.first() {
         let c = store
             .get(&clientele::CustomerId::new(first.as_str()).expect("id"))
             .expect("get")
             .expect("held");
-        if let Some(phone) = c.phones.first() {
-            let key = clientele::store::SecondaryKey::phone(&phone.number);
-            if let Some(key) = key {
-                assert!(store.lookup(&key).expect("lookup").contains(&c.id));
-            }
+        if let Some(key) = c
+            .phones
+            .first()
+            .and_then(|p| SecondaryKey::phone(&p.number))
+        {
+            assert!(store.lookup(&key).expect("lookup").contains(&c.id));
         }
     }
-    (ids, merges, feed)
+    (ids, merges)
 }
 
 #[test]
@@ -324,7 +353,7 @@ fn a_pipeline_killed_while_writing_its_store_leaves_it_as_before_or_with_the_who
         &[
             "generate",
             "--customers",
-            "50000",
+            "20000",
             "--seed",
             "7",
             "--out",
@@ -356,14 +385,14 @@ fn a_pipeline_killed_while_writing_its_store_leaves_it_as_before_or_with_the_who
     let big_whole = whole(&big, "big-whole.db");
     let small_whole = whole(&small, "small-whole.db");
     assert!(
-        big_whole.0.len() > 40_000 && big_whole.1 > 0,
+        big_whole.0.len() > 15_000 && big_whole.1 > 0,
         "{}",
         big_whole.0.len()
     );
 
     let mut seen = BTreeSet::new();
     // Into a new store: nothing (the file may be there, empty) or the whole result.
-    for (i, ms) in [0u64, 30, 100, 250, 600].into_iter().enumerate() {
+    for (i, ms) in [0u64, 100, 400, 1000].into_iter().enumerate() {
         let db = dir.join(format!("new-{i}.db"));
         let finished = pipeline_killed(&bin, &big, &db, false, Duration::from_millis(ms));
         let s = if db.exists() {
@@ -384,7 +413,7 @@ fn a_pipeline_killed_while_writing_its_store_leaves_it_as_before_or_with_the_who
         seen.insert((ms, s.0.len()));
     }
     // Replacing a store's content: the former content or the new whole, never a mix.
-    for (i, ms) in [0u64, 50, 200, 500].into_iter().enumerate() {
+    for (i, ms) in [0u64, 200, 700, 1500].into_iter().enumerate() {
         let db = dir.join(format!("replace-{i}.db"));
         run(
             &bin,
