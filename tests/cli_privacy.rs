@@ -209,6 +209,89 @@ fn steps() -> Vec<Step> {
             ],
             Message,
         ),
+        // The same job into a SQLite store, and the commands that read from it.
+        step(
+            &[
+                "pipeline",
+                "{dir}/customers.csv",
+                "--region",
+                "CN",
+                "--as-of",
+                "2026-01-01",
+                "--store",
+                "{dir}/crm.db",
+            ],
+            Message,
+        ),
+        Step {
+            // A second run into a store that holds customers is refused (no `--replace`).
+            outcome: Outcome::Fails,
+            ..step(
+                &[
+                    "pipeline",
+                    "{dir}/customers.csv",
+                    "--json",
+                    "--store",
+                    "{dir}/crm.db",
+                ],
+                Message,
+            )
+        },
+        step(
+            &[
+                "pipeline",
+                "{dir}/customers.csv",
+                "--json",
+                "--store",
+                "{dir}/crm.db",
+                "--replace",
+            ],
+            Message,
+        ),
+        step(
+            &[
+                "validate",
+                "--store",
+                "{dir}/crm.db",
+                "--region",
+                "CN",
+                "--as-of",
+                "2026-01-01",
+            ],
+            Message,
+        ),
+        step(
+            &[
+                "dedupe",
+                "--store",
+                "{dir}/crm.db",
+                "--region",
+                "CN",
+                "--pairs",
+                "{dir}/store_pairs.csv",
+                "--clusters",
+                "{dir}/store_clusters.csv",
+                "--explain",
+                "3",
+            ],
+            Message,
+        ),
+        step(
+            &[
+                "segment",
+                "--store",
+                "{dir}/crm.db",
+                "--transactions",
+                "{dir}/transactions.csv",
+                "--as-of",
+                "2024-06-30",
+            ],
+            Data,
+        ),
+        Step {
+            outcome: Outcome::Fails,
+            ..step(&["validate", "--store", "{dir}/missing.db"], Message)
+        },
         Step {
             // `normalize` stops at the malformed row today (its CSV writer refuses a record
             // shorter than the header); whether it should is the CLI's file handling, not this
@@ -335,9 +418,9 @@ fn cli() -> &'static Path {
             "cli",
             "--message-format=json",
         ]);
-        if release {
-            cmd.arg("--release");
-        }
+        // The profile `cargo test` built the example with, so that this finds it built
+        // (and does not replace it with a slower build the other CLI tests would then run).
+        cmd.args(["--profile", if release { "release" } else { "test" }]);
         let out = cmd.stderr(Stdio::inherit()).output().expect("run cargo");
         assert!(out.status.success(), "cargo build --example cli failed");
         String::from_utf8_lossy(&out.stdout)

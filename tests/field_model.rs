@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use clientele::CustomerId;
 use clientele::files::{ReadOptions, read, write_path};
-use clientele::merge::{FieldRule, MergeField, Merger, SurvivorRule};
+use clientele::merge::{FieldRule, Merger, SurvivorRule};
 use clientele::model::{CustomValue, Field};
 use clientele::segment::{Rule, Segment, TextTest, ValueTest};
 use clientele::store::{CustomerStore, MemoryStore};
@@ -75,7 +75,7 @@ fn a_custom_field_is_imported_exported_checked_merged_and_segmented() {
     }
     let merger = Merger::new()
         .survivor(SurvivorRule::Oldest)
-        .rule(MergeField::Custom, FieldRule::MostRecent)
+        .field_rule(&card, FieldRule::MostRecent)
         .default_region("CN");
     let at = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
     let cluster = [

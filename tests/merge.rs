@@ -7,10 +7,13 @@ mod sqlite_raw;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clientele::merge::{
-    AuditAction, FieldRule, FieldValue, MergeField, Merger, OnSurvivorChange, SurvivorRule,
-    apply_plan, history, unmerge,
+    AuditAction, FieldRule, FieldValue, Merger, OnSurvivorChange, SurvivorRule, apply_plan,
+    history, unmerge,
 };
-use clientele::model::{CurrencyCode, Interaction, InteractionKind, Money, Transaction};
+use clientele::model::{
+    ConsentPurpose, ConsentStatus, CurrencyCode, CustomValue, Field, FieldGroup, Interaction,
+    InteractionKind, Money, Transaction,
+};
 use clientele::store::conformance::snapshot;
 use clientele::store::{Change, CustomerStore, FaultyStore, MemoryStore};
 use clientele::{Customer, CustomerId, CustomerKind, Error};
@@ -164,7 +167,7 @@ fn field_rules_choose_as_documented() {
     }
     let name_under = |rule: FieldRule| {
         Merger::new()
-            .rule(MergeField::PersonName, rule)
+            .rule(FieldGroup::PersonName, rule)
             .plan(&store, &ids, t(9))
             .unwrap()
             .merged
@@ -191,11 +194,11 @@ fn field_rules_choose_as_documented() {
     let d = plan
         .discarded
         .iter()
-        .find(|d| d.field == MergeField::BirthDate && d.from == id("R2"))
+        .find(|d| d.field == FieldGroup::BirthDate && d.from == id("R2"))
         .unwrap();
     assert_eq!(d.rule, "most_frequent");
     // Every kept value says where it came from.
-    let kept: Vec<_> = plan.kept_for(MergeField::PersonName).collect();
+    let kept: Vec<_> = plan.kept_for(FieldGroup::PersonName).collect();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].rule, "most_complete");
 }
@@ -217,11 +220,11 @@ fn valid_only_drops_values_the_validator_rejects() {
     let plan = Merger::new()
         .default_region("CN")
         .rule(
-            MergeField::Emails,
+            FieldGroup::Emails,
             FieldRule::ValidOnly(Box::new(FieldRule::Union)),
         )
         .rule(
-            MergeField::Phones,
+            FieldGroup::Phones,
             FieldRule::ValidOnly(Box::new(FieldRule::Survivor)),
         )
         .plan(&store, &ids, t(9))
@@ -514,6 +517,10 @@ proptest! {
             values.extend(c.company_name.iter().cloned().map(FieldValue::CompanyName));
             values.extend(c.birth_date.iter().copied().map(FieldValue::BirthDate));
             values.extend(c.source.iter().cloned().map(FieldValue::Source));
+            values.extend(c.industry.iter().cloned().map(FieldValue::Industry));
+            if c.owner.is_some() || c.team.is_some() {
+                values.push(FieldValue::Ownership(c.owner.clone(), c.team.clone()));
+            }
             values.extend(c.custom.iter().map(|(k, v)| FieldValue::Custom(k.clone(), v.clone())));
             for v in values {
                 let in_survivor = match &v {
@@ -526,6 +533,8 @@ proptest! {
                     FieldValue::CompanyName(n) => survivor.company_name.as_ref() == Some(n),
                     FieldValue::BirthDate(d) => survivor.birth_date == Some(*d),
                     FieldValue::Source(s) => survivor.source.as_ref() == Some(s),
+                    FieldValue::Industry(s) => survivor.industry.as_ref() == Some(s),
+                    FieldValue::Ownership(o, t) => (&survivor.owner, &survivor.team) == (o, t),
                     FieldValue::Custom(k, x) => survivor.custom.get(k) == Some(x),
                     _ => false,
                 };
@@ -671,4 +680,141 @@ fn a_plan_whose_inputs_activity_changed_is_refused() {
         Err(Error::StalePlan { id }) if id == ids[1]
     ));
     assert_eq!(snapshot(&store).unwrap(), before);
+}
+
+#[test]
+fn industry_ownership_consents_and_timestamps_are_decided_and_nothing_is_lost() {
+    let store = MemoryStore::new();
+    let ids = two(
+        &store,
+        person("A", 1)
+            .full_name("Ann Lee")
+            .owner("sales-07")
+            .consent(ConsentPurpose::Marketing, ConsentStatus::Given, t(1), "web")
+            .build(),
+        person("B", 4)
+            .full_name("Ann Lee")
+            .industry("retail")
+            .owner("sales-12")
+            .team("east")
+            .consent(
+                ConsentPurpose::Marketing,
+                ConsentStatus::Withdrawn,
+                t(4),
+                "call",
+            )
+            .build(),
+    );
+    let before = snapshot(&store).unwrap();
+    let (plan, _) = Merger::new().merge(&store, &ids, t(9)).unwrap();
+    let merged = store.get(&plan.survivor).unwrap().unwrap();
+    assert_eq!(plan.survivor, ids[0]);
+    // The survivor has no industry: the most recent one is kept; the survivor's ownership
+    // stays, B's goes to provenance whole (owner and team together).
+    assert_eq!(merged.industry.as_deref(), Some("retail"));
+    assert_eq!(
+        (merged.owner.as_deref(), merged.team.as_deref()),
+        (Some("sales-07"), None)
+    );
+    let record = store.merge_record(&plan.id).unwrap().unwrap();
+    assert!(
+        record
+            .discarded
+            .iter()
+            .any(|d| d.field == FieldGroup::Ownership
+                && d.from == ids[1]
+                && d.value == FieldValue::Ownership(Some("sales-12".into()), Some("east".into())))
+    );
+    // Consents: every record's history; timestamps: the earliest creation, the merge time.
+    assert_eq!(merged.consents.len(), 2);
+    assert_eq!(merged.created_at, t(1));
+    assert_eq!(merged.updated_at, t(9));
+    // Provenance names every group with its rule.
+    let groups: Vec<FieldGroup> = record.field_rules.iter().map(|(g, _)| *g).collect();
+    for g in FieldGroup::ALL {
+        assert!(groups.contains(&g), "{g:?} missing from the field rules");
+    }
+    assert!(
+        record
+            .field_rules
+            .contains(&(FieldGroup::Consents, "union".to_owned()))
+    );
+    unmerge(&store, &plan.id, t(10), OnSurvivorChange::Refuse).unwrap();
+    assert_eq!(snapshot(&store).unwrap(), before);
+}
+
+#[test]
+fn a_custom_field_is_decided_by_its_own_rule() {
+    let store = MemoryStore::new();
+    let points = |n| CustomValue::Integer(n);
+    let records = [
+        person("A", 1)
+            .custom("loyalty_points", points(10))
+            .custom("wechat", CustomValue::Text("ann_old".into()))
+            .build(),
+        person("B", 2).custom("loyalty_points", points(10)).build(),
+        person("C", 3)
+            .custom("loyalty_points", points(99))
+            .custom("wechat", CustomValue::Text("ann_new".into()))
+            .build(),
+    ];
+    let ids: Vec<CustomerId> = records.iter().map(|c| c.id.clone()).collect();
+    for c in records {
+        store.put(c).unwrap();
+    }
+    let merger = Merger::new().field_rule(
+        &Field::Custom("loyalty_points".into()),
+        FieldRule::MostFrequent,
+    );
+    let plan = merger.plan(&store, &ids, t(9)).unwrap();
+    let custom = &plan.merged.customer.custom;
+    // loyalty_points by its own rule (most frequent), wechat by the custom group's (most recent).
+    assert_eq!(custom.get("loyalty_points"), Some(&points(10)));
+    assert_eq!(
+        custom.get("wechat"),
+        Some(&CustomValue::Text("ann_new".into()))
+    );
+    let dropped = plan
+        .discarded
+        .iter()
+        .find(|d| d.value == FieldValue::Custom("loyalty_points".into(), points(99)))
+        .expect("99 points in provenance");
+    assert_eq!(dropped.rule, "most_frequent");
+    assert_eq!(dropped.field, FieldGroup::Custom);
+    // Without the rule, the most recent value wins.
+    let plan = Merger::new().plan(&store, &ids, t(9)).unwrap();
+    assert_eq!(
+        plan.merged.customer.custom.get("loyalty_points"),
+        Some(&points(99))
+    );
+}
+
+#[test]
+fn provenance_names_field_groups_as_it_always_did() {
+    for g in FieldGroup::ALL {
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            format!("\"{}\"", g.as_str())
+        );
+    }
+    // The names merge records were written with before the field model.
+    for (name, group) in [
+        ("kind", FieldGroup::Kind),
+        ("person_name", FieldGroup::PersonName),
+        ("company_name", FieldGroup::CompanyName),
+        ("phones", FieldGroup::Phones),
+        ("emails", FieldGroup::Emails),
+        ("addresses", FieldGroup::Addresses),
+        ("birth_date", FieldGroup::BirthDate),
+        ("national_ids", FieldGroup::NationalIds),
+        ("tags", FieldGroup::Tags),
+        ("custom", FieldGroup::Custom),
+        ("source", FieldGroup::Source),
+    ] {
+        let parsed: FieldGroup = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+        assert_eq!(parsed, group);
+    }
+    let old = r#"{"field":"phones","value":{"type":"phone","value":{"number":"13800135678"}},"from":"B","updated_at":"2024-01-02T00:00:00Z","rule":"union"}"#;
+    let d: clientele::merge::Discarded = serde_json::from_str(old).unwrap();
+    assert_eq!(d.field, FieldGroup::Phones);
 }

@@ -3,6 +3,8 @@
 //! ```text
 //! cargo run --release --example cli -- pipeline examples/data/customers.csv
 //! cargo run --release --example cli -- stats febrl3.csv --map surname=family_name --map rec_id=id
+//! cargo run --release --example cli -- pipeline examples/data/customers.csv --store crm.db
+//! cargo run --release --example cli -- validate --store crm.db
 //! ```
 //!
 //! This is the only place of the project that does I/O: it reads customer files through
@@ -21,6 +23,7 @@ mod normalize;
 mod pipeline;
 mod report;
 mod segment;
+mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -115,7 +118,7 @@ enum Command {
     /// (`id, field, code, severity, message`), a summary per code on standard error.
     Validate {
         #[command(flatten)]
-        input: Input,
+        input: store::Source,
         /// Default region for phones written without a country code, when a record has no
         /// country.
         #[arg(long)]
@@ -208,7 +211,7 @@ enum Command {
 #[derive(clap::Args)]
 struct DedupeArgs {
     #[command(flatten)]
-    input: Input,
+    input: store::Source,
     /// Default region for phones written without a country code.
     #[arg(long)]
     region: Option<String>,
@@ -325,9 +328,13 @@ fn validation_report(
     Ok(report)
 }
 
-fn validate_file(input: &Input, region: Option<&str>, as_of: Option<&str>) -> Result<(), String> {
+fn validate_file(
+    input: &store::Source,
+    region: Option<&str>,
+    as_of: Option<&str>,
+) -> Result<(), String> {
     use std::io::Write;
-    let loaded = io::load(input)?;
+    let loaded = store::load(input)?;
     let report = validation_report(&loaded, region, as_of)?;
     let mut out = io::stdout();
     let mut line = |l: &IssueLine<'_>| -> Result<(), String> {
@@ -421,7 +428,7 @@ fn write_clusters(path: &Path, clusters: &[clientele::dedupe::Cluster]) -> Resul
 fn dedupe(args: &DedupeArgs) -> Result<(), String> {
     use std::io::Write;
     let started = std::time::Instant::now();
-    let loaded = io::load(&args.input)?;
+    let loaded = store::load(&args.input)?;
     let threshold = args.threshold;
     let result = deduplicator(args.region.as_deref(), threshold)
         .run(&loaded.customers)

@@ -11,6 +11,7 @@ use clientele::store::{CustomerStore, MemoryStore};
 use clientele::validate::Severity;
 
 use super::io::{self, JsonLines, outln};
+use super::store::{Written, check_writable, write_result};
 use super::{Input, deduplicator, flags, merge, validation_report, write_clusters, write_pairs};
 
 /// Arguments of `pipeline`.
@@ -32,9 +33,27 @@ pub struct PipelineArgs {
     /// merge records, for `unmerge`; personal data).
     #[arg(long)]
     out_dir: Option<PathBuf>,
+    /// Also write the result into this SQLite store, in one transaction: the merged customers
+    /// and the merge records that undo the merges (personal data). A store that already holds
+    /// customers or merge records is refused (nothing written) unless `--replace`.
+    #[arg(long, value_name = "PATH.db")]
+    store: Option<PathBuf>,
+    /// With `--store`: replace everything the store holds (customers, their activity, merge
+    /// records) by this run's result, in the same transaction.
+    #[arg(long, requires = "store")]
+    replace: bool,
     /// Print the report as one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// What went into the store (`--store`).
+#[derive(serde::Serialize)]
+struct StoreReport {
+    path: String,
+    customers: usize,
+    merge_records: usize,
+    customers_replaced: usize,
 }
 
 /// What the run found, stage by stage.
@@ -58,6 +77,8 @@ struct Report {
     records_in_clusters: usize,
     clusters_merged: usize,
     records_out: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<StoreReport>,
     seconds: f64,
 }
 
@@ -77,6 +98,9 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let region = args.region.as_deref();
+    if let Some(path) = &args.store {
+        check_writable(path, args.replace)?;
+    }
 
     // 1. Read and validate the records as they came.
     let loaded = io::load(&args.input)?;
@@ -153,7 +177,24 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         }
         None => (None, store.len().map_err(|e| e.to_string())?),
     };
-    // Every output is ready: put them in place together.
+    // Every output is ready: the store first (one transaction, refused whole if another run
+    // wrote it meanwhile), then the files, together.
+    let written = match &args.store {
+        Some(path) if io::may_write() => {
+            let Written {
+                customers,
+                merges,
+                replaced,
+            } = write_result(path, &store, args.replace)?;
+            Some(StoreReport {
+                path: path.display().to_string(),
+                customers,
+                merge_records: merges,
+                customers_replaced: replaced,
+            })
+        }
+        _ => None,
+    };
     issues.commit()?;
     for file in [normalized, merged_file].into_iter().flatten() {
         io::commit(file)?;
@@ -184,6 +225,7 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
         records_in_clusters: multi.iter().map(|c| c.members.len()).sum(),
         clusters_merged: merged,
         records_out,
+        store: written,
         seconds: started.elapsed().as_secs_f64(),
     };
     if args.json {
@@ -245,6 +287,19 @@ fn print_report(r: &Report, out_dir: Option<&PathBuf>) -> Result<(), String> {
         r.records_in - r.records_out
     )?;
     outln!("records out:        {}", r.records_out)?;
+    if let Some(s) = &r.store {
+        outln!(
+            "store:              {} ({} customers, {} merge records{})",
+            s.path,
+            s.customers,
+            s.merge_records,
+            if s.customers_replaced > 0 {
+                format!("; {} customers replaced", s.customers_replaced)
+            } else {
+                String::new()
+            }
+        )?;
+    }
     match out_dir {
         Some(d) if io::may_write() => outln!("outputs in:         {}", d.display()),
         Some(_) => outln!("outputs:            not written (input rows refused)"),

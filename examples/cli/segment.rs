@@ -11,7 +11,7 @@ use clientele::model::{CurrencyCode, Transaction};
 use clientele::segment::{CustomerScore, ScoringConfig, main_currency_of, score_records};
 
 use super::io;
-use super::{Input, flags, lifecycle::read_transactions};
+use super::{flags, lifecycle::read_transactions, store};
 
 /// The contracted columns of the output after the segment scores' first seven
 /// (`id,r,f,m,rfm_segment,tier,stage`, [`CustomerScore::COLUMNS`]): the lifecycle models'.
@@ -34,7 +34,7 @@ const DETAILS: [&str; 6] = [
 #[derive(clap::Args)]
 pub struct SegmentArgs {
     #[command(flatten)]
-    input: Input,
+    input: store::Source,
     /// Transactions CSV: `id,date,amount[,currency,channel]`.
     #[arg(long)]
     transactions: PathBuf,
@@ -87,7 +87,7 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     let as_of = day
         .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN))
         .and_utc();
-    let loaded = io::load(&args.input)?;
+    let loaded = store::load(&args.input)?;
     let transactions: Vec<Transaction> = read_transactions(&args.transactions)?
         .into_iter()
         .filter(|t| t.at <= as_of)

@@ -49,6 +49,7 @@ mod rules;
 
 /// Provenance types live in the model (a store holds them); re-exported here, where merges make
 /// them.
+#[allow(deprecated)]
 pub use crate::model::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};
 pub use apply::{OnSurvivorChange, apply_plan, history, unmerge};
 pub use audit::{AuditAction, AuditEvent};

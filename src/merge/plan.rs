@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::rules::{FieldRule, SurvivorRule};
 use crate::error::{Error, Result};
 use crate::model::{
-    Activity, Customer, CustomerId, Discarded, FieldValue, MergeField, MergeId, MergeRecord,
+    Activity, Customer, CustomerId, Discarded, Field, FieldGroup, FieldValue, MergeId, MergeRecord,
     RecordSnapshot,
 };
 use crate::normalize::{FieldKind, Normalizer};
@@ -19,15 +19,21 @@ use crate::validate::{Severity, Validator};
 /// The merger: a survivor rule and a survivorship rule per field, with the normalizer that
 /// decides which values repeat and the validator behind [`FieldRule::ValidOnly`].
 ///
-/// Defaults: the oldest record survives; names take the most complete value; phones, emails,
-/// addresses, identifiers and tags take the union; birth date the most frequent value; custom
-/// fields the most recent value; kind and source the survivor's. Consents are always the union
-/// of every record's history (it is legal evidence), `created_at` the earliest and `updated_at`
-/// the merge time.
+/// Rules are set per group of the field model ([`FieldGroup`]), and for a custom field by name
+/// ([`Merger::field_rule`] with [`Field::Custom`]). Defaults: the oldest record survives; names
+/// take the most complete value; phones, emails, addresses, identifiers and tags take the
+/// union; birth date the most frequent value; custom fields the most recent value; kind,
+/// source, industry and ownership (owner and team together) the survivor's (the most recent
+/// when the survivor has none). Three groups have fixed rules: the id is the survivor's,
+/// consents are always the union of every record's history (it is legal evidence), and of the
+/// timestamps `created_at` is the earliest and `updated_at` the merge time. Every value that
+/// does not survive is kept in the merge record ([`MergeRecord::discarded`]), and every input
+/// whole ([`MergeRecord::before`]).
 ///
 /// # Examples
 /// ```
-/// use clientele::merge::{FieldRule, MergeField, Merger, SurvivorRule};
+/// use clientele::merge::{FieldRule, Merger, SurvivorRule};
+/// use clientele::model::{Field, FieldGroup};
 /// use clientele::store::{CustomerStore, MemoryStore};
 /// use clientele::{Customer, CustomerId, CustomerKind};
 /// use chrono::{TimeZone, Utc};
@@ -41,7 +47,8 @@ use crate::validate::{Severity, Validator};
 ///
 /// let merger = Merger::new()
 ///     .survivor(SurvivorRule::Oldest)
-///     .rule(MergeField::PersonName, FieldRule::MostRecent)
+///     .rule(FieldGroup::PersonName, FieldRule::MostRecent)
+///     .field_rule(&Field::Custom("loyalty_points".into()), FieldRule::MostFrequent)
 ///     .default_region("CN");
 /// let cluster = [CustomerId::new("A")?, CustomerId::new("B")?];
 /// let plan = merger.plan(&store, &cluster, t(9))?;
@@ -59,7 +66,8 @@ use crate::validate::{Severity, Validator};
 #[derive(Debug, Clone)]
 pub struct Merger {
     survivor: SurvivorRule,
-    rules: BTreeMap<MergeField, FieldRule>,
+    rules: BTreeMap<FieldGroup, FieldRule>,
+    custom_rules: BTreeMap<String, FieldRule>,
     normalizer: Normalizer,
     validator: Validator,
     region: Option<String>,
@@ -74,14 +82,17 @@ impl Default for Merger {
 impl Merger {
     /// The default rules (see the type's documentation).
     pub fn new() -> Self {
-        let rules = MergeField::ALL
+        let rules = DECIDED
             .into_iter()
             .map(|f| {
                 let rule = match f {
-                    MergeField::Kind | MergeField::Source => FieldRule::Survivor,
-                    MergeField::PersonName | MergeField::CompanyName => FieldRule::MostComplete,
-                    MergeField::BirthDate => FieldRule::MostFrequent,
-                    MergeField::Custom => FieldRule::MostRecent,
+                    FieldGroup::Kind
+                    | FieldGroup::Source
+                    | FieldGroup::Industry
+                    | FieldGroup::Ownership => FieldRule::Survivor,
+                    FieldGroup::PersonName | FieldGroup::CompanyName => FieldRule::MostComplete,
+                    FieldGroup::BirthDate => FieldRule::MostFrequent,
+                    FieldGroup::Custom => FieldRule::MostRecent,
                     _ => FieldRule::Union,
                 };
                 (f, rule)
@@ -90,6 +101,7 @@ impl Merger {
         Self {
             survivor: SurvivorRule::Oldest,
             rules,
+            custom_rules: BTreeMap::new(),
             normalizer: Normalizer::default(),
             validator: Validator::new(),
             region: None,
@@ -103,16 +115,52 @@ impl Merger {
         self
     }
 
-    /// Sets the rule of one field.
+    /// Sets the rule of one group of fields (a group is decided whole: a person's name, an
+    /// address). The id, consents and timestamps have fixed rules (see the type's
+    /// documentation); a rule given for them is not used.
     #[must_use]
-    pub fn rule(mut self, field: MergeField, rule: FieldRule) -> Self {
-        self.rules.insert(field, rule);
+    pub fn rule(mut self, group: FieldGroup, rule: FieldRule) -> Self {
+        self.rules.insert(group, rule);
         self
     }
 
-    /// The rule of a field.
-    pub fn rule_of(&self, field: MergeField) -> &FieldRule {
-        self.rules.get(&field).unwrap_or(&FieldRule::MostRecent)
+    /// Sets the rule of one field of the field model: a custom field by name
+    /// (`Field::Custom("loyalty_points")`) gets a rule of its own, ahead of the
+    /// [`FieldGroup::Custom`] rule that decides the other custom fields; a built-in field sets
+    /// its group's rule ([`Merger::rule`]), since a group is decided whole.
+    ///
+    /// ```
+    /// use clientele::merge::{FieldRule, Merger};
+    /// use clientele::model::{Field, FieldGroup};
+    /// let points = Field::Custom("loyalty_points".into());
+    /// let merger = Merger::new().field_rule(&points, FieldRule::MostFrequent);
+    /// assert_eq!(merger.custom_rule_of("loyalty_points"), &FieldRule::MostFrequent);
+    /// assert_eq!(merger.custom_rule_of("wechat"), merger.rule_of(FieldGroup::Custom));
+    /// ```
+    #[must_use]
+    pub fn field_rule(mut self, field: &Field, rule: FieldRule) -> Self {
+        match field {
+            Field::Custom(name) => {
+                self.custom_rules.insert(name.clone(), rule);
+            }
+            built_in => {
+                self.rules.insert(built_in.group(), rule);
+            }
+        }
+        self
+    }
+
+    /// The rule of a group.
+    pub fn rule_of(&self, group: FieldGroup) -> &FieldRule {
+        self.rules.get(&group).unwrap_or(&FieldRule::MostRecent)
+    }
+
+    /// The rule of a custom field: its own ([`Merger::field_rule`]), else the
+    /// [`FieldGroup::Custom`] rule.
+    pub fn custom_rule_of(&self, name: &str) -> &FieldRule {
+        self.custom_rules
+            .get(name)
+            .unwrap_or_else(|| self.rule_of(FieldGroup::Custom))
     }
 
     /// Sets the normalizer that decides which values repeat.
@@ -228,14 +276,15 @@ impl Merger {
             reason: "a merge needs at least two records".into(),
         })?;
         let mut merged = first.clone();
-        for field in MergeField::ALL {
+        for field in DECIDED {
             let rule = self.rule_of(field);
             field_rules.push((field, rule.name()));
-            if field == MergeField::Custom {
+            if field == FieldGroup::Custom {
                 let names: BTreeSet<&String> =
                     records.iter().flat_map(|c| c.custom.keys()).collect();
                 merged.custom.clear();
                 for name in names {
+                    let rule = self.custom_rule_of(name);
                     let groups = ctx.groups(field, Some(name));
                     let (k, d) = ctx.decide(field, rule, groups);
                     for c in &k {
@@ -256,6 +305,7 @@ impl Merger {
             );
             ctx.record(field, &rule.name(), k, d, &mut kept, &mut discarded);
         }
+        field_rules.extend(FIXED.map(|(group, rule)| (group, rule.to_owned())));
         let mut consents = Vec::new();
         for c in &records {
             for consent in &c.consents {
@@ -352,6 +402,30 @@ impl Merger {
     }
 }
 
+/// The groups survivorship rules decide, in the order provenance lists them.
+const DECIDED: [FieldGroup; 13] = [
+    FieldGroup::Kind,
+    FieldGroup::PersonName,
+    FieldGroup::CompanyName,
+    FieldGroup::Phones,
+    FieldGroup::Emails,
+    FieldGroup::Addresses,
+    FieldGroup::BirthDate,
+    FieldGroup::NationalIds,
+    FieldGroup::Tags,
+    FieldGroup::Custom,
+    FieldGroup::Source,
+    FieldGroup::Industry,
+    FieldGroup::Ownership,
+];
+
+/// The groups with a fixed rule, and its name in provenance.
+const FIXED: [(FieldGroup, &str); 3] = [
+    (FieldGroup::Id, "survivor"),
+    (FieldGroup::Consents, "union"),
+    (FieldGroup::Timestamps, "earliest_created_merge_updated"),
+];
+
 fn source_rank(list: &[String], c: &Customer) -> usize {
     c.source
         .as_ref()
@@ -400,26 +474,26 @@ fn default_merge_id(
     MergeId::new(format!("m-{when}-{:016x}", fnv(&parts)))
 }
 
-fn set_field(c: &mut Customer, field: MergeField, values: Vec<FieldValue>) {
+fn set_field(c: &mut Customer, field: FieldGroup, values: Vec<FieldValue>) {
     match field {
-        MergeField::Kind => {
+        FieldGroup::Kind => {
             if let Some(FieldValue::Kind(k)) = values.into_iter().next() {
                 c.kind = k;
             }
         }
-        MergeField::PersonName => {
+        FieldGroup::PersonName => {
             c.person_name = values.into_iter().find_map(|v| match v {
                 FieldValue::PersonName(n) => Some(n),
                 _ => None,
             });
         }
-        MergeField::CompanyName => {
+        FieldGroup::CompanyName => {
             c.company_name = values.into_iter().find_map(|v| match v {
                 FieldValue::CompanyName(n) => Some(n),
                 _ => None,
             });
         }
-        MergeField::Phones => {
+        FieldGroup::Phones => {
             c.phones = values
                 .into_iter()
                 .filter_map(|v| match v {
@@ -433,7 +507,7 @@ fn set_field(c: &mut Customer, field: MergeField, values: Vec<FieldValue>) {
                 seen |= p.primary;
             }
         }
-        MergeField::Emails => {
+        FieldGroup::Emails => {
             c.emails = values
                 .into_iter()
                 .filter_map(|v| match v {
@@ -447,7 +521,7 @@ fn set_field(c: &mut Customer, field: MergeField, values: Vec<FieldValue>) {
                 seen |= e.primary;
             }
         }
-        MergeField::Addresses => {
+        FieldGroup::Addresses => {
             c.addresses = values
                 .into_iter()
                 .filter_map(|v| match v {
@@ -456,13 +530,13 @@ fn set_field(c: &mut Customer, field: MergeField, values: Vec<FieldValue>) {
                 })
                 .collect();
         }
-        MergeField::BirthDate => {
+        FieldGroup::BirthDate => {
             c.birth_date = values.into_iter().find_map(|v| match v {
                 FieldValue::BirthDate(d) => Some(d),
                 _ => None,
             });
         }
-        MergeField::NationalIds => {
+        FieldGroup::NationalIds => {
             c.national_ids = values
                 .into_iter()
                 .filter_map(|v| match v {
@@ -471,7 +545,7 @@ fn set_field(c: &mut Customer, field: MergeField, values: Vec<FieldValue>) {
                 })
                 .collect();
         }
-        MergeField::Tags => {
+        FieldGroup::Tags => {
             c.tags = values
                 .into_iter()
                 .filter_map(|v| match v {
@@ -480,13 +554,30 @@ fn set_field(c: &mut Customer, field: MergeField, values: Vec<FieldValue>) {
                 })
                 .collect();
         }
-        MergeField::Custom => {}
-        MergeField::Source => {
+        FieldGroup::Industry => {
+            c.industry = values.into_iter().find_map(|v| match v {
+                FieldValue::Industry(s) => Some(s),
+                _ => None,
+            });
+        }
+        FieldGroup::Ownership => {
+            (c.owner, c.team) = values
+                .into_iter()
+                .find_map(|v| match v {
+                    FieldValue::Ownership(owner, team) => Some((owner, team)),
+                    _ => None,
+                })
+                .unwrap_or((None, None));
+        }
+        FieldGroup::Custom => {}
+        FieldGroup::Source => {
             c.source = values.into_iter().find_map(|v| match v {
                 FieldValue::Source(s) => Some(s),
                 _ => None,
             });
         }
+        // Fixed rules, set in `plan_records` (see `FIXED`).
+        FieldGroup::Id | FieldGroup::Timestamps | FieldGroup::Consents => {}
     }
 }
 
@@ -558,41 +649,49 @@ impl Ctx<'_> {
             }
             FieldValue::Tag(t) => n.normalize(FieldKind::Text, t).key,
             FieldValue::Custom(name, v) => format!("{name}={}", v.to_text()),
-            FieldValue::Source(s) => n.normalize(FieldKind::Text, s).key,
+            FieldValue::Source(s) | FieldValue::Industry(s) => n.normalize(FieldKind::Text, s).key,
+            FieldValue::Ownership(owner, team) => {
+                let key = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(|v| n.normalize(FieldKind::Text, v).key)
+                        .unwrap_or_default()
+                };
+                format!("{}|{}", key(owner), key(team))
+            }
         }
     }
 
     /// The values of a field, record by record (in record order).
-    fn groups(&self, field: MergeField, custom: Option<&String>) -> Vec<Vec<Cand>> {
+    fn groups(&self, field: FieldGroup, custom: Option<&String>) -> Vec<Vec<Cand>> {
         self.records
             .iter()
             .enumerate()
             .map(|(rec, c)| {
                 let values: Vec<(FieldValue, Option<String>)> = match field {
-                    MergeField::Kind => vec![(FieldValue::Kind(c.kind), None)],
-                    MergeField::PersonName => c
+                    FieldGroup::Kind => vec![(FieldValue::Kind(c.kind), None)],
+                    FieldGroup::PersonName => c
                         .person_name
                         .iter()
                         .map(|n| (FieldValue::PersonName(n.clone()), None))
                         .collect(),
-                    MergeField::CompanyName => c
+                    FieldGroup::CompanyName => c
                         .company_name
                         .iter()
                         .map(|n| (FieldValue::CompanyName(n.clone()), None))
                         .collect(),
-                    MergeField::Phones => c
+                    FieldGroup::Phones => c
                         .phones
                         .iter()
                         .enumerate()
                         .map(|(i, p)| (FieldValue::Phone(p.clone()), Some(format!("phones[{i}]"))))
                         .collect(),
-                    MergeField::Emails => c
+                    FieldGroup::Emails => c
                         .emails
                         .iter()
                         .enumerate()
                         .map(|(i, e)| (FieldValue::Email(e.clone()), Some(format!("emails[{i}]"))))
                         .collect(),
-                    MergeField::Addresses => c
+                    FieldGroup::Addresses => c
                         .addresses
                         .iter()
                         .enumerate()
@@ -603,12 +702,12 @@ impl Ctx<'_> {
                             )
                         })
                         .collect(),
-                    MergeField::BirthDate => c
+                    FieldGroup::BirthDate => c
                         .birth_date
                         .iter()
                         .map(|d| (FieldValue::BirthDate(*d), Some("birth_date".to_owned())))
                         .collect(),
-                    MergeField::NationalIds => c
+                    FieldGroup::NationalIds => c
                         .national_ids
                         .iter()
                         .enumerate()
@@ -619,21 +718,31 @@ impl Ctx<'_> {
                             )
                         })
                         .collect(),
-                    MergeField::Tags => c
+                    FieldGroup::Tags => c
                         .tags
                         .iter()
                         .map(|t| (FieldValue::Tag(t.clone()), None))
                         .collect(),
-                    MergeField::Custom => custom
+                    FieldGroup::Custom => custom
                         .and_then(|name| c.custom.get_key_value(name))
                         .map(|(n, v)| (FieldValue::Custom(n.clone(), v.clone()), None))
                         .into_iter()
                         .collect(),
-                    MergeField::Source => c
+                    FieldGroup::Source => c
                         .source
                         .iter()
                         .map(|s| (FieldValue::Source(s.clone()), None))
                         .collect(),
+                    FieldGroup::Industry => c
+                        .industry
+                        .iter()
+                        .map(|s| (FieldValue::Industry(s.clone()), Some("industry".to_owned())))
+                        .collect(),
+                    FieldGroup::Ownership if c.owner.is_some() || c.team.is_some() => {
+                        vec![(FieldValue::Ownership(c.owner.clone(), c.team.clone()), None)]
+                    }
+                    // Decided by fixed rules, never by `groups` (see `DECIDED`).
+                    _ => Vec::new(),
                 };
                 values
                     .into_iter()
@@ -694,7 +803,7 @@ impl Ctx<'_> {
     /// Keeps or discards every value of a field; returns (kept, discarded with rule name).
     fn decide(
         &self,
-        field: MergeField,
+        field: FieldGroup,
         rule: &FieldRule,
         groups: Vec<Vec<Cand>>,
     ) -> (Vec<Cand>, Vec<(Cand, String)>) {
@@ -778,7 +887,7 @@ impl Ctx<'_> {
 
     fn record(
         &self,
-        field: MergeField,
+        field: FieldGroup,
         rule: &str,
         kept: Vec<Cand>,
         discarded: Vec<(Cand, String)>,
@@ -815,7 +924,7 @@ impl Ctx<'_> {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kept {
     /// The field.
-    pub field: MergeField,
+    pub field: FieldGroup,
     /// The value.
     pub value: FieldValue,
     /// The record it came from.
@@ -853,7 +962,7 @@ pub struct MergePlan {
     /// The records to be absorbed (deleted), in order.
     pub absorbed: Vec<CustomerId>,
     /// The rule of each field, by name.
-    pub field_rules: Vec<(MergeField, String)>,
+    pub field_rules: Vec<(FieldGroup, String)>,
     /// Every surviving value, field by field, with the record it comes from.
     pub kept: Vec<Kept>,
     /// Every value that will not survive, with its origin and the rule that discarded it.
@@ -874,7 +983,7 @@ impl MergePlan {
     }
 
     /// The surviving values of one field.
-    pub fn kept_for(&self, field: MergeField) -> impl Iterator<Item = &Kept> {
+    pub fn kept_for(&self, field: FieldGroup) -> impl Iterator<Item = &Kept> {
         self.kept.iter().filter(move |k| k.field == field)
     }
 

@@ -92,6 +92,73 @@ pub enum FieldGroup {
 }
 
 impl FieldGroup {
+    /// Every group, in declaration order.
+    pub const ALL: [FieldGroup; 16] = [
+        Self::Id,
+        Self::Kind,
+        Self::PersonName,
+        Self::CompanyName,
+        Self::Phones,
+        Self::Emails,
+        Self::Addresses,
+        Self::BirthDate,
+        Self::NationalIds,
+        Self::Tags,
+        Self::Source,
+        Self::Industry,
+        Self::Ownership,
+        Self::Timestamps,
+        Self::Consents,
+        Self::Custom,
+    ];
+
+    /// The group's snake-case name, as serde writes it.
+    ///
+    /// ```
+    /// use clientele::model::FieldGroup;
+    /// assert_eq!(FieldGroup::NationalIds.as_str(), "national_ids");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Kind => "kind",
+            Self::PersonName => "person_name",
+            Self::CompanyName => "company_name",
+            Self::Phones => "phones",
+            Self::Emails => "emails",
+            Self::Addresses => "addresses",
+            Self::BirthDate => "birth_date",
+            Self::NationalIds => "national_ids",
+            Self::Tags => "tags",
+            Self::Source => "source",
+            Self::Industry => "industry",
+            Self::Ownership => "ownership",
+            Self::Timestamps => "timestamps",
+            Self::Consents => "consents",
+            Self::Custom => "custom",
+        }
+    }
+
+    /// Whether a record holds a list of values of the group, so that a union applies (phones,
+    /// emails, addresses, identifiers, tags, consents).
+    ///
+    /// ```
+    /// use clientele::model::FieldGroup;
+    /// assert!(FieldGroup::Phones.is_multi_valued());
+    /// assert!(!FieldGroup::BirthDate.is_multi_valued());
+    /// ```
+    pub fn is_multi_valued(self) -> bool {
+        matches!(
+            self,
+            Self::Phones
+                | Self::Emails
+                | Self::Addresses
+                | Self::NationalIds
+                | Self::Tags
+                | Self::Consents
+        )
+    }
+
     /// The built-in fields of this group, in table order (none for [`FieldGroup::Custom`]).
     pub fn fields(self) -> impl Iterator<Item = Field> {
         Field::built_in().filter(move |f| f.group() == self)

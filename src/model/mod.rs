@@ -25,4 +25,5 @@ pub use field::{Cardinality, Field, FieldGroup, FieldSpec, Sensitivity, ValueTyp
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
 pub(crate) use mask::{MASKED_DATE, STRICT};
 pub use mask::{MaskPolicy, Masked, MaskedDebug, mask_email, mask_id, mask_phone, mask_value};
+#[allow(deprecated)]
 pub use provenance::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};

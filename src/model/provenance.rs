@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{
     Activity, Address, CompanyName, CustomValue, Customer, CustomerId, CustomerKind, Email,
-    MASKED_DATE, MaskPolicy, MaskedDebug, NationalId, PersonName, Phone, STRICT, mask_email,
-    mask_id, mask_phone, mask_value,
+    FieldGroup, MASKED_DATE, MaskPolicy, MaskedDebug, NationalId, PersonName, Phone, STRICT,
+    mask_email, mask_id, mask_phone, mask_value,
 };
 
 /// The identifier of one merge, unique within a store.
@@ -73,83 +73,20 @@ impl fmt::Debug for MergeId {
     }
 }
 
-/// A field of a customer record as the merger sees it; survivorship rules are set per field.
+/// The former name of [`FieldGroup`]: survivorship rules are set per group of the one field
+/// model, and provenance names a group by the same snake-case names as before (`"phones"`,
+/// `"person_name"`, ...), so merge records written earlier read back unchanged.
 ///
 /// ```
+/// #[allow(deprecated)]
 /// use clientele::merge::MergeField;
-/// assert_eq!(MergeField::Phones.as_str(), "phones");
-/// assert!(MergeField::Phones.is_multi_valued());
-/// assert!(!MergeField::BirthDate.is_multi_valued());
+/// use clientele::model::FieldGroup;
+/// #[allow(deprecated)]
+/// let field: MergeField = FieldGroup::Phones;
+/// assert_eq!(field.as_str(), "phones");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum MergeField {
-    /// Person or company.
-    Kind,
-    /// The person's name (all parts together).
-    PersonName,
-    /// The company's name.
-    CompanyName,
-    /// Phone numbers.
-    Phones,
-    /// Email addresses.
-    Emails,
-    /// Postal addresses.
-    Addresses,
-    /// Date of birth.
-    BirthDate,
-    /// National identifiers.
-    NationalIds,
-    /// Tags.
-    Tags,
-    /// Caller-defined fields (each name decided on its own, under one rule).
-    Custom,
-    /// The source system.
-    Source,
-}
-
-impl MergeField {
-    /// Every field, in declaration order.
-    pub const ALL: [MergeField; 11] = [
-        MergeField::Kind,
-        MergeField::PersonName,
-        MergeField::CompanyName,
-        MergeField::Phones,
-        MergeField::Emails,
-        MergeField::Addresses,
-        MergeField::BirthDate,
-        MergeField::NationalIds,
-        MergeField::Tags,
-        MergeField::Custom,
-        MergeField::Source,
-    ];
-
-    /// The field's snake-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Kind => "kind",
-            Self::PersonName => "person_name",
-            Self::CompanyName => "company_name",
-            Self::Phones => "phones",
-            Self::Emails => "emails",
-            Self::Addresses => "addresses",
-            Self::BirthDate => "birth_date",
-            Self::NationalIds => "national_ids",
-            Self::Tags => "tags",
-            Self::Custom => "custom",
-            Self::Source => "source",
-        }
-    }
-
-    /// Whether a record holds a list (or set) of values for the field, so that a union applies.
-    pub fn is_multi_valued(self) -> bool {
-        matches!(
-            self,
-            Self::Phones | Self::Emails | Self::Addresses | Self::NationalIds | Self::Tags
-        )
-    }
-}
+#[deprecated(note = "use `model::FieldGroup`: the merger decides per group of the field model")]
+pub type MergeField = FieldGroup;
 
 /// One value of a record's field, as kept in a plan or in provenance. `Debug` masks it.
 ///
@@ -185,6 +122,10 @@ pub enum FieldValue {
     Custom(String, CustomValue),
     /// A source system.
     Source(String),
+    /// An industry.
+    Industry(String),
+    /// The owner and team, decided together (`None` where the record has none).
+    Ownership(Option<String>, Option<String>),
 }
 
 impl fmt::Debug for FieldValue {
@@ -211,6 +152,8 @@ impl MaskedDebug for FieldValue {
             Self::Tag(t) => write!(f, "Tag({})", mask_value(t)),
             Self::Custom(name, v) => write!(f, "Custom({name}, {})", policy.custom_text(name, v)),
             Self::Source(s) => write!(f, "Source({s:?})"),
+            Self::Industry(s) => write!(f, "Industry({s:?})"),
+            Self::Ownership(owner, team) => write!(f, "Ownership({owner:?}, {team:?})"),
         }
     }
 }
@@ -220,7 +163,7 @@ impl MaskedDebug for FieldValue {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Discarded {
     /// The field.
-    pub field: MergeField,
+    pub field: FieldGroup,
     /// The value.
     pub value: FieldValue,
     /// The record it came from.
@@ -282,7 +225,7 @@ pub struct MergeRecord {
     /// The name of the rule that chose the survivor.
     pub survivor_rule: String,
     /// The rule applied to each field, by name.
-    pub field_rules: Vec<(MergeField, String)>,
+    pub field_rules: Vec<(FieldGroup, String)>,
     /// Every value that did not survive.
     pub discarded: Vec<Discarded>,
     /// Every input record and its activity as it was before the merge (survivor first).
