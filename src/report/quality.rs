@@ -236,7 +236,8 @@ impl Scorecard {
     /// let v = Validator::new();
     /// let ann = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person).full_name("Ann").build();
     /// let before = scorecard(&[ann.clone()], &v, None, &QualityConfig::default(), Utc::now());
-    /// let fixed = Customer { emails: vec![clientele::model::Email::new("ann@example.com")], ..ann };
+    /// let mut fixed = ann.clone();
+    /// fixed.emails = vec![clientele::model::Email::new("ann@example.com")];
     /// let after = scorecard(&[fixed], &v, None, &QualityConfig::default(), Utc::now());
     /// let change = after.change_since(&before);
     /// let valid = change.headline.iter().find(|c| c.name == "valid_rate").unwrap();
