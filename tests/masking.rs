@@ -280,6 +280,7 @@ fn rendered() -> Vec<(&'static str, String)> {
         &n.phone(PHONE, Some("CN")).unwrap(),
     ));
     out.push(debug("NormalizedEmail", &n.email(EMAIL).unwrap()));
+    out.push(debug("MatchKeys", &n.match_keys(&person, Some("CN"))));
     out.push(debug(
         "NormalizedPersonName",
         &n.person_name(person.person_name.as_ref().unwrap()),

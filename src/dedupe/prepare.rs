@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use super::similarity::KeyText;
 
 use crate::model::{Customer, CustomerId, CustomerKind};
-use crate::normalize::{FieldKind, Normalizer};
+use crate::normalize::{FieldKind, Normalizer, bounded};
 
 /// Byte equality without a call to `memcmp`: keys are short, and the call costs more than the
 /// loop.
@@ -414,23 +414,6 @@ fn mix(state: u64, x: u64) -> u64 {
     (state.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
-/// The most characters of a value read for comparison. No name, company name, address line,
-/// phone or email is this long (an email has at most 254); a value that is (a pasted document,
-/// a broken export) is read up to here, so that preparing a record costs what its first few
-/// thousand characters cost, and its key is then capped as every key is ([`MAX_KEY_CHARS`]).
-pub(crate) const MAX_READ_CHARS: usize = 1000;
-
-/// The first [`MAX_READ_CHARS`] characters of `s`.
-fn bounded(s: &str) -> &str {
-    if s.len() <= MAX_READ_CHARS {
-        return s;
-    }
-    match s.char_indices().nth(MAX_READ_CHARS) {
-        Some((cut, _)) => s.get(..cut).unwrap_or(s),
-        None => s,
-    }
-}
-
 /// Prepares a record. `region` is the default region for phones without a country code; phones
 /// that do not parse are compared on their digits.
 pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Prepared {
@@ -481,31 +464,13 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
                 .key,
         );
     }
-    let country = c
-        .addresses
-        .iter()
-        .find_map(|a| a.country)
-        .map(|cc| cc.as_str().to_owned());
-    let phone_region = country.as_deref().or(region);
-    let mut phones = Vec::new();
-    for ph in &c.phones {
-        let number = bounded(&ph.number);
-        match n.phone(number, phone_region) {
-            Ok(x) => phones.push(Code::new(&x.e164)),
-            Err(_) => {
-                let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-                if digits.len() >= 7 {
-                    phones.push(Code::new(&digits));
-                }
-            }
-        }
-    }
-    let mut emails: Vec<Code> = c
-        .emails
-        .iter()
-        .filter_map(|e| n.email(bounded(&e.address)).ok())
-        .map(|x| Code::new(&x.key))
-        .collect();
+    let keys = n.match_keys(c, region);
+    let codes = |v: &[String]| v.iter().map(|k| Code::new(k)).collect::<Vec<_>>();
+    let (mut phones, mut emails, mut ids) = (
+        codes(&keys.phones),
+        codes(&keys.emails),
+        codes(&keys.national_ids),
+    );
     let code_of = |s: &str| -> String {
         bounded(s)
             .chars()
@@ -513,13 +478,6 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
             .flat_map(char::to_uppercase)
             .collect()
     };
-    let mut ids: Vec<Code> = c
-        .national_ids
-        .iter()
-        .map(|id| code_of(&id.value))
-        .filter(|v| !v.is_empty())
-        .map(|v| Code::new(&v))
-        .collect();
     if let Some(a) = c.addresses.iter().find(|a| !a.is_empty()) {
         let key = |s: &str| {
             Some(n.normalize(FieldKind::Address, bounded(s)).key).filter(|k| !k.is_empty())
@@ -696,7 +654,7 @@ mod long_value_tests {
     #[test]
     fn values_are_read_up_to_their_first_thousand_characters() {
         let long = "é".repeat(5000);
-        assert_eq!(bounded(&long).chars().count(), MAX_READ_CHARS);
+        assert_eq!(bounded(&long).chars().count(), 1000);
         assert_eq!(bounded("short"), "short");
     }
 }

@@ -12,7 +12,7 @@ use crate::model::{
     Activity, Customer, CustomerId, Discarded, Field, FieldGroup, FieldValue, MergeId, MergeRecord,
     RecordSnapshot,
 };
-use crate::normalize::{FieldKind, Normalizer};
+use crate::normalize::{FieldKind, Normalizer, national_id_key};
 use crate::store::{Change, CustomerStore};
 use crate::validate::{Severity, Validator};
 
@@ -616,18 +616,30 @@ impl Ctx<'_> {
                     n.normalize(FieldKind::CompanyName, trading).key
                 )
             }
-            FieldValue::Phone(p) => match n.phone(&p.number, self.region) {
-                Ok(x) => format!(
-                    "{}{}",
-                    x.e164,
-                    x.extension.map(|e| format!("x{e}")).unwrap_or_default()
-                ),
-                Err(_) => p.number.chars().filter(char::is_ascii_digit).collect(),
-            },
-            FieldValue::Email(e) => match n.email(&e.address) {
-                Ok(x) => x.key,
-                Err(_) => n.normalize(FieldKind::Email, &e.address).key,
-            },
+            // Match keys ([`Normalizer::phone_key`] and its kin), so that merge and dedupe agree
+            // on which written forms are one value; a phone's extension tells two lines apart.
+            FieldValue::Phone(p) => {
+                // Too short for a key: its digits, or its text, still tell it apart.
+                let key = n.phone_key(&p.number, self.region).unwrap_or_else(|| {
+                    let digits: String = p.number.chars().filter(char::is_ascii_digit).collect();
+                    if digits.is_empty() {
+                        p.number.clone()
+                    } else {
+                        digits
+                    }
+                });
+                match n
+                    .phone(&p.number, self.region)
+                    .ok()
+                    .and_then(|x| x.extension)
+                {
+                    Some(ext) => format!("{key}x{ext}"),
+                    None => key,
+                }
+            }
+            FieldValue::Email(e) => n
+                .email_key(&e.address)
+                .unwrap_or_else(|| n.normalize(FieldKind::Email, &e.address).key),
             FieldValue::Address(a) => {
                 let x = n.address(a);
                 format!(
@@ -638,15 +650,11 @@ impl Ctx<'_> {
                 )
             }
             FieldValue::BirthDate(d) => d.to_string(),
-            FieldValue::NationalId(id) => {
-                let v: String = id
-                    .value
-                    .chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .flat_map(char::to_uppercase)
-                    .collect();
-                format!("{}:{v}", id.kind.as_str())
-            }
+            FieldValue::NationalId(id) => format!(
+                "{}:{}",
+                id.kind.as_str(),
+                national_id_key(&id.value).unwrap_or_else(|| id.value.clone())
+            ),
             FieldValue::Tag(t) => n.normalize(FieldKind::Text, t).key,
             FieldValue::Custom(name, v) => format!("{name}={}", v.to_text()),
             FieldValue::Source(s) | FieldValue::Industry(s) => n.normalize(FieldKind::Text, s).key,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Customer, mask_value};
+use crate::normalize::{Normalizer, national_id_key, phone_tail};
 
 /// A key under which a store indexes a record besides its id: a namespace and a value, such as
 /// `phone:00135678` or `block:name:zhang`.
@@ -30,8 +31,9 @@ impl SecondaryKey {
         Self(format!("{}:{value}", namespace.replace(':', "_")))
     }
 
-    /// The phone key: the last 8 digits of a number however it was written (`+86 138-0013-5678`,
-    /// `13800135678` and full-width digits give one key), or `None` for fewer than 7 digits.
+    /// The phone key: the last [`PHONE_TAIL_DIGITS`](crate::normalize::PHONE_TAIL_DIGITS) digits of the number's match key
+    /// ([`Normalizer::phone_key`] read without a default region), so `+86 138-0013-5678`,
+    /// `13800135678` and full-width digits give one key; `None` for fewer than 7 digits.
     ///
     /// Eight digits survive every prefix variant (`+86`, `0086`, trunk `0`) while still being
     /// selective; a store's lookup is a candidate search, so the rare collision across countries
@@ -43,47 +45,31 @@ impl SecondaryKey {
     /// assert_eq!(SecondaryKey::phone("12-34"), None);
     /// ```
     pub fn phone(raw: &str) -> Option<Self> {
-        let digits: Vec<char> = raw
-            .chars()
-            .filter_map(|c| match c {
-                '0'..='9' => Some(c),
-                // Full-width digits, common in Chinese input.
-                '０'..='９' => char::from_digit(c as u32 - '０' as u32, 10),
-                _ => None,
-            })
-            .collect();
-        if digits.len() < 7 {
-            return None;
-        }
-        let tail: String = digits.iter().skip(digits.len().saturating_sub(8)).collect();
-        Some(Self::new("phone", &tail))
+        let key = Normalizer::shared_default().phone_key(raw, None)?;
+        Some(Self::new("phone", phone_tail(&key)))
     }
 
-    /// The email key: trimmed and lower-cased, or `None` without an `@`.
+    /// The email key: the address's match key ([`Normalizer::email_key`]: lower case, `+tag`
+    /// dropped...), or `None` for a value that is not an address.
     ///
     /// ```
     /// use clientele::store::SecondaryKey;
-    /// assert_eq!(SecondaryKey::email(" Ann.Lee@Example.COM "), SecondaryKey::email("ann.lee@example.com"));
+    /// assert_eq!(SecondaryKey::email(" Ann.Lee+news@Example.COM "), SecondaryKey::email("ann.lee@example.com"));
     /// ```
     pub fn email(raw: &str) -> Option<Self> {
-        let t = raw.trim();
-        t.contains('@')
-            .then(|| Self::new("email", &t.to_lowercase()))
+        let key = Normalizer::shared_default().email_key(raw)?;
+        Some(Self::new("email", &key))
     }
 
-    /// The identifier key: letters and digits only, upper-cased, or `None` when nothing is left.
+    /// The identifier key: its match key ([`national_id_key`]: letters and digits only,
+    /// upper-cased), or `None` when nothing is left.
     ///
     /// ```
     /// use clientele::store::SecondaryKey;
     /// assert_eq!(SecondaryKey::national_id("11010519491231002x"), SecondaryKey::national_id("110105 19491231 002X"));
     /// ```
     pub fn national_id(raw: &str) -> Option<Self> {
-        let v: String = raw
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_uppercase)
-            .collect();
-        (!v.is_empty()).then(|| Self::new("nid", &v))
+        national_id_key(raw).map(|v| Self::new("nid", &v))
     }
 
     /// The namespace part.
@@ -169,7 +155,9 @@ pub struct ContactKeys;
 
 impl KeyIndexer for ContactKeys {
     fn name(&self) -> String {
-        "contact".to_owned()
+        // Version 2: keys from the normalizer's match keys (email keys fold `+tags` and
+        // provider dots); a database indexed by version 1 rebuilds its index when reopened.
+        "contact.2".to_owned()
     }
 
     fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>) {
