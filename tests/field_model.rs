@@ -110,3 +110,73 @@ fn a_custom_field_is_imported_exported_checked_merged_and_segmented() {
         .collect();
     assert_eq!(members, [plan.survivor.as_str()]);
 }
+
+/// One definition of match keys: the forms of one phone and one email that the detector treats as
+/// one value are one value to merge survivorship and to the store's contact index too.
+#[test]
+fn dedupe_merge_and_the_store_agree_on_match_keys() {
+    use clientele::normalize::{Normalizer, phone_tail};
+    use clientele::store::SecondaryKey;
+    use clientele::{Customer as C, CustomerKind};
+    let n = Normalizer::default();
+    let id = |s: &str| CustomerId::new(s).unwrap();
+    let a = C::builder(id("A"), CustomerKind::Person)
+        .full_name("Ann Lee")
+        .phone("+86 138 0013 5678")
+        .email("Ann.Lee+shop@GoogleMail.com")
+        .build();
+    let b = C::builder(id("B"), CustomerKind::Person)
+        .full_name("Ann Lee")
+        .phone("138-0013-5678")
+        .email("annlee@gmail.com")
+        .build();
+    let (ka, kb) = (n.match_keys(&a, Some("CN")), n.match_keys(&b, Some("CN")));
+    assert_eq!(ka, kb);
+
+    // The store finds both records by either written form.
+    let store = MemoryStore::new();
+    store.put(a.clone()).unwrap();
+    store.put(b.clone()).unwrap();
+    for form in ["annlee@gmail.com", "ann.lee+news@gmail.com"] {
+        let key = SecondaryKey::email(form).unwrap();
+        assert_eq!(key.value(), ka.emails[0]);
+        assert_eq!(store.lookup(&key).unwrap(), vec![id("A"), id("B")]);
+    }
+    let phone = SecondaryKey::phone("0086 13800135678").unwrap();
+    assert_eq!(phone.value(), phone_tail(&ka.phones[0]));
+    assert_eq!(store.lookup(&phone).unwrap(), vec![id("A"), id("B")]);
+
+    // Merge keeps one phone and one email: they are the same values.
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let plan = Merger::new()
+        .default_region("CN")
+        .plan(&store, &[id("A"), id("B")], at)
+        .unwrap();
+    assert_eq!(plan.merged.customer.phones.len(), 1);
+    assert_eq!(plan.merged.customer.emails.len(), 1);
+}
+
+/// `DedupeResult::cluster_of` answers for every record, also after the cluster list is changed.
+#[test]
+fn cluster_of_finds_every_member() {
+    use clientele::dedupe::Deduplicator;
+    let records =
+        clientele::files::read_path("examples/data/customers.csv", &ReadOptions::default())
+            .unwrap()
+            .customers;
+    let mut result = Deduplicator::new().run(&records).unwrap();
+    for c in &result.clusters {
+        for m in &c.members {
+            assert_eq!(result.cluster_of(m.as_str()), Some(c.cluster_id.as_str()));
+        }
+    }
+    assert_eq!(result.cluster_of("no such id"), None);
+    let last = result.clusters.pop().unwrap();
+    assert_eq!(result.cluster_of(last.members[0].as_str()), None);
+    let first = result.clusters[0].clone();
+    result.clusters.reverse();
+    assert_eq!(
+        result.cluster_of(first.members[0].as_str()),
+        Some(first.cluster_id.as_str())
+    );
+}

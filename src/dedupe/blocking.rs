@@ -51,7 +51,7 @@ pub enum BlockingRule {
 
 impl BlockingRule {
     /// Every built-in rule, the default set.
-    pub const ALL: [BlockingRule; 11] = [
+    pub const ALL: &[BlockingRule] = &[
         Self::Phone,
         Self::Email,
         Self::NationalId,

@@ -1,5 +1,57 @@
 //! Clustering: connected components over strong pairs, with a guard against long chains.
 
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use super::Cluster;
+
+/// Where each record's cluster is in a list of clusters, built on the first lookup
+/// ([`super::DedupeResult::cluster_of`]). A found position is checked against the list (whose
+/// members are sorted) before it is trusted, so a list changed after the map was built is
+/// still answered right, by a scan.
+#[derive(Default)]
+pub(crate) struct ClusterLookup(OnceLock<HashMap<String, usize>>);
+
+impl ClusterLookup {
+    pub(crate) fn find<'a>(&self, clusters: &'a [Cluster], id: &str) -> Option<&'a Cluster> {
+        let has = |c: &Cluster| c.members.binary_search_by(|m| m.as_str().cmp(id)).is_ok();
+        let map = self.0.get_or_init(|| {
+            let mut map = HashMap::with_capacity(clusters.len());
+            for (at, c) in clusters.iter().enumerate() {
+                for m in &c.members {
+                    map.insert(m.as_str().to_owned(), at);
+                }
+            }
+            map
+        });
+        match map.get(id).and_then(|&at| clusters.get(at)) {
+            Some(c) if has(c) => Some(c),
+            _ => clusters.iter().find(|c| has(c)),
+        }
+    }
+}
+
+impl Clone for ClusterLookup {
+    /// A clone builds its own map when first asked.
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for ClusterLookup {
+    /// A cache: never part of what a result is.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ClusterLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClusterLookup")
+    }
+}
+
 /// Union-find with path halving and union by size.
 pub(crate) struct UnionFind {
     parent: Vec<u32>,

@@ -9,7 +9,7 @@ use super::prepare::{Code, Prepared, Text};
 use super::similarity::{jaro_winkler_key, within_one_edit};
 
 /// The comparisons, in pattern order, with their level labels.
-pub const COMPARISONS: [(&str, &[&str]); 11] = [
+pub const COMPARISONS: &[(&str, &[&str])] = &[
     (
         "given_name",
         &[

@@ -103,14 +103,16 @@ pub struct DedupeResult {
     pub model: TrainedModel,
     /// Candidate pairs compared.
     pub compared: u64,
+    /// Each record's cluster by id, built on the first [`DedupeResult::cluster_of`].
+    #[serde(skip)]
+    lookup: cluster::ClusterLookup,
 }
 
 impl DedupeResult {
-    /// The cluster id of a record, by id.
+    /// The cluster id of a record, by id: a hash lookup (the map is built on the first call).
     pub fn cluster_of(&self, id: &str) -> Option<&str> {
-        self.clusters
-            .iter()
-            .find(|c| c.members.iter().any(|m| m.as_str() == id))
+        self.lookup
+            .find(&self.clusters, id)
             .map(|c| c.cluster_id.as_str())
     }
 }
@@ -600,6 +602,7 @@ impl Deduplicator {
             blocking,
             model,
             compared,
+            lookup: cluster::ClusterLookup::default(),
         })
     }
 

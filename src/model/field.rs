@@ -93,7 +93,7 @@ pub enum FieldGroup {
 
 impl FieldGroup {
     /// Every group, in declaration order.
-    pub const ALL: [FieldGroup; 16] = [
+    pub const ALL: &[FieldGroup] = &[
         Self::Id,
         Self::Kind,
         Self::PersonName,

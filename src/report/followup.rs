@@ -79,7 +79,7 @@ impl FollowUp {
     /// use clientele::report::FollowUp;
     /// assert_eq!(FollowUp::COLUMNS[..3], ["id", "owner", "tier"]);
     /// ```
-    pub const COLUMNS: [&str; 11] = [
+    pub const COLUMNS: &[&str] = &[
         "id",
         "owner",
         "tier",
@@ -132,7 +132,12 @@ pub fn follow_ups_csv(list: &[FollowUp]) -> String {
         out.push_str(&quoted.join(","));
         out.push_str("\r\n");
     };
-    line(&FollowUp::COLUMNS.map(str::to_owned));
+    line(
+        &FollowUp::COLUMNS
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect::<Vec<_>>(),
+    );
     for f in list {
         line(&f.cells());
     }

@@ -114,7 +114,7 @@ impl CustomerScore {
     /// assert_eq!(CustomerScore::COLUMNS[0], "id");
     /// assert!(CustomerScore::COLUMNS.contains(&"stage_since"));
     /// ```
-    pub const COLUMNS: [&str; 15] = [
+    pub const COLUMNS: &[&str] = &[
         "id",
         "r",
         "f",
