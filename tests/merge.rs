@@ -732,7 +732,7 @@ fn industry_ownership_consents_and_timestamps_are_decided_and_nothing_is_lost() 
     // Provenance names every group with its rule.
     let groups: Vec<FieldGroup> = record.field_rules.iter().map(|(g, _)| *g).collect();
     for g in FieldGroup::ALL {
-        assert!(groups.contains(&g), "{g:?} missing from the field rules");
+        assert!(groups.contains(g), "{g:?} missing from the field rules");
     }
     assert!(
         record
