@@ -874,8 +874,8 @@ mod tests {
             // Caller keys `m7:*` make blocks of a seventh of the records, walked in sorted
             // neighbourhoods under the cap.
             let cap = customers / 4;
-            let (pairs, report) = candidate_pairs(&records, &ranks, &rules, &custom, cap, cross);
-            let (per_rule, all) = reference(&records, &ranks, &rules, &custom, cap, cross);
+            let (pairs, report) = candidate_pairs(&records, &ranks, rules, &custom, cap, cross);
+            let (per_rule, all) = reference(&records, &ranks, rules, &custom, cap, cross);
             let got: Vec<(u32, u32)> = pairs.iter().collect();
             assert!(
                 got.windows(2).all(|w| w[0] < w[1]),
