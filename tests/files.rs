@@ -133,8 +133,15 @@ prop_compose! {
         let mut c = Customer::builder(CustomerId::new(format!("C{i}")).unwrap(), kind).build();
         c.person_name = name.map(|(full, given, middle, family)| PersonName { full, given, middle, family: Some(family) });
         c.company_name = company_name.map(|(legal, trading)| CompanyName { legal, trading });
-        c.phones = phones.into_iter().enumerate().map(|(k, n)| Phone::new(n).with_primary(k == 0)).collect();
-        c.emails = emails.into_iter().enumerate().map(|(k, e)| Email::new(e).with_primary(k == 0)).collect();
+        // Verification times by position: on some values only, so empty entries are written too.
+        c.phones = phones.into_iter().enumerate().map(|(k, n)| {
+            let p = Phone::new(n).with_primary(k == 0);
+            if (k + i) % 2 == 1 { p.with_verified_at(created) } else { p }
+        }).collect();
+        c.emails = emails.into_iter().enumerate().map(|(k, e)| {
+            let e = Email::new(e).with_primary(k == 0);
+            if k == 1 { e.with_verified_at(updated) } else { e }
+        }).collect();
         c.addresses = addresses;
         c.birth_date = birth;
         c.national_ids = ids.into_iter().map(|(k, v)| NationalId::new(NationalIdKind::parse(k), v)).collect();
