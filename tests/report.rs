@@ -773,3 +773,20 @@ fn a_configuration_asking_for_too_many_periods_gets_the_most_allowed() {
     let k = kpis(&c, &tx, &i, &zero, as_of());
     assert_eq!((k.series.len(), k.cohorts.len()), (1, 1));
 }
+
+/// A customer never contacted whose creation time is unknown (a file without `created_at`) is
+/// due now, not since 1970.
+#[test]
+fn a_record_without_a_creation_time_is_due_as_of_the_report() {
+    let as_of = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
+    let unknown = Customer::builder(id("U"), CustomerKind::Person).build();
+    assert_eq!(unknown.known_created_at(), None);
+    let list = clientele::report::follow_ups(&[unknown], &[], &[], &ReportConfig::default(), as_of);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].due, as_of);
+    assert!(
+        list[0]
+            .reasons
+            .contains(&clientele::report::FollowUpReason::TierInterval)
+    );
+}

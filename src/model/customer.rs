@@ -432,7 +432,26 @@ pub struct Customer {
     pub consents: Vec<Consent>,
 }
 
+/// A record time, or `None` for the Unix epoch, which stands for "unknown" in records built or
+/// read without that time.
+pub(crate) fn known_time(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (t != DateTime::UNIX_EPOCH).then_some(t)
+}
+
 impl Customer {
+    /// When the record was created, or `None` when that is unknown: a record built or read
+    /// without a creation time holds the Unix epoch as a placeholder.
+    ///
+    /// ```
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person).build();
+    /// assert_eq!(c.known_created_at(), None);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    pub fn known_created_at(&self) -> Option<DateTime<Utc>> {
+        known_time(self.created_at)
+    }
+
     /// Starts building a record with the given id and kind; every other field starts empty and
     /// both timestamps start at the Unix epoch until set (so that building is deterministic).
     pub fn builder(id: CustomerId, kind: CustomerKind) -> CustomerBuilder {

@@ -16,6 +16,7 @@ mod provenance;
 
 pub use activity::{Activity, Interaction, InteractionKind, Money, Transaction};
 pub use contact::{Address, ContactLabel, Email, NationalId, NationalIdKind, Phone};
+pub(crate) use customer::known_time;
 pub use customer::{
     CompanyName, Consent, ConsentPurpose, ConsentStatus, CustomValue, Customer, CustomerBuilder,
     CustomerKind, PersonName,

@@ -8,7 +8,7 @@ use super::config::ReportConfig;
 use super::kpi::{Major, Predicted, analyze, analyze_store};
 use crate::error::{Error, Result};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, Transaction};
-use crate::segment::{CustomerScore, Stage};
+use crate::segment::{CustomerScore, Stage, follow_up_clock};
 use crate::store::CustomerStore;
 
 /// Why a customer is on the follow-up list.
@@ -174,9 +174,11 @@ pub(crate) fn build_follow_ups(
                     let tiers = &config.scoring.tiers.tiers;
                     tiers.iter().find(|t| &t.name == name)?.follow_up_days
                 });
-                let clock = s.last_interaction.unwrap_or(f.created_at.min(ctx.as_of));
+                let clock = follow_up_clock(s.last_interaction, f.created_at, ctx.as_of);
                 let days = Duration::days(i64::from(interval.unwrap_or(0)));
-                let when = clock.checked_add_signed(days).unwrap_or(ctx.as_of);
+                let when = clock
+                    .and_then(|c| c.checked_add_signed(days))
+                    .unwrap_or(ctx.as_of);
                 due.push((FollowUpReason::TierInterval, when.min(ctx.as_of)));
             }
             if config.follow_up.lapsed_stages.contains(&s.stage) {

@@ -50,6 +50,7 @@
 mod rfm;
 mod rule;
 mod score;
+pub(crate) use score::follow_up_clock;
 mod stage;
 mod summary;
 mod tier;

@@ -283,11 +283,12 @@ fn finish(facts: Vec<Facts>, config: &ScoringConfig, as_of: DateTime<Utc>) -> Ve
                 .unwrap_or_default();
             let all: usize = f.by_currency.values().map(|c| c.transactions).sum();
             let tier = config.tiers.tier_for(mine.window, f.window_purchases);
-            // Without any interaction, the follow-up clock starts at the record's creation.
-            let clock = f.score.last_interaction.unwrap_or(f.created_at.min(as_of));
-            let due = tier
-                .and_then(|t| t.follow_up_days)
-                .is_some_and(|d| !f.erased && days_between(clock, as_of) > i64::from(d));
+            // Without any interaction, the follow-up clock starts at the record's creation;
+            // with neither known, the customer is due now.
+            let clock = follow_up_clock(f.score.last_interaction, f.created_at, as_of);
+            let due = tier.and_then(|t| t.follow_up_days).is_some_and(|d| {
+                !f.erased && clock.is_none_or(|c| days_between(c, as_of) > i64::from(d))
+            });
             CustomerScore {
                 total_spend: mine.total,
                 currency,
@@ -483,4 +484,15 @@ mod tests {
         assert_eq!(code(main_currency(&tie)).as_deref(), Some("JPY"));
         assert_eq!(main_currency(&[]), None);
     }
+}
+
+/// Where a customer's follow-up interval is counted from: the last interaction, else the
+/// record's creation (not after `as_of`); `None` when neither is known (never contacted, the
+/// creation time unknown), which makes the customer due now.
+pub(crate) fn follow_up_clock(
+    last_interaction: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    last_interaction.or_else(|| crate::model::known_time(created_at).map(|c| c.min(as_of)))
 }
