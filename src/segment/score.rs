@@ -448,6 +448,17 @@ pub fn follow_ups(scores: &[CustomerScore]) -> Vec<&CustomerScore> {
     due
 }
 
+/// Where a customer's follow-up interval is counted from: the last interaction, else the
+/// record's creation (not after `as_of`); `None` when neither is known (never contacted, the
+/// creation time unknown), which makes the customer due now.
+pub(crate) fn follow_up_clock(
+    last_interaction: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    last_interaction.or_else(|| crate::model::known_time(created_at).map(|c| c.min(as_of)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,15 +495,4 @@ mod tests {
         assert_eq!(code(main_currency(&tie)).as_deref(), Some("JPY"));
         assert_eq!(main_currency(&[]), None);
     }
-}
-
-/// Where a customer's follow-up interval is counted from: the last interaction, else the
-/// record's creation (not after `as_of`); `None` when neither is known (never contacted, the
-/// creation time unknown), which makes the customer due now.
-pub(crate) fn follow_up_clock(
-    last_interaction: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    as_of: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    last_interaction.or_else(|| crate::model::known_time(created_at).map(|c| c.min(as_of)))
 }
