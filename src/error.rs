@@ -211,6 +211,15 @@ pub enum Error {
         /// What the drawing library said.
         reason: String,
     },
+    /// A sealed value could not be opened (feature `encryption`): another key, another field,
+    /// or changed bytes. The value is not shown.
+    #[error("cannot decrypt {field}: {reason}")]
+    Decrypt {
+        /// The field the value was in.
+        field: String,
+        /// Why.
+        reason: String,
+    },
     /// A file (or stream) could not be read or written; `path` names it.
     #[error("{path}: {reason}")]
     Io {

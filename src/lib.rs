@@ -52,6 +52,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "encryption")]
+#[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
+pub mod crypto;
 pub mod dedupe;
 pub mod error;
 #[cfg(feature = "files")]
