@@ -36,6 +36,7 @@
 
 mod atomic;
 mod csv_rows;
+mod decode;
 mod extras;
 mod lines;
 mod options;
