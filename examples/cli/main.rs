@@ -81,6 +81,10 @@ struct Input {
     /// A column name the header holds twice: refuse the file, or append the values.
     #[arg(long, value_enum, default_value = "refuse")]
     repeated_columns: Repeated,
+    /// The file's text encoding: auto (a byte-order mark, else UTF-8 or GB18030 as the first
+    /// non-ASCII rows show), utf-8, utf-16le, utf-16be, gbk or gb18030.
+    #[arg(long, default_value = "auto", value_parser = flags::encoding)]
+    encoding: clientele::files::Encoding,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +148,9 @@ enum Command {
         /// A column name a header holds twice: refuse the file, or append the values.
         #[arg(long, value_enum, default_value = "refuse")]
         repeated_columns: Repeated,
+        /// The files' text encoding (see `stats --help`).
+        #[arg(long, default_value = "auto", value_parser = flags::encoding)]
+        encoding: clientele::files::Encoding,
         /// Default region for phones written without a country code.
         #[arg(long)]
         region: Option<String>,
@@ -652,7 +659,7 @@ fn write_transactions(
 }
 
 fn stats(input: &Input, json: bool) -> Result<(), String> {
-    let options = io::read_options(&input.map, input.repeated_columns.into())?;
+    let options = io::options(input)?;
     let loaded = io::read_file(&input.file, &options)?;
     // The report lists the refused rows itself.
     io::note_rejects(&input.file, &loaded, input.allow_rejects, false);
@@ -748,6 +755,7 @@ fn run(command: &Command) -> Result<(), String> {
             map,
             allow_rejects,
             repeated_columns,
+            encoding,
             region,
             threshold,
             pairs,
@@ -757,6 +765,7 @@ fn run(command: &Command) -> Result<(), String> {
                 map: map.clone(),
                 allow_rejects: *allow_rejects,
                 repeated_columns: *repeated_columns,
+                encoding: *encoding,
             };
             link((a, b), &input, region.as_deref(), *threshold, pairs)
         }

@@ -213,7 +213,7 @@ impl Write for Sink {
 pub fn run(args: &NormalizeArgs) -> Result<(), String> {
     let path = &args.input.file;
     let name = path.display().to_string();
-    let options = io::read_options(&args.input.map, args.input.repeated_columns.into())?;
+    let options = io::options(&args.input)?;
     let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
     let at = |e: clientele::Error| match e {
         clientele::Error::Io { .. } => e.to_string(),

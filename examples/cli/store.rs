@@ -41,6 +41,10 @@ pub struct Source {
     /// A column name the header holds twice: refuse the file, or append the values.
     #[arg(long, value_enum, default_value = "refuse")]
     repeated_columns: Repeated,
+    /// The file's text encoding: auto (a byte-order mark, else UTF-8 or GB18030 as the first
+    /// non-ASCII rows show), utf-8, utf-16le, utf-16be, gbk or gb18030.
+    #[arg(long, default_value = "auto", value_parser = crate::flags::encoding)]
+    encoding: clientele::files::Encoding,
 }
 
 /// Reads the customers of a file or of a store. A store's records are read in id order, with
@@ -52,6 +56,7 @@ pub fn load(source: &Source) -> Result<FileRead, String> {
             map: source.map.clone(),
             allow_rejects: source.allow_rejects,
             repeated_columns: source.repeated_columns,
+            encoding: source.encoding,
         }),
         (None, Some(path)) => read_store(path),
         _ => Err("give either a customers FILE or --store PATH.db".to_owned()),
