@@ -8,6 +8,10 @@
 //! `cargo build --example cli` first), the tests say so and skip.
 #![cfg(feature = "sqlite")]
 
+#[path = "common/cli_bin.rs"]
+mod cli_bin;
+use cli_bin::cli;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -16,25 +20,6 @@ use std::time::{Duration, Instant};
 
 use clientele::store::conformance::snapshot;
 use clientele::store::{CustomerStore, MemoryStore, SecondaryKey, SqliteStore, batches, replay};
-
-/// The built `cli` example, if there is one.
-fn cli() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let bin = exe
-        .parent()?
-        .parent()?
-        .join("examples")
-        .join(format!("cli{}", std::env::consts::EXE_SUFFIX));
-    if bin.exists() {
-        Some(bin)
-    } else {
-        eprintln!(
-            "skipped: {} not built (run the whole `cargo test`)",
-            bin.display()
-        );
-        None
-    }
-}
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,6 +5,10 @@
 //!
 //! The CLI tests need the built `cli` example (`cargo test` builds it); without it they skip.
 
+#[path = "common/cli_bin.rs"]
+mod cli_bin;
+use cli_bin::cli;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -215,25 +219,6 @@ proptest! {
             let replaced = json.contains(char::REPLACEMENT_CHARACTER);
             prop_assert!(!replaced);
         }
-    }
-}
-
-/// The built `cli` example, if there is one.
-fn cli() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let bin = exe
-        .parent()?
-        .parent()?
-        .join("examples")
-        .join(format!("cli{}", std::env::consts::EXE_SUFFIX));
-    if bin.exists() {
-        Some(bin)
-    } else {
-        eprintln!(
-            "skipped: {} not built (run the whole `cargo test`)",
-            bin.display()
-        );
-        None
     }
 }
 
