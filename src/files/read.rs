@@ -36,7 +36,7 @@ pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<FileRe
 
 /// Reads customers from a stream: a header row, then one record per data row. Rows the row
 /// reader refuses (wrong width, no id, a repeated id...) and rows refused while reading (a stray
-/// quote, a NUL byte, text that is not UTF-8) are in [`FileRead::rejected`] with their line;
+/// quote, a NUL byte, text that does not decode in the file's [`super::Encoding`]) are in [`FileRead::rejected`] with their line;
 /// the counts add up to the file's data rows.
 ///
 /// ```
