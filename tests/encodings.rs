@@ -7,25 +7,11 @@
 
 #[path = "common/cli_bin.rs"]
 mod cli_bin;
-use cli_bin::cli;
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use cli_bin::{cli, output, path, sample, temp_dir};
 
 use clientele::files::{Encoding, FileRead, ReadOptions, read, read_path};
 use encoding_rs::{GB18030, GBK};
 use proptest::prelude::*;
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/customers.csv")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clientele-enc-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn gbk(text: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = GBK.encode(text);
@@ -222,79 +208,36 @@ proptest! {
     }
 }
 
-fn output(bin: &Path, args: &[&str]) -> Output {
-    Command::new(bin).args(args).output().expect("run cli")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
 #[cfg(feature = "sqlite")]
 #[test]
 fn pipeline_store_is_the_same_from_every_encoding() {
-    use clientele::store::SqliteStore;
-    use clientele::store::conformance::snapshot;
     let Some(bin) = cli() else { return };
-    let dir = temp_dir("pipeline");
+    let dir = temp_dir("enc-pipeline");
     let (text, plain) = sample_texts();
-    let files = [
+    let mut stores = Vec::new();
+    for (name, bytes) in [
         ("utf8.csv", text.as_bytes().to_vec()),
         ("gb18030.csv", gb18030(&text)),
         ("utf16.csv", utf16le_bom(&text)),
         ("plain-utf8.csv", plain.as_bytes().to_vec()),
         ("gbk.csv", gbk(&plain)),
-    ];
-    let mut stores = Vec::new();
-    for (name, bytes) in &files {
+    ] {
         let file = dir.join(name);
         std::fs::write(&file, bytes).expect("write");
         let db = dir.join(format!("{name}.db"));
-        let out = output(
-            &bin,
-            &[
-                "pipeline",
-                path(&file),
-                "--as-of",
-                "2026-01-01",
-                "--store",
-                path(&db),
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let store = SqliteStore::open(&db).expect("open");
-        let mut snap = snapshot(&store).expect("snapshot");
-        // A merged record's update time is the run's clock time.
-        for c in &mut snap.customers {
-            c.updated_at = c.created_at;
-        }
-        stores.push((name, snap));
+        stores.push((name, cli_bin::pipeline_store(&bin, &file, &db)));
     }
     // Each file against its UTF-8 original: the full sample, and the GBK-able one.
     for (got, want) in [(1, 0), (2, 0), (4, 3)] {
         let ((name, got), (first, want)) = (&stores[got], &stores[want]);
-        assert!(!want.customers.is_empty());
-        assert_eq!(
-            got.customers.len(),
-            want.customers.len(),
-            "{name} vs {first}"
-        );
-        for (g, w) in got.customers.iter().zip(&want.customers) {
-            assert!(g == w, "{name} vs {first}: {} differs", w.id);
-        }
-        assert_eq!(got.index, want.index, "{name} vs {first}");
-        assert_eq!(got.merges.len(), want.merges.len(), "{name} vs {first}");
+        cli_bin::assert_same_store(got, want, &format!("{name} vs {first}"));
     }
 }
 
 #[test]
 fn the_cli_refuses_undecodable_rows_unless_allowed_and_takes_encoding() {
     let Some(bin) = cli() else { return };
-    let dir = temp_dir("cli");
+    let dir = temp_dir("enc-flags");
     let file = dir.join("gbk.csv");
     std::fs::write(&file, gbk("id,full_name\nC1,王芳\nC2,Li Na\n")).expect("write");
     let auto = output(&bin, &["stats", path(&file), "--json"]);

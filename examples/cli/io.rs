@@ -95,6 +95,7 @@ pub fn read_options(map: &[String], repeated: RepeatedColumns) -> Result<ReadOpt
 pub fn options(input: &Input) -> Result<ReadOptions, String> {
     Ok(ReadOptions {
         encoding: input.encoding,
+        sheet: input.sheet.clone(),
         ..read_options(&input.map, input.repeated_columns.into())?
     })
 }

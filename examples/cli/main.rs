@@ -69,7 +69,7 @@ impl From<Repeated> for RepeatedColumns {
 
 #[derive(clap::Args, Clone)]
 struct Input {
-    /// The customers CSV file (header row required).
+    /// The customers file (header row required): CSV, or a workbook (.xlsx, .xls, .ods).
     file: PathBuf,
     /// Rename an input column before reading, as SRC=DST (repeatable), e.g. surname=family_name.
     #[arg(long = "map", value_name = "SRC=DST")]
@@ -85,6 +85,10 @@ struct Input {
     /// non-ASCII rows show), utf-8, utf-16le, utf-16be, gbk or gb18030.
     #[arg(long, default_value = "auto", value_parser = flags::encoding)]
     encoding: clientele::files::Encoding,
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read: its name or its number from 1
+    /// (the first sheet by default).
+    #[arg(long, value_name = "NAME|INDEX")]
+    sheet: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -151,6 +155,9 @@ enum Command {
         /// The files' text encoding (see `stats --help`).
         #[arg(long, default_value = "auto", value_parser = flags::encoding)]
         encoding: clientele::files::Encoding,
+        /// The sheet of workbooks to read (see `stats --help`).
+        #[arg(long, value_name = "NAME|INDEX")]
+        sheet: Option<String>,
         /// Default region for phones written without a country code.
         #[arg(long)]
         region: Option<String>,
@@ -756,6 +763,7 @@ fn run(command: &Command) -> Result<(), String> {
             allow_rejects,
             repeated_columns,
             encoding,
+            sheet,
             region,
             threshold,
             pairs,
@@ -766,6 +774,7 @@ fn run(command: &Command) -> Result<(), String> {
                 allow_rejects: *allow_rejects,
                 repeated_columns: *repeated_columns,
                 encoding: *encoding,
+                sheet: sheet.clone(),
             };
             link((a, b), &input, region.as_deref(), *threshold, pairs)
         }

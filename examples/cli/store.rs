@@ -45,6 +45,10 @@ pub struct Source {
     /// non-ASCII rows show), utf-8, utf-16le, utf-16be, gbk or gb18030.
     #[arg(long, default_value = "auto", value_parser = crate::flags::encoding)]
     encoding: clientele::files::Encoding,
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read: its name or its number from 1
+    /// (the first sheet by default).
+    #[arg(long, value_name = "NAME|INDEX")]
+    sheet: Option<String>,
 }
 
 /// Reads the customers of a file or of a store. A store's records are read in id order, with
@@ -57,6 +61,7 @@ pub fn load(source: &Source) -> Result<FileRead, String> {
             allow_rejects: source.allow_rejects,
             repeated_columns: source.repeated_columns,
             encoding: source.encoding,
+            sheet: source.sheet.clone(),
         }),
         (None, Some(path)) => read_store(path),
         _ => Err("give either a customers FILE or --store PATH.db".to_owned()),

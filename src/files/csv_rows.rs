@@ -50,6 +50,46 @@ impl fmt::Debug for RawRow {
     }
 }
 
+/// Data rows after a header row, each read or refused with its line: a CSV stream's
+/// ([`CsvRows`]) or a sheet's; what [`super::open_path`] gives.
+pub trait DataRows: Iterator<Item = Result<RawRow>> {
+    /// The header's cells (trimmed), as written.
+    fn header(&self) -> &[String];
+    /// The header's line (a sheet's row number for a sheet).
+    fn header_line(&self) -> u64;
+    /// The counts so far (`read` and `rejected` are left to the caller, which decides which
+    /// rows it accepts).
+    fn counts(&self) -> RowCounts;
+}
+
+impl<T: DataRows + ?Sized> DataRows for Box<T> {
+    fn header(&self) -> &[String] {
+        (**self).header()
+    }
+
+    fn header_line(&self) -> u64 {
+        (**self).header_line()
+    }
+
+    fn counts(&self) -> RowCounts {
+        (**self).counts()
+    }
+}
+
+impl<R: BufRead> DataRows for CsvRows<R> {
+    fn header(&self) -> &[String] {
+        CsvRows::header(self)
+    }
+
+    fn header_line(&self) -> u64 {
+        CsvRows::header_line(self)
+    }
+
+    fn counts(&self) -> RowCounts {
+        CsvRows::counts(self)
+    }
+}
+
 /// The data rows of a CSV stream with a header row, every physical line accounted for.
 ///
 /// ```

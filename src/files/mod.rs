@@ -46,11 +46,13 @@ mod lines;
 mod options;
 mod read;
 mod report;
+#[cfg(feature = "spreadsheets")]
+mod sheet;
 mod write;
 
 pub use atomic::AtomicFile;
-pub use csv_rows::{CsvRows, RawRow};
+pub use csv_rows::{CsvRows, DataRows, RawRow};
 pub use options::{Encoding, InputFormat, Limits, ReadOptions};
-pub use read::{read, read_path};
+pub use read::{WORKBOOK_EXTENSIONS, open_path, read, read_path};
 pub use report::{FileRead, RejectedRow, RowCounts};
 pub use write::{Columns, RecordWriter, write_path};

@@ -154,6 +154,9 @@ pub struct ReadOptions {
     pub format: InputFormat,
     /// The file's encoding.
     pub encoding: Encoding,
+    /// The sheet of a workbook to read: its name, else its number from 1 (the first sheet
+    /// when `None`); not used for CSV.
+    pub sheet: Option<String>,
     /// Bounds on one record.
     pub limits: Limits,
     /// Creation and update time of records whose row has none (the Unix epoch by default).
