@@ -7,7 +7,8 @@ use crate::import::{ColumnMap, RepeatedColumns};
 
 /// The layout of an input file.
 ///
-/// Only CSV today; spreadsheets come as further variants.
+/// CSV; workbooks are recognised by [`super::read_path`] from their extension (feature
+/// `spreadsheets`) and do not use this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
