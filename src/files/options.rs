@@ -34,7 +34,8 @@ impl Default for InputFormat {
 /// is GB18030; anything else is read as whichever of the two gives fewer errors. In every
 /// encoding a row that does not decode is refused with its line, never patched with U+FFFD.
 /// The other variants force one encoding (a byte-order mark of another encoding is then an
-/// error).
+/// error). With GB18030/GBK the delimiter must be one GB18030 never uses inside a character
+/// (`,`, `;`, a tab: not `|`).
 ///
 /// ```
 /// use clientele::files::Encoding;
