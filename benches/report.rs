@@ -43,12 +43,13 @@ fn main() {
         .iter()
         .enumerate()
         .filter(|(k, _)| k % 3 == 0)
-        .map(|(k, c)| Interaction {
-            customer: c.id.clone(),
-            at: as_of - Duration::days((k % 700) as i64),
-            kind: InteractionKind::Feedback,
-            note: None,
-            rating: Some((k % 5) as u8 + 1),
+        .map(|(k, c)| {
+            Interaction::new(
+                c.id.clone(),
+                as_of - Duration::days((k % 700) as i64),
+                InteractionKind::Feedback,
+            )
+            .with_rating((k % 5) as u8 + 1)
         })
         .collect();
     let mut by_entity: BTreeMap<&str, Vec<clientele::CustomerId>> = BTreeMap::new();

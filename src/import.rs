@@ -11,7 +11,9 @@
 //! `id, kind, full_name, given_name, middle_name, family_name, company_name, phone, email,
 //! house_number, street, street2, locality, region, postcode, country, birth_date, national_id,
 //! national_id_kind, tags, source, created_at, updated_at`, in any order and any subset, plus
-//! `trading_name` and numbered columns for what a record may hold several of: further street
+//! `trading_name`, `industry`, `owner`, `team`, `phone_verified_at` and `email_verified_at`
+//! (`;`-separated times by position of the phones or emails, an empty entry for a value never
+//! verified) and numbered columns for what a record may hold several of: further street
 //! lines (`street3`, `street4`...), further addresses (`address2_street`, `address2_locality`,
 //! ..., every address column prefixed `address{N}_`) and further national identifiers
 //! (`national_id2`, `national_id2_kind`...); see [`Column`]. `phone`, `email` and `tags` may
@@ -160,6 +162,11 @@ pub enum Column {
     Owner,
     /// `team`.
     Team,
+    /// `phone_verified_at`: `;`-separated timestamps by position of the phones (an empty entry
+    /// for a phone never verified).
+    PhoneVerifiedAt,
+    /// `email_verified_at`: as `phone_verified_at`, for the emails.
+    EmailVerifiedAt,
     /// `created_at`: an RFC 3339 timestamp or a date.
     CreatedAt,
     /// `updated_at`: an RFC 3339 timestamp or a date.
@@ -270,6 +277,8 @@ impl Column {
             Field::Industry => Some(Self::Industry),
             Field::Owner => Some(Self::Owner),
             Field::Team => Some(Self::Team),
+            Field::PhoneVerifiedAt => Some(Self::PhoneVerifiedAt),
+            Field::EmailVerifiedAt => Some(Self::EmailVerifiedAt),
             Field::CreatedAt => Some(Self::CreatedAt),
             Field::UpdatedAt => Some(Self::UpdatedAt),
             Field::Custom(_) => None,
@@ -314,6 +323,8 @@ impl Column {
             Self::Industry => Field::Industry,
             Self::Owner => Field::Owner,
             Self::Team => Field::Team,
+            Self::PhoneVerifiedAt => Field::PhoneVerifiedAt,
+            Self::EmailVerifiedAt => Field::EmailVerifiedAt,
             Self::CreatedAt => Field::CreatedAt,
             Self::UpdatedAt => Field::UpdatedAt,
         }
@@ -726,6 +737,24 @@ impl RowBuilder {
         c.industry = cells.get(Column::Industry).map(str::to_owned);
         c.owner = cells.get(Column::Owner).map(str::to_owned);
         c.team = cells.get(Column::Team).map(str::to_owned);
+        self.verified_at(cells, Field::PhoneVerifiedAt, Column::PhoneVerifiedAt);
+        self.verified_at(cells, Field::EmailVerifiedAt, Column::EmailVerifiedAt);
+    }
+
+    /// The positional verification times of the phones or emails; a cell that does not read
+    /// (a bad timestamp, more entries than values) is kept as text and reported.
+    fn verified_at(&mut self, cells: &Cells<'_>, field: Field, col: Column) {
+        let Some(raw) = cells.get(col) else {
+            return;
+        };
+        let entries: Vec<&str> = raw.split([';', '；']).map(str::trim).collect();
+        if let Err(e) = field.set_texts(&mut self.customer, &entries) {
+            let reason = match e {
+                Error::InvalidValue { reason, masked, .. } => format!("{reason} ({masked})"),
+                other => other.to_string(),
+            };
+            self.keep_raw(&col.name(), raw, reason);
+        }
     }
 
     fn addresses(&mut self, cells: &Cells<'_>) {

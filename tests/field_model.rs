@@ -180,3 +180,67 @@ fn cluster_of_finds_every_member() {
         Some(first.cluster_id.as_str())
     );
 }
+
+/// When each contact value was last verified is a field of the model: read by position from its
+/// column, a bad entry kept as text and reported, and written back.
+#[test]
+fn contact_verification_times_are_read_by_position_and_written_back() {
+    use clientele::import::{ColumnMap, RowReader};
+    let header = [
+        "id",
+        "phone",
+        "phone_verified_at",
+        "email",
+        "email_verified_at",
+    ];
+    let mut reader = RowReader::new(&header, &ColumnMap::default());
+    let row = reader
+        .read(
+            2,
+            &[
+                "C1",
+                "13800138000;13900139000",
+                ";2024-05-01",
+                "a@x.cn",
+                "2024-06-01T08:00:00Z",
+            ],
+        )
+        .unwrap();
+    let c = &row.customer;
+    assert!(row.problems.is_empty());
+    assert_eq!(c.phones[0].verified_at, None);
+    assert_eq!(
+        c.phones[1].verified_at,
+        Some(Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap())
+    );
+    assert_eq!(
+        c.emails[0].verified_at,
+        Some(Utc.with_ymd_and_hms(2024, 6, 1, 8, 0, 0).unwrap())
+    );
+    assert_eq!(
+        Field::PhoneVerifiedAt.texts(c),
+        ["", "2024-05-01T00:00:00+00:00"]
+    );
+
+    // Written back: the column appears because a record fills it, and reads to the same record.
+    let columns = clientele::files::Columns::for_records([c]);
+    let mut w = clientele::files::RecordWriter::new(Vec::new(), "out", columns).unwrap();
+    w.write(c).unwrap();
+    let (bytes, _) = w.finish().unwrap();
+    let back = read(bytes.as_slice(), &ReadOptions::default()).unwrap();
+    assert_eq!(&back.customers[..], std::slice::from_ref(c));
+
+    // More entries than phones, or a bad time: kept as text under the column, and reported.
+    for bad in ["2024-05-01;2024-05-02;2024-05-03", "yesterday"] {
+        let row = reader
+            .read(
+                3,
+                &[&format!("C{bad}"), "13800138000;13900139000", bad, "", ""],
+            )
+            .unwrap();
+        assert_eq!(row.problems.len(), 1, "{bad}");
+        assert_eq!(row.problems[0].field, "phone_verified_at");
+        assert!(row.customer.custom.contains_key("phone_verified_at"));
+        assert!(row.customer.phones.iter().all(|p| p.verified_at.is_none()));
+    }
+}

@@ -97,15 +97,17 @@ fn consent() -> impl Strategy<Value = Consent> {
         time(),
         text(),
     )
-        .prop_map(|(purpose, given, at, channel)| Consent {
-            purpose,
-            status: if given {
-                ConsentStatus::Given
-            } else {
-                ConsentStatus::Withdrawn
-            },
-            at,
-            channel,
+        .prop_map(|(purpose, given, at, channel)| {
+            Consent::new(
+                purpose,
+                if given {
+                    ConsentStatus::Given
+                } else {
+                    ConsentStatus::Withdrawn
+                },
+                at,
+                channel,
+            )
         })
 }
 
@@ -131,8 +133,15 @@ prop_compose! {
         let mut c = Customer::builder(CustomerId::new(format!("C{i}")).unwrap(), kind).build();
         c.person_name = name.map(|(full, given, middle, family)| PersonName { full, given, middle, family: Some(family) });
         c.company_name = company_name.map(|(legal, trading)| CompanyName { legal, trading });
-        c.phones = phones.into_iter().enumerate().map(|(k, n)| Phone { primary: k == 0, ..Phone::new(n) }).collect();
-        c.emails = emails.into_iter().enumerate().map(|(k, e)| Email { primary: k == 0, ..Email::new(e) }).collect();
+        // Verification times by position: on some values only, so empty entries are written too.
+        c.phones = phones.into_iter().enumerate().map(|(k, n)| {
+            let p = Phone::new(n).with_primary(k == 0);
+            if (k + i) % 2 == 1 { p.with_verified_at(created) } else { p }
+        }).collect();
+        c.emails = emails.into_iter().enumerate().map(|(k, e)| {
+            let e = Email::new(e).with_primary(k == 0);
+            if k == 1 { e.with_verified_at(updated) } else { e }
+        }).collect();
         c.addresses = addresses;
         c.birth_date = birth;
         c.national_ids = ids.into_iter().map(|(k, v)| NationalId::new(NationalIdKind::parse(k), v)).collect();

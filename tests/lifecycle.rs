@@ -34,16 +34,14 @@ fn read_cdnow_log(path: &Path) -> Vec<Transaction> {
             let id: u32 = f[1].parse().unwrap();
             let date = NaiveDate::parse_from_str(f[2], "%Y%m%d").unwrap();
             let dollars: f64 = f[4].parse().unwrap();
-            Transaction {
-                customer: CustomerId::new(id.to_string()).unwrap(),
-                at: Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap()),
-                amount: Money {
+            Transaction::new(
+                CustomerId::new(id.to_string()).unwrap(),
+                Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap()),
+                Money {
                     minor_units: (dollars * 100.0).round() as i64,
                     currency: usd,
                 },
-                channel: None,
-                reference: None,
-            }
+            )
         })
         .collect()
 }
@@ -411,15 +409,15 @@ proptest! {
 #[test]
 fn same_day_purchases_are_one_and_later_ones_are_ignored() {
     let usd = CurrencyCode::new("USD").unwrap();
-    let tx = |id: &str, y: i32, m: u32, d: u32, h: u32, cents: i64| Transaction {
-        customer: CustomerId::new(id).unwrap(),
-        at: Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap(),
-        amount: Money {
-            minor_units: cents,
-            currency: usd,
-        },
-        channel: None,
-        reference: None,
+    let tx = |id: &str, y: i32, m: u32, d: u32, h: u32, cents: i64| {
+        Transaction::new(
+            CustomerId::new(id).unwrap(),
+            Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap(),
+            Money {
+                minor_units: cents,
+                currency: usd,
+            },
+        )
     };
     let log = vec![
         tx("B", 2024, 1, 10, 9, 500),
@@ -456,15 +454,15 @@ fn refund_days_are_not_purchase_days_and_order_does_not_change_spend() {
     use chrono::{NaiveDate, TimeZone, Utc};
     use clientele::lifecycle::{TimeUnit, summarize};
     use clientele::model::{CurrencyCode, Money, Transaction};
-    let tx = |day: u32, cents: i64| Transaction {
-        customer: clientele::CustomerId::new("R1").unwrap(),
-        at: Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap(),
-        amount: Money {
-            minor_units: cents,
-            currency: CurrencyCode::new("USD").unwrap(),
-        },
-        channel: None,
-        reference: None,
+    let tx = |day: u32, cents: i64| {
+        Transaction::new(
+            clientele::CustomerId::new("R1").unwrap(),
+            Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap(),
+            Money {
+                minor_units: cents,
+                currency: CurrencyCode::new("USD").unwrap(),
+            },
+        )
     };
     let end = NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
     // Purchases on the 1st, 8th and 15th; a refund alone on the 10th.

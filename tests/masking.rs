@@ -104,23 +104,22 @@ fn planted_address() -> Address {
 
 fn planted_activity(key: &str) -> Activity {
     Activity {
-        transactions: vec![Transaction {
-            customer: id(key),
-            at: t(3),
-            amount: Money {
-                minor_units: 12_900,
-                currency: CurrencyCode::new("CNY").unwrap(),
-            },
-            channel: Some("app".into()),
-            reference: Some(REFERENCE.into()),
-        }],
-        interactions: vec![Interaction {
-            customer: id(key),
-            at: t(4),
-            kind: InteractionKind::Other(CUSTOM_PHONE.into()),
-            note: Some(format!("{NAME} {NOTE}, call {PHONE}")),
-            rating: None,
-        }],
+        transactions: vec![
+            Transaction::new(
+                id(key),
+                t(3),
+                Money {
+                    minor_units: 12_900,
+                    currency: CurrencyCode::new("CNY").unwrap(),
+                },
+            )
+            .with_channel("app")
+            .with_reference(REFERENCE),
+        ],
+        interactions: vec![
+            Interaction::new(id(key), t(4), InteractionKind::Other(CUSTOM_PHONE.into()))
+                .with_note(format!("{NAME} {NOTE}, call {PHONE}")),
+        ],
     }
 }
 
@@ -180,12 +179,12 @@ fn rendered() -> Vec<(&'static str, String)> {
     ));
     out.push(debug(
         "Consent",
-        &Consent {
-            purpose: ConsentPurpose::Other(EMAIL.into()),
-            status: ConsentStatus::Given,
-            at: t(1),
-            channel: "web".into(),
-        },
+        &Consent::new(
+            ConsentPurpose::Other(EMAIL.into()),
+            ConsentStatus::Given,
+            t(1),
+            "web",
+        ),
     ));
     out.push(debug("Transaction", &activity.transactions[0]));
     out.push(debug("Interaction", &activity.interactions[0]));

@@ -28,16 +28,16 @@ fn id(s: &str) -> CustomerId {
 }
 
 fn tx(customer: &CustomerId, cents: i64) -> Transaction {
-    Transaction {
-        customer: customer.clone(),
-        at: t(3),
-        amount: Money {
+    Transaction::new(
+        customer.clone(),
+        t(3),
+        Money {
             minor_units: cents,
             currency: CurrencyCode::new("CNY").unwrap(),
         },
-        channel: Some("store".into()),
-        reference: Some(format!("order-{cents}")),
-    }
+    )
+    .with_channel("store")
+    .with_reference(format!("order-{cents}"))
 }
 
 fn person(i: &str, day: u32) -> clientele::model::CustomerBuilder {
@@ -250,13 +250,10 @@ fn activity_moves_to_the_survivor_and_merge_is_audited() {
         .apply(vec![
             Change::AddTransaction(tx(&ids[0], 100)),
             Change::AddTransaction(tx(&ids[1], 250)),
-            Change::AddInteraction(Interaction {
-                customer: ids[1].clone(),
-                at: t(4),
-                kind: InteractionKind::Call,
-                note: Some("asked about delivery".into()),
-                rating: None,
-            }),
+            Change::AddInteraction(
+                Interaction::new(ids[1].clone(), t(4), InteractionKind::Call)
+                    .with_note("asked about delivery"),
+            ),
         ])
         .unwrap();
     let (plan, events) = Merger::new().merge(&store, &ids, t(9)).unwrap();

@@ -63,23 +63,22 @@ fn fill<S: CustomerStore<Error = Error>>(store: &S) {
     }
     store
         .apply(vec![
-            Change::AddTransaction(Transaction {
-                customer: id("B"),
-                at: t(4),
-                amount: Money {
-                    minor_units: 1999,
-                    currency: CurrencyCode::new("CNY").unwrap(),
-                },
-                channel: Some("app".into()),
-                reference: Some("order-7".into()),
-            }),
-            Change::AddInteraction(Interaction {
-                customer: id("A"),
-                at: t(5),
-                kind: InteractionKind::Call,
-                note: Some("Wang Fang asked to call 13800135678".into()),
-                rating: None,
-            }),
+            Change::AddTransaction(
+                Transaction::new(
+                    id("B"),
+                    t(4),
+                    Money {
+                        minor_units: 1999,
+                        currency: CurrencyCode::new("CNY").unwrap(),
+                    },
+                )
+                .with_channel("app")
+                .with_reference("order-7"),
+            ),
+            Change::AddInteraction(
+                Interaction::new(id("A"), t(5), InteractionKind::Call)
+                    .with_note("Wang Fang asked to call 13800135678"),
+            ),
         ])
         .unwrap();
 }
@@ -185,13 +184,8 @@ fn erasure_racing_new_activity_loses_nothing_and_leaves_no_value() {
         std::thread::scope(|s| {
             s.spawn(|| {
                 for _ in 0..50 {
-                    let note = Interaction {
-                        customer: id("A"),
-                        at: t(5),
-                        kind: InteractionKind::Note,
-                        note: Some("called 13800135678".into()),
-                        rating: None,
-                    };
+                    let note = Interaction::new(id("A"), t(5), InteractionKind::Note)
+                        .with_note("called 13800135678");
                     if store.apply(vec![Change::AddInteraction(note)]).is_ok() {
                         added.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     }

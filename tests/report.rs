@@ -31,26 +31,20 @@ fn id(s: &str) -> CustomerId {
 }
 
 fn tx(who: &str, at: DateTime<Utc>, minor: i64, code: &str) -> Transaction {
-    Transaction {
-        customer: id(who),
+    Transaction::new(
+        id(who),
         at,
-        amount: Money {
+        Money {
             minor_units: minor,
             currency: CurrencyCode::new(code).unwrap(),
         },
-        channel: None,
-        reference: None,
-    }
+    )
 }
 
 fn talk(who: &str, at: DateTime<Utc>, kind: InteractionKind, rating: Option<u8>) -> Interaction {
-    Interaction {
-        customer: id(who),
-        at,
-        kind,
-        note: None,
-        rating,
-    }
+    let mut talk = Interaction::new(id(who), at, kind);
+    talk.rating = rating;
+    talk
 }
 
 fn as_of() -> DateTime<Utc> {
@@ -674,16 +668,14 @@ fn cdnow_repeat_purchase_rate_and_cohorts_equal_an_independent_count() {
         let date = NaiveDate::parse_from_str(f[2], "%Y%m%d").unwrap();
         let dollars: f64 = f[4].parse().unwrap();
         rows.entry(who).or_default().push((date, dollars));
-        transactions.push(Transaction {
-            customer: id(&who.to_string()),
-            at: date.and_hms_opt(0, 0, 0).unwrap().and_utc(),
-            amount: Money {
+        transactions.push(Transaction::new(
+            id(&who.to_string()),
+            date.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+            Money {
                 minor_units: (dollars * 100.0).round() as i64,
                 currency: usd,
             },
-            channel: None,
-            reference: None,
-        });
+        ));
     }
     let buys: BTreeMap<u32, Vec<NaiveDate>> = rows
         .iter()

@@ -41,26 +41,18 @@ fn buy(customer: &str, days: i64, minor_units: i64) -> Transaction {
 }
 
 fn buy_in(customer: &str, days: i64, minor_units: i64, currency: CurrencyCode) -> Transaction {
-    Transaction {
-        customer: id(customer),
-        at: days_ago(days),
-        amount: Money {
+    Transaction::new(
+        id(customer),
+        days_ago(days),
+        Money {
             minor_units,
             currency,
         },
-        channel: None,
-        reference: None,
-    }
+    )
 }
 
 fn contact(customer: &str, days: i64, kind: InteractionKind) -> Interaction {
-    Interaction {
-        customer: id(customer),
-        at: days_ago(days),
-        kind,
-        note: None,
-        rating: None,
-    }
+    Interaction::new(id(customer), days_ago(days), kind)
 }
 
 fn select(
@@ -622,9 +614,10 @@ fn stage_at(purchase_days: &[i64], day: i64) -> (Stage, i64) {
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
     let txs: Vec<Transaction> = purchase_days
         .iter()
-        .map(|d| Transaction {
-            at: start + Duration::days(*d),
-            ..buy("X", 0, 100)
+        .map(|d| {
+            let mut t = buy("X", 0, 100);
+            t.at = start + Duration::days(*d);
+            t
         })
         .collect();
     let s = ActivitySummary::new(&txs, [], start + Duration::days(day));
@@ -654,10 +647,8 @@ fn stages_move_through_new_active_at_risk_churned_and_reactivated() {
     assert_eq!(stage_at(&[0, 320], 250), (Stage::Churned, 180));
     // Refunds are not purchases.
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-    let refund = Transaction {
-        at: start,
-        ..buy("X", 0, -500)
-    };
+    let mut refund = buy("X", 0, -500);
+    refund.at = start;
     let s = ActivitySummary::new([&refund], [], start + Duration::days(1));
     assert_eq!(StageWindows::default().stage(&s, start).0, Stage::Lead);
 }

@@ -39,16 +39,14 @@ fn batch(number: usize, size: usize) -> Vec<Change> {
     let mut out = Vec::with_capacity(size * 2);
     for i in 0..size {
         let c = customer(number, i);
-        out.push(Change::AddTransaction(Transaction {
-            customer: c.id.clone(),
-            at: chrono::DateTime::UNIX_EPOCH,
-            amount: Money {
+        out.push(Change::AddTransaction(Transaction::new(
+            c.id.clone(),
+            chrono::DateTime::UNIX_EPOCH,
+            Money {
                 minor_units: i as i64,
                 currency: CurrencyCode::new("CNY").unwrap(),
             },
-            channel: None,
-            reference: None,
-        }));
+        )));
         out.insert(out.len() - 1, Change::Insert(c));
     }
     out

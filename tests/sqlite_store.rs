@@ -26,16 +26,15 @@ fn person(id: &str) -> Customer {
 }
 
 fn tx(customer: &str, cents: i64) -> Transaction {
-    Transaction {
-        customer: CustomerId::new(customer).unwrap(),
-        at: chrono::DateTime::UNIX_EPOCH,
-        amount: Money {
+    Transaction::new(
+        CustomerId::new(customer).unwrap(),
+        chrono::DateTime::UNIX_EPOCH,
+        Money {
             minor_units: cents,
             currency: CurrencyCode::new("CNY").unwrap(),
         },
-        channel: None,
-        reference: Some(format!("order-{cents}")),
-    }
+    )
+    .with_reference(format!("order-{cents}"))
 }
 
 #[test]

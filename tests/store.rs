@@ -132,16 +132,14 @@ fn change() -> impl Strategy<Value = Change> {
         id.prop_flat_map(common::customer_with_id)
             .prop_map(Change::Insert),
         id.prop_map(|i| Change::Delete(CustomerId::new(i).unwrap())),
-        (id, 1i64..10_000).prop_map(|(i, cents)| Change::AddTransaction(Transaction {
-            customer: CustomerId::new(i).unwrap(),
-            at: chrono::DateTime::UNIX_EPOCH,
-            amount: Money {
+        (id, 1i64..10_000).prop_map(|(i, cents)| Change::AddTransaction(Transaction::new(
+            CustomerId::new(i).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+            Money {
                 minor_units: cents,
                 currency: CurrencyCode::new("EUR").unwrap()
-            },
-            channel: None,
-            reference: None,
-        })),
+            }
+        ))),
     ]
 }
 

@@ -107,18 +107,18 @@ pub(crate) fn read_transactions(path: &Path) -> Result<Vec<Transaction>, String>
                 format!("amount {} is too large", mask_value(amount_text)),
             ));
         }
-        out.push(Transaction {
-            customer: id,
-            at: date.and_time(chrono::NaiveTime::MIN).and_utc(),
-            amount: Money {
+        let mut tx = Transaction::new(
+            id,
+            date.and_time(chrono::NaiveTime::MIN).and_utc(),
+            Money {
                 minor_units: minor as i64,
                 currency,
             },
-            channel: cell(channel_col)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned),
-            reference: None,
-        });
+        );
+        tx.channel = cell(channel_col)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        out.push(tx);
     }
     Ok(out)
 }

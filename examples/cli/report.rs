@@ -159,13 +159,11 @@ fn read_interactions(path: &Path) -> Result<Vec<Interaction>, String> {
         let note = Some(cell(note_col))
             .filter(|n| !n.is_empty())
             .map(str::to_owned);
-        out.push(Interaction {
-            customer,
-            at: date.and_time(NaiveTime::MIN).and_utc(),
-            kind,
-            note,
-            rating,
-        });
+        let mut interaction =
+            Interaction::new(customer, date.and_time(NaiveTime::MIN).and_utc(), kind);
+        interaction.note = note;
+        interaction.rating = rating;
+        out.push(interaction);
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use super::atomic::AtomicFile;
 use super::extras::{self, CONSENTS, CUSTOM_TYPED};
 use crate::error::{Error, Result};
 use crate::import::{AddressPart, Column, KNOWN_COLUMNS};
-use crate::model::{CountryCode, CustomValue, Customer, NationalIdKind, parse_date};
+use crate::model::{CountryCode, CustomValue, Customer, Field, NationalIdKind, parse_date};
 
 /// One output column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,11 +87,13 @@ struct Needs {
 }
 
 /// Known columns written only when some record fills them (files of most users have none).
-const OPTIONAL: [Column; 4] = [
+const OPTIONAL: [Column; 6] = [
     Column::TradingName,
     Column::Industry,
     Column::Owner,
     Column::Team,
+    Column::PhoneVerifiedAt,
+    Column::EmailVerifiedAt,
 ];
 
 impl Columns {
@@ -333,6 +335,8 @@ fn known_cell(c: &Customer, col: Column) -> String {
         Column::Industry => opt(c.industry.as_ref()),
         Column::Owner => opt(c.owner.as_ref()),
         Column::Team => opt(c.team.as_ref()),
+        Column::PhoneVerifiedAt => Field::PhoneVerifiedAt.texts(c).join(";"),
+        Column::EmailVerifiedAt => Field::EmailVerifiedAt.texts(c).join(";"),
         Column::CreatedAt => c.created_at.to_rfc3339(),
         Column::UpdatedAt => c.updated_at.to_rfc3339(),
     }

@@ -30,13 +30,14 @@
 //!         if k >= 5 && w > 12 {
 //!             break;
 //!         }
-//!         log.push(Transaction {
-//!             customer: CustomerId::new(format!("C{k:02}"))?,
+//!         log.push(Transaction::new(
+//!             CustomerId::new(format!("C{k:02}"))?,
 //!             at,
-//!             amount: Money { minor_units: 1500 + 100 * k, currency: usd },
-//!             channel: None,
-//!             reference: None,
-//!         });
+//!             Money {
+//!                 minor_units: 1500 + 100 * k,
+//!                 currency: usd,
+//!             },
+//!         ));
 //!     }
 //! }
 //! let end = NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();

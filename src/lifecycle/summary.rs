@@ -111,13 +111,14 @@ pub struct CustomerSummary {
 /// use clientele::CustomerId;
 ///
 /// let buy = |day: u32, cents: i64| -> clientele::Result<Transaction> {
-///     Ok(Transaction {
-///         customer: CustomerId::new("C1")?,
-///         at: Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap(),
-///         amount: Money { minor_units: cents, currency: CurrencyCode::new("USD")? },
-///         channel: None,
-///         reference: None,
-///     })
+///     Ok(Transaction::new(
+///         CustomerId::new("C1")?,
+///         Utc.with_ymd_and_hms(2024, 1, day, 12, 0, 0).unwrap(),
+///         Money {
+///             minor_units: cents,
+///             currency: CurrencyCode::new("USD")?,
+///         },
+///     ))
 /// };
 /// let log = vec![buy(1, 1000)?, buy(8, 2000)?, buy(8, 500)?, buy(15, 3500)?, buy(30, 9900)?];
 /// let end = NaiveDate::from_ymd_opt(2024, 1, 22).unwrap();

@@ -40,19 +40,22 @@ impl Money {
 /// use clientele::model::{CurrencyCode, Money, Transaction};
 /// use clientele::CustomerId;
 /// use chrono::{TimeZone, Utc};
-/// let t = Transaction {
-///     customer: CustomerId::new("C1")?,
-///     at: Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap(),
-///     amount: Money { minor_units: 2999, currency: CurrencyCode::new("USD")? },
-///     channel: Some("webshop".into()),
-///     reference: None,
-/// };
+/// let t = Transaction::new(
+///     CustomerId::new("C1")?,
+///     Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap(),
+///     Money {
+///         minor_units: 2999,
+///         currency: CurrencyCode::new("USD")?,
+///     },
+/// )
+/// .with_channel("webshop");
 /// assert_eq!(t.amount.minor_units, 2999);
 /// # Ok::<(), clientele::Error>(())
 /// ```
 ///
 /// `Debug` masks the reference (an order number can lead to the person; erasure drops it).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Transaction {
     /// Whose transaction it is.
     pub customer: CustomerId,
@@ -95,13 +98,12 @@ pub enum InteractionKind {
 /// use clientele::model::{Interaction, InteractionKind};
 /// use clientele::CustomerId;
 /// use chrono::{TimeZone, Utc};
-/// let i = Interaction {
-///     customer: CustomerId::new("C1")?,
-///     at: Utc.with_ymd_and_hms(2024, 5, 2, 15, 30, 0).unwrap(),
-///     kind: InteractionKind::Complaint,
-///     note: Some("late delivery".into()),
-///     rating: None,
-/// };
+/// let i = Interaction::new(
+///     CustomerId::new("C1")?,
+///     Utc.with_ymd_and_hms(2024, 5, 2, 15, 30, 0).unwrap(),
+///     InteractionKind::Complaint,
+/// )
+/// .with_note("late delivery");
 /// assert_eq!(i.kind, InteractionKind::Complaint);
 /// // Old records without a rating still read.
 /// let old: Interaction = serde_json::from_str(
@@ -113,6 +115,7 @@ pub enum InteractionKind {
 /// # Ok::<(), clientele::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Interaction {
     /// With whom.
     pub customer: CustomerId,
@@ -128,6 +131,63 @@ pub struct Interaction {
     /// Reports average the ratings of [`InteractionKind::Feedback`] interactions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+}
+
+impl Transaction {
+    /// A transaction of `amount` by `customer` at `at`, with no channel or reference (add them
+    /// with [`Transaction::with_channel`] and [`Transaction::with_reference`], or set the
+    /// public fields).
+    pub fn new(customer: CustomerId, at: DateTime<Utc>, amount: Money) -> Self {
+        Self {
+            customer,
+            at,
+            amount,
+            channel: None,
+            reference: None,
+        }
+    }
+
+    /// The transaction through `channel`.
+    #[must_use]
+    pub fn with_channel(mut self, channel: impl Into<String>) -> Self {
+        self.channel = Some(channel.into());
+        self
+    }
+
+    /// The transaction with the caller's `reference` (an order number).
+    #[must_use]
+    pub fn with_reference(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+}
+
+impl Interaction {
+    /// An interaction of `kind` with `customer` at `at`, with no note or rating (add them with
+    /// [`Interaction::with_note`] and [`Interaction::with_rating`], or set the public fields).
+    pub fn new(customer: CustomerId, at: DateTime<Utc>, kind: InteractionKind) -> Self {
+        Self {
+            customer,
+            at,
+            kind,
+            note: None,
+            rating: None,
+        }
+    }
+
+    /// The interaction with a free `note`.
+    #[must_use]
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// The interaction with the customer's `rating`.
+    #[must_use]
+    pub fn with_rating(mut self, rating: u8) -> Self {
+        self.rating = Some(rating);
+        self
+    }
 }
 
 impl fmt::Debug for Transaction {

@@ -71,8 +71,11 @@ impl ContactLabel {
 /// use clientele::model::Phone;
 /// let p = Phone::new("138 0013 5678");
 /// assert_eq!(format!("{p:?}"), r#"Phone { number: "138****5678", label: Unspecified, primary: false }"#);
+/// let work = Phone::new("010 6552 9988").with_label(clientele::model::ContactLabel::Work).with_primary(true);
+/// assert!(work.primary && work.verified_at.is_none());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Phone {
     /// The number as written.
     pub number: String,
@@ -100,6 +103,37 @@ impl Phone {
     }
 }
 
+/// The builder methods every contact value (phone, email) has.
+macro_rules! contact_builders {
+    ($t:ty, $what:literal) => {
+        impl $t {
+            #[doc = concat!("The ", $what, " with `label`.")]
+            #[must_use]
+            pub fn with_label(mut self, label: ContactLabel) -> Self {
+                self.label = label;
+                self
+            }
+
+            #[doc = concat!("The ", $what, " marked primary (or not).")]
+            #[must_use]
+            pub fn with_primary(mut self, primary: bool) -> Self {
+                self.primary = primary;
+                self
+            }
+
+            #[doc = concat!("The ", $what, " last confirmed with the customer at `at`.")]
+            #[must_use]
+            pub fn with_verified_at(mut self, at: DateTime<Utc>) -> Self {
+                self.verified_at = Some(at);
+                self
+            }
+        }
+    };
+}
+
+contact_builders!(Phone, "phone");
+contact_builders!(Email, "email");
+
 impl fmt::Debug for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Phone")
@@ -118,6 +152,7 @@ impl fmt::Debug for Phone {
 /// assert!(format!("{e:?}").contains("j***@example.com"));
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Email {
     /// The address as written.
     pub address: String,
@@ -315,6 +350,7 @@ impl AsRef<str> for NationalIdKind {
 /// assert!(!format!("{id:?}").contains("19491231"));
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NationalId {
     /// The scheme.
     pub kind: NationalIdKind,

@@ -317,15 +317,16 @@ pub enum ConsentStatus {
 /// ```
 /// use clientele::model::{Consent, ConsentPurpose, ConsentStatus};
 /// use chrono::{TimeZone, Utc};
-/// let c = Consent {
-///     purpose: ConsentPurpose::Marketing,
-///     status: ConsentStatus::Given,
-///     at: Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap(),
-///     channel: "web_form".into(),
-/// };
+/// let c = Consent::new(
+///     ConsentPurpose::Marketing,
+///     ConsentStatus::Given,
+///     Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap(),
+///     "web_form",
+/// );
 /// assert_eq!(c.status, ConsentStatus::Given);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Consent {
     /// What the consent covers.
     pub purpose: ConsentPurpose,
@@ -335,6 +336,23 @@ pub struct Consent {
     pub at: DateTime<Utc>,
     /// Through which channel (web form, call centre, store, ...).
     pub channel: String,
+}
+
+impl Consent {
+    /// A consent (or its withdrawal) for `purpose`, recorded at `at` through `channel`.
+    pub fn new(
+        purpose: ConsentPurpose,
+        status: ConsentStatus,
+        at: DateTime<Utc>,
+        channel: impl Into<String>,
+    ) -> Self {
+        Self {
+            purpose,
+            status,
+            at,
+            channel: channel.into(),
+        }
+    }
 }
 
 /// A customer record: a person or a company, with contacts, identifiers, tags, custom fields,

@@ -374,6 +374,12 @@ fields! {
     Owner = "owner", Ownership, One, Code, NotPersonal;
     /// The team the customer belongs to.
     Team = "team", Ownership, One, Code, NotPersonal;
+    /// When each phone was last confirmed with the customer, by position (`;`-separated, an
+    /// empty entry for a phone never verified), for the periodic review of outdated data.
+    PhoneVerifiedAt = "phone_verified_at", Phones, Many, Timestamp, NotPersonal;
+    /// When each email was last confirmed with the customer, by position, as
+    /// [`Field::PhoneVerifiedAt`].
+    EmailVerifiedAt = "email_verified_at", Emails, Many, Timestamp, NotPersonal;
     /// When the record was created.
     CreatedAt = "created_at", Timestamps, One, Timestamp, NotPersonal;
     /// When the record was last changed.
@@ -439,6 +445,16 @@ impl Field {
             Self::BirthDate => c.birth_date.map(CustomValue::Date).into_iter().collect(),
             Self::CreatedAt => vec![CustomValue::Timestamp(c.created_at)],
             Self::UpdatedAt => vec![CustomValue::Timestamp(c.updated_at)],
+            Self::PhoneVerifiedAt => c
+                .phones
+                .iter()
+                .filter_map(|p| p.verified_at.map(CustomValue::Timestamp))
+                .collect(),
+            Self::EmailVerifiedAt => c
+                .emails
+                .iter()
+                .filter_map(|e| e.verified_at.map(CustomValue::Timestamp))
+                .collect(),
             Self::Custom(name) => c.custom.get(name).cloned().into_iter().collect(),
             text => text.texts(c).into_iter().map(CustomValue::Text).collect(),
         }
@@ -446,7 +462,9 @@ impl Field {
 
     /// The field's values on a record as text, as a CSV cell holds them (dates `YYYY-MM-DD`,
     /// timestamps RFC 3339, custom values by [`CustomValue::to_text`]). Empty values are left
-    /// out.
+    /// out, but for [`Field::PhoneVerifiedAt`] and [`Field::EmailVerifiedAt`], which are by
+    /// position: one entry per phone (email), empty when that one was never verified, or none
+    /// at all when none was.
     pub fn texts(&self, c: &Customer) -> Vec<String> {
         let one = |v: Option<&String>| v.filter(|s| !s.is_empty()).cloned().into_iter().collect();
         let name = c.person_name.as_ref();
@@ -487,6 +505,8 @@ impl Field {
             Self::Industry => one(c.industry.as_ref()),
             Self::Owner => one(c.owner.as_ref()),
             Self::Team => one(c.team.as_ref()),
+            Self::PhoneVerifiedAt => by_position(c.phones.iter().map(|p| p.verified_at)),
+            Self::EmailVerifiedAt => by_position(c.emails.iter().map(|e| e.verified_at)),
             Self::CreatedAt => vec![c.created_at.to_rfc3339()],
             Self::UpdatedAt => vec![c.updated_at.to_rfc3339()],
             Self::Custom(name) => c
@@ -643,6 +663,18 @@ impl Field {
             Self::Industry => c.industry = owned(),
             Self::Owner => c.owner = owned(),
             Self::Team => c.team = owned(),
+            Self::PhoneVerifiedAt => {
+                let times = self.verified_times(&values, c.phones.len())?;
+                for (p, at) in c.phones.iter_mut().zip(times) {
+                    p.verified_at = at;
+                }
+            }
+            Self::EmailVerifiedAt => {
+                let times = self.verified_times(&values, c.emails.len())?;
+                for (e, at) in c.emails.iter_mut().zip(times) {
+                    e.verified_at = at;
+                }
+            }
             Self::CreatedAt | Self::UpdatedAt => {
                 let at = match first {
                     Some(raw) => parse_timestamp(raw)
@@ -667,6 +699,24 @@ impl Field {
         Ok(())
     }
 
+    /// Verification times by position for `n` contact values: an empty entry is `None`, and
+    /// entries past the list are refused.
+    fn verified_times(&self, values: &[&str], n: usize) -> Result<Vec<Option<DateTime<Utc>>>> {
+        if values.len() > n {
+            return Err(self.invalid("more verification times than values", ""));
+        }
+        let mut out = vec![None; n];
+        for (slot, raw) in out.iter_mut().zip(values) {
+            if !raw.is_empty() {
+                *slot = Some(
+                    parse_timestamp(raw)
+                        .ok_or_else(|| self.invalid("not a timestamp or date", raw))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
     fn invalid(&self, reason: &str, raw: &str) -> Error {
         let masked = if self.spec().sensitivity.is_personal() {
             mask_value(raw)
@@ -678,6 +728,18 @@ impl Field {
             reason: reason.to_owned(),
             masked,
         }
+    }
+}
+
+/// Timestamps by position (RFC 3339, empty for `None`), or nothing when all are `None`.
+fn by_position(times: impl Iterator<Item = Option<DateTime<Utc>>>) -> Vec<String> {
+    let texts: Vec<String> = times
+        .map(|t| t.map(|t| t.to_rfc3339()).unwrap_or_default())
+        .collect();
+    if texts.iter().all(String::is_empty) {
+        Vec::new()
+    } else {
+        texts
     }
 }
 
@@ -834,14 +896,23 @@ mod tests {
                 Field::BirthDate => &["1990-07-01"],
                 Field::CreatedAt | Field::UpdatedAt => &["2024-03-01T09:00:00+00:00"],
                 Field::NationalIdKind => continue,
+                Field::PhoneVerifiedAt | Field::EmailVerifiedAt => {
+                    &["", "2024-03-01T09:00:00+00:00"]
+                }
                 _ if f.spec().cardinality == Cardinality::Many => &["a1", "b2"],
                 _ => &["value"],
             };
             let mut c = empty();
+            // Verification times are by position of the phones and emails.
+            Field::Phone.set_texts(&mut c, &["1", "2"]).unwrap();
+            Field::Email.set_texts(&mut c, &["a@x", "b@x"]).unwrap();
             f.set_texts(&mut c, sample).unwrap();
             assert_eq!(f.texts(&c), sample, "{f}");
             f.set_texts::<&str>(&mut c, &[]).unwrap();
-            if !matches!(f, Field::Kind | Field::CreatedAt | Field::UpdatedAt) {
+            if !matches!(
+                f,
+                Field::Kind | Field::CreatedAt | Field::UpdatedAt | Field::Phone | Field::Email
+            ) {
                 assert!(!f.is_filled(&c), "{f} not cleared");
             }
         }

@@ -228,11 +228,14 @@ pub(crate) fn build_follow_ups(
 /// let as_of = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
 /// let id = CustomerId::new("C1")?;
 /// let c = Customer::builder(id.clone(), CustomerKind::Person).owner("li.na").created_at(as_of).build();
-/// let buy = Transaction {
-///     customer: id.clone(), at: as_of - Duration::days(100),
-///     amount: Money { minor_units: 50_000, currency: CurrencyCode::new("CNY")? },
-///     channel: None, reference: None,
-/// };
+/// let buy = Transaction::new(
+///     id.clone(),
+///     as_of - Duration::days(100),
+///     Money {
+///         minor_units: 50_000,
+///         currency: CurrencyCode::new("CNY")?,
+///     },
+/// );
 /// let list = follow_ups(&[c], &[buy], &[], &ReportConfig::default(), as_of);
 /// assert_eq!(list[0].stage, Stage::AtRisk);
 /// assert!(list[0].reasons.contains(&FollowUpReason::LapsedStage));

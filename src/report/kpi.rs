@@ -630,10 +630,15 @@ where
 /// let as_of = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
 /// let ids = ["A", "B", "C"].map(|i| CustomerId::new(i).unwrap());
 /// let customers: Vec<Customer> = ids.iter().map(|id| Customer::builder(id.clone(), CustomerKind::Person).build()).collect();
-/// let buy = |id: &CustomerId, days: i64| Transaction {
-///     customer: id.clone(), at: as_of - Duration::days(days),
-///     amount: Money { minor_units: 10_000, currency: CurrencyCode::new("CNY").unwrap() },
-///     channel: None, reference: None,
+/// let buy = |id: &CustomerId, days: i64| {
+///     Transaction::new(
+///         id.clone(),
+///         as_of - Duration::days(days),
+///         Money {
+///             minor_units: 10_000,
+///             currency: CurrencyCode::new("CNY").unwrap(),
+///         },
+///     )
 /// };
 /// // A bought twice, B once, C never.
 /// let log = [buy(&ids[0], 40), buy(&ids[0], 3), buy(&ids[1], 10)];

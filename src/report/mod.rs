@@ -31,15 +31,16 @@
 //! let as_of = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
 //! let id = CustomerId::new("C1")?;
 //! let c = Customer::builder(id.clone(), CustomerKind::Person).build();
-//! let buy = Transaction {
-//!     customer: id.clone(), at: as_of - Duration::days(5),
-//!     amount: Money { minor_units: 9_900, currency: CurrencyCode::new("CNY")? },
-//!     channel: None, reference: None,
-//! };
-//! let survey = Interaction {
-//!     customer: id.clone(), at: as_of - Duration::days(2), kind: InteractionKind::Feedback,
-//!     note: None, rating: Some(5),
-//! };
+//! let buy = Transaction::new(
+//!     id.clone(),
+//!     as_of - Duration::days(5),
+//!     Money {
+//!         minor_units: 9_900,
+//!         currency: CurrencyCode::new("CNY")?,
+//!     },
+//! );
+//! let survey = Interaction::new(id.clone(), as_of - Duration::days(2), InteractionKind::Feedback)
+//!     .with_rating(5);
 //! let k = kpis(&[c], &[buy], &[survey], &ReportConfig::default(), as_of);
 //! assert_eq!(k.satisfaction.mean, Some(5.0));
 //! assert_eq!(k.by_stage.iter().find(|g| g.name == "new").map(|g| g.customers), Some(1));

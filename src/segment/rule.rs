@@ -798,11 +798,14 @@ impl CompiledSegment {
     /// }).compile()?;
     /// let ids = ["C1", "C2"].map(|i| CustomerId::new(i).unwrap());
     /// let customers = ids.clone().map(|id| Customer::builder(id, CustomerKind::Person).build());
-    /// let tx = Transaction {
-    ///     customer: ids[1].clone(), at: Utc.with_ymd_and_hms(2024, 5, 20, 0, 0, 0).unwrap(),
-    ///     amount: Money { minor_units: 100, currency: CurrencyCode::new("CNY")? },
-    ///     channel: None, reference: None,
-    /// };
+    /// let tx = Transaction::new(
+    ///     ids[1].clone(),
+    ///     Utc.with_ymd_and_hms(2024, 5, 20, 0, 0, 0).unwrap(),
+    ///     Money {
+    ///         minor_units: 100,
+    ///         currency: CurrencyCode::new("CNY")?,
+    ///     },
+    /// );
     /// assert_eq!(buyers.select(&customers, &[tx], &[], as_of), vec![ids[1].clone()]);
     /// # Ok::<(), clientele::Error>(())
     /// ```

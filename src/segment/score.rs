@@ -250,13 +250,14 @@ fn most_used(counts: BTreeMap<CurrencyCode, usize>) -> Option<CurrencyCode> {
 /// use clientele::segment::main_currency_of;
 /// use clientele::CustomerId;
 /// let tx = |code: &str| -> clientele::Result<Transaction> {
-///     Ok(Transaction {
-///         customer: CustomerId::new("C1")?,
-///         at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
-///         amount: Money { minor_units: 100, currency: CurrencyCode::new(code)? },
-///         channel: None,
-///         reference: None,
-///     })
+///     Ok(Transaction::new(
+///         CustomerId::new("C1")?,
+///         Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+///         Money {
+///             minor_units: 100,
+///             currency: CurrencyCode::new(code)?,
+///         },
+///     ))
 /// };
 /// let log = [tx("USD")?, tx("EUR")?, tx("USD")?];
 /// assert_eq!(main_currency_of(&log).map(|c| c.as_str().to_owned()).as_deref(), Some("USD"));
@@ -348,12 +349,14 @@ fn assign_rfm(scores: &mut [CustomerScore], table: &RfmTable) {
 /// let mut txs = Vec::new();
 /// for (i, id) in ids.iter().enumerate() {
 ///     for k in 0..=i {
-///         txs.push(Transaction {
-///             customer: id.clone(),
-///             at: as_of - Duration::days(10 * (i as i64 + 1) + 15 * k as i64),
-///             amount: Money { minor_units: 1_000, currency: CurrencyCode::new("CNY")? },
-///             channel: None, reference: None,
-///         });
+///         txs.push(Transaction::new(
+///             id.clone(),
+///             as_of - Duration::days(10 * (i as i64 + 1) + 15 * k as i64),
+///             Money {
+///                 minor_units: 1_000,
+///                 currency: CurrencyCode::new("CNY")?,
+///             },
+///         ));
 ///     }
 /// }
 /// let scores = score_records(&customers, &txs, &[], &ScoringConfig::default(), as_of);

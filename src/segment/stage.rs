@@ -69,10 +69,15 @@ impl Stage {
 /// use clientele::CustomerId;
 /// use chrono::{Duration, TimeZone, Utc};
 /// let start = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
-/// let buy = |day: i64| Transaction {
-///     customer: CustomerId::new("C1").unwrap(), at: start + Duration::days(day),
-///     amount: Money { minor_units: 100, currency: CurrencyCode::new("CNY").unwrap() },
-///     channel: None, reference: None,
+/// let buy = |day: i64| {
+///     Transaction::new(
+///         CustomerId::new("C1").unwrap(),
+///         start + Duration::days(day),
+///         Money {
+///             minor_units: 100,
+///             currency: CurrencyCode::new("CNY").unwrap(),
+///         },
+///     )
 /// };
 /// // Bought on day 0, nothing for 300 days, then again on day 300.
 /// let txs = [buy(0), buy(300)];

@@ -33,11 +33,17 @@ use crate::store::{CustomerStore, batches};
 /// let id = CustomerId::new("C1")?;
 /// let cny = CurrencyCode::new("CNY")?;
 /// let day = |d| Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0).unwrap();
-/// let buy = |d, cents| Transaction {
-///     customer: id.clone(), at: day(d), amount: Money { minor_units: cents, currency: cny },
-///     channel: None, reference: None,
+/// let buy = |d, cents| {
+///     Transaction::new(
+///         id.clone(),
+///         day(d),
+///         Money {
+///             minor_units: cents,
+///             currency: cny,
+///         },
+///     )
 /// };
-/// let complaint = Interaction { customer: id.clone(), at: day(5), kind: InteractionKind::Complaint, note: None, rating: None };
+/// let complaint = Interaction::new(id.clone(), day(5), InteractionKind::Complaint);
 /// let txs = [buy(1, 10_000), buy(4, 5_000), buy(30, 99_999)]; // the last one is after as_of
 /// let s = ActivitySummary::new(&txs, &[complaint], day(10));
 /// assert_eq!(s.purchase_count(None), 2);
@@ -81,14 +87,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(-1, 500, "CNY")], &[talk(2, InteractionKind::Call)], now);
     /// assert_eq!(s.purchase_count(None), 1); // the second is after `now`
     /// ```
@@ -162,14 +162,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 500, "USD"), tx(5, -200, "CNY")], [], now);
     /// assert_eq!(s.purchase_count(None), 2);
     /// assert_eq!(s.purchase_count(Some(30)), 1);
@@ -194,14 +188,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(40, 700, "CNY"), tx(5, -200, "CNY"), tx(1, 9, "USD")], [], now);
     /// let cny = CurrencyCode::new("CNY").unwrap();
     /// assert_eq!(s.spend(&cny, None), 1_000);
@@ -225,14 +213,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, 700, "JPY")], [], now);
     /// assert_eq!(s.other_currency_transactions(&CurrencyCode::new("CNY").unwrap()), 1);
     /// ```
@@ -252,14 +234,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(3, 500, "CNY"), tx(4, -700, "CNY")], [], now);
     /// assert_eq!(s.transactions_by_currency().get(&CurrencyCode::new("CNY").unwrap()), Some(&2));
     /// ```
@@ -289,14 +265,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.purchase_times().collect::<Vec<_>>(), [now - Duration::days(9), now - Duration::days(1)]);
     /// ```
@@ -312,14 +282,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.first_purchase(), Some(now - Duration::days(9)));
     /// ```
@@ -335,14 +299,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(1, 500, "CNY"), tx(9, 500, "CNY")], [], now);
     /// assert_eq!(s.last_purchase(), Some(now - Duration::days(1)));
     /// ```
@@ -358,14 +316,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new([], &[talk(7, InteractionKind::Visit)], now);
     /// assert_eq!(s.last_interaction(), Some(now - Duration::days(7)));
     /// ```
@@ -381,14 +333,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], [], now);
     /// assert_eq!(s.days_since_last_purchase(), Some(12));
     /// ```
@@ -404,14 +350,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Message)], now);
     /// assert_eq!(s.days_since_last_interaction(), Some(4));
     /// ```
@@ -428,14 +368,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new(&[tx(12, 500, "CNY")], &[talk(4, InteractionKind::Call)], now);
     /// assert_eq!(s.days_since_last_activity(), Some(4));
     /// ```
@@ -453,14 +387,8 @@ impl ActivitySummary {
     /// # use clientele::CustomerId;
     /// # use chrono::{Duration, TimeZone, Utc};
     /// # let now = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days),
-    /// #     amount: Money { minor_units, currency: CurrencyCode::new(currency).unwrap() },
-    /// #     channel: None, reference: None,
-    /// # };
-    /// # let talk = |days: i64, kind| Interaction {
-    /// #     customer: CustomerId::new("C1").unwrap(), at: now - Duration::days(days), kind, note: None, rating: None,
-    /// # };
+    /// # let tx = |days: i64, minor_units: i64, currency: &str| Transaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), Money { minor_units, currency: CurrencyCode::new(currency).unwrap() });
+    /// # let talk = |days: i64, kind| Interaction::new(CustomerId::new("C1").unwrap(), now - Duration::days(days), kind);
     /// let s = ActivitySummary::new([], &[talk(4, InteractionKind::Complaint), talk(40, InteractionKind::Complaint)], now);
     /// assert_eq!((s.complaints_within(30), s.complaints_within(60)), (1, 2));
     /// ```

@@ -100,21 +100,23 @@ pub fn customer_with_id(id: String) -> impl Strategy<Value = Customer> {
         c.company_name = company.map(|(legal, trading)| CompanyName { legal, trading });
         c.phones = phones
             .into_iter()
-            .map(|(number, label, primary)| Phone {
-                primary,
-                label,
+            .map(|(number, label, primary)| {
+                let mut phone = Phone::new(number);
+                phone.primary = primary;
+                phone.label = label;
                 // Verified some time after creation, on every other phone.
-                verified_at: primary.then_some(created),
-                ..Phone::new(number)
+                phone.verified_at = primary.then_some(created);
+                phone
             })
             .collect();
         c.emails = emails
             .into_iter()
-            .map(|(address, label, primary)| Email {
-                primary,
-                label,
-                verified_at: (!primary).then_some(updated),
-                ..Email::new(address)
+            .map(|(address, label, primary)| {
+                let mut email = Email::new(address);
+                email.primary = primary;
+                email.label = label;
+                email.verified_at = (!primary).then_some(updated);
+                email
             })
             .collect();
         c.addresses = addresses
@@ -139,7 +141,7 @@ pub fn customer_with_id(id: String) -> impl Strategy<Value = Customer> {
                     1 => NationalIdKind::CnUscc,
                     _ => NationalIdKind::Other("passport".into()),
                 };
-                NationalId { kind, value }
+                NationalId::new(kind, value)
             })
             .collect();
         c.tags = tags;
@@ -152,15 +154,17 @@ pub fn customer_with_id(id: String) -> impl Strategy<Value = Customer> {
         c.updated_at = created.max(updated);
         c.consents = consents
             .into_iter()
-            .map(|(given, at, channel)| Consent {
-                purpose: ConsentPurpose::Marketing,
-                status: if given {
-                    ConsentStatus::Given
-                } else {
-                    ConsentStatus::Withdrawn
-                },
-                at,
-                channel,
+            .map(|(given, at, channel)| {
+                Consent::new(
+                    ConsentPurpose::Marketing,
+                    if given {
+                        ConsentStatus::Given
+                    } else {
+                        ConsentStatus::Withdrawn
+                    },
+                    at,
+                    channel,
+                )
             })
             .collect();
         c
