@@ -71,13 +71,15 @@ fn the_sample_in_gbk_and_utf16_reads_to_the_same_records_as_utf8() {
     assert!(original.rejected.is_empty());
     let mut with_bom = "\u{feff}".as_bytes().to_vec();
     with_bom.extend_from_slice(text.as_bytes());
-    for (what, bytes) in [
-        ("utf-8 with BOM", with_bom),
-        ("gb18030", gb18030(&text)),
-        ("utf-16le", utf16le_bom(&text)),
-        ("utf-16be", utf16be_bom(&text)),
+    for (what, bytes, found) in [
+        ("utf-8 with BOM", with_bom, Encoding::Utf8),
+        ("gb18030", gb18030(&text), Encoding::Gb18030),
+        ("utf-16le", utf16le_bom(&text), Encoding::Utf16Le),
+        ("utf-16be", utf16be_bom(&text), Encoding::Utf16Be),
     ] {
-        assert_same(&read_bytes(&bytes, Encoding::Auto), &original, what);
+        let file = read_bytes(&bytes, Encoding::Auto);
+        assert_same(&file, &original, what);
+        assert_eq!(file.encoding, Some(found), "{what}");
     }
     let forced = read_bytes(&gb18030(&text), Encoding::Gb18030);
     assert_same(&forced, &original, "gb18030 forced");
@@ -240,7 +242,8 @@ fn the_cli_refuses_undecodable_rows_unless_allowed_and_takes_encoding() {
     let dir = temp_dir("enc-flags");
     let file = dir.join("gbk.csv");
     std::fs::write(&file, gbk("id,full_name\nC1,王芳\nC2,Li Na\n")).expect("write");
-    let auto = output(&bin, &["stats", path(&file), "--json"]);
+    let auto = output(&bin, &["stats", path(&file)]);
+    assert!(String::from_utf8_lossy(&auto.stdout).contains("encoding: gb18030"));
     assert!(
         auto.status.success(),
         "{}",

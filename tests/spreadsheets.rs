@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use clientele::files::{CsvRows, RawRow, ReadOptions, read_path};
+use clientele::files::{CsvRows, Encoding, RawRow, ReadOptions, read_path};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 #[path = "common/cli_bin.rs"]
@@ -53,6 +53,7 @@ fn the_sample_as_xlsx_reads_to_the_same_records_as_the_csv() {
         assert!(got == want, "{} differs", want.id);
     }
     assert_eq!(sheet.columns, csv.columns);
+    assert_eq!((sheet.encoding, csv.encoding), (None, Some(Encoding::Utf8)));
     let c = sheet.counts;
     assert_eq!(c.data_rows, c.read + c.rejected);
     assert_eq!(

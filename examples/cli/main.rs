@@ -687,6 +687,7 @@ fn stats(input: &Input, json: bool) -> Result<(), String> {
             "field_problems": problems,
             "fields_filled": loaded.filled,
             "counts": loaded.counts,
+            "encoding": loaded.encoding,
         });
         return outln!("{report:#}");
     }
@@ -702,6 +703,9 @@ fn print_stats(
     let total = loaded.customers.len();
     let c = &loaded.counts;
     outln!("file: {}", input.file.display())?;
+    if let Some(encoding) = loaded.encoding {
+        outln!("encoding: {encoding}")?;
+    }
     outln!("records read: {total} ({persons} persons, {companies} companies)")?;
     outln!("rows rejected: {}", loaded.rejected.len())?;
     for r in &loaded.rejected {

@@ -89,6 +89,7 @@ fn read_store(path: &Path) -> Result<FileRead, String> {
         problems: vec![Vec::new(); customers.len()],
         customers,
         rejected: Vec::new(),
+        encoding: None,
         columns: Vec::new(),
         filled: BTreeMap::new(),
         counts: RowCounts {

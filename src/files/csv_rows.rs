@@ -60,6 +60,9 @@ pub trait DataRows: Iterator<Item = Result<RawRow>> {
     /// The counts so far (`read` and `rejected` are left to the caller, which decides which
     /// rows it accepts).
     fn counts(&self) -> RowCounts;
+    /// The text encoding rows are read in so far (`None` for a workbook, whose cells are
+    /// typed).
+    fn encoding(&self) -> Option<Encoding>;
 }
 
 impl<T: DataRows + ?Sized> DataRows for Box<T> {
@@ -74,6 +77,10 @@ impl<T: DataRows + ?Sized> DataRows for Box<T> {
     fn counts(&self) -> RowCounts {
         (**self).counts()
     }
+
+    fn encoding(&self) -> Option<Encoding> {
+        (**self).encoding()
+    }
 }
 
 impl<R: BufRead> DataRows for CsvRows<R> {
@@ -87,6 +94,10 @@ impl<R: BufRead> DataRows for CsvRows<R> {
 
     fn counts(&self) -> RowCounts {
         CsvRows::counts(self)
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(CsvRows::encoding(self))
     }
 }
 

@@ -118,6 +118,7 @@ fn records(mut rows: impl DataRows, options: &ReadOptions) -> Result<FileRead> {
         filled: Default::default(),
         columns,
         counts: Default::default(),
+        encoding: None,
     };
     let mut filled = vec![0usize; file.columns.len()];
     for row in rows.by_ref() {
@@ -151,6 +152,7 @@ fn records(mut rows: impl DataRows, options: &ReadOptions) -> Result<FileRead> {
         }
     }
     file.counts = rows.counts();
+    file.encoding = rows.encoding();
     file.counts.read = file.customers.len() as u64;
     file.counts.rejected = file.rejected.len() as u64;
     Ok(file)

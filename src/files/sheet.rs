@@ -204,6 +204,10 @@ impl DataRows for SheetRows {
             ..self.counts
         }
     }
+
+    fn encoding(&self) -> Option<crate::files::Encoding> {
+        None
+    }
 }
 
 #[cfg(test)]
