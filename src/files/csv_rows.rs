@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io::BufRead;
 
-use super::decode::{self, SAMPLE_BYTES, SAMPLE_LINES, Source, Text};
+use super::decode::{self, AHEAD_BYTES, SAMPLE_BYTES, SAMPLE_LINES, Source, Text};
 use super::lines::{Lines, PhysicalLine};
 use super::options::{Encoding, InputFormat, Limits, ReadOptions};
 use super::report::{RejectedRow, RowCounts};
@@ -382,7 +382,7 @@ impl<R: BufRead> CsvRows<R> {
 
     /// Decides the encoding, if it is still open and `cells` are not all ASCII, from them and
     /// the non-ASCII lines that follow (read ahead and kept to be read again), up to
-    /// [`SAMPLE_BYTES`] of them.
+    /// [`SAMPLE_BYTES`] of them, [`SAMPLE_LINES`] lines or [`AHEAD_BYTES`] read ahead.
     fn decide(&mut self, cells: &[Vec<u8>]) -> Result<()> {
         if self.text != Text::Auto || cells.iter().all(|c| c.is_ascii()) {
             return Ok(());
@@ -398,14 +398,15 @@ impl<R: BufRead> CsvRows<R> {
                 sample.push(b'\n');
             }
         }
-        let mut ahead = 0;
-        while sample.len() < SAMPLE_BYTES && ahead < SAMPLE_LINES {
+        let (mut ahead, mut ahead_bytes) = (0, 0);
+        while sample.len() < SAMPLE_BYTES && ahead < SAMPLE_LINES && ahead_bytes < AHEAD_BYTES {
             let next = self.lines.next_line().map_err(|e| Error::Io {
                 path: self.source.clone(),
                 reason: e.to_string(),
             })?;
             let Some(line) = next else { break };
             ahead += 1;
+            ahead_bytes += line.content.len();
             if !line.content.is_ascii() {
                 sample.extend_from_slice(&line.content);
                 sample.push(b'\n');

@@ -21,6 +21,9 @@ pub(super) const SAMPLE_BYTES: usize = 64 << 10;
 /// The most lines read ahead to gather the sample.
 pub(super) const SAMPLE_LINES: usize = 10_000;
 
+/// The most bytes read ahead (and held) to gather the sample, ASCII lines included.
+pub(super) const AHEAD_BYTES: usize = 8 << 20;
+
 /// The stream, as bytes of an ASCII-compatible encoding.
 pub(super) enum Source<R> {
     /// The stream itself (UTF-8 or GB18030/GBK, or yet to be decided).
