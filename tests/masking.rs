@@ -722,7 +722,7 @@ const ALLOWED: &[(&str, &str)] = &[
     ("Limits", "sizes"),
     (
         "ReadOptions",
-        "column renames, limits and a format: no values",
+        "column renames, limits, a format, an encoding and a sheet name: no values",
     ),
     ("RepeatedColumns", "how a repeated column name is read"),
     ("RowCounts", "numbers of lines"),
