@@ -421,6 +421,10 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(debug("SecondaryKey", &key.unwrap()));
     }
     out.push(debug("FaultyStore", &FaultyStore::new(MemoryStore::new())));
+    out.push(debug(
+        "DocKey",
+        &clientele::store::DocKey::new("entry.external", PHONE),
+    ));
     let matcher = Deduplicator::new().default_region("CN").threshold(0.0);
     let indexed = MemoryStore::with_indexer(matcher.indexer());
     indexed.apply(vec![Change::Put(person.clone())]).unwrap();
