@@ -168,3 +168,78 @@ proptest! {
         prop_assert_eq!(store.scan_merges(None, 100).unwrap().len(), merged);
     }
 }
+
+/// The built `cli` example, if there is one.
+fn cli() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let bin = exe
+        .parent()?
+        .parent()?
+        .join("examples")
+        .join(format!("cli{}", std::env::consts::EXE_SUFFIX));
+    if bin.exists() {
+        Some(bin)
+    } else {
+        eprintln!("skipped: {} not built", bin.display());
+        None
+    }
+}
+
+/// The bundled sample in three parts (header in each), through `cli import` three times; a
+/// fourth run of the first part reports every row unchanged and changes nothing.
+#[test]
+fn the_cli_imports_the_sample_in_three_parts_and_a_fourth_run_changes_nothing() {
+    let Some(bin) = cli() else { return };
+    let scratch = Scratch::new("entry-cli");
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/customers.csv");
+    let mut reader = csv::Reader::from_path(&sample).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let third = records.len().div_ceil(3);
+    let mut parts = Vec::new();
+    for (n, chunk) in records.chunks(third).enumerate() {
+        let p = scratch.path(&format!("part{n}.csv"));
+        let mut w = csv::Writer::from_path(&p).unwrap();
+        w.write_record(&header).unwrap();
+        for r in chunk {
+            w.write_record(r).unwrap();
+        }
+        w.flush().unwrap();
+        parts.push(p);
+    }
+    let db = scratch.path("x.db");
+    let import = |part: &std::path::Path| {
+        let out = std::process::Command::new(&bin)
+            .args([
+                "import",
+                part.to_str().unwrap(),
+                "--store",
+                db.to_str().unwrap(),
+            ])
+            .args(["--region", "CN"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for p in &parts {
+        import(p);
+    }
+    let store = SqliteStore::open_with(&db, options()).unwrap();
+    let feed = store.changes_since(0, usize::MAX).unwrap();
+    assert!(store.len().unwrap() > 0);
+    drop(store);
+    let fourth = import(&parts[0]);
+    assert!(fourth.contains("unchanged:"), "{fourth}");
+    assert!(
+        !fourth.contains("inserted:") && !fourth.contains("merged:"),
+        "{fourth}"
+    );
+    let store = SqliteStore::open_with(&db, options()).unwrap();
+    assert_eq!(store.changes_since(0, usize::MAX).unwrap(), feed);
+}
