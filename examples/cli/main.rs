@@ -23,6 +23,7 @@ mod merge;
 mod normalize;
 mod pipeline;
 mod report;
+mod review;
 mod segment;
 mod store;
 
@@ -210,6 +211,8 @@ enum Command {
     /// store and the file: inserted, merged, held for review or skipped; a summary (and
     /// --report OUT.json). Re-importing the same file changes nothing.
     Import(import::ImportArgs),
+    /// The review queue of a store: `list`, `merge HELD INTO`, `keep-apart HELD`.
+    Review(review::ReviewArgs),
 }
 
 /// Arguments of `dedupe`.
@@ -799,6 +802,7 @@ fn run(command: &Command) -> Result<(), String> {
         Command::LifecycleFit(args) => lifecycle::run_fit(args),
         Command::Normalize(args) => normalize::run(args),
         Command::Import(args) => import::run(args),
+        Command::Review(args) => review::run(args),
     }
 }
 

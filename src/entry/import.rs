@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::policy::{EntryPolicy, OnMatch};
-use super::review::{ReviewItem, decided_apart};
+use super::review::{REVIEW, ReviewItem, decided_apart};
 use crate::dedupe::{Deduplicator, TrainedModel};
 use crate::error::{Error, Result};
 use crate::merge::{AuditAction, AuditEvent, Merger};
@@ -265,6 +265,14 @@ where
             && let Some(seen) = self.seen(&c, ext)?
         {
             return Ok(seen);
+        }
+        // Held before and not yet resolved: held still, nothing written.
+        if self
+            .store
+            .doc(&DocKey::new(REVIEW, c.id.as_str()))?
+            .is_some()
+        {
+            return Ok(Outcome::Held(c.id));
         }
         let mut matches = Vec::new();
         for m in self.dedupe.match_one(&c, self.store, &self.model)? {
