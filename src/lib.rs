@@ -57,9 +57,6 @@ pub mod access;
 #[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
 pub mod crypto;
 pub mod dedupe;
-#[cfg(feature = "entry")]
-#[cfg_attr(docsrs, doc(cfg(feature = "entry")))]
-pub mod entry;
 pub mod error;
 #[cfg(feature = "files")]
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]

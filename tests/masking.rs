@@ -421,10 +421,6 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(debug("SecondaryKey", &key.unwrap()));
     }
     out.push(debug("FaultyStore", &FaultyStore::new(MemoryStore::new())));
-    out.push(debug(
-        "DocKey",
-        &clientele::store::DocKey::new("entry.external", PHONE),
-    ));
     let matcher = Deduplicator::new().default_region("CN").threshold(0.0);
     let indexed = MemoryStore::with_indexer(matcher.indexer());
     indexed.apply(vec![Change::Put(person.clone())]).unwrap();
@@ -434,33 +430,6 @@ fn rendered() -> Vec<(&'static str, String)> {
     assert!(!matches.is_empty());
     for m in &matches {
         out.push(debug("Match", m));
-    }
-    {
-        use clientele::entry::{EntryPolicy, Importer, Outcome, review_items};
-        let policy = EntryPolicy::default()
-            .on_match(clientele::entry::OnMatch::Review)
-            .review_above(0.0);
-        let entry_store = MemoryStore::with_indexers(
-            clientele::store::KeyIndexers::contact().and(matcher.indexer()),
-        );
-        entry_store
-            .apply(vec![Change::Put(person.clone())])
-            .unwrap();
-        let importer = Importer::open(&entry_store, matcher.clone(), &[], policy).unwrap();
-        out.push(debug("EntryPolicy", &policy));
-        out.push(debug("Importer", &importer));
-        let outcome = importer
-            .import(Some(("crm", "1")), planted_person("P8"), t(3))
-            .unwrap();
-        out.push(debug("Outcome", &outcome));
-        assert!(matches!(outcome, Outcome::Held(_)), "{outcome:?}");
-        for item in review_items(&entry_store).unwrap() {
-            for c in &item.candidates {
-                out.push(debug("Candidate", c));
-            }
-            out.push(debug("ReviewItem", &item));
-        }
-        out.push(debug("OnMatch", &clientele::entry::OnMatch::Merge));
     }
 
     // merge: a second record of the same person with another phone and WeChat id

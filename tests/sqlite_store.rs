@@ -219,39 +219,6 @@ fn a_version_1_file_is_upgraded_on_opening() {
 }
 
 #[test]
-fn a_version_2_file_gains_documents_on_opening() {
-    use clientele::store::DocKey;
-    let scratch = Scratch::new("v2");
-    let path = scratch.path("v2.db");
-    let c = person("P2");
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        store.apply(vec![Change::Put(c.clone())]).unwrap();
-    }
-    // Back to version 2's layout: no documents table.
-    Connection::open(&path)
-        .unwrap()
-        .execute_batch("DROP TABLE docs; PRAGMA user_version = 2;")
-        .unwrap();
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.get(&c.id).unwrap(), Some(c));
-    let key = DocKey::new("entry.model", "current");
-    store
-        .apply(vec![Change::PutDoc {
-            key: key.clone(),
-            value: "{}".into(),
-        }])
-        .unwrap();
-    drop(store);
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.doc(&key).unwrap().as_deref(), Some("{}"));
-    let version: i64 = raw(&path)
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 3);
-}
-
-#[test]
 fn a_file_of_a_newer_schema_is_refused_and_left_untouched() {
     let scratch = Scratch::new("newer");
     let path = scratch.path("new.db");

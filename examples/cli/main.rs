@@ -16,14 +16,12 @@
 //! standard output (`| head`) ends the output quietly.
 
 mod flags;
-mod import;
 mod io;
 mod lifecycle;
 mod merge;
 mod normalize;
 mod pipeline;
 mod report;
-mod review;
 mod segment;
 mod store;
 
@@ -221,12 +219,6 @@ enum Command {
     /// Write the records back with canonical values and `*_key` columns; a summary of the rules
     /// that fired goes to standard error.
     Normalize(normalize::NormalizeArgs),
-    /// Import a customers file into a SQLite store, each row checked for duplicates against the
-    /// store and the file: inserted, merged, held for review or skipped; a summary (and
-    /// --report OUT.json). Re-importing the same file changes nothing.
-    Import(import::ImportArgs),
-    /// The review queue of a store: `list`, `merge HELD INTO`, `keep-apart HELD`.
-    Review(review::ReviewArgs),
 }
 
 /// Arguments of `dedupe`.
@@ -823,8 +815,6 @@ fn run(command: &Command) -> Result<(), String> {
         Command::Summarize(args) => lifecycle::run_summarize(args),
         Command::LifecycleFit(args) => lifecycle::run_fit(args),
         Command::Normalize(args) => normalize::run(args),
-        Command::Import(args) => import::run(args),
-        Command::Review(args) => review::run(args),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DocKey, Fingerprint};
+use super::Fingerprint;
 use crate::model::{
     Activity, Customer, CustomerId, Interaction, MergeId, MergeRecord, Transaction,
 };
@@ -50,17 +50,6 @@ pub enum Change {
     PutMergeRecord(MergeRecord),
     /// Deletes a merge record (used by unmerge); refused if the id is absent.
     DeleteMergeRecord(MergeId),
-    /// Sets a document (text, usually JSON) of the store's keyed namespace, replacing what
-    /// the key held: the state the crate keeps beside the customers (saved model, review
-    /// queue, decisions, external ids).
-    PutDoc {
-        /// Where.
-        key: DocKey,
-        /// The new contents.
-        value: String,
-    },
-    /// Removes a document; a key that holds nothing is left as it is (not refused).
-    DeleteDoc(DocKey),
     /// Writes nothing; refused (with `Error::Conflict` in the crate's stores) unless the
     /// customer is, at this point of the batch, in the expected state. This is optimistic
     /// concurrency: state what you read, and a write planned on stale data is refused whole,

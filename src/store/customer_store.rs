@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Change, DocKey, FeedEntry, KeyIndexer, SecondaryKey};
+use super::{Change, FeedEntry, KeyIndexer, SecondaryKey};
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
 /// Storage of customer records and their activity, shared by every thread of an application.
@@ -156,24 +156,6 @@ pub trait CustomerStore: Send + Sync {
     /// list).
     fn indexer(&self) -> &dyn KeyIndexer;
 
-    /// The document at `key` ([`Change::PutDoc`]), if any.
-    ///
-    /// # Errors
-    /// The store's own (I/O, corruption).
-    fn doc(&self, key: &DocKey) -> Result<Option<String>, Self::Error>;
-
-    /// Up to `limit` documents of namespace `space` in key order, after key `after` (keyset
-    /// pagination, like [`CustomerStore::scan`]).
-    ///
-    /// # Errors
-    /// The store's own (I/O, corruption).
-    fn docs(
-        &self,
-        space: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(DocKey, String)>, Self::Error>;
-
     /// Whether the store holds no record.
     ///
     /// # Errors
@@ -264,17 +246,6 @@ macro_rules! delegate {
         }
         fn indexer(&self) -> &dyn KeyIndexer {
             (**self).indexer()
-        }
-        fn doc(&self, key: &DocKey) -> Result<Option<String>, S::Error> {
-            (**self).doc(key)
-        }
-        fn docs(
-            &self,
-            space: &str,
-            after: Option<&str>,
-            limit: usize,
-        ) -> Result<Vec<(DocKey, String)>, S::Error> {
-            (**self).docs(space, after, limit)
         }
         fn is_empty(&self) -> Result<bool, S::Error> {
             (**self).is_empty()

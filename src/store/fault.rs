@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use super::{Change, CustomerStore, DocKey, FeedEntry, KeyIndexer, SecondaryKey};
+use super::{Change, CustomerStore, FeedEntry, KeyIndexer, SecondaryKey};
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
@@ -190,19 +190,6 @@ where
 
     fn merges_of(&self, customer: &CustomerId) -> Result<Vec<MergeRecord>, Error> {
         Ok(self.inner.merges_of(customer)?)
-    }
-
-    fn doc(&self, key: &DocKey) -> Result<Option<String>, Error> {
-        Ok(self.inner.doc(key)?)
-    }
-
-    fn docs(
-        &self,
-        space: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(DocKey, String)>, Error> {
-        Ok(self.inner.docs(space, after, limit)?)
     }
 
     fn scan_merges(

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, CustomerStore, DocKey};
+use super::{Change, CustomerStore};
 use crate::error::Error;
 use crate::model::{CustomerId, MergeId, MergeRecord, RecordSnapshot};
 
@@ -42,15 +42,6 @@ pub enum FeedItem {
     Merge(MergeRecord),
     /// A merge record deleted.
     MergeDeleted(MergeId),
-    /// A document as it is now.
-    Doc {
-        /// Where.
-        key: DocKey,
-        /// Its contents.
-        value: String,
-    },
-    /// A document that was removed.
-    DocDeleted(DocKey),
 }
 
 /// What a [`FeedItem`] is about, for stores that keep the feed's positions.
@@ -60,8 +51,6 @@ pub enum FeedKey {
     Customer(CustomerId),
     /// A merge record.
     Merge(MergeId),
-    /// A document.
-    Doc(DocKey),
 }
 
 impl FeedKey {
@@ -75,7 +64,6 @@ impl FeedKey {
             Change::SetActivity { customer, .. } => Self::Customer(customer.clone()),
             Change::InsertMergeRecord(r) | Change::PutMergeRecord(r) => Self::Merge(r.id.clone()),
             Change::DeleteMergeRecord(id) => Self::Merge(id.clone()),
-            Change::PutDoc { key, .. } | Change::DeleteDoc(key) => Self::Doc(key.clone()),
             Change::Expect { .. } | Change::ExpectMerge { .. } => return None,
         })
     }
@@ -138,11 +126,6 @@ where
                 held.insert(FeedKey::Merge(r.id.clone()), true);
                 changes.push(Change::PutMergeRecord(r.clone()));
             }
-            FeedItem::Doc { key, value } => changes.push(Change::PutDoc {
-                key: key.clone(),
-                value: value.clone(),
-            }),
-            FeedItem::DocDeleted(key) => changes.push(Change::DeleteDoc(key.clone())),
             FeedItem::MergeDeleted(id) => {
                 let key = FeedKey::Merge(id.clone());
                 let present = match held.get(&key) {

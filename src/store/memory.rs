@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::{
-    Change, CustomerStore, DocKey, FeedEntry, FeedItem, FeedKey, KeyIndexer, KeyIndexers,
-    SecondaryKey, refuse,
+    Change, CustomerStore, FeedEntry, FeedItem, FeedKey, KeyIndexer, KeyIndexers, SecondaryKey,
+    refuse,
 };
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord, RecordSnapshot};
@@ -45,7 +45,6 @@ struct Inner {
     index: HashMap<SecondaryKey, BTreeSet<CustomerId>>,
     merges: BTreeMap<MergeId, MergeRecord>,
     merge_index: HashMap<CustomerId, BTreeSet<MergeId>>,
-    docs: BTreeMap<DocKey, String>,
     /// The change feed: the key at each sequence number, and each key's number.
     feed: BTreeMap<u64, FeedKey>,
     feed_seq: HashMap<FeedKey, u64>,
@@ -59,7 +58,6 @@ enum Undo {
     Activity(CustomerId, Option<Activity>),
     PopTransaction(CustomerId),
     PopInteraction(CustomerId),
-    Doc(DocKey, Option<String>),
 }
 
 impl MemoryStore {
@@ -282,14 +280,6 @@ impl Inner {
                 let old = self.set_merge(&id, None);
                 undo.push(Undo::Merge(id, old.map(Box::new)));
             }
-            Change::PutDoc { key, value } => {
-                let old = self.docs.insert(key.clone(), value);
-                undo.push(Undo::Doc(key, old));
-            }
-            Change::DeleteDoc(key) => {
-                let old = self.docs.remove(&key);
-                undo.push(Undo::Doc(key, old));
-            }
             Change::Expect { customer, expected } => {
                 let now = self.customers.get(&customer);
                 let activity = self.activity.get(&customer);
@@ -327,13 +317,6 @@ impl Inner {
                 Some(r) => FeedItem::Merge(r.clone()),
                 None => FeedItem::MergeDeleted(id.clone()),
             },
-            FeedKey::Doc(key) => match self.docs.get(key) {
-                Some(value) => FeedItem::Doc {
-                    key: key.clone(),
-                    value: value.clone(),
-                },
-                None => FeedItem::DocDeleted(key.clone()),
-            },
         }
     }
 
@@ -345,12 +328,6 @@ impl Inner {
                 }
                 Undo::Customer(id, old) => {
                     self.set_customer(indexer, &id, old.map(|c| *c));
-                }
-                Undo::Doc(key, Some(old)) => {
-                    self.docs.insert(key, old);
-                }
-                Undo::Doc(key, None) => {
-                    self.docs.remove(&key);
                 }
                 Undo::Activity(id, Some(old)) => {
                     self.activity.insert(id, old);
@@ -405,7 +382,6 @@ impl fmt::Debug for MemoryStore {
                 .field("with_activity", &g.activity.len())
                 .field("keys", &g.index.len())
                 .field("merges", &g.merges.len())
-                .field("docs", &g.docs.len())
                 .field("feed_seq", &g.last_seq);
         }
         d.field("indexer", &self.indexer.names()).finish()
@@ -522,33 +498,6 @@ impl CustomerStore for MemoryStore {
                     .collect()
             })
             .unwrap_or_default())
-    }
-
-    fn doc(&self, key: &DocKey) -> Result<Option<String>, Error> {
-        Ok(self.read()?.docs.get(key).cloned())
-    }
-
-    fn docs(
-        &self,
-        space: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(DocKey, String)>, Error> {
-        use std::ops::Bound;
-        let start = DocKey::new(space, after.unwrap_or(""));
-        let lower = if after.is_some() {
-            Bound::Excluded(start)
-        } else {
-            Bound::Included(start)
-        };
-        Ok(self
-            .read()?
-            .docs
-            .range((lower, Bound::Unbounded))
-            .take_while(|(k, _)| k.space == space)
-            .take(limit)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect())
     }
 
     fn scan_merges(

@@ -24,15 +24,10 @@
 //!   batch.
 //! - A **change feed** ([`CustomerStore::changes_since`], [`FeedEntry`]) lists what changed
 //!   since a cursor, so other systems stay in step ([`replay`], [`sync`]).
-//! - Beside the customers, a store keeps **documents** ([`DocKey`], [`Change::PutDoc`],
-//!   [`CustomerStore::doc`]): a small keyed namespace for the crate's own state (the saved
-//!   match model, the review queue, pair decisions, external ids), written in the same
-//!   all-or-nothing batches and listed in the change feed.
 
 mod change;
 pub mod conformance;
 mod customer_store;
-mod doc;
 mod fault;
 mod feed;
 mod fingerprint;
@@ -44,7 +39,6 @@ mod sqlite;
 
 pub use change::{Change, Expected};
 pub use customer_store::{Batches, CustomerStore, batches};
-pub use doc::DocKey;
 pub use fault::FaultyStore;
 pub use feed::{FeedEntry, FeedItem, FeedKey, replay, sync};
 pub use fingerprint::Fingerprint;

@@ -4,7 +4,7 @@ use super::suite::{Suite, at, id, merge_record, ok, sample, transaction};
 use super::{Failure, Report};
 use crate::error::Error;
 use crate::model::{Activity, Interaction, InteractionKind};
-use crate::store::{Change, CustomerStore, DocKey, FaultyStore};
+use crate::store::{Change, CustomerStore, FaultyStore};
 
 /// Fills an empty store, then applies one batch holding every kind of change (expectations
 /// included) through a [`FaultyStore`] failing at its first write, then at its second, and so
@@ -35,10 +35,6 @@ where
             Change::AddTransaction(transaction(&a.id, 3, 120)?),
             Change::AddTransaction(transaction(&b.id, 4, 340)?),
             Change::InsertMergeRecord(m1.clone()),
-            Change::PutDoc {
-                key: DocKey::new("conformance", "fault-kept"),
-                value: "before".into(),
-            },
         ]),
     )?;
 
@@ -71,11 +67,6 @@ where
         Change::expect_merge(&m2),
         Change::DeleteMergeRecord(m1.id.clone()),
         Change::expect_absent(id("conf-fault-free")?),
-        Change::PutDoc {
-            key: DocKey::new("conformance", "fault-new"),
-            value: "new".into(),
-        },
-        Change::DeleteDoc(DocKey::new("conformance", "fault-kept")),
     ];
     let before = s.state("faults.before")?;
     for k in 1..=batch.len() {
@@ -95,7 +86,6 @@ where
             Change::Delete(c.id.clone()),
             Change::Delete(d.id.clone()),
             Change::DeleteMergeRecord(m2.id.clone()),
-            Change::DeleteDoc(DocKey::new("conformance", "fault-new")),
         ]),
     )?;
     Ok(Report { checks: s.checks })

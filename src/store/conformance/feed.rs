@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::suite::{Suite, at, merge_record, ok, sample, transaction};
 use super::{Failure, snapshot};
 use crate::model::{Activity, Interaction, InteractionKind};
-use crate::store::{Change, CustomerStore, DocKey, FeedItem, FeedKey, MemoryStore, replay};
+use crate::store::{Change, CustomerStore, FeedItem, FeedKey, MemoryStore, replay};
 
 /// Replays the whole feed into a new memory store, and the entries after `cursor` into
 /// `replica`; both must then hold what the store holds. Returns the new cursor.
@@ -51,7 +51,6 @@ fn key(item: &FeedItem) -> FeedKey {
         FeedItem::CustomerDeleted(id) => FeedKey::Customer(id.clone()),
         FeedItem::Merge(r) => FeedKey::Merge(r.id.clone()),
         FeedItem::MergeDeleted(id) => FeedKey::Merge(id.clone()),
-        FeedItem::Doc { key, .. } | FeedItem::DocDeleted(key) => FeedKey::Doc(key.clone()),
     }
 }
 
@@ -73,7 +72,6 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
     let mut set = Activity::default();
     set.transactions.push(transaction(&x.id, 7, 4200)?);
     let m = merge_record(30, &x, &[&y])?;
-    let doc = DocKey::new("conformance", "feed-doc");
     let steps: Vec<(&'static str, Vec<Change>)> = vec![
         ("feed.put", vec![Change::Put(x.clone())]),
         ("feed.insert", vec![Change::Insert(y.clone())]),
@@ -104,21 +102,6 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
             vec![Change::DeleteMergeRecord(m.id.clone())],
         ),
         ("feed.delete", vec![Change::Delete(y.id.clone())]),
-        (
-            "feed.put_doc",
-            vec![Change::PutDoc {
-                key: doc.clone(),
-                value: "{\"v\":1}".into(),
-            }],
-        ),
-        (
-            "feed.replace_doc",
-            vec![Change::PutDoc {
-                key: doc.clone(),
-                value: "{\"v\":2}".into(),
-            }],
-        ),
-        ("feed.delete_doc", vec![Change::DeleteDoc(doc.clone())]),
         (
             "feed.recreate",
             vec![

@@ -3,8 +3,7 @@
 //! Run its three parts on an empty store in your own tests; each returns the first broken
 //! expectation:
 //! - [`run`]: reads, writes, pagination, the secondary index, activity, the all-or-nothing rule
-//!   of [`CustomerStore::apply`], merge records, batch reads, expectations, documents and the
-//!   change feed;
+//!   of [`CustomerStore::apply`], merge records, batch reads, expectations and the change feed;
 //! - [`concurrency`]: threads reading and writing at once (no lost update, no torn batch);
 //! - [`faults`]: a failure injected at every write of a batch of every kind of change leaves
 //!   the store unchanged.
@@ -20,7 +19,6 @@
 //! ```
 
 mod basic;
-mod docs;
 mod expect;
 mod faults;
 mod feed;
@@ -31,7 +29,7 @@ mod suite;
 mod threads;
 
 pub use faults::faults;
-pub use snapshot::{SNAPSHOT_SPACES, Snapshot, snapshot};
+pub use snapshot::{Snapshot, snapshot};
 pub use threads::concurrency;
 
 use crate::store::CustomerStore;
@@ -87,7 +85,6 @@ pub fn run<S: CustomerStore + ?Sized>(store: &S) -> Result<Report, Failure> {
     basic::checks(&mut s)?;
     reads::checks(&mut s)?;
     expect::checks(&mut s)?;
-    docs::checks(&mut s)?;
     feed::checks(&mut s)?;
     Ok(Report { checks: s.checks })
 }

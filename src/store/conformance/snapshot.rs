@@ -5,19 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
-use crate::store::{CustomerStore, DocKey, SecondaryKey, batches};
-
-/// The document namespaces a [`Snapshot`] reads: the suite's own and the crate's.
-pub const SNAPSHOT_SPACES: &[&str] = &[
-    "conformance",
-    "entry.external",
-    "entry.review",
-    "entry.decision",
-    "entry.model",
-];
+use crate::store::{CustomerStore, SecondaryKey, batches};
 
 /// Everything a store holds, read through the trait: records, activity, the index entries of
-/// every key the records derive, merge records with their index, and documents. Two equal snapshots mean
+/// every key the records derive, and merge records with their index. Two equal snapshots mean
 /// two stores that no caller can tell apart through the trait (stale index entries aside, which
 /// [`super::run`] checks separately).
 ///
@@ -40,8 +31,6 @@ pub struct Snapshot {
     /// For every customer id a merge record names (and every held record), the merge ids
     /// [`CustomerStore::merges_of`] returns, when there are any.
     pub merge_index: BTreeMap<CustomerId, Vec<MergeId>>,
-    /// Every document of the namespaces in [`SNAPSHOT_SPACES`].
-    pub docs: BTreeMap<DocKey, String>,
 }
 
 /// Reads a [`Snapshot`] of a store.
@@ -84,15 +73,6 @@ pub fn snapshot<S: CustomerStore + ?Sized>(store: &S) -> Result<Snapshot, S::Err
         let ids: Vec<MergeId> = store.merges_of(&id)?.into_iter().map(|r| r.id).collect();
         if !ids.is_empty() {
             snap.merge_index.insert(id, ids);
-        }
-    }
-    for space in SNAPSHOT_SPACES {
-        let mut after: Option<String> = None;
-        loop {
-            let page = store.docs(space, after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.key.clone());
-            snap.docs.extend(page);
         }
     }
     Ok(snap)

@@ -39,20 +39,6 @@ pub(super) fn count(n: i64) -> Result<usize, Error> {
 /// What a feed row is about.
 pub(super) const FEED_CUSTOMER: i64 = 0;
 pub(super) const FEED_MERGE: i64 = 1;
-pub(super) const FEED_DOC: i64 = 2;
-
-/// A document's feed key: its space and key joined by a unit separator (U+001F).
-pub(super) fn doc_feed_key(key: &crate::store::DocKey) -> String {
-    format!("{}\u{1f}{}", key.space, key.key)
-}
-
-/// The document a feed key names.
-pub(super) fn doc_of_feed_key(joined: &str) -> crate::store::DocKey {
-    match joined.split_once('\u{1f}') {
-        Some((space, key)) => crate::store::DocKey::new(space, key),
-        None => crate::store::DocKey::new(joined, ""),
-    }
-}
 
 /// What an activity row holds.
 pub(super) const TRANSACTION: i64 = 0;

@@ -25,9 +25,7 @@ use rusqlite::TransactionBehavior;
 
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
-use crate::store::{
-    Change, CustomerStore, DocKey, FeedEntry, KeyIndexer, KeyIndexers, SecondaryKey,
-};
+use crate::store::{Change, CustomerStore, FeedEntry, KeyIndexer, KeyIndexers, SecondaryKey};
 
 /// How a [`SqliteStore`] is opened. Configuration as data: every field has a default.
 ///
@@ -340,18 +338,5 @@ impl CustomerStore for SqliteStore {
 
     fn indexer(&self) -> &dyn KeyIndexer {
         &self.pool.options().indexers
-    }
-
-    fn doc(&self, key: &DocKey) -> Result<Option<String>, Error> {
-        self.pool.read(|c| read::doc(c, key))
-    }
-
-    fn docs(
-        &self,
-        space: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(DocKey, String)>, Error> {
-        self.pool.read(|c| read::docs(c, space, after, limit))
     }
 }

@@ -5,12 +5,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
 use super::codec::{
-    FEED_CUSTOMER, FEED_DOC, FEED_MERGE, INTERACTION, TRANSACTION, count, db, doc_of_feed_key,
-    from_json, sql_int,
+    FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, count, db, from_json, sql_int,
 };
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord, RecordSnapshot};
-use crate::store::{DocKey, FeedEntry, FeedItem, SecondaryKey};
+use crate::store::{FeedEntry, FeedItem, SecondaryKey};
 
 /// The body one query finds by id, parsed.
 fn body<T: DeserializeOwned>(conn: &Connection, sql: &str, id: &str) -> Result<Option<T>, Error> {
@@ -169,16 +168,6 @@ pub(super) fn changes_since(
                 Some(r) => FeedItem::Merge(r),
                 None => FeedItem::MergeDeleted(MergeId::new(&key)?),
             },
-            FEED_DOC => {
-                let doc_key = doc_of_feed_key(&key);
-                match doc(conn, &doc_key)? {
-                    Some(value) => FeedItem::Doc {
-                        key: doc_key,
-                        value,
-                    },
-                    None => FeedItem::DocDeleted(doc_key),
-                }
-            }
             other => {
                 return Err(Error::storage_message(format!(
                     "sqlite: a feed row of unknown kind {other}"
@@ -190,37 +179,4 @@ pub(super) fn changes_since(
         out.push(FeedEntry { seq, item });
     }
     Ok(out)
-}
-
-/// The document at `key`.
-pub(super) fn doc(conn: &Connection, key: &DocKey) -> Result<Option<String>, Error> {
-    conn.prepare_cached("SELECT value FROM docs WHERE space = ?1 AND key = ?2")
-        .map_err(db)?
-        .query_row(params![key.space, key.key], |r| r.get(0))
-        .optional()
-        .map_err(db)
-}
-
-/// A page of the documents of one namespace, in key order.
-pub(super) fn docs(
-    conn: &Connection,
-    space: &str,
-    after: Option<&str>,
-    limit: usize,
-) -> Result<Vec<(DocKey, String)>, Error> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT key, value FROM docs WHERE space = ?1 AND (?2 IS NULL OR key > ?2) \
-             ORDER BY key LIMIT ?3",
-        )
-        .map_err(db)?;
-    let rows = stmt
-        .query_map(params![space, after, sql_int(limit)], |r| {
-            Ok((
-                DocKey::new(space, r.get::<_, String>(0)?),
-                r.get::<_, String>(1)?,
-            ))
-        })
-        .map_err(db)?;
-    rows.collect::<Result<_, _>>().map_err(db)
 }

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::model::Activity;
 
 /// The schema this version of the crate writes.
-pub(super) const CURRENT: i64 = 3;
+pub(super) const CURRENT: i64 = 2;
 
 /// Version 2. Customer rows are numbered in order of writing (a rowid table, with a unique
 /// index on the id): ids arrive in any order, and appending bodies of several hundred bytes
@@ -41,14 +41,6 @@ CREATE TABLE IF NOT EXISTS feed (
     UNIQUE (kind, key)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-";
-
-/// Version 3 adds the documents of [`crate::store::DocKey`] (the crate's own state beside the
-/// customers), keyed by namespace and key.
-const V3: &str = "
-CREATE TABLE IF NOT EXISTS docs (
-    space TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (space, key)
-) WITHOUT ROWID;
 ";
 
 /// The version of the file: its `user_version`, or 1 for the unversioned layout.
@@ -90,11 +82,9 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), Error> {
     }
     if found == 1 {
         v1_to_v2(&tx)?;
-    } else if found == 0 {
+    } else {
         tx.execute_batch(V2).map_err(db)?;
     }
-    // Every file below version 3 (now at version 2's layout) gains the documents.
-    tx.execute_batch(V3).map_err(db)?;
     tx.pragma_update(None, "user_version", CURRENT)
         .map_err(db)?;
     tx.commit().map_err(db)

@@ -4,10 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::codec::{
-    FEED_CUSTOMER, FEED_DOC, FEED_MERGE, INTERACTION, TRANSACTION, db, doc_feed_key, from_json,
-    to_json,
-};
+use super::codec::{FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, db, from_json, to_json};
 use super::read;
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeRecord};
@@ -297,22 +294,6 @@ pub(super) fn apply_one(
                 .map_err(db)?;
             delete_members(tx, id.as_str())?;
             w.touch(FEED_MERGE, id.as_str())
-        }
-        (Change::PutDoc { key, value }, _) => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO docs (space, key, value) VALUES (?1, ?2, ?3)",
-            )
-            .map_err(db)?
-            .execute(params![key.space, key.key, value])
-            .map_err(db)?;
-            w.touch(FEED_DOC, &doc_feed_key(&key))
-        }
-        (Change::DeleteDoc(key), _) => {
-            tx.prepare_cached("DELETE FROM docs WHERE space = ?1 AND key = ?2")
-                .map_err(db)?
-                .execute(params![key.space, key.key])
-                .map_err(db)?;
-            w.touch(FEED_DOC, &doc_feed_key(&key))
         }
         (Change::Expect { customer, expected }, _) => {
             let now = read::customer(tx, customer.as_str())?;
