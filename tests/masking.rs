@@ -475,6 +475,12 @@ fn rendered() -> Vec<(&'static str, String)> {
         .customers(vec![id("P1"), id("P7")])
         .rule("oldest");
     out.push(debug("AuditEvent", &event));
+    let document = clientele::store::Document::new(
+        "clientele.entry.review",
+        "P1",
+        format!("{{\"phone\":\"{PHONE}\",\"email\":\"{EMAIL}\",\"name\":\"{NAME}\"}}"),
+    );
+    out.push(debug("Document", &document));
 
     // privacy
     out.push(debug(
