@@ -53,6 +53,9 @@
 #![warn(missing_docs)]
 
 pub mod dedupe;
+#[cfg(feature = "entry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "entry")))]
+pub mod entry;
 pub mod error;
 #[cfg(feature = "files")]
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]

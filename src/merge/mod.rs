@@ -56,7 +56,7 @@ pub use audit::{AuditAction, AuditEvent};
 pub use plan::{Kept, MergePlan, Merger};
 pub use rules::{FieldRule, SurvivorFn, SurvivorRule};
 
-pub(crate) use apply::apply_event;
+pub(crate) use apply::{apply_event, merge_events};
 
 use chrono::{DateTime, Utc};
 

@@ -46,7 +46,6 @@ pub const DOCUMENT_NAMESPACES: &[&str] = &[
     "clientele.entry.review",
     "clientele.entry.pair",
     "clientele.entry.model",
-    "clientele.entry.audit",
 ];
 
 /// Reads a [`Snapshot`] of a store.
