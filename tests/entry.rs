@@ -1,7 +1,7 @@
 //! The importer over a SQLite store: the bundled sample imported in three parts ends as the
 //! one-shot pipeline does; re-imports change nothing; keep-apart decisions survive reopening.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
@@ -12,8 +12,11 @@ use clientele::entry::{
 use clientele::files::{ReadOptions, read_path};
 use clientele::merge::Merger;
 use clientele::normalize::Normalizer;
-use clientele::store::{CustomerStore, MemoryStore, SqliteOptions, SqliteStore, batches};
+use clientele::store::{CustomerStore, MemoryStore, SqliteOptions, SqliteStore};
 use clientele::{Customer, CustomerId};
+
+mod common;
+use common::clusters::clusters;
 
 #[path = "sqlite_raw/mod.rs"]
 mod sqlite_raw;
@@ -27,33 +30,6 @@ fn sample() -> Vec<Incoming> {
         .zip(file.lines)
         .map(|(c, line)| Incoming::new(line, c))
         .collect()
-}
-
-/// A store's customers as clusters of source row ids (each customer with every record merged
-/// into it, followed through merges of merges), each with the customer's merged record.
-fn clusters<S: CustomerStore<Error = clientele::Error>>(
-    store: &S,
-) -> BTreeMap<BTreeSet<CustomerId>, Customer> {
-    let mut out = BTreeMap::new();
-    for batch in batches(store, 256) {
-        for c in batch.unwrap() {
-            let mut members = BTreeSet::from([c.id.clone()]);
-            let mut todo = vec![c.id.clone()];
-            while let Some(id) = todo.pop() {
-                for m in store.merges_of(&id).unwrap() {
-                    if m.survivor == id {
-                        for a in m.absorbed {
-                            if members.insert(a.clone()) {
-                                todo.push(a);
-                            }
-                        }
-                    }
-                }
-            }
-            out.insert(members, c);
-        }
-    }
-    out
 }
 
 /// What `pipeline` does with the whole file: normalize, deduplicate, merge every cluster.
