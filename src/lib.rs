@@ -100,6 +100,11 @@ pub struct DedupeDoctests;
 #[doc = include_str!("../docs/STORE.md")]
 pub struct StoreDoctests;
 
+/// The import guide's code examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "entry"))]
+#[doc = include_str!("../docs/IMPORT.md")]
+pub struct ImportDoctests;
+
 /// The merge guide's code examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../docs/MERGE.md")]
