@@ -2,6 +2,7 @@
 //! matched against it (and against itself) with the model kept in the store; each row inserted,
 //! merged, held for review or rejected, in one transaction each.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -102,7 +103,20 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
     if !io::may_write() {
         return Ok(());
     }
-    let importer = importer(args);
+    let mut importer = importer(args);
+    // A progress bar on long files, drawn only when standard error is a terminal.
+    let bar = (std::io::stderr().is_terminal() && loaded.customers.len() >= 1000).then(|| {
+        let bar = indicatif::ProgressBar::new(loaded.customers.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        importer = importer.on_progress(move |done, _| bar.set_position(done as u64));
+    }
     let store = open(&args.store, &importer)?;
     if let Some(sample) = &args.train {
         let options = io::read_options(&args.input.map, args.input.repeated_columns.into())?;
@@ -124,6 +138,9 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
         importer
             .retrain(&store)
             .map_err(|e| format!("{}: {e}", args.store.display()))?;
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
     let counts = report.counts();
     let rejected = report.rejected_lines();

@@ -1,6 +1,7 @@
 //! The importer: one record at a time, validated, normalized, matched and applied in one batch.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -44,6 +45,7 @@ pub struct Importer {
     normalizer: Normalizer,
     validator: Validator,
     region: Option<String>,
+    progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
 impl fmt::Debug for Importer {
@@ -91,7 +93,21 @@ impl Importer {
             normalizer: Normalizer::default(),
             validator: Validator::new(),
             region: None,
+            progress: None,
         }
+    }
+
+    /// Calls `f(done, total)` after each row of an import (for a progress bar).
+    ///
+    /// ```
+    /// use clientele::entry::Importer;
+    /// let importer = Importer::new("crm").on_progress(|done, total| eprint!("\r{done}/{total}"));
+    /// # let _ = importer;
+    /// ```
+    #[must_use]
+    pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
     }
 
     /// Sets the policy.
@@ -242,6 +258,7 @@ impl Importer {
             }
         };
         let matcher = self.matcher();
+        let total = normalized.len();
         for (row, customer) in normalized {
             let row_id = row.customer.id.to_string();
             let planned = self.plan_row(store, &matcher, &model, &row, customer, at)?;
@@ -252,6 +269,9 @@ impl Importer {
                 outcome: outcome.0,
                 audit: outcome.1,
             });
+            if let Some(f) = &self.progress {
+                f(report.rows.len(), total);
+            }
         }
         Ok(report)
     }
