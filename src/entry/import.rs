@@ -36,6 +36,26 @@ impl Incoming {
 ///
 /// The store must index [`Importer::indexers`]' keys (the duplicate detector's blocking keys
 /// beside the contact keys), as [`Deduplicator::match_one`] needs.
+///
+/// ```
+/// use clientele::entry::{saved_model, Importer, Incoming};
+/// use clientele::store::{CustomerStore, MemoryStore};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let importer = Importer::new("crm");
+/// let store = MemoryStore::with_indexers(importer.indexers());
+/// let mut rows = Vec::new();
+/// for i in 0..20 {
+///     let c = Customer::builder(CustomerId::new(format!("C{i}"))?, CustomerKind::Person)
+///         .full_name(format!("Li {i}")).email(format!("li{i}@example.com")).build();
+///     rows.push(Incoming::new(i + 2, c));
+/// }
+/// let report = importer.import(&store, rows, chrono::Utc::now())?;
+/// assert!(report.trained);
+/// assert_eq!(report.counts().inserted, 20);
+/// assert!(saved_model(&store)?.is_some());
+/// importer.retrain(&store)?;
+/// # Ok::<(), clientele::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Importer {
     source: String,
@@ -573,7 +593,8 @@ impl Importer {
     }
 }
 
-/// The model saved in the store by an import or [`Importer::retrain`], if any.
+/// The model saved in the store by an import or [`Importer::retrain`], if any (see
+/// [`Importer`] for an example).
 ///
 /// # Errors
 /// The store's errors; an unreadable saved model.

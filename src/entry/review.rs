@@ -45,6 +45,28 @@ pub struct ReviewItem {
 
 /// Every item of the review queue, by source and row id.
 ///
+/// ```
+/// use clientele::entry::{Importer, Incoming, OnMatch, Outcome, Policy, is_kept_apart, keep_apart, merge_held, review_queue};
+/// use clientele::store::{CustomerStore, MemoryStore};
+/// use clientele::{Customer, CustomerId, CustomerKind};
+/// let person = |id: &str, i: usize| Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
+///     .full_name(format!("Ann {i}")).phone(format!("+86 138 0013 {i:04}")).build();
+/// let importer = Importer::new("crm").policy(Policy::default().on_match(OnMatch::Review));
+/// let store = MemoryStore::with_indexers(importer.indexers());
+/// let rows = (0..40).map(|i| Incoming::new(i as u64 + 2, person(&format!("C{i}"), i))).collect();
+/// importer.import(&store, rows, chrono::Utc::now())?;
+/// let twins = vec![Incoming::new(2, person("X3", 3)), Incoming::new(3, person("X5", 5))];
+/// importer.import(&store, twins, chrono::Utc::now())?;
+/// assert_eq!(review_queue(&store)?.len(), 2);
+/// keep_apart(&store, "crm", "X3", chrono::Utc::now())?;
+/// assert!(is_kept_apart(&store, &CustomerId::new("C3")?, &CustomerId::new("X3")?)?);
+/// let merged = merge_held(&store, importer.merger_ref(), "crm", "X5", chrono::Utc::now())?;
+/// assert!(matches!(merged, Outcome::Merged { .. }));
+/// assert!(review_queue(&store)?.is_empty());
+/// assert_eq!(store.len()?, 41);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+///
 /// # Errors
 /// The store's errors; an unreadable item.
 pub fn review_queue<S>(store: &S) -> Result<Vec<ReviewItem>>
@@ -111,6 +133,8 @@ where
 /// they are now), in one batch with its external id; the item leaves the queue. With no
 /// candidate left, the record is inserted.
 ///
+/// See [`review_queue`] for an example.
+///
 /// # Errors
 /// [`Error::InvalidValue`] for a row not held; the merger's and the store's errors (the store
 /// is then unchanged).
@@ -165,6 +189,8 @@ where
 /// that it is not a duplicate of any of its candidates, so those pairs are never proposed
 /// again; the item leaves the queue.
 ///
+/// See [`review_queue`] for an example.
+///
 /// # Errors
 /// [`Error::InvalidValue`] for a row not held; the store's errors (the store is then
 /// unchanged).
@@ -197,6 +223,8 @@ where
 
 /// Whether the pair was kept apart by [`keep_apart`] (in either order): the importer never
 /// proposes it again.
+///
+/// See [`review_queue`] for an example.
 ///
 /// # Errors
 /// The store's errors.
