@@ -74,7 +74,8 @@ fn three_imports_end_as_the_one_shot_pipeline_and_a_fourth_changes_nothing() {
     let third = rows.len().div_ceil(3);
     let parts: Vec<Vec<Incoming>> = rows.chunks(third).map(<[Incoming]>::to_vec).collect();
     // The model is trained on the whole file first, as `pipeline` trains on it: trained on
-    // the first part alone (no duplicates in it), it misses 22 of the 45 clusters.
+    // the first part alone (no duplicates in it), 22 of the pipeline's clusters of duplicates are
+    // missed (measured when this test was written).
     {
         let store = open(&path, &importer);
         let all: Vec<Customer> = rows.iter().map(|r| r.customer.clone()).collect();

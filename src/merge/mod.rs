@@ -56,7 +56,9 @@ pub use audit::{AuditAction, AuditEvent};
 pub use plan::{Kept, MergePlan, Merger};
 pub use rules::{FieldRule, SurvivorFn, SurvivorRule};
 
-pub(crate) use apply::{apply_event, merge_events};
+pub(crate) use apply::apply_event;
+#[cfg(feature = "entry")]
+pub(crate) use apply::merge_events;
 
 use chrono::{DateTime, Utc};
 
