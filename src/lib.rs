@@ -57,6 +57,9 @@ pub mod access;
 #[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
 pub mod crypto;
 pub mod dedupe;
+#[cfg(feature = "entry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "entry")))]
+pub mod entry;
 pub mod error;
 #[cfg(feature = "files")]
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
@@ -100,6 +103,11 @@ pub struct DedupeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/STORE.md")]
 pub struct StoreDoctests;
+
+/// The import guide's code examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "entry"))]
+#[doc = include_str!("../docs/IMPORT.md")]
+pub struct ImportDoctests;
 
 /// The merge guide's code examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -475,6 +475,39 @@ fn rendered() -> Vec<(&'static str, String)> {
         .customers(vec![id("P1"), id("P7")])
         .rule("oldest");
     out.push(debug("AuditEvent", &event));
+    let document = clientele::store::Document::new(
+        "clientele.entry.review",
+        "P1",
+        format!("{{\"phone\":\"{PHONE}\",\"email\":\"{EMAIL}\",\"name\":\"{NAME}\"}}"),
+    );
+    out.push(debug("Document", &document));
+
+    // entry: the importer on a planted record, held for review against its twin.
+    {
+        use clientele::entry::{Importer, Incoming, OnMatch, Policy, review_queue};
+        let importer = Importer::new("planted").policy(Policy::default().on_match(OnMatch::Review));
+        out.push(debug("Importer", &importer));
+        let store = MemoryStore::with_indexers(importer.indexers());
+        let mut twin = planted_person("P1");
+        twin.id = id("P1-twin");
+        let rows = vec![
+            Incoming::new(2, planted_person("P1")),
+            Incoming::new(3, twin),
+        ];
+        out.push(debug("Incoming", &rows[0]));
+        let report = importer.import(&store, rows, t(9)).unwrap();
+        out.push(debug("ImportReport", &report));
+        for r in &report.rows {
+            out.push(debug("RowOutcome", r));
+            out.push(debug("Outcome", &r.outcome));
+        }
+        for item in review_queue(&store).unwrap() {
+            out.push(debug("ReviewItem", &item));
+            for c in &item.candidates {
+                out.push(debug("Candidate", c));
+            }
+        }
+    }
 
     // privacy
     out.push(debug(
@@ -830,6 +863,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("NormalizationDoctests", "doc tests only"),
     ("DedupeDoctests", "doc tests only"),
     ("MergeDoctests", "doc tests only"),
+    ("ImportDoctests", "doc tests only"),
+    ("Counts", "numbers of rows"),
+    ("OnMatch", "a policy's name"),
+    ("Policy", "thresholds and switches"),
     ("LifecycleDoctests", "doc tests only"),
     ("SegmentsDoctests", "doc tests only"),
 ];

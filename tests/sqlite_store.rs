@@ -11,7 +11,8 @@ use clientele::model::{Activity, CurrencyCode, Money, Transaction};
 use clientele::store::conformance::{self, snapshot};
 use clientele::store::rusqlite::{Connection, params};
 use clientele::store::{
-    Change, CustomerStore, FaultyStore, KeyIndexers, SecondaryKey, SqliteOptions, SqliteStore,
+    Change, CustomerStore, Document, FaultyStore, KeyIndexers, SecondaryKey, SqliteOptions,
+    SqliteStore,
 };
 use clientele::{Customer, CustomerId, CustomerKind, Error};
 use proptest::prelude::*;
@@ -215,6 +216,37 @@ fn a_version_1_file_is_upgraded_on_opening() {
     let version: i64 = raw(&path)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
+    assert_eq!(version, SqliteStore::SCHEMA_VERSION);
+}
+
+#[test]
+fn a_version_2_file_gets_the_documents_table_and_keeps_its_records_and_feed() {
+    let scratch = Scratch::new("v2");
+    let path = scratch.path("store.db");
+    let c = person("P1");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.apply(vec![Change::Put(c.clone())]).unwrap();
+    }
+    // What version 2 wrote: the same file without the documents table.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE documents; PRAGMA user_version = 2;")
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.get(&c.id).unwrap(), Some(c.clone()));
+    assert_eq!(store.changes_since(0, 10).unwrap().len(), 1);
+    let doc = Document::new("clientele.conformance", "k", "v");
+    store.apply(vec![Change::PutDocument(doc.clone())]).unwrap();
+    assert_eq!(
+        store.document("clientele.conformance", "k").unwrap(),
+        Some(doc)
+    );
+    drop(store);
+    let version: i64 = raw(&path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
     assert_eq!(version, SqliteStore::SCHEMA_VERSION);
 }
 

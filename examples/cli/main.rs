@@ -16,12 +16,14 @@
 //! standard output (`| head`) ends the output quietly.
 
 mod flags;
+mod import;
 mod io;
 mod lifecycle;
 mod merge;
 mod normalize;
 mod pipeline;
 mod report;
+mod review;
 mod segment;
 mod store;
 
@@ -96,6 +98,13 @@ enum Command {
     /// The whole job on one file: validate, normalize, deduplicate and merge, then a short
     /// report (records in, issues found, duplicates merged, records out).
     Pipeline(pipeline::PipelineArgs),
+    /// Import a file into a store that already holds customers: each row matched against the
+    /// store and the file with the model kept in the store, then inserted, merged, held for
+    /// review or rejected; a summary (and `--report OUT.json`). Re-importing a file changes
+    /// nothing.
+    Import(import::ImportArgs),
+    /// The review queue of `import`: `list`, `merge SOURCE ROW_ID`, `keep-apart SOURCE ROW_ID`.
+    Review(review::ReviewArgs),
     /// Score every customer as of a day: `id,r,f,m,rfm_segment,tier,stage,p_alive,
     /// expected_purchases_52,clv` (RFM, tier and stage from the rules; probability alive,
     /// purchases expected in the next 52 weeks and lifetime value from BG/NBD and Gamma-Gamma
@@ -810,6 +819,8 @@ fn run(command: &Command) -> Result<(), String> {
         Command::Merge(args) => merge::run(args),
         Command::Unmerge(args) => merge::run_unmerge(args),
         Command::Pipeline(args) => pipeline::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Review(args) => review::run(args),
         Command::Segment(args) => segment::run(args),
         Command::Report(args) => report::run(args),
         Command::Summarize(args) => lifecycle::run_summarize(args),

@@ -68,6 +68,12 @@ where
             _ => e,
         }
     })?;
+    Ok(merge_events(plan, n))
+}
+
+/// The audit events of an applied plan whose batch held `n` writes: a `merge` event, then an
+/// `apply` event.
+pub(crate) fn merge_events(plan: &MergePlan, n: usize) -> Vec<AuditEvent> {
     let customers: Vec<CustomerId> = std::iter::once(plan.survivor.clone())
         .chain(plan.absorbed.iter().cloned())
         .collect();
@@ -86,10 +92,7 @@ where
             plan.discarded.len(),
             rules.join(", ")
         ));
-    Ok(vec![
-        merge,
-        apply_event(plan.at, Some(&plan.id), customers, n),
-    ])
+    vec![merge, apply_event(plan.at, Some(&plan.id), customers, n)]
 }
 
 /// What [`unmerge`] does when the survivor (or its activity) changed after the merge.

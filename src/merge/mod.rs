@@ -57,6 +57,8 @@ pub use plan::{Kept, MergePlan, Merger};
 pub use rules::{FieldRule, SurvivorFn, SurvivorRule};
 
 pub(crate) use apply::apply_event;
+#[cfg(feature = "entry")]
+pub(crate) use apply::merge_events;
 
 use chrono::{DateTime, Utc};
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Fingerprint;
+use super::{Document, Fingerprint};
 use crate::model::{
     Activity, Customer, CustomerId, Interaction, MergeId, MergeRecord, Transaction,
 };
@@ -50,6 +50,15 @@ pub enum Change {
     PutMergeRecord(MergeRecord),
     /// Deletes a merge record (used by unmerge); refused if the id is absent.
     DeleteMergeRecord(MergeId),
+    /// Stores a document, replacing the one with the same namespace and key.
+    PutDocument(Document),
+    /// Deletes a document; refused if it is absent.
+    DeleteDocument {
+        /// The document's namespace.
+        namespace: String,
+        /// Its key.
+        key: String,
+    },
     /// Writes nothing; refused (with `Error::Conflict` in the crate's stores) unless the
     /// customer is, at this point of the batch, in the expected state. This is optimistic
     /// concurrency: state what you read, and a write planned on stale data is refused whole,

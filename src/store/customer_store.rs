@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Change, FeedEntry, KeyIndexer, SecondaryKey};
+use super::{Change, Document, FeedEntry, KeyIndexer, SecondaryKey};
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
 /// Storage of customer records and their activity, shared by every thread of an application.
@@ -152,6 +152,24 @@ pub trait CustomerStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<MergeRecord>, Self::Error>;
 
+    /// Reads one document ([`Document`]).
+    ///
+    /// # Errors
+    /// Back-end failures only; an absent document is `Ok(None)`.
+    fn document(&self, namespace: &str, key: &str) -> Result<Option<Document>, Self::Error>;
+
+    /// Reads up to `limit` documents of a namespace in ascending key order (byte order),
+    /// starting after the key `after`. An empty result means the end.
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    fn scan_documents(
+        &self,
+        namespace: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Document>, Self::Error>;
+
     /// The indexer that derives this store's secondary keys (often a [`super::KeyIndexers`]
     /// list).
     fn indexer(&self) -> &dyn KeyIndexer;
@@ -243,6 +261,17 @@ macro_rules! delegate {
             limit: usize,
         ) -> Result<Vec<MergeRecord>, S::Error> {
             (**self).scan_merges(after, limit)
+        }
+        fn document(&self, namespace: &str, key: &str) -> Result<Option<Document>, S::Error> {
+            (**self).document(namespace, key)
+        }
+        fn scan_documents(
+            &self,
+            namespace: &str,
+            after: Option<&str>,
+            limit: usize,
+        ) -> Result<Vec<Document>, S::Error> {
+            (**self).scan_documents(namespace, after, limit)
         }
         fn indexer(&self) -> &dyn KeyIndexer {
             (**self).indexer()

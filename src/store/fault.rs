@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use super::{Change, CustomerStore, FeedEntry, KeyIndexer, SecondaryKey};
+use super::{Change, CustomerStore, Document, FeedEntry, KeyIndexer, SecondaryKey};
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
 
@@ -154,6 +154,19 @@ where
             }
             _ => Ok(self.inner.apply(changes)?),
         }
+    }
+
+    fn document(&self, namespace: &str, key: &str) -> Result<Option<Document>, Error> {
+        Ok(self.inner.document(namespace, key)?)
+    }
+
+    fn scan_documents(
+        &self,
+        namespace: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Document>, Error> {
+        Ok(self.inner.scan_documents(namespace, after, limit)?)
     }
 
     fn changes_since(&self, after: u64, limit: usize) -> Result<Vec<FeedEntry>, Error> {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, CustomerStore};
+use super::{Change, CustomerStore, Document};
 use crate::error::Error;
 use crate::model::{CustomerId, MergeId, MergeRecord, RecordSnapshot};
 
@@ -42,6 +42,15 @@ pub enum FeedItem {
     Merge(MergeRecord),
     /// A merge record deleted.
     MergeDeleted(MergeId),
+    /// A document written: the document now.
+    Document(Document),
+    /// A document deleted.
+    DocumentDeleted {
+        /// Its namespace.
+        namespace: String,
+        /// Its key.
+        key: String,
+    },
 }
 
 /// What a [`FeedItem`] is about, for stores that keep the feed's positions.
@@ -51,6 +60,8 @@ pub enum FeedKey {
     Customer(CustomerId),
     /// A merge record.
     Merge(MergeId),
+    /// A document: its namespace and key.
+    Document(String, String),
 }
 
 impl FeedKey {
@@ -64,6 +75,10 @@ impl FeedKey {
             Change::SetActivity { customer, .. } => Self::Customer(customer.clone()),
             Change::InsertMergeRecord(r) | Change::PutMergeRecord(r) => Self::Merge(r.id.clone()),
             Change::DeleteMergeRecord(id) => Self::Merge(id.clone()),
+            Change::PutDocument(d) => Self::Document(d.namespace.clone(), d.key.clone()),
+            Change::DeleteDocument { namespace, key } => {
+                Self::Document(namespace.clone(), key.clone())
+            }
             Change::Expect { .. } | Change::ExpectMerge { .. } => return None,
         })
     }
@@ -136,6 +151,24 @@ where
                     changes.push(Change::DeleteMergeRecord(id.clone()));
                 }
                 held.insert(key, false);
+            }
+            FeedItem::Document(d) => {
+                held.insert(FeedKey::Document(d.namespace.clone(), d.key.clone()), true);
+                changes.push(Change::PutDocument(d.clone()));
+            }
+            FeedItem::DocumentDeleted { namespace, key } => {
+                let fk = FeedKey::Document(namespace.clone(), key.clone());
+                let present = match held.get(&fk) {
+                    Some(p) => *p,
+                    None => target.document(namespace, key)?.is_some(),
+                };
+                if present {
+                    changes.push(Change::DeleteDocument {
+                        namespace: namespace.clone(),
+                        key: key.clone(),
+                    });
+                }
+                held.insert(fk, false);
             }
         }
     }

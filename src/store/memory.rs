@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::{
-    Change, CustomerStore, FeedEntry, FeedItem, FeedKey, KeyIndexer, KeyIndexers, SecondaryKey,
-    refuse,
+    Change, CustomerStore, Document, FeedEntry, FeedItem, FeedKey, KeyIndexer, KeyIndexers,
+    SecondaryKey, refuse,
 };
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord, RecordSnapshot};
@@ -45,6 +45,8 @@ struct Inner {
     index: HashMap<SecondaryKey, BTreeSet<CustomerId>>,
     merges: BTreeMap<MergeId, MergeRecord>,
     merge_index: HashMap<CustomerId, BTreeSet<MergeId>>,
+    /// Documents by namespace and key.
+    documents: BTreeMap<(String, String), Document>,
     /// The change feed: the key at each sequence number, and each key's number.
     feed: BTreeMap<u64, FeedKey>,
     feed_seq: HashMap<FeedKey, u64>,
@@ -58,6 +60,7 @@ enum Undo {
     Activity(CustomerId, Option<Activity>),
     PopTransaction(CustomerId),
     PopInteraction(CustomerId),
+    Document((String, String), Option<Document>),
 }
 
 impl MemoryStore {
@@ -280,6 +283,18 @@ impl Inner {
                 let old = self.set_merge(&id, None);
                 undo.push(Undo::Merge(id, old.map(Box::new)));
             }
+            Change::PutDocument(d) => {
+                let k = (d.namespace.clone(), d.key.clone());
+                let old = self.documents.insert(k.clone(), d);
+                undo.push(Undo::Document(k, old));
+            }
+            Change::DeleteDocument { namespace, key } => {
+                let k = (namespace, key);
+                let Some(old) = self.documents.remove(&k) else {
+                    return Err(refuse::document_absent(&k.0, &k.1));
+                };
+                undo.push(Undo::Document(k, Some(old)));
+            }
             Change::Expect { customer, expected } => {
                 let now = self.customers.get(&customer);
                 let activity = self.activity.get(&customer);
@@ -317,6 +332,13 @@ impl Inner {
                 Some(r) => FeedItem::Merge(r.clone()),
                 None => FeedItem::MergeDeleted(id.clone()),
             },
+            FeedKey::Document(ns, key) => match self.documents.get(&(ns.clone(), key.clone())) {
+                Some(d) => FeedItem::Document(d.clone()),
+                None => FeedItem::DocumentDeleted {
+                    namespace: ns.clone(),
+                    key: key.clone(),
+                },
+            },
         }
     }
 
@@ -334,6 +356,12 @@ impl Inner {
                 }
                 Undo::Activity(id, None) => {
                     self.activity.remove(&id);
+                }
+                Undo::Document(k, Some(old)) => {
+                    self.documents.insert(k, old);
+                }
+                Undo::Document(k, None) => {
+                    self.documents.remove(&k);
                 }
                 Undo::PopTransaction(id) => {
                     if let Some(a) = self.activity.get_mut(&id) {
@@ -382,6 +410,7 @@ impl fmt::Debug for MemoryStore {
                 .field("with_activity", &g.activity.len())
                 .field("keys", &g.index.len())
                 .field("merges", &g.merges.len())
+                .field("documents", &g.documents.len())
                 .field("feed_seq", &g.last_seq);
         }
         d.field("indexer", &self.indexer.names()).finish()
@@ -482,6 +511,36 @@ impl CustomerStore for MemoryStore {
 
     fn indexer(&self) -> &dyn KeyIndexer {
         &self.indexer
+    }
+
+    fn document(&self, namespace: &str, key: &str) -> Result<Option<Document>, Error> {
+        Ok(self
+            .read()?
+            .documents
+            .get(&(namespace.to_owned(), key.to_owned()))
+            .cloned())
+    }
+
+    fn scan_documents(
+        &self,
+        namespace: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Document>, Error> {
+        use std::ops::Bound;
+        let ns = namespace.to_owned();
+        let lower = match after {
+            Some(k) => Bound::Excluded((ns.clone(), k.to_owned())),
+            None => Bound::Included((ns.clone(), String::new())),
+        };
+        Ok(self
+            .read()?
+            .documents
+            .range((lower, Bound::Unbounded))
+            .take_while(|((n, _), _)| *n == ns)
+            .take(limit)
+            .map(|(_, d)| d.clone())
+            .collect())
     }
 
     fn merge_record(&self, id: &MergeId) -> Result<Option<MergeRecord>, Error> {

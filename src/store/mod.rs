@@ -24,10 +24,14 @@
 //!   batch.
 //! - A **change feed** ([`CustomerStore::changes_since`], [`FeedEntry`]) lists what changed
 //!   since a cursor, so other systems stay in step ([`replay`], [`sync`]).
+//! - Beside the records, a store keeps small keyed [`Document`]s in namespaces (the importer's
+//!   external ids, review queue and saved model), written in the same batches and listed in the
+//!   feed.
 
 mod change;
 pub mod conformance;
 mod customer_store;
+mod document;
 mod fault;
 mod feed;
 mod fingerprint;
@@ -39,6 +43,7 @@ mod sqlite;
 
 pub use change::{Change, Expected};
 pub use customer_store::{Batches, CustomerStore, batches};
+pub use document::Document;
 pub use fault::FaultyStore;
 pub use feed::{FeedEntry, FeedItem, FeedKey, replay, sync};
 pub use fingerprint::Fingerprint;

@@ -69,3 +69,12 @@ pub(crate) fn expect_merge(
         })
     }
 }
+
+/// The refusal of a deletion of a document not held.
+pub(crate) fn document_absent(namespace: &str, key: &str) -> Error {
+    Error::InvalidValue {
+        field: "document".to_owned(),
+        reason: format!("no document `{key}` in namespace `{namespace}`"),
+        masked: String::new(),
+    }
+}

@@ -1,6 +1,7 @@
 //! Shared proptest strategies for records.
 #![allow(dead_code)]
 
+pub mod clusters;
 pub mod planted;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

@@ -4,7 +4,9 @@ use super::suite::{Suite, at, id, merge_record, ok, sample, transaction};
 use super::{Failure, Report};
 use crate::error::Error;
 use crate::model::{Activity, Interaction, InteractionKind};
-use crate::store::{Change, CustomerStore, FaultyStore};
+use crate::store::{Change, CustomerStore, Document, FaultyStore};
+
+const NS: &str = "clientele.conformance";
 
 /// Fills an empty store, then applies one batch holding every kind of change (expectations
 /// included) through a [`FaultyStore`] failing at its first write, then at its second, and so
@@ -35,6 +37,7 @@ where
             Change::AddTransaction(transaction(&a.id, 3, 120)?),
             Change::AddTransaction(transaction(&b.id, 4, 340)?),
             Change::InsertMergeRecord(m1.clone()),
+            Change::PutDocument(Document::new(NS, "gone", "x")),
         ]),
     )?;
 
@@ -67,6 +70,11 @@ where
         Change::expect_merge(&m2),
         Change::DeleteMergeRecord(m1.id.clone()),
         Change::expect_absent(id("conf-fault-free")?),
+        Change::PutDocument(Document::new(NS, "kept", "y")),
+        Change::DeleteDocument {
+            namespace: NS.into(),
+            key: "gone".into(),
+        },
     ];
     let before = s.state("faults.before")?;
     for k in 1..=batch.len() {
@@ -86,6 +94,10 @@ where
             Change::Delete(c.id.clone()),
             Change::Delete(d.id.clone()),
             Change::DeleteMergeRecord(m2.id.clone()),
+            Change::DeleteDocument {
+                namespace: NS.into(),
+                key: "kept".into(),
+            },
         ]),
     )?;
     Ok(Report { checks: s.checks })

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use super::suite::{Suite, at, merge_record, ok, sample, transaction};
 use super::{Failure, snapshot};
 use crate::model::{Activity, Interaction, InteractionKind};
-use crate::store::{Change, CustomerStore, FeedItem, FeedKey, MemoryStore, replay};
+use crate::store::{Change, CustomerStore, Document, FeedItem, FeedKey, MemoryStore, replay};
+
+const NS: &str = "clientele.conformance";
 
 /// Replays the whole feed into a new memory store, and the entries after `cursor` into
 /// `replica`; both must then hold what the store holds. Returns the new cursor.
@@ -51,6 +53,10 @@ fn key(item: &FeedItem) -> FeedKey {
         FeedItem::CustomerDeleted(id) => FeedKey::Customer(id.clone()),
         FeedItem::Merge(r) => FeedKey::Merge(r.id.clone()),
         FeedItem::MergeDeleted(id) => FeedKey::Merge(id.clone()),
+        FeedItem::Document(d) => FeedKey::Document(d.namespace.clone(), d.key.clone()),
+        FeedItem::DocumentDeleted { namespace, key } => {
+            FeedKey::Document(namespace.clone(), key.clone())
+        }
     }
 }
 
@@ -102,6 +108,21 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
             vec![Change::DeleteMergeRecord(m.id.clone())],
         ),
         ("feed.delete", vec![Change::Delete(y.id.clone())]),
+        (
+            "feed.put_document",
+            vec![Change::PutDocument(Document::new(NS, "d1", "one"))],
+        ),
+        (
+            "feed.replace_document",
+            vec![Change::PutDocument(Document::new(NS, "d1", "two"))],
+        ),
+        (
+            "feed.delete_document",
+            vec![Change::DeleteDocument {
+                namespace: NS.into(),
+                key: "d1".into(),
+            }],
+        ),
         (
             "feed.recreate",
             vec![

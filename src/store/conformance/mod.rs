@@ -3,7 +3,8 @@
 //! Run its three parts on an empty store in your own tests; each returns the first broken
 //! expectation:
 //! - [`run`]: reads, writes, pagination, the secondary index, activity, the all-or-nothing rule
-//!   of [`CustomerStore::apply`], merge records, batch reads, expectations and the change feed;
+//!   of [`CustomerStore::apply`], merge records, batch reads, expectations, the change feed and
+//!   keyed documents;
 //! - [`concurrency`]: threads reading and writing at once (no lost update, no torn batch);
 //! - [`faults`]: a failure injected at every write of a batch of every kind of change leaves
 //!   the store unchanged.
@@ -19,6 +20,7 @@
 //! ```
 
 mod basic;
+mod documents;
 mod expect;
 mod faults;
 mod feed;
@@ -29,7 +31,7 @@ mod suite;
 mod threads;
 
 pub use faults::faults;
-pub use snapshot::{Snapshot, snapshot};
+pub use snapshot::{DOCUMENT_NAMESPACES, Snapshot, snapshot};
 pub use threads::concurrency;
 
 use crate::store::CustomerStore;
@@ -86,5 +88,6 @@ pub fn run<S: CustomerStore + ?Sized>(store: &S) -> Result<Report, Failure> {
     reads::checks(&mut s)?;
     expect::checks(&mut s)?;
     feed::checks(&mut s)?;
+    documents::checks(&mut s)?;
     Ok(Report { checks: s.checks })
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
-use crate::store::{CustomerStore, SecondaryKey, batches};
+use crate::store::{CustomerStore, Document, SecondaryKey, batches};
 
 /// Everything a store holds, read through the trait: records, activity, the index entries of
 /// every key the records derive, and merge records with their index. Two equal snapshots mean
@@ -31,7 +31,22 @@ pub struct Snapshot {
     /// For every customer id a merge record names (and every held record), the merge ids
     /// [`CustomerStore::merges_of`] returns, when there are any.
     pub merge_index: BTreeMap<CustomerId, Vec<MergeId>>,
+    /// Every document of the namespaces listed in [`DOCUMENT_NAMESPACES`], by namespace and key.
+    #[serde(default)]
+    pub documents: BTreeMap<(String, String), Document>,
 }
+
+/// The document namespaces a [`Snapshot`] reads: the crate's own (the importer's) and the
+/// conformance suite's. A store cannot list its namespaces through the trait, so a snapshot
+/// reads these.
+pub const DOCUMENT_NAMESPACES: &[&str] = &[
+    "clientele.conformance",
+    "clientele.conformance.other",
+    "clientele.entry.external",
+    "clientele.entry.review",
+    "clientele.entry.pair",
+    "clientele.entry.model",
+];
 
 /// Reads a [`Snapshot`] of a store.
 ///
@@ -73,6 +88,18 @@ pub fn snapshot<S: CustomerStore + ?Sized>(store: &S) -> Result<Snapshot, S::Err
         let ids: Vec<MergeId> = store.merges_of(&id)?.into_iter().map(|r| r.id).collect();
         if !ids.is_empty() {
             snap.merge_index.insert(id, ids);
+        }
+    }
+    for ns in DOCUMENT_NAMESPACES {
+        let mut after: Option<String> = None;
+        loop {
+            let batch = store.scan_documents(ns, after.as_deref(), 512)?;
+            let Some(last) = batch.last() else { break };
+            after = Some(last.key.clone());
+            for d in batch {
+                snap.documents
+                    .insert((d.namespace.clone(), d.key.clone()), d);
+            }
         }
     }
     Ok(snap)

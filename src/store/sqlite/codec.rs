@@ -39,6 +39,8 @@ pub(super) fn count(n: i64) -> Result<usize, Error> {
 /// What a feed row is about.
 pub(super) const FEED_CUSTOMER: i64 = 0;
 pub(super) const FEED_MERGE: i64 = 1;
+/// A document; the feed row's key is the JSON array `[namespace, key]`.
+pub(super) const FEED_DOCUMENT: i64 = 2;
 
 /// What an activity row holds.
 pub(super) const TRANSACTION: i64 = 0;

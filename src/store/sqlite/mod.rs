@@ -25,7 +25,9 @@ use rusqlite::TransactionBehavior;
 
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord};
-use crate::store::{Change, CustomerStore, FeedEntry, KeyIndexer, KeyIndexers, SecondaryKey};
+use crate::store::{
+    Change, CustomerStore, Document, FeedEntry, KeyIndexer, KeyIndexers, SecondaryKey,
+};
 
 /// How a [`SqliteStore`] is opened. Configuration as data: every field has a default.
 ///
@@ -338,5 +340,19 @@ impl CustomerStore for SqliteStore {
 
     fn indexer(&self) -> &dyn KeyIndexer {
         &self.pool.options().indexers
+    }
+
+    fn document(&self, namespace: &str, key: &str) -> Result<Option<Document>, Error> {
+        self.pool.read(|c| read::document(c, namespace, key))
+    }
+
+    fn scan_documents(
+        &self,
+        namespace: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Document>, Error> {
+        self.pool
+            .read(|c| read::scan_documents(c, namespace, after, limit))
     }
 }

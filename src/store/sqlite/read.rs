@@ -5,11 +5,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
 use super::codec::{
-    FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, count, db, from_json, sql_int,
+    FEED_CUSTOMER, FEED_DOCUMENT, FEED_MERGE, INTERACTION, TRANSACTION, count, db, from_json,
+    sql_int,
 };
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeId, MergeRecord, RecordSnapshot};
-use crate::store::{FeedEntry, FeedItem, SecondaryKey};
+use crate::store::{Document, FeedEntry, FeedItem, SecondaryKey};
 
 /// The body one query finds by id, parsed.
 fn body<T: DeserializeOwned>(conn: &Connection, sql: &str, id: &str) -> Result<Option<T>, Error> {
@@ -168,6 +169,13 @@ pub(super) fn changes_since(
                 Some(r) => FeedItem::Merge(r),
                 None => FeedItem::MergeDeleted(MergeId::new(&key)?),
             },
+            FEED_DOCUMENT => {
+                let (namespace, k): (String, String) = from_json(&key)?;
+                match document(conn, &namespace, &k)? {
+                    Some(d) => FeedItem::Document(d),
+                    None => FeedItem::DocumentDeleted { namespace, key: k },
+                }
+            }
             other => {
                 return Err(Error::storage_message(format!(
                     "sqlite: a feed row of unknown kind {other}"
@@ -179,4 +187,43 @@ pub(super) fn changes_since(
         out.push(FeedEntry { seq, item });
     }
     Ok(out)
+}
+
+pub(super) fn document(
+    conn: &Connection,
+    namespace: &str,
+    key: &str,
+) -> Result<Option<Document>, Error> {
+    let mut stmt = conn
+        .prepare_cached("SELECT body FROM documents WHERE namespace = ?1 AND key = ?2")
+        .map_err(db)?;
+    let body: Option<String> = stmt
+        .query_row(params![namespace, key], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    Ok(body.map(|b| Document::new(namespace, key, b)))
+}
+
+pub(super) fn scan_documents(
+    conn: &Connection,
+    namespace: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Document>, Error> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT key, body FROM documents WHERE namespace = ?1 AND (?2 IS NULL OR key > ?2) \
+             ORDER BY key LIMIT ?3",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![namespace, after, sql_int(limit)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(db)?;
+    rows.map(|r| {
+        let (k, b) = r.map_err(db)?;
+        Ok(Document::new(namespace, k, b))
+    })
+    .collect()
 }

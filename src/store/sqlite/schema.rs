@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::model::Activity;
 
 /// The schema this version of the crate writes.
-pub(super) const CURRENT: i64 = 2;
+pub(super) const CURRENT: i64 = 3;
 
 /// Version 2. Customer rows are numbered in order of writing (a rowid table, with a unique
 /// index on the id): ids arrive in any order, and appending bodies of several hundred bytes
@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS feed (
     UNIQUE (kind, key)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+";
+
+/// Version 3 adds keyed documents ([`crate::store::Document`]), one row each.
+const V3: &str = "
+CREATE TABLE IF NOT EXISTS documents (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
 ";
 
 /// The version of the file: its `user_version`, or 1 for the unversioned layout.
@@ -82,9 +89,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), Error> {
     }
     if found == 1 {
         v1_to_v2(&tx)?;
-    } else {
+    } else if found == 0 {
         tx.execute_batch(V2).map_err(db)?;
     }
+    // Version 2 to 3 only adds a table.
+    tx.execute_batch(V3).map_err(db)?;
     tx.pragma_update(None, "user_version", CURRENT)
         .map_err(db)?;
     tx.commit().map_err(db)

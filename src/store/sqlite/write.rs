@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::codec::{FEED_CUSTOMER, FEED_MERGE, INTERACTION, TRANSACTION, db, from_json, to_json};
+use super::codec::{
+    FEED_CUSTOMER, FEED_DOCUMENT, FEED_MERGE, INTERACTION, TRANSACTION, db, from_json, to_json,
+};
 use super::read;
 use crate::error::Error;
 use crate::model::{Activity, Customer, CustomerId, MergeRecord};
@@ -294,6 +296,26 @@ pub(super) fn apply_one(
                 .map_err(db)?;
             delete_members(tx, id.as_str())?;
             w.touch(FEED_MERGE, id.as_str())
+        }
+        (Change::PutDocument(d), _) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO documents (namespace, key, body) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(db)?
+            .execute(params![d.namespace, d.key, d.body])
+            .map_err(db)?;
+            w.touch(FEED_DOCUMENT, &to_json(&(&d.namespace, &d.key))?)
+        }
+        (Change::DeleteDocument { namespace, key }, _) => {
+            let n = tx
+                .prepare_cached("DELETE FROM documents WHERE namespace = ?1 AND key = ?2")
+                .map_err(db)?
+                .execute(params![namespace, key])
+                .map_err(db)?;
+            if n == 0 {
+                return Err(refuse::document_absent(&namespace, &key));
+            }
+            w.touch(FEED_DOCUMENT, &to_json(&(&namespace, &key))?)
         }
         (Change::Expect { customer, expected }, _) => {
             let now = read::customer(tx, customer.as_str())?;
