@@ -228,7 +228,7 @@ mod tests {
                     owner: None,
                     created_at: chrono::DateTime::UNIX_EPOCH,
                     erased: false,
-                    summary: (k % 11 != 0).then_some(c),
+                    summary: (!k.is_multiple_of(11)).then_some(c),
                     window_spend: 0,
                 }
             })
