@@ -7,7 +7,9 @@
 //! cargo bench --bench report -- 100000 11       # customers, mean purchases per entity
 //! ```
 //!
-//! Prints a markdown table row. The generator (`clientele::synth`: 10% duplicates, half Chinese
+//! Prints a markdown table row: wall time of each step, and the CPU time the process spent in
+//! it (user + system, all threads, from `/proc/self/stat`; `-` elsewhere), which says more than
+//! the wall time on a machine shared with other work. The generator (`clientele::synth`: 10% duplicates, half Chinese
 //! names, 15% companies) attaches purchases to one record of each entity, from 2024-01-01; the
 //! report is as of 2025-12-31. One customer in three gets a rated feedback interaction. The
 //! scorecard's duplicate figures come from the generator's truth, as clusters of a dedupe run
@@ -22,6 +24,18 @@ use clientele::model::{Interaction, InteractionKind};
 use clientele::report::{ReportConfig, kpis, scorecard};
 use clientele::synth::{SynthConfig, generate};
 use clientele::validate::Validator;
+
+/// CPU seconds (user + system, every thread) the process has used so far, on Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state;
+    // in clock ticks, 100 a second on Linux.
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
 
 fn main() {
     let numbers: Vec<f64> = std::env::args()
@@ -70,6 +84,7 @@ fn main() {
 
     let config = ReportConfig::default();
     let started = Instant::now();
+    let cpu_start = cpu_seconds();
     let k = kpis(
         &data.customers,
         &data.transactions,
@@ -78,6 +93,7 @@ fn main() {
         as_of,
     );
     let kpi_seconds = started.elapsed().as_secs_f64();
+    let cpu_kpis = cpu_seconds();
 
     let validator = Validator::new().as_of(as_of.date_naive());
     let started = Instant::now();
@@ -89,18 +105,25 @@ fn main() {
         as_of,
     );
     let card_seconds = started.elapsed().as_secs_f64();
+    let cpu_card = cpu_seconds();
+    let cpu = |from: Option<f64>, to: Option<f64>| match (from, to) {
+        (Some(a), Some(b)) => format!("{:.1} s", b - a),
+        _ => "-".to_owned(),
+    };
 
     println!(
-        "| customers | transactions | interactions | KPIs | scorecard | total | threads | buyers | repeat rate | duplicate rate | valid | generated in |"
+        "| customers | transactions | interactions | KPIs | scorecard | total | KPIs CPU | scorecard CPU | threads | buyers | repeat rate | duplicate rate | valid | generated in |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let rate = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", 100.0 * v));
     println!(
-        "| {} | {} | {} | {kpi_seconds:.2} s | {card_seconds:.2} s | {:.2} s | {} | {} | {} | {} | {} | {generated:.1} s |",
+        "| {} | {} | {} | {kpi_seconds:.2} s | {card_seconds:.2} s | {:.2} s | {} | {} | {} | {} | {} | {} | {} | {generated:.1} s |",
         data.customers.len(),
         data.transactions.len(),
         interactions.len(),
         kpi_seconds + card_seconds,
+        cpu(cpu_start, cpu_kpis),
+        cpu(cpu_kpis, cpu_card),
         rayon::current_num_threads(),
         k.buyers,
         rate(k.repeat_purchase_rate),

@@ -409,3 +409,130 @@ fn a_pipeline_killed_while_writing_its_store_leaves_it_as_before_or_with_the_who
     eprintln!("(delay in ms, customers found) after the kills: {seen:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The sample's transactions (`id,date,amount,currency,channel`, amounts in yuan), read as the
+/// CLI reads them: midnight UTC, minor units rounded.
+fn sample_transactions() -> Vec<clientele::model::Transaction> {
+    use clientele::model::{CurrencyCode, Money, Transaction};
+    let mut rdr = csv::Reader::from_path(data("transactions.csv")).expect("transactions.csv");
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("row");
+            let id = clientele::CustomerId::new(&r[0]).expect("id");
+            let day = chrono::NaiveDate::parse_from_str(&r[1], "%Y-%m-%d").expect("date");
+            let major: f64 = r[2].parse().expect("amount");
+            let amount = Money {
+                minor_units: (major * 100.0).round() as i64,
+                currency: CurrencyCode::new(&r[3]).expect("currency"),
+            };
+            let mut t =
+                Transaction::new(id, day.and_time(chrono::NaiveTime::MIN).and_utc(), amount);
+            t.channel = Some(r[4].to_owned()).filter(|c| !c.is_empty());
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn report_from_a_store_with_its_activity_equals_the_report_from_the_files() {
+    use clientele::model::Activity;
+    use clientele::store::Change;
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("report-store");
+    let db = dir.join("crm.db");
+    let sample = data("customers.csv");
+    let tx = data("transactions.csv");
+    let file = clientele::files::read_path(&sample, &Default::default()).expect("customers.csv");
+    let mut activity: std::collections::BTreeMap<clientele::CustomerId, Activity> =
+        Default::default();
+    for t in sample_transactions() {
+        activity
+            .entry(t.customer.clone())
+            .or_default()
+            .transactions
+            .push(t);
+    }
+    {
+        let store = SqliteStore::open(&db).expect("open");
+        let mut changes = Vec::new();
+        for c in &file.customers {
+            let id = c.id.clone();
+            changes.push(Change::Insert(c.clone()));
+            if let Some(a) = activity.remove(&id) {
+                changes.push(Change::SetActivity {
+                    customer: id,
+                    activity: a,
+                });
+            }
+        }
+        store.apply(changes).expect("write the store");
+    }
+    let report = |name: &str, source: &[&str]| -> serde_json::Value {
+        let (page, json) = (
+            dir.join(format!("{name}.html")),
+            dir.join(format!("{name}.json")),
+        );
+        let mut args = vec!["report"];
+        args.extend(source);
+        args.extend([
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            path(&page),
+            "--json",
+            path(&json),
+        ]);
+        run(&bin, &args);
+        let html = std::fs::read_to_string(&page).expect("page written");
+        assert!(html.contains("id=\"chart-stage-funnel\""), "{name}");
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("json")
+    };
+    let from_files = report("files", &[&sample, "--transactions", &tx]);
+    let from_store = report("store", &["--store", path(&db)]);
+    let store_and_file = report("mixed", &["--store", path(&db), "--transactions", &tx]);
+    assert_eq!(from_files["kpis"]["customers"], 311);
+    assert!(
+        from_files["kpis"]["buyers"].as_u64() > Some(100),
+        "{}",
+        from_files["kpis"]
+    );
+    for part in ["kpis", "quality", "follow_ups"] {
+        assert_eq!(from_store[part], from_files[part], "{part}: store activity");
+        assert_eq!(
+            store_and_file[part], from_files[part],
+            "{part}: store + file"
+        );
+    }
+
+    // Interactions are read with transactions from files only; a customers file needs them.
+    let page = dir.join("x.html");
+    let no_tx = output(
+        &bin,
+        &[
+            "report",
+            &sample,
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            path(&page),
+        ],
+    );
+    assert!(!no_tx.status.success());
+    assert!(String::from_utf8_lossy(&no_tx.stderr).contains("--transactions"));
+    let lone = output(
+        &bin,
+        &[
+            "report",
+            "--store",
+            path(&db),
+            "--interactions",
+            &tx,
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            path(&page),
+        ],
+    );
+    assert!(!lone.status.success());
+    assert!(String::from_utf8_lossy(&lone.stderr).contains("--transactions"));
+}

@@ -1,7 +1,11 @@
 //! The `report` command: KPIs, cohorts, the data-quality scorecard and the follow-up list of a
-//! customers file and its transactions as of a day, as one self-contained HTML page
-//! (`clientele::report::render_html`) and optionally the same figures as JSON and the
+//! customers file (or a store) and its transactions as of a day, as one self-contained HTML
+//! page (`clientele::report::render_html`) and optionally the same figures as JSON and the
 //! follow-up list as CSV.
+//!
+//! With `--store x.db` the customers come from the store; without `--transactions` their
+//! activity (transactions and interactions) is the one the store holds
+//! (`clientele::report::build_report_store`), with `--transactions` it is read from the files.
 
 use std::path::{Path, PathBuf};
 
@@ -9,11 +13,12 @@ use chrono::{NaiveDate, NaiveTime};
 use clientele::CustomerId;
 use clientele::model::{CurrencyCode, Interaction, InteractionKind, mask_value};
 use clientele::report::{
-    HtmlOptions, Period, ReportConfig, ReportData, build_report, follow_ups_csv, render_html,
+    HtmlOptions, Period, Report, ReportConfig, ReportData, build_report, build_report_store,
+    follow_ups_csv, render_html,
 };
 use clientele::validate::Validator;
 
-use super::{Input, deduplicator, flags, io, lifecycle::read_transactions};
+use super::{deduplicator, flags, io, lifecycle::read_transactions, store};
 
 /// Periods of the series.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -27,13 +32,15 @@ pub enum Step {
 #[derive(clap::Args)]
 pub struct ReportArgs {
     #[command(flatten)]
-    input: Input,
-    /// Transactions CSV: `id,date,amount[,currency,channel]`.
-    #[arg(long)]
-    transactions: PathBuf,
+    input: store::Source,
+    /// Transactions CSV: `id,date,amount[,currency,channel]`. Required with a customers file;
+    /// with `--store` and without it, the activity the store holds is reported.
+    #[arg(long, required_unless_present = "store")]
+    transactions: Option<PathBuf>,
     /// Interactions CSV: `id,date,kind[,rating,note]` (kind: call, visit, complaint, feedback,
-    /// note, message or another word; rating: a whole number, read on feedback).
-    #[arg(long)]
+    /// note, message or another word; rating: a whole number, read on feedback). Read with
+    /// `--transactions` only.
+    #[arg(long, requires = "transactions")]
     interactions: Option<PathBuf>,
     /// Report as of the end of this day (YYYY-MM-DD); later activity is ignored.
     #[arg(long)]
@@ -176,12 +183,7 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN))
         .and_utc();
     let config = config(args)?;
-    let loaded = io::load(&args.input)?;
-    let transactions = read_transactions(&args.transactions)?;
-    let interactions = match &args.interactions {
-        Some(path) => read_interactions(path)?,
-        None => Vec::new(),
-    };
+    let loaded = store::load(&args.input)?;
     let region = args.region.as_deref();
     let clusters = deduplicator(region, args.threshold)
         .run(&loaded.customers)
@@ -191,29 +193,37 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
     if let Some(r) = region {
         validator = validator.default_region(r);
     }
-    let data = ReportData {
-        customers: &loaded.customers,
-        transactions: &transactions,
-        interactions: &interactions,
-        clusters: Some(&clusters),
+    let (report, activity) = match (&args.transactions, args.input.store_path()) {
+        (None, Some(path)) => {
+            let s = store::open_existing(path)?;
+            let report = build_report_store(&s, Some(&clusters), &validator, &config, as_of)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            (report, "the store's activity".to_owned())
+        }
+        (transactions, _) => {
+            let transactions = match transactions {
+                Some(path) => read_transactions(path)?,
+                None => Vec::new(),
+            };
+            let interactions = match &args.interactions {
+                Some(path) => read_interactions(path)?,
+                None => Vec::new(),
+            };
+            let data = ReportData {
+                customers: &loaded.customers,
+                transactions: &transactions,
+                interactions: &interactions,
+                clusters: Some(&clusters),
+            };
+            let read = format!(
+                "{} transactions, {} interactions",
+                transactions.len(),
+                interactions.len()
+            );
+            (build_report(data, &validator, &config, as_of), read)
+        }
     };
-    let report = build_report(data, &validator, &config, as_of);
-    let options = HtmlOptions {
-        title: args
-            .title
-            .clone()
-            .unwrap_or_else(|| HtmlOptions::default().title),
-        ..HtmlOptions::default()
-    };
-    let page = render_html(&report, &options).map_err(|e| e.to_string())?;
-    write(&args.out, &page)?;
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        write(path, &json)?;
-    }
-    if let Some(path) = &args.follow_ups {
-        write(path, &follow_ups_csv(&report.follow_ups))?;
-    }
+    write_outputs(args, &report)?;
     let k = &report.kpis;
     let rate = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", 100.0 * v));
     let written = if io::may_write() {
@@ -222,14 +232,33 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         "nothing written".to_owned()
     };
     eprintln!(
-        "{} customers ({} rows refused), {} transactions, {} interactions as of {day}: repeat-purchase rate {}, valid records {}, {} follow-ups; {written}",
+        "{} customers ({} rows refused), {activity} as of {day}: repeat-purchase rate {}, valid records {}, {} follow-ups; {written}",
         k.customers,
         loaded.rejected.len(),
-        transactions.len(),
-        interactions.len(),
         rate(k.repeat_purchase_rate),
         rate(report.quality.validity.valid_rate),
         report.follow_ups.len(),
     );
+    Ok(())
+}
+
+/// Writes the page, and the JSON and the follow-up list when asked for.
+fn write_outputs(args: &ReportArgs, report: &Report) -> Result<(), String> {
+    let options = HtmlOptions {
+        title: args
+            .title
+            .clone()
+            .unwrap_or_else(|| HtmlOptions::default().title),
+        ..HtmlOptions::default()
+    };
+    let page = render_html(report, &options).map_err(|e| e.to_string())?;
+    write(&args.out, &page)?;
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+        write(path, &json)?;
+    }
+    if let Some(path) = &args.follow_ups {
+        write(path, &follow_ups_csv(&report.follow_ups))?;
+    }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! `--store PATH.db`: the command line over a [`SqliteStore`].
 //!
 //! `pipeline FILE --store x.db` writes its result (the merged customers, their activity and the
-//! merge records that undo the merges) into the store in one transaction; `validate`, `dedupe`
-//! and `segment` read their customers from a store instead of a file ([`Source`]).
+//! merge records that undo the merges) into the store in one transaction; `validate`, `dedupe`,
+//! `segment` and `report` read their customers from a store instead of a file ([`Source`]).
 //!
 //! A second `pipeline` into a store that already holds customers or merge records is refused
 //! (nothing is written) unless `--replace` is given: then the same transaction deletes
@@ -51,6 +51,13 @@ pub struct Source {
     sheet: Option<String>,
 }
 
+impl Source {
+    /// The store the customers are read from, when `--store` was given.
+    pub fn store_path(&self) -> Option<&Path> {
+        self.store.as_deref()
+    }
+}
+
 /// Reads the customers of a file or of a store. A store's records are read in id order, with
 /// no row refused and no cell problem (they were checked when they were written).
 pub fn load(source: &Source) -> Result<FileRead, String> {
@@ -69,7 +76,7 @@ pub fn load(source: &Source) -> Result<FileRead, String> {
 }
 
 /// Opens an existing store (a missing file is an error, not a new empty store).
-fn open_existing(path: &Path) -> Result<SqliteStore, String> {
+pub fn open_existing(path: &Path) -> Result<SqliteStore, String> {
     if !path.is_file() {
         return Err(format!("{}: no such store", path.display()));
     }

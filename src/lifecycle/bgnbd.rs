@@ -237,15 +237,41 @@ impl BgNbd {
         recency: f64,
         age: f64,
     ) -> f64 {
+        let alive = self.p_alive(frequency, recency, age);
+        self.conditional_with(t, frequency, recency, age, alive, || {
+            self.expected_if_alive(t, frequency, age)
+        })
+    }
+
+    /// [`BgNbd::conditional_expected_purchases`] from its two factors: `alive`, which must be
+    /// `self.p_alive(frequency, recency, age)`, and `if_alive`, which must give
+    /// `self.expected_if_alive(t, frequency, age)` (called only when it is needed), so that a
+    /// caller can evaluate each once and reuse it.
+    pub(crate) fn conditional_with(
+        &self,
+        t: f64,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+        alive: f64,
+        if_alive: impl FnOnce() -> f64,
+    ) -> f64 {
         if !(t >= 0.0 && t.is_finite() && valid_history(frequency, recency, age)) {
             return f64::NAN;
         }
         if t == 0.0 {
             return 0.0;
         }
+        if_alive() * alive
+    }
+
+    /// The part of [`BgNbd::conditional_expected_purchases`] that does not depend on the
+    /// recency: the purchases expected in the next `t` (> 0) units if the customer is alive.
+    /// Many customers share a frequency and an age, so a caller predicting for a population
+    /// can evaluate the hypergeometric function once per pair (see `report`'s predictions).
+    pub(crate) fn expected_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let Self { r, alpha, b, .. } = *self;
         let x = frequency;
-        let alive = self.p_alive(frequency, recency, age);
         near_a_one(self.a, |a| {
             // FHL's ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z)
             // after Euler's transformation: for a heavy buyer (large x) the original factors
@@ -254,7 +280,7 @@ impl BgNbd {
             let h = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z);
             (a + b + x - 1.0) / (a - 1.0)
                 * (1.0 - ((alpha + age) / (alpha + age + t)).powf(a - 1.0) * h)
-        }) * alive
+        })
     }
 }
 

@@ -231,17 +231,46 @@ impl GammaGamma {
             monetary,
             ..
         } = *customer;
+        Ok(self.clv_from(
+            frequency,
+            monetary,
+            months,
+            monthly_discount_rate,
+            unit,
+            |horizon| model.conditional_expected_purchases(horizon, frequency, recency, t),
+        ))
+    }
+
+    /// The sum of [`GammaGamma::try_clv`] (arguments already checked) with the purchases
+    /// expected up to each horizon (in `unit`s) given by `upto`: the report evaluates those
+    /// once per (frequency, age) pair of its population instead of once per customer.
+    pub(crate) fn clv_from(
+        &self,
+        frequency: f64,
+        monetary: f64,
+        months: u32,
+        monthly_discount_rate: f64,
+        unit: TimeUnit,
+        mut upto: impl FnMut(f64) -> f64,
+    ) -> f64 {
         let spend = self.conditional_expected_spend(frequency, monetary);
         let month = unit.month();
         let mut value = 0.0;
         let mut before = 0.0;
         for i in 1..=months {
             let i = f64::from(i);
-            let upto = model.conditional_expected_purchases(i * month, frequency, recency, t);
-            value += spend * (upto - before) / (1.0 + monthly_discount_rate).powf(i);
-            before = upto;
+            let expected = upto(i * month);
+            value += spend * (expected - before) / (1.0 + monthly_discount_rate).powf(i);
+            before = expected;
         }
-        Ok(value)
+        value
+    }
+
+    /// Whether [`GammaGamma::try_clv`] accepts the horizon and the discount rate.
+    pub(crate) fn clv_arguments_valid(months: u32, monthly_discount_rate: f64) -> bool {
+        months <= MAX_CLV_MONTHS
+            && monthly_discount_rate.is_finite()
+            && monthly_discount_rate >= 0.0
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CustomerId, Transaction};
+use crate::model::{CurrencyCode, CustomerId, Transaction};
 
 /// The unit in which summaries and models measure time.
 ///
@@ -135,8 +135,17 @@ pub fn summarize(
     unit: TimeUnit,
 ) -> Vec<CustomerSummary> {
     let mut days: BTreeMap<&CustomerId, BTreeMap<NaiveDate, i128>> = BTreeMap::new();
+    let mut scales = Scales::default();
     for tx in transactions {
-        add_day(&mut days, tx, calibration_end, |tx| &tx.customer);
+        let Some((date, scaled)) = scaled_day(tx, calibration_end, &mut scales) else {
+            continue;
+        };
+        let day = days
+            .entry(&tx.customer)
+            .or_default()
+            .entry(date)
+            .or_insert(0);
+        *day = day.saturating_add(scaled);
     }
     days.into_iter()
         .filter_map(|(customer, by_day)| from_days(customer, by_day, calibration_end, unit))
@@ -147,32 +156,51 @@ pub fn summarize(
 /// is at most 4), so a day's total does not depend on the order of its transactions.
 const SCALE_EXPONENT: u8 = 4;
 
-/// Adds a transaction to its customer's day totals (scaled to [`SCALE_EXPONENT`]), unless it
-/// comes after the calibration end.
-fn add_day<'a, K: Ord>(
-    days: &mut BTreeMap<K, BTreeMap<NaiveDate, i128>>,
-    tx: &'a Transaction,
-    calibration_end: NaiveDate,
-    key: impl Fn(&'a Transaction) -> K,
-) {
-    let date = tx.at.date_naive();
-    if date > calibration_end {
-        return;
+/// The factor that brings minor units of a currency to [`SCALE_EXPONENT`] decimals, kept for
+/// the last currency met: a log is mostly in one currency, and the table lookup upper-cases
+/// the code into a new string.
+#[derive(Default)]
+struct Scales(Option<(CurrencyCode, i128)>);
+
+impl Scales {
+    fn of(&mut self, currency: CurrencyCode) -> i128 {
+        if let Some((known, factor)) = self.0
+            && known == currency
+        {
+            return factor;
+        }
+        let exponent = crate::validate::currency_minor_units(currency.as_str())
+            .flatten()
+            .unwrap_or(2)
+            .min(SCALE_EXPONENT);
+        let factor = 10i128.pow(u32::from(SCALE_EXPONENT - exponent));
+        self.0 = Some((currency, factor));
+        factor
     }
-    let exponent = crate::validate::currency_minor_units(tx.amount.currency.as_str())
-        .flatten()
-        .unwrap_or(2)
-        .min(SCALE_EXPONENT);
-    let scaled =
-        i128::from(tx.amount.minor_units) * 10i128.pow(u32::from(SCALE_EXPONENT - exponent));
-    let day = days.entry(key(tx)).or_default().entry(date).or_insert(0);
-    *day = day.saturating_add(scaled);
 }
 
-/// One customer's summary from its day totals; `None` without a purchase day.
+/// A transaction's day and amount (scaled to [`SCALE_EXPONENT`]); `None` after the calibration
+/// end.
+fn scaled_day(
+    tx: &Transaction,
+    calibration_end: NaiveDate,
+    scales: &mut Scales,
+) -> Option<(NaiveDate, i128)> {
+    let date = tx.at.date_naive();
+    if date > calibration_end {
+        return None;
+    }
+    Some((
+        date,
+        i128::from(tx.amount.minor_units) * scales.of(tx.amount.currency),
+    ))
+}
+
+/// One customer's summary from its day totals, in date order, one per day; `None` without a
+/// purchase day.
 fn from_days(
     customer: &CustomerId,
-    by_day: BTreeMap<NaiveDate, i128>,
+    by_day: impl IntoIterator<Item = (NaiveDate, i128)>,
     calibration_end: NaiveDate,
     unit: TimeUnit,
 ) -> Option<CustomerSummary> {
@@ -180,15 +208,16 @@ fn from_days(
     let major = |scaled: i128| scaled as f64 / 10f64.powi(i32::from(SCALE_EXPONENT));
     // A day whose amounts add up to less than zero (a refund, not a purchase) is not a
     // purchase day.
-    let by_day: BTreeMap<NaiveDate, f64> = by_day
+    let mut days = by_day
         .into_iter()
         .filter(|(_, v)| *v >= 0)
-        .map(|(d, v)| (d, major(v)))
-        .collect();
-    let (&first, _) = by_day.first_key_value()?;
-    let (&last, _) = by_day.last_key_value()?;
-    let repeats = by_day.len() - 1;
-    let repeat_spend: f64 = by_day.values().skip(1).sum();
+        .map(|(d, v)| (d, major(v)));
+    let (first, _) = days.next()?;
+    // The repeat days' spends are not negative: adding them from +0 gives what `sum` gives.
+    let (mut last, mut repeats, mut repeat_spend) = (first, 0usize, 0.0f64);
+    for (day, spend) in days {
+        (last, repeats, repeat_spend) = (day, repeats + 1, repeat_spend + spend);
+    }
     let elapsed = |from: NaiveDate, to: NaiveDate| (to - from).num_days() as f64 / per_unit;
     Some(CustomerSummary {
         customer: customer.clone(),
@@ -204,17 +233,27 @@ fn from_days(
 }
 
 /// The summary of one customer's transactions (all taken as `customer`'s), as [`summarize`]
-/// would give it; `None` when there is no purchase day up to the calibration end.
+/// would give it; `None` when there is no purchase day up to the calibration end. Days are
+/// totalled in a sorted vector rather than a map: this runs once per customer of a report.
 pub(crate) fn summarize_one<'a>(
     customer: &CustomerId,
     transactions: impl IntoIterator<Item = &'a Transaction>,
     calibration_end: NaiveDate,
     unit: TimeUnit,
 ) -> Option<CustomerSummary> {
-    let mut days: BTreeMap<(), BTreeMap<NaiveDate, i128>> = BTreeMap::new();
-    for tx in transactions {
-        add_day(&mut days, tx, calibration_end, |_| ());
-    }
-    let by_day = days.remove(&())?;
-    from_days(customer, by_day, calibration_end, unit)
+    let mut scales = Scales::default();
+    let mut days: Vec<(NaiveDate, i128)> = transactions
+        .into_iter()
+        .filter_map(|tx| scaled_day(tx, calibration_end, &mut scales))
+        .collect();
+    // Stable: a day's amounts are added in input order, as the map in `summarize` adds them.
+    days.sort_by_key(|(d, _)| *d);
+    days.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = kept.1.saturating_add(later.1);
+        }
+        same
+    });
+    from_days(customer, days, calibration_end, unit)
 }

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::lifecycle::{CustomerSummary, TimeUnit, summarize_one};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, InteractionKind, Transaction};
 use crate::privacy::is_erased;
-use crate::segment::{ActivityIndex, ActivitySummary, Stage, plus_days, window_start};
+use crate::segment::{ActivityIndex, ActivitySummary, Stage, plus_days, sort_by_id, window_start};
 use crate::store::{CustomerStore, batches};
 
 /// How many records the store path reads per batch.
@@ -38,6 +38,10 @@ pub(crate) struct Context<'a> {
     /// The spend currency (the scores' currency).
     pub(crate) currency: Option<CurrencyCode>,
     pub(crate) spans: Vec<PeriodSpan>,
+    /// Per span, the instants every customer is looked at: its last instant (up to the date),
+    /// the instant before it starts, and the start of the tier window ending at its last
+    /// instant (computed once here rather than per customer).
+    edges: Vec<Edges>,
     /// The month index of the first cohort and of the date's month.
     pub(crate) first_cohort: i32,
     pub(crate) last_month: i32,
@@ -51,11 +55,24 @@ impl<'a> Context<'a> {
     ) -> Self {
         let last_month = month_index(as_of.date_naive());
         let cohorts = i32::try_from(config.cohorts.clamp(1, MAX_PERIODS)).unwrap_or(1);
+        let spans = PeriodSpan::ending_at(as_of, config.period, config.periods);
+        let edges = spans
+            .iter()
+            .map(|span| {
+                let end = span.last_instant(as_of);
+                Edges {
+                    end,
+                    before: span.start - Duration::nanoseconds(1),
+                    tier_from: window_start(end, config.scoring.tiers.window_days),
+                }
+            })
+            .collect();
         Self {
             config,
             as_of,
             currency,
-            spans: PeriodSpan::ending_at(as_of, config.period, config.periods),
+            spans,
+            edges,
             first_cohort: last_month.saturating_sub(cohorts - 1),
             last_month,
         }
@@ -65,6 +82,14 @@ impl<'a> Context<'a> {
     pub(crate) fn cohort_month(&self, slot: usize) -> Option<NaiveDate> {
         from_month_index(self.first_cohort + i32::try_from(slot).ok()?)
     }
+}
+
+/// The instants of one span a customer is looked at ([`Context`]).
+#[derive(Debug, Clone, Copy)]
+struct Edges {
+    end: DateTime<Utc>,
+    before: DateTime<Utc>,
+    tier_from: DateTime<Utc>,
 }
 
 /// Feedback ratings added up.
@@ -244,21 +269,22 @@ fn observe(
 
     let churns = churn_events(&times, ctx);
     let windows = &config.scoring.stages;
-    for (span, p) in ctx.spans.iter().zip(tally.periods.iter_mut()) {
-        let end = span.last_instant(as_of);
-        let upto = |t: DateTime<Utc>| {
-            times
-                .get(..times.partition_point(|p| *p <= t))
-                .unwrap_or(&[])
-        };
-        let (stage, _) = windows.stage_at(upto(end).iter().copied(), end, c.created_at);
+    // The phase after each purchase, so that each period's stages cost a binary search.
+    let phases = windows.phases(&times);
+    let stage_at = |t: DateTime<Utc>| {
+        let upto = times.partition_point(|p| *p <= t);
+        let phase = upto.checked_sub(1).and_then(|k| phases.get(k));
+        windows.stage_after(phase, t, c.created_at).0
+    };
+    let spans = ctx.spans.iter().zip(&ctx.edges);
+    for ((span, edges), p) in spans.zip(tally.periods.iter_mut()) {
+        let stage = stage_at(edges.end);
         p.stages[stage_slot(stage)] += 1;
-        let before = span.start - Duration::nanoseconds(1);
-        let (at_start, _) = windows.stage_at(upto(before).iter().copied(), before, c.created_at);
+        let at_start = stage_at(edges.before);
         if span.start <= as_of && !matches!(at_start, Stage::Lead | Stage::Churned) {
             p.live_at_start += 1;
         }
-        let tier_slot = tier_at(&s, ctx, end);
+        let tier_slot = tier_at(&s, ctx, edges);
         if let Some(slot) = p.tiers.get_mut(tier_slot) {
             *slot += 1;
         }
@@ -321,11 +347,11 @@ fn sales(s: &ActivitySummary, ctx: &Context<'_>, span: Option<&PeriodSpan>) -> S
     out
 }
 
-/// The tier slot of a customer as of `end`: spend and purchases over the tier window ending
-/// there (the last slot when no tier admits it).
-fn tier_at(s: &ActivitySummary, ctx: &Context<'_>, end: DateTime<Utc>) -> usize {
+/// The tier slot of a customer as of a span's end: spend and purchases over the tier window
+/// ending there (the last slot when no tier admits it).
+fn tier_at(s: &ActivitySummary, ctx: &Context<'_>, edges: &Edges) -> usize {
     let tiers = &ctx.config.scoring.tiers;
-    let from = window_start(end, tiers.window_days);
+    let (from, end) = (edges.tier_from, edges.end);
     let inside = |t: &DateTime<Utc>| from <= *t && *t <= end;
     let purchases = s.purchases().iter().filter(|(at, ..)| inside(at)).count();
     let spend: i128 = s
@@ -390,19 +416,19 @@ pub(crate) fn collect_slices(
     customers: &[Customer],
     index: &ActivityIndex<'_>,
 ) -> (Vec<CustomerFacts>, Tally) {
-    let (mut facts, tally) = customers
+    let (facts, tally) = customers
         .par_iter()
+        .enumerate()
         .fold(
             || (Vec::new(), Tally::new(ctx)),
-            |(mut facts, mut tally), c| {
-                let (t, i) = index.items(&c.id);
+            |(mut facts, mut tally), (k, c)| {
+                let (t, i) = index.items_of(customers, k);
                 facts.push(observe(ctx, c, t, i, &mut tally));
                 (facts, tally)
             },
         )
         .reduce(|| (Vec::new(), Tally::new(ctx)), join);
-    facts.par_sort_by(|a, b| a.id.cmp(&b.id));
-    (facts, tally)
+    (sort_by_id(facts, |f| &f.id), tally)
 }
 
 fn join(
@@ -413,8 +439,8 @@ fn join(
     (a, ta.merge(tb))
 }
 
-/// The pass over a store, batch by batch (keyset scan), each batch's activity read and counted
-/// in parallel; facts come in id order.
+/// The pass over a store, batch by batch (keyset scan), each batch's activity read in one call
+/// and counted in parallel; facts come in id order.
 pub(crate) fn collect_store<S>(ctx: &Context<'_>, store: &S) -> Result<(Vec<CustomerFacts>, Tally)>
 where
     S: CustomerStore + ?Sized,
@@ -423,10 +449,8 @@ where
     let mut all = (Vec::new(), Tally::new(ctx));
     for batch in batches(store, STORE_BATCH) {
         let batch = batch?;
-        let activity = batch
-            .par_iter()
-            .map(|c| store.activity(&c.id))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let ids: Vec<CustomerId> = batch.iter().map(|c| c.id.clone()).collect();
+        let activity = store.activity_many(&ids)?;
         let part = batch
             .par_iter()
             .zip(&activity)

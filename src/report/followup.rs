@@ -1,11 +1,13 @@
 //! The follow-up work list: who to contact, why, by when, for whom, and what is at stake.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::collect::{Context, CustomerFacts};
 use super::config::ReportConfig;
-use super::kpi::{Major, Predicted, analyze, analyze_store};
+use super::kpi::{Major, analyze, analyze_store};
+use super::predict::Predicted;
 use crate::error::{Error, Result};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, Transaction};
 use crate::segment::{CustomerScore, Stage, follow_up_clock};
@@ -163,7 +165,7 @@ pub(crate) fn build_follow_ups(
 ) -> Vec<FollowUp> {
     let config: &ReportConfig = ctx.config;
     let mut out: Vec<FollowUp> = scores
-        .iter()
+        .par_iter()
         .zip(facts)
         .zip(predicted)
         .filter(|((_, f), _)| !f.erased)
@@ -206,7 +208,7 @@ pub(crate) fn build_follow_ups(
             })
         })
         .collect();
-    out.sort_by(|a, b| {
+    out.par_sort_by(|a, b| {
         b.value_at_risk
             .total_cmp(&a.value_at_risk)
             .then_with(|| a.due.cmp(&b.due))

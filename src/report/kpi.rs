@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::collect::{
@@ -15,8 +14,9 @@ use super::collect::{
 use super::config::ReportConfig;
 use super::followup::{FollowUp, build_follow_ups};
 use super::period::{Period, PeriodSpan};
+use super::predict::{Predicted, fit_models, predict};
 use crate::error::{Error, Result};
-use crate::lifecycle::{BgNbd, CustomerSummary, GammaGamma, TimeUnit};
+use crate::lifecycle::{BgNbd, GammaGamma};
 use crate::model::{CurrencyCode, Customer, Interaction, Transaction};
 use crate::segment::{ActivityIndex, CustomerScore, Stage, score_indexed, score_store};
 use crate::store::CustomerStore;
@@ -277,62 +277,10 @@ pub(crate) const FUNNEL: [Stage; 6] = [
     Stage::Churned,
 ];
 
-/// What the lifecycle models say of one customer.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Predicted {
-    pub(crate) p_alive: Option<f64>,
-    pub(crate) expected: Option<f64>,
-    pub(crate) clv: Option<f64>,
-}
-
 /// Everything one pass yields: the KPIs and the follow-up list.
 pub(crate) struct Analysis {
     pub(crate) kpis: Kpis,
     pub(crate) follow_ups: Vec<FollowUp>,
-}
-
-fn finite(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
-}
-
-fn fit_models(facts: &[CustomerFacts]) -> LifecycleModels {
-    let summaries: Vec<CustomerSummary> = facts.iter().filter_map(|f| f.summary.clone()).collect();
-    let bgnbd = BgNbd::fit(&summaries);
-    let spend = GammaGamma::fit(&summaries);
-    LifecycleModels {
-        customers: summaries.len(),
-        bgnbd_error: bgnbd.as_ref().err().map(ToString::to_string),
-        bgnbd: bgnbd.ok(),
-        gamma_gamma_error: spend.as_ref().err().map(ToString::to_string),
-        gamma_gamma: spend.ok(),
-    }
-}
-
-fn predict(
-    facts: &[CustomerFacts],
-    models: &LifecycleModels,
-    config: &ReportConfig,
-) -> Vec<Predicted> {
-    let weeks = config.period.weeks();
-    facts
-        .par_iter()
-        .map(|f| match (&f.summary, &models.bgnbd) {
-            (Some(c), Some(bg)) => Predicted {
-                p_alive: finite(bg.p_alive(c.frequency, c.recency, c.t)),
-                expected: finite(bg.conditional_expected_purchases(
-                    weeks,
-                    c.frequency,
-                    c.recency,
-                    c.t,
-                )),
-                clv: models.gamma_gamma.as_ref().and_then(|gg| {
-                    let months = config.clv_months;
-                    finite(gg.clv(bg, c, months, config.clv_monthly_discount, TimeUnit::Week))
-                }),
-            },
-            _ => Predicted::default(),
-        })
-        .collect()
 }
 
 /// Adds customers' money into named groups.

@@ -59,6 +59,7 @@ mod followup;
 mod html;
 mod kpi;
 mod period;
+mod predict;
 mod quality;
 
 pub use bundle::{Report, ReportData, build_report, build_report_store};

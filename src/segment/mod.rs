@@ -67,7 +67,7 @@ pub use score::{
 pub(crate) use stage::plus_days;
 pub use stage::{Stage, StageWindows};
 pub use summary::ActivitySummary;
-pub(crate) use summary::{ActivityIndex, window_start};
+pub(crate) use summary::{ActivityIndex, sort_by_id, window_start};
 pub use tier::{Tier, TierConfig};
 
 /// The segmentation guide's code examples, compiled and run as doc tests.

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::rfm::{RfmTable, RfmValues, rfm_scores};
 use super::stage::{Stage, StageWindows};
-use super::summary::{ActivityIndex, ActivitySummary, days_between, map_indexed, map_store};
+use super::summary::{
+    ActivityIndex, ActivitySummary, days_between, map_indexed, map_store, sort_by_id, window_start,
+};
 use super::tier::TierConfig;
 use crate::error::{Error, Result};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, Transaction};
@@ -185,18 +187,17 @@ struct Facts {
 
 fn facts(customer: &Customer, s: &ActivitySummary, config: &ScoringConfig) -> Facts {
     let window = Some(config.tiers.window_days);
-    let by_currency = s
-        .transactions_by_currency()
-        .into_iter()
-        .map(|(c, transactions)| {
-            let f = CurrencyFacts {
-                transactions,
-                total: s.spend(&c, None),
-                window: s.spend(&c, window),
-            };
-            (c, f)
-        })
-        .collect();
+    // What `transactions_by_currency` and `spend` give, in one pass over the transactions.
+    let from = window_start(s.as_of(), config.tiers.window_days);
+    let mut by_currency: BTreeMap<CurrencyCode, CurrencyFacts> = BTreeMap::new();
+    for (at, currency, minor) in s.purchases().iter().chain(s.refunds()) {
+        let f = by_currency.entry(*currency).or_default();
+        f.transactions += 1;
+        f.total += i128::from(*minor);
+        if *at >= from {
+            f.window += i128::from(*minor);
+        }
+    }
     let (stage, stage_since) = config.stages.stage(s, customer.created_at);
     Facts {
         score: CustomerScore {
@@ -300,8 +301,7 @@ fn finish(facts: Vec<Facts>, config: &ScoringConfig, as_of: DateTime<Utc>) -> Ve
         })
         .collect();
     assign_rfm(&mut scores, &config.rfm);
-    scores.sort_by(|a, b| a.id.cmp(&b.id));
-    scores
+    sort_by_id(scores, |s| &s.id)
 }
 
 /// Fills r, f, m and the named segment of the scores with a purchase.
@@ -481,6 +481,35 @@ mod tests {
             }
         }
         f
+    }
+
+    #[test]
+    fn spend_per_currency_in_one_pass_equals_the_summary_queries() {
+        use crate::model::{Money, Transaction};
+        let as_of = DateTime::UNIX_EPOCH + chrono::Duration::days(20_000);
+        let id = CustomerId::new("C").unwrap();
+        let codes = ["CNY", "USD", "JPY"].map(|c| CurrencyCode::new(c).unwrap());
+        let log: Vec<Transaction> = (0..200i64)
+            .map(|k| {
+                let amount = Money {
+                    minor_units: (k * 7919) % 5_000 - 1_000,
+                    currency: codes[(k % 3) as usize],
+                };
+                let at = as_of - chrono::Duration::hours(k * 53) + chrono::Duration::days(3);
+                Transaction::new(id.clone(), at, amount)
+            })
+            .collect();
+        let s = ActivitySummary::new(&log, [], as_of);
+        let c = Customer::builder(id.clone(), crate::CustomerKind::Person).build();
+        let config = ScoringConfig::default();
+        let f = facts(&c, &s, &config);
+        let counts = s.transactions_by_currency();
+        assert_eq!(f.by_currency.len(), counts.len());
+        for (code, cf) in &f.by_currency {
+            assert_eq!(Some(&cf.transactions), counts.get(code));
+            assert_eq!(cf.total, s.spend(code, None));
+            assert_eq!(cf.window, s.spend(code, Some(config.tiers.window_days)));
+        }
     }
 
     #[test]

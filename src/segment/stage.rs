@@ -146,22 +146,122 @@ impl StageWindows {
         as_of: DateTime<Utc>,
         created_at: DateTime<Utc>,
     ) -> (Stage, DateTime<Utc>) {
-        let mut purchases = purchases.into_iter();
-        let Some(first) = purchases.next() else {
+        let phase = purchases
+            .into_iter()
+            .fold(None, |before, p| Some(self.step(before.as_ref(), p)));
+        self.stage_after(phase.as_ref(), as_of, created_at)
+    }
+
+    /// The phase after each purchase of a history (oldest first): `out[k]` is the phase after
+    /// `purchases[..=k]`. The reports ask for the stage at many dates of one history: each
+    /// date's stage is then [`StageWindows::stage_after`] the phase of the purchases up to
+    /// it, without going over the history again.
+    pub(crate) fn phases(&self, purchases: &[DateTime<Utc>]) -> Vec<Phase> {
+        let mut out: Vec<Phase> = Vec::with_capacity(purchases.len());
+        for p in purchases {
+            let next = self.step(out.last(), *p);
+            out.push(next);
+        }
+        out
+    }
+
+    /// The phase after one more purchase `p` (not before the last one of `before`).
+    fn step(&self, before: Option<&Phase>, p: DateTime<Utc>) -> Phase {
+        // The phase opened by the latest purchase that opened one.
+        let opens = match before {
+            None => Some(Stage::New),
+            Some(b) if p > b.churned => Some(Stage::Reactivated),
+            Some(b) if p > b.at_risk => Some(Stage::Active),
+            Some(_) => None,
+        };
+        let (phase, opened, ends) = match (opens, before) {
+            (None, Some(b)) => (b.phase, b.opened, b.ends),
+            (opens, _) => {
+                let phase = opens.unwrap_or(Stage::New);
+                let lasts = match phase {
+                    Stage::New => Some(self.new_days),
+                    Stage::Reactivated => Some(self.reactivated_days),
+                    _ => None,
+                };
+                (phase, p, lasts.map_or(p, |d| plus_days(p, d)))
+            }
+        };
+        Phase {
+            phase,
+            opened,
+            ends,
+            at_risk: plus_days(p, self.at_risk_days),
+            churned: plus_days(p, self.churned_days),
+        }
+    }
+
+    /// The stage as of `as_of` of a customer whose purchases up to then left it in `phase`
+    /// (`None`: no purchase), and when that stage was entered.
+    pub(crate) fn stage_after(
+        &self,
+        phase: Option<&Phase>,
+        as_of: DateTime<Utc>,
+        created_at: DateTime<Utc>,
+    ) -> (Stage, DateTime<Utc>) {
+        let Some(s) = phase else {
             return (Stage::Lead, created_at.min(as_of));
         };
-        // The phase opened by the latest purchase that opened one, and the last purchase.
+        if as_of > s.churned {
+            return (Stage::Churned, s.churned);
+        }
+        if as_of > s.at_risk {
+            return (Stage::AtRisk, s.at_risk);
+        }
+        match s.phase {
+            Stage::New | Stage::Reactivated if as_of > s.ends => (Stage::Active, s.ends),
+            Stage::New | Stage::Reactivated => (s.phase, s.opened),
+            _ => (Stage::Active, s.opened),
+        }
+    }
+}
+
+/// Where a purchase history leaves a customer, with the instants its stage changes next
+/// ([`StageWindows::phases`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Phase {
+    /// The phase opened by the latest purchase that opened one: new, active or reactivated.
+    phase: Stage,
+    /// That purchase.
+    opened: DateTime<Utc>,
+    /// When a new or reactivated phase turns active (`opened` for an active one).
+    ends: DateTime<Utc>,
+    /// When the customer is at risk, then churned, without another purchase.
+    at_risk: DateTime<Utc>,
+    churned: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The stage as first written: one walk over the history per date asked about.
+    fn reference(
+        w: &StageWindows,
+        purchases: &[DateTime<Utc>],
+        as_of: DateTime<Utc>,
+        created_at: DateTime<Utc>,
+    ) -> (Stage, DateTime<Utc>) {
+        let Some((&first, rest)) = purchases.split_first() else {
+            return (Stage::Lead, created_at.min(as_of));
+        };
         let (mut phase, mut opened, mut last) = (Stage::New, first, first);
-        for p in purchases {
-            if p > plus_days(last, self.churned_days) {
+        for &p in rest {
+            if p > plus_days(last, w.churned_days) {
                 (phase, opened) = (Stage::Reactivated, p);
-            } else if p > plus_days(last, self.at_risk_days) {
+            } else if p > plus_days(last, w.at_risk_days) {
                 (phase, opened) = (Stage::Active, p);
             }
             last = p;
         }
-        let churned = plus_days(last, self.churned_days);
-        let at_risk = plus_days(last, self.at_risk_days);
+        let churned = plus_days(last, w.churned_days);
+        let at_risk = plus_days(last, w.at_risk_days);
         if as_of > churned {
             return (Stage::Churned, churned);
         }
@@ -169,8 +269,8 @@ impl StageWindows {
             return (Stage::AtRisk, at_risk);
         }
         let lasts = match phase {
-            Stage::New => self.new_days,
-            Stage::Reactivated => self.reactivated_days,
+            Stage::New => w.new_days,
+            Stage::Reactivated => w.reactivated_days,
             _ => return (Stage::Active, opened),
         };
         let ends = plus_days(opened, lasts);
@@ -178,6 +278,43 @@ impl StageWindows {
             (Stage::Active, ends)
         } else {
             (phase, opened)
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn phases_give_the_stage_of_one_walk_per_date(
+            gaps in prop::collection::vec(0i64..400 * 86_400, 0..12),
+            asks in prop::collection::vec(-10i64..3_000 * 86_400, 1..8),
+            windows in (0u32..60, 0u32..200, 0u32..400, 0u32..60),
+        ) {
+            let w = StageWindows {
+                new_days: windows.0,
+                at_risk_days: windows.1,
+                churned_days: windows.2,
+                reactivated_days: windows.3,
+            };
+            let start = DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000);
+            let mut at = start;
+            let purchases: Vec<DateTime<Utc>> = gaps
+                .iter()
+                .map(|g| {
+                    at += Duration::seconds(*g);
+                    at
+                })
+                .collect();
+            let phases = w.phases(&purchases);
+            for ask in asks {
+                let as_of = start + Duration::seconds(ask);
+                let upto = purchases.partition_point(|p| *p <= as_of);
+                let expected = reference(&w, &purchases[..upto], as_of, start);
+                let phase = upto.checked_sub(1).and_then(|k| phases.get(k));
+                prop_assert_eq!(w.stage_after(phase, as_of, start), expected);
+                prop_assert_eq!(
+                    w.stage_at(purchases[..upto].iter().copied(), as_of, start),
+                    expected
+                );
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::hashing::IntMap;
 use crate::model::{
     Activity, CurrencyCode, Customer, CustomerId, Interaction, InteractionKind, Transaction,
 };
@@ -398,11 +399,53 @@ impl ActivitySummary {
     }
 }
 
+/// The first 16 bytes of an id, big-endian, padded with zeros: ordering these orders the ids
+/// (equal prefixes are told apart by the whole id), without reading the id's text behind its
+/// pointer at every comparison.
+fn id_prefix(id: &CustomerId) -> u128 {
+    let mut bytes = [0u8; 16];
+    for (b, x) in bytes.iter_mut().zip(id.as_str().as_bytes()) {
+        *b = *x;
+    }
+    u128::from_be_bytes(bytes)
+}
+
+/// `items` sorted by customer id, stably (items with the same id keep their order), in
+/// parallel: the order `sort_by(|a, b| id(a).cmp(id(b)))` gives, from comparisons of
+/// [`id_prefix`]es and of indexes rather than of strings and of whole items moved about.
+pub(crate) fn sort_by_id<T: Send + Sync>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> &CustomerId + Sync,
+) -> Vec<T> {
+    let mut order: Vec<(u128, usize)> = items
+        .par_iter()
+        .enumerate()
+        .map(|(k, x)| (id_prefix(id(x)), k))
+        .collect();
+    order.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| match (items.get(a.1), items.get(b.1)) {
+                (Some(x), Some(y)) => id(x).cmp(id(y)),
+                _ => std::cmp::Ordering::Equal,
+            })
+            .then(a.1.cmp(&b.1))
+    });
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|(_, k)| slots.get_mut(*k).and_then(Option::take))
+        .collect()
+}
+
 /// Each customer's transactions and interactions, grouped by id, borrowed from slices.
 #[derive(Debug, Default)]
 pub(crate) struct ActivityIndex<'a> {
-    /// Each customer id's slot.
-    slot: HashMap<&'a CustomerId, usize>,
+    /// Each customer id's slot. FNV rather than SipHash: the index is built once per
+    /// report over every transaction (millions of lookups), from ids the caller holds.
+    slot: IntMap<&'a CustomerId, usize>,
+    /// The slice the index was built from, and the slot of each of its customers by position.
+    customers: &'a [Customer],
+    slot_of: Vec<usize>,
     /// Transactions grouped by slot, each customer's in input order; slot `s` holds
     /// `transactions[t_start[s]..t_start[s + 1]]`.
     transactions: Vec<&'a Transaction>,
@@ -416,7 +459,7 @@ pub(crate) struct ActivityIndex<'a> {
 /// run starts; items of ids without a slot are left out.
 fn group<'a, T: Sync>(
     items: &'a [T],
-    slot: &HashMap<&CustomerId, usize>,
+    slot: &IntMap<&CustomerId, usize>,
     slots: usize,
     key: impl Fn(&T) -> &CustomerId + Sync,
 ) -> (Vec<&'a T>, Vec<usize>) {
@@ -464,11 +507,14 @@ impl<'a> ActivityIndex<'a> {
         transactions: &'a [Transaction],
         interactions: &'a [Interaction],
     ) -> Self {
-        let mut slot = HashMap::with_capacity(customers.len());
-        for c in customers {
-            let next = slot.len();
-            slot.entry(&c.id).or_insert(next);
-        }
+        let mut slot = IntMap::with_capacity_and_hasher(customers.len(), Default::default());
+        let slot_of: Vec<usize> = customers
+            .iter()
+            .map(|c| {
+                let next = slot.len();
+                *slot.entry(&c.id).or_insert(next)
+            })
+            .collect();
         let slots = slot.len();
         let ((transactions, t_start), (interactions, i_start)) = rayon::join(
             || group(transactions, &slot, slots, |t| &t.customer),
@@ -476,6 +522,8 @@ impl<'a> ActivityIndex<'a> {
         );
         Self {
             slot,
+            customers,
+            slot_of,
             transactions,
             t_start,
             interactions,
@@ -483,14 +531,24 @@ impl<'a> ActivityIndex<'a> {
         }
     }
 
-    fn summary(&self, id: &CustomerId, as_of: DateTime<Utc>) -> ActivitySummary {
-        let (t, i) = self.items(id);
+    /// The activity of customer `k` of `customers`, summarised as of `as_of`.
+    fn summary(&self, customers: &[Customer], k: usize, as_of: DateTime<Utc>) -> ActivitySummary {
+        let (t, i) = self.items_of(customers, k);
         ActivitySummary::new(t.iter().copied(), i.iter().copied(), as_of)
     }
 
-    /// A customer's transactions and interactions (empty for an id without any).
-    pub(crate) fn items(&self, id: &CustomerId) -> (&[&'a Transaction], &[&'a Interaction]) {
-        let s = self.slot.get(id).copied();
+    /// The items of customer `k` of `customers`: found by position when `customers` is the
+    /// slice the index was built from, else by id.
+    pub(crate) fn items_of(
+        &self,
+        customers: &[Customer],
+        k: usize,
+    ) -> (&[&'a Transaction], &[&'a Interaction]) {
+        let s = if std::ptr::eq(customers, self.customers) {
+            self.slot_of.get(k).copied()
+        } else {
+            customers.get(k).and_then(|c| self.slot.get(&c.id).copied())
+        };
         (
             run(&self.transactions, &self.t_start, s),
             run(&self.interactions, &self.i_start, s),
@@ -574,6 +632,31 @@ where
 {
     customers
         .par_iter()
-        .map(|c| f(c, &index.summary(&c.id, as_of)))
+        .enumerate()
+        .map(|(k, c)| f(c, &index.summary(customers, k, as_of)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn sort_by_id_orders_as_a_stable_sort_of_the_ids(
+            ids in prop::collection::vec("[A-C\\x00é]{0,20}", 0..60),
+        ) {
+            let items: Vec<(CustomerId, usize)> = ids
+                .iter()
+                .filter_map(|t| CustomerId::new(t.as_str()).ok())
+                .enumerate()
+                .map(|(k, id)| (id, k))
+                .collect();
+            let mut expected = items.clone();
+            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            prop_assert_eq!(sort_by_id(items, |x| &x.0), expected);
+        }
+    }
 }
