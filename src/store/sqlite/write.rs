@@ -1,6 +1,6 @@
 //! Writes: one change of a batch, inside the batch's transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -23,7 +23,14 @@ use crate::store::{Change, KeyIndexer, SecondaryKey, refuse};
 pub(super) struct Writer<'a> {
     tx: &'a Transaction<'a>,
     seq: i64,
-    keys: BTreeSet<(String, String)>,
+    /// Held-back index rows `(key, customer id)`, each with the number of the write that added
+    /// it; sorted once at the end (cheaper than keeping a sorted set through a large batch).
+    keys: Vec<(String, String, u64)>,
+    /// Index rows a later write dropped, with the number of that write: a row added before it
+    /// is not written, one added after it is.
+    dropped: HashMap<(String, String), u64>,
+    /// Writes so far, numbering `keys` and `dropped`.
+    writes: u64,
     feed: BTreeMap<(i64, String), i64>,
 }
 
@@ -38,7 +45,9 @@ impl<'a> Writer<'a> {
         Ok(Self {
             tx,
             seq,
-            keys: BTreeSet::new(),
+            keys: Vec::new(),
+            dropped: HashMap::new(),
+            writes: 0,
             feed: BTreeMap::new(),
         })
     }
@@ -51,12 +60,22 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes what was held back; call once, after the batch's last change.
-    pub(super) fn finish(self) -> Result<(), Error> {
+    pub(super) fn finish(mut self) -> Result<(), Error> {
+        let dropped = std::mem::take(&mut self.dropped);
+        if !dropped.is_empty() {
+            self.keys.retain(|(key, id, at)| {
+                dropped
+                    .get(&(key.clone(), id.clone()))
+                    .is_none_or(|gone| at > gone)
+            });
+        }
+        self.keys.sort_unstable();
+        self.keys.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut stmt = self
             .tx
             .prepare_cached("INSERT OR IGNORE INTO keys (key, customer_id) VALUES (?1, ?2)")
             .map_err(db)?;
-        for (key, id) in &self.keys {
+        for (key, id, _) in &self.keys {
             stmt.execute(params![key, id]).map_err(db)?;
         }
         let mut stmt = self
@@ -110,7 +129,8 @@ fn unindex(w: &mut Writer<'_>, id: &str) -> Result<bool, Error> {
             .map_err(db)?;
     for key in keys {
         stmt.execute(params![key, id]).map_err(db)?;
-        w.keys.remove(&(key, id.to_owned()));
+        w.writes += 1;
+        w.dropped.insert((key, id.to_owned()), w.writes);
     }
     Ok(true)
 }
@@ -149,8 +169,10 @@ fn put_customer(
             Err(e) => return Err(db(e)),
         }
     }
+    w.writes += 1;
+    let at = w.writes;
     w.keys
-        .extend(names.iter().map(|k| ((*k).to_owned(), id.to_owned())));
+        .extend(names.iter().map(|k| ((*k).to_owned(), id.to_owned(), at)));
     w.touch(FEED_CUSTOMER, id)
 }
 
