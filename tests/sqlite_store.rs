@@ -382,3 +382,32 @@ fn match_one_finds_the_same_matches_in_sqlite_as_in_memory() {
     }
     assert!(found > 0, "no held-out record found a duplicate");
 }
+
+/// Index rows held back to the end of a batch: a record rewritten within the batch keeps only
+/// its last keys, a key dropped and added again stays, a record deleted in the batch keeps none.
+#[test]
+fn a_batch_that_rewrites_a_record_indexes_only_its_last_keys() {
+    let scratch = Scratch::new("rewrite-keys");
+    let store = SqliteStore::open(scratch.path("store.db")).unwrap();
+    let with_phone = |id: &str, phone: &str| {
+        Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
+            .phone(phone)
+            .build()
+    };
+    let key = |phone: &str| SecondaryKey::phone(phone).unwrap();
+    store
+        .apply(vec![
+            Change::Put(with_phone("A", "13800000001")),
+            Change::Put(with_phone("A", "13900000002")),
+            Change::Put(with_phone("A", "13800000001")),
+            Change::Insert(with_phone("B", "13700000003")),
+            Change::Delete(CustomerId::new("B").unwrap()),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.lookup(&key("13800000001")).unwrap(),
+        vec![CustomerId::new("A").unwrap()]
+    );
+    assert!(store.lookup(&key("13900000002")).unwrap().is_empty());
+    assert!(store.lookup(&key("13700000003")).unwrap().is_empty());
+}
