@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole bench suite and writes one markdown report (default target/performance.md):
 # normalization and validation throughput, dedupe end to end at 10,000 / 100,000 / 1,000,000
-# records with match_one latency, the BG/NBD fit on 1,000,000 customers, and the report's KPIs
+# records with match_one latency, the BG/NBD fit on 1,000,000 customers, SqliteStore at
+# 1,000,000 customers (bulk load, get/lookup latency, match_one), and the report's KPIs
 # and scorecard on 1,000,000 customers with about 10,000,000 transactions.
 #
 #   benches/run.sh [REPORT.md]
@@ -35,6 +36,10 @@ cargo bench --no-run -q 2>/dev/null || cargo bench --no-run
   echo "## Lifecycle: BG/NBD and Gamma-Gamma fit"
   echo
   cargo bench -q --bench lifecycle
+  echo
+  echo "## SqliteStore: bulk load, get and lookup latency, match_one"
+  echo
+  cargo bench -q --bench store
   echo
   echo "## Reports: KPIs and data-quality scorecard"
   echo

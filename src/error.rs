@@ -211,6 +211,28 @@ pub enum Error {
         /// What the drawing library said.
         reason: String,
     },
+    /// An actor's role does not allow a read or a change (`access::AccessPolicy`); nothing
+    /// was changed.
+    #[error("{actor} ({role}) may not do this{}: {reason}", field.as_deref().map(|f| format!(" to {f}")).unwrap_or_default())]
+    AccessDenied {
+        /// The actor's name.
+        actor: String,
+        /// The actor's role.
+        role: String,
+        /// The field refused, if the refusal is about one.
+        field: Option<String>,
+        /// Why.
+        reason: String,
+    },
+    /// A sealed value could not be opened (feature `encryption`): another key, another field,
+    /// or changed bytes. The value is not shown.
+    #[error("cannot decrypt {field}: {reason}")]
+    Decrypt {
+        /// The field the value was in.
+        field: String,
+        /// Why.
+        reason: String,
+    },
     /// A file (or stream) could not be read or written; `path` names it.
     #[error("{path}: {reason}")]
     Io {

@@ -52,6 +52,10 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
+#[cfg(feature = "encryption")]
+#[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
+pub mod crypto;
 pub mod dedupe;
 #[cfg(feature = "entry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "entry")))]

@@ -4,26 +4,12 @@
 //! `cargo test` builds the examples before it runs the tests, so the CLI binary sits beside this
 //! test's own; when it does not (`cargo test --test cli` alone), the tests say so and skip.
 
+#[path = "common/cli_bin.rs"]
+mod cli_bin;
+use cli_bin::cli;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The built `cli` example, if there is one.
-fn cli() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let profile_dir = exe.parent()?.parent()?;
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("cli{}", std::env::consts::EXE_SUFFIX));
-    if bin.exists() {
-        Some(bin)
-    } else {
-        eprintln!(
-            "skipped: {} not built (run the whole `cargo test`)",
-            bin.display()
-        );
-        None
-    }
-}
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/customers.csv")

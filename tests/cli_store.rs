@@ -8,33 +8,18 @@
 //! `cargo build --example cli` first), the tests say so and skip.
 #![cfg(feature = "sqlite")]
 
+#[path = "common/cli_bin.rs"]
+mod cli_bin;
+use cli_bin::{cli, output, path, temp_dir};
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clientele::store::conformance::snapshot;
 use clientele::store::{CustomerStore, MemoryStore, SecondaryKey, SqliteStore, batches, replay};
-
-/// The built `cli` example, if there is one.
-fn cli() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let bin = exe
-        .parent()?
-        .parent()?
-        .join("examples")
-        .join(format!("cli{}", std::env::consts::EXE_SUFFIX));
-    if bin.exists() {
-        Some(bin)
-    } else {
-        eprintln!(
-            "skipped: {} not built (run the whole `cargo test`)",
-            bin.display()
-        );
-        None
-    }
-}
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,21 +28,6 @@ fn data(name: &str) -> String {
         .to_str()
         .expect("utf-8 path")
         .to_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clientele-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn output(bin: &Path, args: &[&str]) -> Output {
-    Command::new(bin).args(args).output().expect("run cli")
 }
 
 /// Runs the CLI, which must succeed; returns standard output.

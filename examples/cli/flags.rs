@@ -1,6 +1,7 @@
 //! Value parsers shared by the numeric flags: every number is checked (finite, in range)
 //! before a command starts, and refused with the flag's name by clap otherwise.
 
+use clientele::files::Encoding;
 use clientele::lifecycle::MAX_CLV_MONTHS;
 use clientele::synth::MAX_CUSTOMERS;
 
@@ -75,6 +76,11 @@ pub const MAX_PERIODS: usize = 520;
 pub fn periods(s: &str) -> Result<usize, String> {
     let n = count(s, 1, MAX_PERIODS as u64)?;
     usize::try_from(n).map_err(|e| e.to_string())
+}
+
+/// `--encoding`: a text encoding's name (see [`Encoding`]).
+pub fn encoding(s: &str) -> Result<Encoding, String> {
+    s.parse()
 }
 
 /// `segment --clv-months`: 0 to [`MAX_CLV_MONTHS`].

@@ -90,10 +90,20 @@ pub fn read_options(map: &[String], repeated: RepeatedColumns) -> Result<ReadOpt
     })
 }
 
+/// Reading options from the input flags, `--encoding` included: what every command that reads
+/// customers uses.
+pub fn options(input: &Input) -> Result<ReadOptions, String> {
+    Ok(ReadOptions {
+        encoding: input.encoding,
+        sheet: input.sheet.clone(),
+        ..read_options(&input.map, input.repeated_columns.into())?
+    })
+}
+
 /// Reads a customers file; refused rows are listed on standard error (the first 20) and, unless
 /// `--allow-rejects`, counted for the exit status.
 pub fn load(input: &Input) -> Result<FileRead, String> {
-    let options = read_options(&input.map, input.repeated_columns.into())?;
+    let options = options(input)?;
     let file = read_file(&input.file, &options)?;
     note_rejects(&input.file, &file, input.allow_rejects, true);
     Ok(file)

@@ -71,7 +71,7 @@ impl From<Repeated> for RepeatedColumns {
 
 #[derive(clap::Args, Clone)]
 struct Input {
-    /// The customers CSV file (header row required).
+    /// The customers file (header row required): CSV, or a workbook (.xlsx, .xls, .ods).
     file: PathBuf,
     /// Rename an input column before reading, as SRC=DST (repeatable), e.g. surname=family_name.
     #[arg(long = "map", value_name = "SRC=DST")]
@@ -83,6 +83,14 @@ struct Input {
     /// A column name the header holds twice: refuse the file, or append the values.
     #[arg(long, value_enum, default_value = "refuse")]
     repeated_columns: Repeated,
+    /// The file's text encoding: auto (a byte-order mark, else UTF-8 or GB18030 as the first
+    /// non-ASCII rows show), utf-8, utf-16le, utf-16be, gbk or gb18030.
+    #[arg(long, default_value = "auto", value_parser = flags::encoding)]
+    encoding: clientele::files::Encoding,
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read: its name or its number from 1
+    /// (the first sheet by default).
+    #[arg(long, value_name = "NAME|INDEX")]
+    sheet: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +161,12 @@ enum Command {
         /// A column name a header holds twice: refuse the file, or append the values.
         #[arg(long, value_enum, default_value = "refuse")]
         repeated_columns: Repeated,
+        /// The files' text encoding (see `stats --help`).
+        #[arg(long, default_value = "auto", value_parser = flags::encoding)]
+        encoding: clientele::files::Encoding,
+        /// The sheet of workbooks to read (see `stats --help`).
+        #[arg(long, value_name = "NAME|INDEX")]
+        sheet: Option<String>,
         /// Default region for phones written without a country code.
         #[arg(long)]
         region: Option<String>,
@@ -661,7 +675,7 @@ fn write_transactions(
 }
 
 fn stats(input: &Input, json: bool) -> Result<(), String> {
-    let options = io::read_options(&input.map, input.repeated_columns.into())?;
+    let options = io::options(input)?;
     let loaded = io::read_file(&input.file, &options)?;
     // The report lists the refused rows itself.
     io::note_rejects(&input.file, &loaded, input.allow_rejects, false);
@@ -682,6 +696,7 @@ fn stats(input: &Input, json: bool) -> Result<(), String> {
             "field_problems": problems,
             "fields_filled": loaded.filled,
             "counts": loaded.counts,
+            "encoding": loaded.encoding,
         });
         return outln!("{report:#}");
     }
@@ -697,6 +712,9 @@ fn print_stats(
     let total = loaded.customers.len();
     let c = &loaded.counts;
     outln!("file: {}", input.file.display())?;
+    if let Some(encoding) = loaded.encoding {
+        outln!("encoding: {encoding}")?;
+    }
     outln!("records read: {total} ({persons} persons, {companies} companies)")?;
     outln!("rows rejected: {}", loaded.rejected.len())?;
     for r in &loaded.rejected {
@@ -757,6 +775,8 @@ fn run(command: &Command) -> Result<(), String> {
             map,
             allow_rejects,
             repeated_columns,
+            encoding,
+            sheet,
             region,
             threshold,
             pairs,
@@ -766,6 +786,8 @@ fn run(command: &Command) -> Result<(), String> {
                 map: map.clone(),
                 allow_rejects: *allow_rejects,
                 repeated_columns: *repeated_columns,
+                encoding: *encoding,
+                sheet: sheet.clone(),
             };
             link((a, b), &input, region.as_deref(), *threshold, pairs)
         }

@@ -233,6 +233,8 @@ pub fn run_unmerge(args: &UnmergeArgs) -> Result<(), String> {
         map: Vec::new(),
         allow_rejects: false,
         repeated_columns: Repeated::Refuse,
+        encoding: clientele::files::Encoding::Auto,
+        sheet: None,
     })?;
     let records_in = merged.customers.len();
     let mut records = read_provenance(&args.provenance)?;

@@ -1,14 +1,14 @@
 //! The `normalize` command: the input's cells back with canonical values and `*_key` columns.
 //!
-//! Rows are read as every command reads them (`clientele::files::CsvRows`, then the row
+//! Rows are read as every command reads them (`clientele::files::open_path`, then the row
 //! reader): a row either command would refuse is refused here too, with its line, and the
 //! output is written only when no row was refused (or `--allow-rejects` is given).
 
 use std::collections::BTreeMap;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use clientele::files::{AtomicFile, CsvRows, RawRow, RejectedRow};
+use clientele::files::{AtomicFile, DataRows, RawRow, RejectedRow, open_path};
 use clientele::import::RowReader;
 use clientele::model::{Address, PersonName};
 use clientele::normalize::{FieldKind, Normalizer};
@@ -213,13 +213,12 @@ impl Write for Sink {
 pub fn run(args: &NormalizeArgs) -> Result<(), String> {
     let path = &args.input.file;
     let name = path.display().to_string();
-    let options = io::read_options(&args.input.map, args.input.repeated_columns.into())?;
-    let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+    let options = io::options(&args.input)?;
     let at = |e: clientele::Error| match e {
         clientele::Error::Io { .. } => e.to_string(),
         other => format!("{name}: {other}"),
     };
-    let mut rows = CsvRows::named(BufReader::new(file), &name, &options).map_err(at)?;
+    let mut rows = open_path(path, &options).map_err(at)?;
     let mut reader =
         RowReader::try_new(rows.header(), &options.map, options.repeated).map_err(at)?;
     let header: Vec<String> = reader.column_names().map(str::to_owned).collect();

@@ -41,6 +41,14 @@ pub struct Source {
     /// A column name the header holds twice: refuse the file, or append the values.
     #[arg(long, value_enum, default_value = "refuse")]
     repeated_columns: Repeated,
+    /// The file's text encoding: auto (a byte-order mark, else UTF-8 or GB18030 as the first
+    /// non-ASCII rows show), utf-8, utf-16le, utf-16be, gbk or gb18030.
+    #[arg(long, default_value = "auto", value_parser = crate::flags::encoding)]
+    encoding: clientele::files::Encoding,
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read: its name or its number from 1
+    /// (the first sheet by default).
+    #[arg(long, value_name = "NAME|INDEX")]
+    sheet: Option<String>,
 }
 
 /// Reads the customers of a file or of a store. A store's records are read in id order, with
@@ -52,6 +60,8 @@ pub fn load(source: &Source) -> Result<FileRead, String> {
             map: source.map.clone(),
             allow_rejects: source.allow_rejects,
             repeated_columns: source.repeated_columns,
+            encoding: source.encoding,
+            sheet: source.sheet.clone(),
         }),
         (None, Some(path)) => read_store(path),
         _ => Err("give either a customers FILE or --store PATH.db".to_owned()),
@@ -79,6 +89,7 @@ fn read_store(path: &Path) -> Result<FileRead, String> {
         problems: vec![Vec::new(); customers.len()],
         customers,
         rejected: Vec::new(),
+        encoding: None,
         columns: Vec::new(),
         filled: BTreeMap::new(),
         counts: RowCounts {

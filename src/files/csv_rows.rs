@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io::BufRead;
 
+use super::decode::{self, AHEAD_BYTES, SAMPLE_BYTES, SAMPLE_LINES, Source, Text};
 use super::lines::{Lines, PhysicalLine};
 use super::options::{Encoding, InputFormat, Limits, ReadOptions};
 use super::report::{RejectedRow, RowCounts};
@@ -49,6 +50,57 @@ impl fmt::Debug for RawRow {
     }
 }
 
+/// Data rows after a header row, each read or refused with its line: a CSV stream's
+/// ([`CsvRows`]) or a sheet's; what [`super::open_path`] gives.
+pub trait DataRows: Iterator<Item = Result<RawRow>> {
+    /// The header's cells (trimmed), as written.
+    fn header(&self) -> &[String];
+    /// The header's line (a sheet's row number for a sheet).
+    fn header_line(&self) -> u64;
+    /// The counts so far (`read` and `rejected` are left to the caller, which decides which
+    /// rows it accepts).
+    fn counts(&self) -> RowCounts;
+    /// The text encoding rows are read in so far (`None` for a workbook, whose cells are
+    /// typed).
+    fn encoding(&self) -> Option<Encoding>;
+}
+
+impl<T: DataRows + ?Sized> DataRows for Box<T> {
+    fn header(&self) -> &[String] {
+        (**self).header()
+    }
+
+    fn header_line(&self) -> u64 {
+        (**self).header_line()
+    }
+
+    fn counts(&self) -> RowCounts {
+        (**self).counts()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        (**self).encoding()
+    }
+}
+
+impl<R: BufRead> DataRows for CsvRows<R> {
+    fn header(&self) -> &[String] {
+        CsvRows::header(self)
+    }
+
+    fn header_line(&self) -> u64 {
+        CsvRows::header_line(self)
+    }
+
+    fn counts(&self) -> RowCounts {
+        CsvRows::counts(self)
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(CsvRows::encoding(self))
+    }
+}
+
 /// The data rows of a CSV stream with a header row, every physical line accounted for.
 ///
 /// ```
@@ -64,7 +116,8 @@ impl fmt::Debug for RawRow {
 /// # Ok::<(), clientele::Error>(())
 /// ```
 pub struct CsvRows<R> {
-    lines: Lines<R>,
+    lines: Lines<Source<R>>,
+    text: Text,
     pushed: VecDeque<PhysicalLine>,
     delimiter: u8,
     limits: Limits,
@@ -79,9 +132,9 @@ impl<R: BufRead> CsvRows<R> {
     /// Reads the header row of `inner` (blank lines before it are skipped).
     ///
     /// # Errors
-    /// [`Error::Row`] for an empty stream, a header that is not UTF-8 text (a UTF-16 file, a
-    /// NUL byte) or whose quoted cell does not close on its line; [`Error::Io`] when reading
-    /// fails.
+    /// [`Error::Row`] for an empty stream, a byte-order mark that contradicts a forced
+    /// [`Encoding`], a header that does not decode (or holds a NUL byte) or whose quoted cell
+    /// does not close on its line; [`Error::Io`] when reading fails.
     pub fn new(inner: R, options: &ReadOptions) -> Result<Self> {
         Self::named(inner, "input", options)
     }
@@ -92,9 +145,16 @@ impl<R: BufRead> CsvRows<R> {
     /// As [`CsvRows::new`].
     pub fn named(inner: R, source: &str, options: &ReadOptions) -> Result<Self> {
         let InputFormat::Csv { delimiter } = options.format;
-        let Encoding::Utf8 = options.encoding;
+        let io_error = |e: std::io::Error| Error::Io {
+            path: source.to_owned(),
+            reason: e.to_string(),
+        };
+        let (inner, text) = decode::open(inner, options.encoding)
+            .map_err(io_error)?
+            .map_err(|reason| Error::Row { line: 1, reason })?;
         let mut rows = Self {
             lines: Lines::new(inner, options.limits.max_record_bytes),
+            text,
             pushed: VecDeque::new(),
             delimiter,
             limits: options.limits,
@@ -111,6 +171,15 @@ impl<R: BufRead> CsvRows<R> {
     /// The header's cells (trimmed, without a byte-order mark), as written.
     pub fn header(&self) -> &[String] {
         &self.header
+    }
+
+    /// The file's encoding: forced, found by its byte-order mark, or detected from the rows
+    /// read so far ([`Encoding::Utf8`] while they are all ASCII).
+    pub fn encoding(&self) -> Encoding {
+        match self.text {
+            Text::Auto => Encoding::Utf8,
+            Text::Is(e) => e,
+        }
     }
 
     /// The header's line number.
@@ -152,13 +221,7 @@ impl<R: BufRead> CsvRows<R> {
         };
         let line = first.number;
         let refuse = |reason: String| Err(Error::Row { line, reason });
-        if first.content.starts_with(&[0xFF, 0xFE]) || first.content.starts_with(&[0xFE, 0xFF]) {
-            return refuse(
-                "the file is UTF-16 (byte-order mark): only UTF-8 is read; save it as UTF-8"
-                    .to_owned(),
-            );
-        }
-        if let Some(rest) = first.content.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        if let Some(rest) = first.content.strip_prefix("\u{feff}".as_bytes()) {
             first.content = rest.to_vec();
         }
         if first.overflow {
@@ -176,20 +239,23 @@ impl<R: BufRead> CsvRows<R> {
             ));
         }
         record.finish();
+        self.decide(&record.cells)?;
         let mut header = Vec::with_capacity(record.cells.len());
         for (i, cell) in record.cells.into_iter().enumerate() {
             if cell.contains(&0) {
                 return refuse(format!(
-                    "a NUL byte in header cell {} (a UTF-16 or binary file?)",
+                    "a NUL byte in header cell {} (a UTF-16 file without a byte-order mark, or \
+                     a binary file?)",
                     i + 1
                 ));
             }
-            match String::from_utf8(cell) {
-                Ok(s) => header.push(s.trim().to_owned()),
-                Err(_) => {
+            match decode::cell(cell, self.encoding()) {
+                Some(s) => header.push(s.trim().to_owned()),
+                None => {
                     return refuse(format!(
-                        "header cell {} is not valid UTF-8 (is the file in another encoding?)",
-                        i + 1
+                        "header cell {} is not valid {} (is the file in another encoding?)",
+                        i + 1,
+                        self.encoding_label()
                     ));
                 }
             }
@@ -285,6 +351,7 @@ impl<R: BufRead> CsvRows<R> {
                 ),
             )));
         }
+        self.decide(&record.cells)?;
         let mut cells = Vec::with_capacity(record.cells.len());
         for (i, cell) in record.cells.into_iter().enumerate() {
             if cell.contains(&0) {
@@ -294,12 +361,13 @@ impl<R: BufRead> CsvRows<R> {
                 );
                 return Ok(Some(self.refused(line, reason)));
             }
-            match String::from_utf8(cell) {
-                Ok(s) => cells.push(s),
-                Err(_) => {
+            match decode::cell(cell, self.encoding()) {
+                Some(s) => cells.push(s),
+                None => {
                     let reason = format!(
-                        "{} is not valid UTF-8 (is the file in another encoding?)",
-                        self.column(i)
+                        "{} is not valid {} (is the file in another encoding?)",
+                        self.column(i),
+                        self.encoding_label()
                     );
                     return Ok(Some(self.refused(line, reason)));
                 }
@@ -310,6 +378,51 @@ impl<R: BufRead> CsvRows<R> {
             lines: spanned,
             cells,
         }))
+    }
+
+    /// Decides the encoding, if it is still open and `cells` are not all ASCII, from them and
+    /// the non-ASCII lines that follow (read ahead and kept to be read again), up to
+    /// [`SAMPLE_BYTES`] of them, [`SAMPLE_LINES`] lines or [`AHEAD_BYTES`] read ahead.
+    fn decide(&mut self, cells: &[Vec<u8>]) -> Result<()> {
+        if self.text != Text::Auto || cells.iter().all(|c| c.is_ascii()) {
+            return Ok(());
+        }
+        let mut sample: Vec<u8> = Vec::new();
+        for cell in cells.iter().filter(|c| !c.is_ascii()) {
+            sample.extend_from_slice(cell);
+            sample.push(b'\n');
+        }
+        for line in &self.pushed {
+            if !line.content.is_ascii() {
+                sample.extend_from_slice(&line.content);
+                sample.push(b'\n');
+            }
+        }
+        let (mut ahead, mut ahead_bytes) = (0, 0);
+        while sample.len() < SAMPLE_BYTES && ahead < SAMPLE_LINES && ahead_bytes < AHEAD_BYTES {
+            let next = self.lines.next_line().map_err(|e| Error::Io {
+                path: self.source.clone(),
+                reason: e.to_string(),
+            })?;
+            let Some(line) = next else { break };
+            ahead += 1;
+            ahead_bytes += line.content.len();
+            if !line.content.is_ascii() {
+                sample.extend_from_slice(&line.content);
+                sample.push(b'\n');
+            }
+            self.pushed.push_back(line);
+        }
+        self.text = Text::Is(decode::detect(&sample));
+        Ok(())
+    }
+
+    /// "UTF-8" or "GB18030 (detected)": the encoding rows are refused in.
+    fn encoding_label(&self) -> String {
+        match self.text {
+            Text::Is(e) => e.to_string(),
+            Text::Auto => Encoding::Utf8.to_string(),
+        }
     }
 
     /// Why a record spanning several lines is not a legitimately quoted one, if it is not.
@@ -711,10 +824,15 @@ mod tests {
     }
 
     #[test]
-    fn the_header_skips_a_byte_order_mark_and_refuses_utf16_or_an_open_quote() {
+    fn the_header_skips_a_byte_order_mark_and_refuses_an_open_quote() {
         let r = CsvRows::new("\u{feff}id , name\n".as_bytes(), &ReadOptions::default()).unwrap();
         assert_eq!(r.header(), ["id", "name"]);
-        for bad in [&b"\xFF\xFEi\0d\0"[..], b"id,\"name\nx\n", b"", b"\n\n"] {
+        let r = CsvRows::new(&b"\xFF\xFEi\0d\0"[..], &ReadOptions::default()).unwrap();
+        assert_eq!(
+            (r.header(), r.encoding()),
+            (&["id".to_owned()][..], Encoding::Utf16Le)
+        );
+        for bad in [&b"id\0,x\n"[..], b"id,\"name\nx\n", b"", b"\n\n"] {
             assert!(
                 CsvRows::new(bad, &ReadOptions::default()).is_err(),
                 "{bad:?}"

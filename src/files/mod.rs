@@ -14,6 +14,10 @@
 //! resumes at the next physical line, so the rows it swallowed are read on their own.
 //! [`CsvRows`] gives the raw cells with the same guarantees, for callers that work on cells.
 //!
+//! Text may be UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, or
+//! GB18030/GBK, detected as [`Encoding`] describes or forced through [`ReadOptions::encoding`];
+//! a row that does not decode is refused with its line, never patched with U+FFFD.
+//!
 //! [`RecordWriter`] and [`write_path`] are the inverse: every field of a record is written
 //! (all phones, emails, tags, addresses, national identifiers, custom fields, timestamps and
 //! consents; [`Columns`] says how), so that reading the file back gives the same records.
@@ -36,16 +40,19 @@
 
 mod atomic;
 mod csv_rows;
+mod decode;
 mod extras;
 mod lines;
 mod options;
 mod read;
 mod report;
+#[cfg(feature = "spreadsheets")]
+mod sheet;
 mod write;
 
 pub use atomic::AtomicFile;
-pub use csv_rows::{CsvRows, RawRow};
+pub use csv_rows::{CsvRows, DataRows, RawRow};
 pub use options::{Encoding, InputFormat, Limits, ReadOptions};
-pub use read::{read, read_path};
+pub use read::{WORKBOOK_EXTENSIONS, open_path, read, read_path};
 pub use report::{FileRead, RejectedRow, RowCounts};
 pub use write::{Columns, RecordWriter, write_path};

@@ -3,14 +3,25 @@
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::csv_rows::{CsvRows, RawRow};
+use super::csv_rows::{CsvRows, DataRows, RawRow};
 use super::extras;
 use super::options::ReadOptions;
 use super::report::{FileRead, RejectedRow};
 use crate::error::{Error, Result};
 use crate::import::RowReader;
 
-/// Reads a customer file.
+/// The file extensions [`read_path`] reads as workbooks (compared in lower case).
+pub const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Whether `path` names a workbook, by its extension.
+fn is_workbook(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| WORKBOOK_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads a customer file: CSV, or (feature `spreadsheets`) a sheet of a workbook when the
+/// extension is `.xlsx`, `.xlsm`, `.xlsb`, `.xls` or `.ods` ([`ReadOptions::sheet`] chooses it).
 ///
 /// ```no_run
 /// use clientele::files::{read_path, ReadOptions};
@@ -22,21 +33,51 @@ use crate::import::RowReader;
 /// ```
 ///
 /// # Errors
-/// [`Error::Io`] naming the file when it cannot be opened or read; as [`read`] otherwise
-/// (a header error does not repeat the path: the caller knows it).
+/// [`Error::Io`] naming the file when it cannot be opened or read (or is a workbook without
+/// feature `spreadsheets`, or has no such sheet); as [`read`] otherwise (a header error does
+/// not repeat the path: the caller knows it).
 pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<FileRead> {
+    records(open_path(path, options)?, options)
+}
+
+/// The data rows of a customer file (CSV, or a sheet of a workbook as for [`read_path`]), for
+/// callers that work on cells.
+///
+/// ```no_run
+/// use clientele::files::{open_path, DataRows, ReadOptions};
+/// let rows = open_path("customers.xlsx", &ReadOptions::default())?;
+/// println!("{:?}", rows.header());
+/// # Ok::<(), clientele::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`read_path`], for the header.
+pub fn open_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Box<dyn DataRows>> {
     let path = path.as_ref();
     let name = path.display().to_string();
+    if is_workbook(path) {
+        #[cfg(feature = "spreadsheets")]
+        return Ok(Box::new(super::sheet::SheetRows::open(
+            path,
+            options.sheet.as_deref(),
+        )?));
+        #[cfg(not(feature = "spreadsheets"))]
+        return Err(Error::Io {
+            path: name,
+            reason: "a workbook: this build reads them with feature `spreadsheets`".to_owned(),
+        });
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: name.clone(),
         reason: e.to_string(),
     })?;
-    read_named(file, &name, options)
+    let rows = CsvRows::named(BufReader::with_capacity(1 << 16, file), &name, options)?;
+    Ok(Box::new(rows))
 }
 
 /// Reads customers from a stream: a header row, then one record per data row. Rows the row
 /// reader refuses (wrong width, no id, a repeated id...) and rows refused while reading (a stray
-/// quote, a NUL byte, text that is not UTF-8) are in [`FileRead::rejected`] with their line;
+/// quote, a NUL byte, text that does not decode in the file's [`super::Encoding`]) are in [`FileRead::rejected`] with their line;
 /// the counts add up to the file's data rows.
 ///
 /// ```
@@ -50,11 +91,12 @@ pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<FileRe
 /// [`Error::Row`] (the header's line) for a missing or unreadable header or a repeated column
 /// name (unless [`ReadOptions::repeated`] appends); [`Error::Io`] when reading fails.
 pub fn read<R: Read>(source: R, options: &ReadOptions) -> Result<FileRead> {
-    read_named(source, "input", options)
+    let rows = CsvRows::new(BufReader::with_capacity(1 << 16, source), options)?;
+    records(rows, options)
 }
 
-fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<FileRead> {
-    let mut rows = CsvRows::named(BufReader::with_capacity(1 << 16, source), name, options)?;
+/// Every data row read into a record or refused.
+fn records(mut rows: impl DataRows, options: &ReadOptions) -> Result<FileRead> {
     let header_line = rows.header_line();
     let mut reader =
         RowReader::try_new(rows.header(), &options.map, options.repeated).map_err(|e| match e {
@@ -76,6 +118,7 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
         filled: Default::default(),
         columns,
         counts: Default::default(),
+        encoding: None,
     };
     let mut filled = vec![0usize; file.columns.len()];
     for row in rows.by_ref() {
@@ -109,6 +152,7 @@ fn read_named<R: Read>(source: R, name: &str, options: &ReadOptions) -> Result<F
         }
     }
     file.counts = rows.counts();
+    file.encoding = rows.encoding();
     file.counts.read = file.customers.len() as u64;
     file.counts.rejected = file.rejected.len() as u64;
     Ok(file)

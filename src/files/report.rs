@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::options::Encoding;
 use crate::import::FieldProblem;
 use crate::model::Customer;
 
@@ -64,6 +65,9 @@ pub struct FileRead {
     pub filled: BTreeMap<String, usize>,
     /// How every line was accounted for.
     pub counts: RowCounts,
+    /// The text encoding the file was read in (forced, or detected: [`Encoding::Utf8`] for
+    /// an all-ASCII file); `None` for a workbook.
+    pub encoding: Option<Encoding>,
 }
 
 impl FileRead {
