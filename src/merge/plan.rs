@@ -620,19 +620,19 @@ impl Ctx<'_> {
             // on which written forms are one value; a phone's extension tells two lines apart.
             FieldValue::Phone(p) => {
                 // Too short for a key: its digits, or its text, still tell it apart.
-                let key = n.phone_key(&p.number, self.region).unwrap_or_else(|| {
-                    let digits: String = p.number.chars().filter(char::is_ascii_digit).collect();
-                    if digits.is_empty() {
-                        p.number.clone()
-                    } else {
-                        digits
-                    }
-                });
-                match n
-                    .phone(&p.number, self.region)
-                    .ok()
-                    .and_then(|x| x.extension)
-                {
+                let (key, extension) = n
+                    .phone_key_and_extension(&p.number, self.region)
+                    .unwrap_or_else(|| {
+                        let digits: String =
+                            p.number.chars().filter(char::is_ascii_digit).collect();
+                        let text = if digits.is_empty() {
+                            p.number.clone()
+                        } else {
+                            digits
+                        };
+                        (text, None)
+                    });
+                match extension {
                     Some(ext) => format!("{key}x{ext}"),
                     None => key,
                 }

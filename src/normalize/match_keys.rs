@@ -92,9 +92,20 @@ impl Normalizer {
     /// assert_eq!(n.phone_key("12-34", None), None);
     /// ```
     pub fn phone_key(&self, raw: &str, default_region: Option<&str>) -> Option<String> {
+        self.phone_key_and_extension(raw, default_region)
+            .map(|(key, _)| key)
+    }
+
+    /// [`Normalizer::phone_key`] with the extension the number was written with, from one
+    /// parse (merge tells two extensions of one line apart).
+    pub(crate) fn phone_key_and_extension(
+        &self,
+        raw: &str,
+        default_region: Option<&str>,
+    ) -> Option<(String, Option<String>)> {
         let raw = bounded(raw);
         if let Ok(x) = self.phone(raw, default_region) {
-            return Some(x.e164);
+            return Some((x.e164, x.extension));
         }
         let digits: String = raw
             .chars()
@@ -105,7 +116,7 @@ impl Normalizer {
                 _ => None,
             })
             .collect();
-        (digits.len() >= MIN_PHONE_DIGITS).then_some(digits)
+        (digits.len() >= MIN_PHONE_DIGITS).then_some((digits, None))
     }
 
     /// An email's match key ([`Normalizer::email`]'s `key`: lower case, `+tag` dropped, dots
