@@ -170,6 +170,13 @@ pub trait CustomerStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Document>, Self::Error>;
 
+    /// The namespaces that hold at least one document, in ascending byte order (what a backup
+    /// walks with [`CustomerStore::scan_documents`]).
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    fn document_namespaces(&self) -> Result<Vec<String>, Self::Error>;
+
     /// The indexer that derives this store's secondary keys (often a [`super::KeyIndexers`]
     /// list).
     fn indexer(&self) -> &dyn KeyIndexer;
@@ -272,6 +279,9 @@ macro_rules! delegate {
             limit: usize,
         ) -> Result<Vec<Document>, S::Error> {
             (**self).scan_documents(namespace, after, limit)
+        }
+        fn document_namespaces(&self) -> Result<Vec<String>, S::Error> {
+            (**self).document_namespaces()
         }
         fn indexer(&self) -> &dyn KeyIndexer {
             (**self).indexer()

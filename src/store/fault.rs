@@ -169,6 +169,10 @@ where
         Ok(self.inner.scan_documents(namespace, after, limit)?)
     }
 
+    fn document_namespaces(&self) -> Result<Vec<String>, Error> {
+        Ok(self.inner.document_namespaces()?)
+    }
+
     fn changes_since(&self, after: u64, limit: usize) -> Result<Vec<FeedEntry>, Error> {
         Ok(self.inner.changes_since(after, limit)?)
     }

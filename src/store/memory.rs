@@ -543,6 +543,17 @@ impl CustomerStore for MemoryStore {
             .collect())
     }
 
+    fn document_namespaces(&self) -> Result<Vec<String>, Error> {
+        let g = self.read()?;
+        let mut out: Vec<String> = Vec::new();
+        for (ns, _) in g.documents.keys() {
+            if out.last() != Some(ns) {
+                out.push(ns.clone());
+            }
+        }
+        Ok(out)
+    }
+
     fn merge_record(&self, id: &MergeId) -> Result<Option<MergeRecord>, Error> {
         Ok(self.read()?.merges.get(id).cloned())
     }

@@ -57,6 +57,14 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
         other.map(|d| d.body) == Some("other".into()),
         || "a namespace's document was not kept apart".into(),
     )?;
+    let namespaces = ok("documents.namespaces", s.store.document_namespaces())?;
+    s.expect(
+        "documents.namespaces",
+        namespaces.iter().any(|n| n == NS)
+            && namespaces.iter().any(|n| n == OTHER)
+            && namespaces.windows(2).all(|w| w[0] < w[1]),
+        || format!("listed namespaces {namespaces:?}"),
+    )?;
     let mut sorted: Vec<String> = written.iter().map(|k| (*k).to_owned()).collect();
     sorted.sort();
     for page in [1, 2, 100] {

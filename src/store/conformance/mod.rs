@@ -31,7 +31,7 @@ mod suite;
 mod threads;
 
 pub use faults::faults;
-pub use snapshot::{DOCUMENT_NAMESPACES, Snapshot, snapshot};
+pub use snapshot::{Snapshot, snapshot};
 pub use threads::concurrency;
 
 use crate::store::CustomerStore;

@@ -31,22 +31,10 @@ pub struct Snapshot {
     /// For every customer id a merge record names (and every held record), the merge ids
     /// [`CustomerStore::merges_of`] returns, when there are any.
     pub merge_index: BTreeMap<CustomerId, Vec<MergeId>>,
-    /// Every document of the namespaces listed in [`DOCUMENT_NAMESPACES`], by namespace and key.
+    /// Every document, by namespace and key.
     #[serde(default)]
     pub documents: BTreeMap<(String, String), Document>,
 }
-
-/// The document namespaces a [`Snapshot`] reads: the crate's own (the importer's) and the
-/// conformance suite's. A store cannot list its namespaces through the trait, so a snapshot
-/// reads these.
-pub const DOCUMENT_NAMESPACES: &[&str] = &[
-    "clientele.conformance",
-    "clientele.conformance.other",
-    "clientele.entry.external",
-    "clientele.entry.review",
-    "clientele.entry.pair",
-    "clientele.entry.model",
-];
 
 /// Reads a [`Snapshot`] of a store.
 ///
@@ -90,7 +78,7 @@ pub fn snapshot<S: CustomerStore + ?Sized>(store: &S) -> Result<Snapshot, S::Err
             snap.merge_index.insert(id, ids);
         }
     }
-    for ns in DOCUMENT_NAMESPACES {
+    for ns in &store.document_namespaces()? {
         let mut after: Option<String> = None;
         loop {
             let batch = store.scan_documents(ns, after.as_deref(), 512)?;

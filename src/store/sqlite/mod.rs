@@ -355,4 +355,8 @@ impl CustomerStore for SqliteStore {
         self.pool
             .read(|c| read::scan_documents(c, namespace, after, limit))
     }
+
+    fn document_namespaces(&self) -> Result<Vec<String>, Error> {
+        self.pool.read(read::document_namespaces)
+    }
 }

@@ -227,3 +227,12 @@ pub(super) fn scan_documents(
     })
     .collect()
 }
+
+/// The namespaces holding documents, in byte order.
+pub(super) fn document_namespaces(conn: &Connection) -> Result<Vec<String>, Error> {
+    let mut stmt = conn
+        .prepare_cached("SELECT DISTINCT namespace FROM documents ORDER BY namespace")
+        .map_err(db)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+    rows.map(|r| r.map_err(db)).collect()
+}
