@@ -64,6 +64,9 @@ pub mod error;
 #[cfg(feature = "files")]
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 pub mod files;
+#[cfg(feature = "governance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "governance")))]
+pub mod governance;
 mod hashing;
 pub mod import;
 pub mod lifecycle;
