@@ -50,7 +50,8 @@ pub(super) type Hasher = Arc<dyn Fn(&str, &str) -> Option<String> + Send + Sync>
 /// assert_eq!(viewer.get(&id)?.unwrap().phones[0].number, "139****5678");
 /// let mut c = viewer.get(&id)?.unwrap();
 /// c.tags.insert("vip".into());
-/// assert!(matches!(viewer.put(c), Err(Error::AccessDenied { .. })));
+/// let refused = viewer.put(c).unwrap_err();
+/// assert!(matches!(refused.refusal(), Error::AccessDenied { .. }));
 /// # Ok::<(), clientele::Error>(())
 /// ```
 ///
