@@ -635,6 +635,32 @@ fn rendered() -> Vec<(&'static str, String)> {
     })
     .unwrap();
     out.push(debug("SynthData", &data));
+
+    // governance: the handle, its audit history and archive.
+    let governed = clientele::governance::ActorStore::new(
+        MemoryStore::new(),
+        clientele::access::AccessPolicy::default(),
+        clientele::access::Actor::new("li", "admin"),
+    )
+    .unwrap();
+    governed.insert(person.clone()).unwrap();
+    let mut changed = person.clone();
+    changed.phones.push(Phone::new(PHONE));
+    changed.emails.clear();
+    governed.put(changed).unwrap();
+    out.push(debug("ActorStore", &governed));
+    let history = clientele::governance::audit_of(governed.inner(), &person.id).unwrap();
+    assert_eq!(history.len(), 2);
+    out.push(debug("AuditEntry", &history));
+    out.push(debug(
+        "AuditEntry",
+        &serde_json::to_string(&history).unwrap(),
+    ));
+    governed.delete(&person.id).unwrap();
+    let archived = clientele::governance::archived(governed.inner(), &person.id)
+        .unwrap()
+        .unwrap();
+    out.push(debug("ArchivedCustomer", &archived));
     out
 }
 
@@ -729,6 +755,23 @@ fn settings_are_shown_so_that_a_typo_can_be_fixed() {
 /// Types that hold no caller value, or hold only values the policy shows (keys, codes,
 /// settings), and why.
 const ALLOWED: &[(&str, &str)] = &[
+    ("AuditOp", "a kind of audited change"),
+    ("AuditValues", "how the audit keeps values: a setting"),
+    (
+        "DataPolicy",
+        "configuration written by the application: roles, field names, windows, rules",
+    ),
+    ("RecordClass", "which records a retention rule applies to"),
+    ("RetentionAction", "what a retention rule does"),
+    (
+        "RetentionRule",
+        "configuration: a rule's name, days and field names",
+    ),
+    (
+        "RetentionReport",
+        "customer ids, field names and counts only",
+    ),
+    ("RuleOutcome", "customer ids, field names and counts only"),
     ("Access", "a level of access"),
     (
         "AccessPolicy",

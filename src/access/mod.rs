@@ -29,3 +29,4 @@ mod policy;
 mod view;
 
 pub use policy::{Access, AccessPolicy, Actor, Role, Scope};
+pub(crate) use view::Restrictions;

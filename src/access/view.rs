@@ -96,6 +96,47 @@ fn restrict(c: &mut Customer, field: &Field, access: Access) {
         Field::BirthDate => c.birth_date = None,
         Field::CreatedAt => c.created_at = DateTime::UNIX_EPOCH,
         Field::UpdatedAt => c.updated_at = DateTime::UNIX_EPOCH,
+        Field::FullName | Field::GivenName | Field::MiddleName | Field::FamilyName => {
+            if let Some(n) = c.person_name.as_mut() {
+                let slot = match field {
+                    Field::FullName => &mut n.full,
+                    Field::GivenName => &mut n.given,
+                    Field::MiddleName => &mut n.middle,
+                    _ => &mut n.family,
+                };
+                *slot = slot.as_deref().and_then(&mask(mask_value));
+            }
+        }
+        Field::CompanyName => {
+            if let Some(n) = c.company_name.as_mut() {
+                n.legal = if hide {
+                    String::new()
+                } else {
+                    mask_value(&n.legal)
+                };
+            }
+        }
+        Field::TradingName => {
+            if let Some(n) = c.company_name.as_mut() {
+                n.trading = n.trading.as_deref().and_then(&mask(mask_value));
+            }
+        }
+        Field::Tags => {
+            c.tags = if hide {
+                BTreeSet::new()
+            } else {
+                c.tags.iter().map(|t| mask_value(t)).collect()
+            };
+        }
+        Field::Source | Field::Industry | Field::Owner | Field::Team => {
+            let slot = match field {
+                Field::Source => &mut c.source,
+                Field::Industry => &mut c.industry,
+                Field::Owner => &mut c.owner,
+                _ => &mut c.team,
+            };
+            *slot = slot.as_deref().and_then(&mask(mask_value));
+        }
         Field::Custom(name) if hide => {
             c.custom.remove(name);
         }
@@ -118,7 +159,76 @@ fn restrict(c: &mut Customer, field: &Field, access: Access) {
     }
 }
 
+/// A role's restrictions, worked out once: the built-in fields it may not read in full (in the
+/// order a view applies them) and its access to custom fields.
+#[derive(Debug, Clone)]
+pub(crate) struct Restrictions {
+    built_in: Vec<(Field, Access)>,
+    custom_named: Vec<(String, Access)>,
+    custom_default: Access,
+}
+
+impl Restrictions {
+    /// Whether the role reads every field in full.
+    pub(crate) fn reads_all(&self) -> bool {
+        self.built_in.is_empty()
+            && self.custom_default >= Access::Read
+            && self.custom_named.iter().all(|(_, a)| *a >= Access::Read)
+    }
+
+    /// The record as the role sees it.
+    pub(crate) fn apply(&self, c: &Customer) -> Customer {
+        let mut out = c.clone();
+        for (field, access) in &self.built_in {
+            restrict(&mut out, field, *access);
+        }
+        if c.custom.is_empty() {
+            return out;
+        }
+        for name in c.custom.keys() {
+            let access = self
+                .custom_named
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(self.custom_default, |(_, a)| *a);
+            if access < Access::Read {
+                restrict(&mut out, &Field::Custom(name.clone()), access);
+            }
+        }
+        out
+    }
+}
+
 impl AccessPolicy {
+    /// The restrictions of a role.
+    pub(crate) fn restrictions(&self, role: &str) -> Result<Restrictions> {
+        let r = self.role(role)?;
+        let mut built_in = Vec::new();
+        for field in Field::built_in() {
+            let access = self.access(role, &field)?;
+            let timelike = matches!(field.spec().value, ValueType::Date | ValueType::Timestamp);
+            match access {
+                Access::Read | Access::Write => {}
+                Access::Masked if timelike => built_in.push((field, Access::None)),
+                a => built_in.push((field, a)),
+            }
+        }
+        // Times by position first: hiding a phone list drops its times with it.
+        built_in
+            .sort_by_key(|(f, _)| !matches!(f, Field::PhoneVerifiedAt | Field::EmailVerifiedAt));
+        let custom_named = r
+            .fields
+            .iter()
+            .filter(|(n, _)| Field::parse(n).is_custom())
+            .map(|(n, a)| (n.clone(), *a))
+            .collect();
+        Ok(Restrictions {
+            built_in,
+            custom_named,
+            custom_default: self.access(role, &Field::Custom(String::new()))?,
+        })
+    }
+
     /// What the actor sees of a record: fields of access `none` hidden, `masked` ones masked
     /// (dates and times, which cannot hold a mask, hidden), the rest as stored.
     ///
@@ -133,21 +243,7 @@ impl AccessPolicy {
                 "the record is outside the role's scope",
             ));
         }
-        let mut out = c.clone();
-        // Times by position first: hiding a phone list drops its times with it.
-        let mut fields = fields_of([c]);
-        fields.sort_by_key(|f| !matches!(f, Field::PhoneVerifiedAt | Field::EmailVerifiedAt));
-        for field in &fields {
-            let access = self.access(&actor.role, field)?;
-            let timelike = matches!(field.spec().value, ValueType::Date | ValueType::Timestamp)
-                && !field.is_custom();
-            match access {
-                Access::Read | Access::Write => {}
-                Access::Masked if timelike => restrict(&mut out, field, Access::None),
-                a => restrict(&mut out, field, a),
-            }
-        }
-        Ok(out)
+        Ok(self.restrictions(&actor.role)?.apply(c))
     }
 
     /// Refuses a change from `before` (`None` for a new record) to `after` that touches a

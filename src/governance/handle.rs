@@ -65,6 +65,8 @@ pub struct ActorStore<S> {
     pub(super) hasher: Option<Hasher>,
     /// Whether the role reads every field in full: views are then the records themselves.
     pub(super) reads_all: bool,
+    /// The role's restrictions, worked out once.
+    pub(super) restrictions: crate::access::Restrictions,
 }
 
 impl<S: fmt::Debug> fmt::Debug for ActorStore<S> {
@@ -97,10 +99,8 @@ where
     pub fn new(inner: S, policy: impl Into<Arc<AccessPolicy>>, actor: Actor) -> Result<Self> {
         let policy = policy.into();
         policy.check()?;
-        let role = policy.role(&actor.role)?;
-        let reads_all = role.default >= Access::Read
-            && role.personal >= Access::Read
-            && role.fields.values().all(|a| *a >= Access::Read);
+        let restrictions = policy.restrictions(&actor.role)?;
+        let reads_all = restrictions.reads_all();
         Ok(Self {
             inner,
             policy,
@@ -109,6 +109,7 @@ where
             clock: Arc::new(Utc::now),
             hasher: None,
             reads_all,
+            restrictions,
         })
     }
 
@@ -172,7 +173,7 @@ where
         if self.reads_all {
             return Ok(Some(c));
         }
-        self.policy.view(&self.actor, &c).map(Some)
+        Ok(Some(self.restrictions.apply(&c)))
     }
 
     /// Whether the role reads every personal field in full.
@@ -206,7 +207,7 @@ where
             return Ok(r);
         }
         for snap in r.before.iter_mut().chain(r.after.iter_mut()) {
-            snap.customer = self.policy.view(&self.actor, &snap.customer)?;
+            snap.customer = self.restrictions.apply(&snap.customer);
             snap.activity = self.see_activity(std::mem::take(&mut snap.activity));
         }
         r.discarded.clear();

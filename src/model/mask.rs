@@ -27,18 +27,20 @@ use super::field::Sensitivity;
 /// assert_eq!(mask_phone("110"), "***");
 /// ```
 pub fn mask_phone(raw: &str) -> String {
-    let digits: Vec<char> = raw.chars().filter(|c| c.is_numeric()).collect();
-    let n = digits.len();
+    let digits = || raw.chars().filter(|c| c.is_numeric());
+    let n = digits().count();
+    let mut out = String::with_capacity(n + 4);
     if n >= 9 {
-        let head: String = digits.iter().take(3).collect();
-        let tail: String = digits.iter().skip(n - 4).collect();
-        format!("{head}****{tail}")
+        out.extend(digits().take(3));
+        out.push_str("****");
+        out.extend(digits().skip(n - 4));
     } else if n > 4 {
-        let tail: String = digits.iter().skip(n - 2).collect();
-        format!("{}{tail}", "*".repeat(n - 2))
+        out.extend(std::iter::repeat_n('*', n - 2));
+        out.extend(digits().skip(n - 2));
     } else {
-        "*".repeat(n)
+        out.extend(std::iter::repeat_n('*', n));
     }
+    out
 }
 
 /// Masks an email address, keeping the first character of the local part and the domain
@@ -56,8 +58,11 @@ pub fn mask_phone(raw: &str) -> String {
 pub fn mask_email(raw: &str) -> String {
     match raw.rsplit_once('@') {
         Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
+            let mut out = String::with_capacity(domain.len() + 8);
+            out.extend(local.chars().take(1));
+            out.push_str("***@");
+            out.push_str(domain);
+            out
         }
         None => mask_id(raw),
     }
@@ -73,13 +78,17 @@ pub fn mask_email(raw: &str) -> String {
 /// assert_eq!(mask_id("abc"), "***");
 /// ```
 pub fn mask_id(raw: &str) -> String {
-    let chars: Vec<char> = raw.chars().collect();
-    match (chars.first(), chars.last()) {
-        (Some(first), Some(last)) if chars.len() >= 4 => {
-            format!("{first}{}{last}", "*".repeat(chars.len() - 2))
+    let n = raw.chars().count();
+    let mut out = String::with_capacity(n + 4);
+    match (raw.chars().next(), raw.chars().next_back()) {
+        (Some(first), Some(last)) if n >= 4 => {
+            out.push(first);
+            out.extend(std::iter::repeat_n('*', n - 2));
+            out.push(last);
         }
-        _ => "*".repeat(chars.len()),
+        _ => out.extend(std::iter::repeat_n('*', n)),
     }
+    out
 }
 
 /// Masks a free value of unknown sensitivity (a name, an address line, a note, a bad cell):
@@ -96,13 +105,19 @@ pub fn mask_id(raw: &str) -> String {
 /// assert_eq!(mask_value("伟"), "* (1 char)");
 /// ```
 pub fn mask_value(raw: &str) -> String {
+    use std::fmt::Write as _;
     let n = raw.chars().count();
     let unit = if n == 1 { "char" } else { "chars" };
-    if n < 3 {
-        return format!("{} ({n} {unit})", "*".repeat(n));
+    let mut out = String::with_capacity(n + 16);
+    match raw.chars().next() {
+        Some(first) if n >= 3 => {
+            out.push(first);
+            out.extend(std::iter::repeat_n('*', n - 1));
+        }
+        _ => out.extend(std::iter::repeat_n('*', n)),
     }
-    let first: String = raw.chars().take(1).collect();
-    format!("{first}{} ({n} {unit})", "*".repeat(n - 1))
+    let _ = write!(out, " ({n} {unit})");
+    out
 }
 
 /// The masked form of a date that is personal (a birth date): `****-**-**`.
