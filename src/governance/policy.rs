@@ -248,6 +248,23 @@ impl DataPolicy {
         Ok(())
     }
 
+    /// The data-quality scorecard's settings under this policy: a contact is unverified past the
+    /// shortest re-verification window (the scorecard's default when the policy sets none).
+    ///
+    /// ```
+    /// use clientele::governance::DataPolicy;
+    /// let p = DataPolicy::from_json(r#"{"reverify": {"phone": 180, "email": 365}}"#)?;
+    /// assert_eq!(p.quality_config().verify_within_days, 180);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    pub fn quality_config(&self) -> crate::report::QualityConfig {
+        let mut c = crate::report::QualityConfig::default();
+        if let Some(days) = self.reverify.values().min() {
+            c.verify_within_days = *days;
+        }
+        c
+    }
+
     /// The encrypted fields, as fields of the field model.
     pub fn encrypted_fields(&self) -> Vec<Field> {
         self.encrypted.iter().map(|n| Field::parse(n)).collect()
