@@ -513,3 +513,27 @@ fn the_data_policy_is_checked_on_load_with_the_path_of_the_offending_entry() {
         good
     );
 }
+
+#[test]
+fn the_audit_history_lasts_in_a_sqlite_file() {
+    let dir = std::env::temp_dir().join(format!("clientele-gov-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("audit.db");
+    let _ = std::fs::remove_file(&path);
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let a = ActorStore::new(&store, AccessPolicy::default(), Actor::new("wang", "admin")).unwrap();
+        a.insert(person(7)).unwrap();
+        let mut c = a.get(&id("C7")).unwrap().unwrap();
+        c.tags.insert("vip".into());
+        a.put(c).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let history = audit_of(&store, &id("C7")).unwrap();
+    let ops: Vec<AuditOp> = history.iter().map(|e| e.op).collect();
+    assert_eq!(ops, [AuditOp::Insert, AuditOp::Update]);
+    assert_eq!(history[1].changes[0].field, "tags");
+    assert_eq!(audit_by(&store, "wang").unwrap(), history);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
