@@ -21,6 +21,16 @@ use clientele::dedupe::{Deduplicator, evaluate, ordered_pair, pairs_from_entitie
 use clientele::store::{CustomerStore, MemoryStore};
 use clientele::synth::{Population, SynthConfig, generate};
 
+/// The process's CPU time so far (user and system, all threads), in seconds, from /proc: the
+/// cost of a stage that is less disturbed by other work on the machine than its wall time.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (field(11) + field(12)) / 100.0
+}
+
 /// The process's peak resident memory, from /proc (Linux), in MiB.
 fn peak_mib() -> Option<f64> {
     status_mib("VmHWM:")
@@ -184,6 +194,21 @@ fn main() {
                 *members.entry(e).or_default() += 1;
             }
         }
+        // The batch run's partners of each held-out record among the stored ones: what
+        // match_one should find again.
+        let held_ids: BTreeSet<&str> = held.iter().map(|(_, c)| c.id.as_str()).collect();
+        let mut batch_partners: std::collections::HashMap<&str, BTreeSet<&str>> =
+            std::collections::HashMap::new();
+        for p in &result.pairs {
+            let (a, b) = (p.id_1.as_str(), p.id_2.as_str());
+            match (held_ids.contains(a), held_ids.contains(b)) {
+                (true, false) => batch_partners.entry(a).or_default().insert(b),
+                (false, true) => batch_partners.entry(b).or_default().insert(a),
+                _ => false,
+            };
+        }
+        let (mut batch_wanted, mut batch_got) = (0usize, 0usize);
+        let cpu_start = cpu_secs();
         let (mut wanted, mut got) = (0usize, 0usize);
         let mut lat: Vec<f64> = held
             .iter()
@@ -199,6 +224,13 @@ fn main() {
                     .iter()
                     .filter(|m| entity.get(m.id.as_str()) == Some(&e))
                     .count();
+                if let Some(partners) = batch_partners.get(c.id.as_str()) {
+                    batch_wanted += partners.len();
+                    batch_got += found
+                        .iter()
+                        .filter(|m| partners.contains(m.id.as_str()))
+                        .count();
+                }
                 micros
             })
             .collect();
@@ -207,6 +239,36 @@ fn main() {
         } else {
             got as f64 / wanted as f64
         };
+        let cpu_per_call = (cpu_secs() - cpu_start) / held.len().max(1) as f64 * 1e6;
+        eprintln!("{n} records: match_one CPU time {cpu_per_call:.0} µs per call (mean)");
+        let of_batch = if batch_wanted == 0 {
+            1.0
+        } else {
+            batch_got as f64 / batch_wanted as f64
+        };
+        eprintln!(
+            "{n} records: match_one finds {batch_got} of the batch run's {batch_wanted} pairs of the held-out records ({of_batch:.4})"
+        );
+        // Throughput with 1, 2 and 8 threads sharing the store, each matching every held-out
+        // record.
+        for threads in [1usize, 2, 8] {
+            let t = Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(|| {
+                        for (_, c) in &held {
+                            std::hint::black_box(
+                                plain
+                                    .match_one(c, &store, &result.model)
+                                    .expect("match_one"),
+                            );
+                        }
+                    });
+                }
+            });
+            let per_sec = (threads * held.len()) as f64 / t.elapsed().as_secs_f64();
+            eprintln!("{n} records: match_one with {threads} threads: {per_sec:.0} records/s");
+        }
         lat.sort_by(f64::total_cmp);
         let pct = |q: f64| {
             lat.get(((lat.len() as f64 - 1.0) * q) as usize)

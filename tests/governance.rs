@@ -522,7 +522,8 @@ fn the_audit_history_lasts_in_a_sqlite_file() {
     let _ = std::fs::remove_file(&path);
     {
         let store = SqliteStore::open(&path).unwrap();
-        let a = ActorStore::new(&store, AccessPolicy::default(), Actor::new("wang", "admin")).unwrap();
+        let a =
+            ActorStore::new(&store, AccessPolicy::default(), Actor::new("wang", "admin")).unwrap();
         a.insert(person(7)).unwrap();
         let mut c = a.get(&id("C7")).unwrap().unwrap();
         c.tags.insert("vip".into());

@@ -29,4 +29,5 @@ mod policy;
 mod view;
 
 pub use policy::{Access, AccessPolicy, Actor, Role, Scope};
+#[cfg(feature = "governance")]
 pub(crate) use view::Restrictions;

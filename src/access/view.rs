@@ -170,6 +170,7 @@ pub(crate) struct Restrictions {
 
 impl Restrictions {
     /// Whether the role reads every field in full.
+    #[cfg(feature = "governance")]
     pub(crate) fn reads_all(&self) -> bool {
         self.built_in.is_empty()
             && self.custom_default >= Access::Read

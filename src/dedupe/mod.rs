@@ -29,7 +29,6 @@ mod model;
 mod prepare;
 pub mod similarity;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -747,7 +746,8 @@ impl Deduplicator {
         // blocks in sorted neighbourhoods rather than comparing all their pairs.
         // Every key is looked up in one call and every candidate read in one call.
         let mut candidates: Vec<CustomerId> = Vec::new();
-        let mut score: BTreeMap<CustomerId, f64> = BTreeMap::new();
+        // Hashed, not ordered: a few thousand ids at most, and the ranking below sorts them.
+        let mut score: crate::hashing::IntMap<CustomerId, f64> = Default::default();
         let keys = self.keys_of_prepared(&p, customer);
         // Keys of blocks over the limit are skipped, so no more of their ids is read.
         let limit = self.max_block.saturating_add(1);
@@ -761,10 +761,10 @@ impl Deduplicator {
                 if id == customer.id {
                     continue;
                 }
-                *score.entry(id.clone()).or_default() += weight;
                 if rare {
-                    candidates.push(id);
+                    candidates.push(id.clone());
                 }
+                *score.entry(id).or_default() += weight;
             }
         }
         candidates.sort();
