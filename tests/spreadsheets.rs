@@ -169,3 +169,100 @@ fn pipeline_store_from_the_xlsx_is_the_same_as_from_the_csv() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no sheet"));
 }
+
+/// The committed `.xls` and `.ods` copies of the sample (tests/data/sheets, written by
+/// docs/scripts/gen_sheet_fixtures.py), second sheet `Customers`.
+fn fixture(ext: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/sheets/customers.{ext}"))
+}
+
+#[test]
+fn the_sample_as_xls_and_ods_reads_to_the_same_records_as_the_csv() {
+    let csv = read_path(sample(), &ReadOptions::default()).expect("csv");
+    for ext in ["xls", "ods"] {
+        let sheet = read_path(fixture(ext), &with_sheet("Customers")).expect(ext);
+        assert!(sheet.rejected.is_empty(), "{ext}: {:?}", sheet.rejected);
+        assert_eq!(sheet.customers.len(), csv.customers.len(), "{ext}");
+        for (got, want) in sheet.customers.iter().zip(&csv.customers) {
+            assert!(got == want, "{ext}: {} differs", want.id);
+        }
+        assert_eq!(sheet.columns, csv.columns, "{ext}");
+        assert_eq!(sheet.lines.first(), Some(&2), "{ext}");
+        // The first sheet holds a note, not customers: read by default, it yields none.
+        let first = read_path(fixture(ext), &ReadOptions::default());
+        assert!(
+            first.map_or(true, |f| f.customers.is_empty()),
+            "{ext}: the notes sheet read as customers"
+        );
+    }
+}
+
+#[cfg(all(feature = "sqlite", feature = "entry"))]
+fn import_store(
+    bin: &Path,
+    file: &Path,
+    db: &Path,
+    extra: &[&str],
+) -> clientele::store::conformance::Snapshot {
+    let mut args = vec![
+        "import",
+        path(file),
+        "--store",
+        path(db),
+        "--source",
+        "sample",
+    ];
+    args.extend_from_slice(extra);
+    let out = output(bin, &args);
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = clientele::store::SqliteStore::open(db).expect("open");
+    let mut snap = clientele::store::conformance::snapshot(&store).expect("snapshot");
+    for c in &mut snap.customers {
+        c.updated_at = c.created_at;
+    }
+    snap
+}
+
+/// The file forms, imported with `import`: GBK, UTF-16 (byte-order mark), .xlsx, .xls
+/// and .ods give the same store as the UTF-8 original.
+#[cfg(all(feature = "sqlite", feature = "entry"))]
+#[test]
+fn every_file_form_imports_to_the_same_store_as_the_utf8_csv() {
+    let Some(bin) = cli() else { return };
+    let dir = temp_dir("import-forms");
+    let text = std::fs::read_to_string(sample()).expect("sample");
+    let want = import_store(&bin, &sample(), &dir.join("utf8.db"), &[]);
+    // GBK lacks three Latin letters of the sample (a Chinese Windows export writes `?`): the
+    // GBK copy is compared with the UTF-8 file spelled the same way.
+    let plain = text.replace('ß', "ss").replace('ô', "o").replace('ä', "ae");
+    let plain_csv = dir.join("plain.csv");
+    std::fs::write(&plain_csv, &plain).expect("write");
+    let want_plain = import_store(&bin, &plain_csv, &dir.join("plain.db"), &[]);
+    let (gbk_bytes, _, unmappable) = encoding_rs::GBK.encode(&plain);
+    assert!(!unmappable);
+    let gbk = dir.join("gbk.csv");
+    std::fs::write(&gbk, &gbk_bytes).expect("write");
+    let got = import_store(&bin, &gbk, &dir.join("gbk.db"), &[]);
+    cli_bin::assert_same_store(&got, &want_plain, "gbk vs utf-8");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let utf16_csv = dir.join("utf16.csv");
+    std::fs::write(&utf16_csv, &utf16).expect("write");
+    let got = import_store(&bin, &utf16_csv, &dir.join("utf16.db"), &[]);
+    cli_bin::assert_same_store(&got, &want, "utf-16 vs utf-8");
+    let xlsx = dir.join("customers.xlsx");
+    sample_to_xlsx(&xlsx);
+    let got = import_store(&bin, &xlsx, &dir.join("xlsx.db"), &[]);
+    cli_bin::assert_same_store(&got, &want, "xlsx vs utf-8");
+    for ext in ["xls", "ods"] {
+        let db = dir.join(format!("{ext}.db"));
+        let got = import_store(&bin, &fixture(ext), &db, &["--sheet", "Customers"]);
+        cli_bin::assert_same_store(&got, &want, ext);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
