@@ -126,10 +126,9 @@ fn the_sample_in_an_encrypted_file_leaves_no_plain_value_and_finds_the_same_clus
             assert!(!ids.is_empty(), "no answer for a key of {}", c.id);
         }
         // The same clusters as the same import into a plain store.
-        let plain = SqliteStore::in_memory_with(
-            SqliteOptions::default().indexers(importer().indexers()),
-        )
-        .unwrap();
+        let plain =
+            SqliteStore::in_memory_with(SqliteOptions::default().indexers(importer().indexers()))
+                .unwrap();
         import_into(&plain, &rows);
         let want = clusters(&plain);
         let got = clusters(&store);
@@ -144,7 +143,10 @@ fn the_sample_in_an_encrypted_file_leaves_no_plain_value_and_finds_the_same_clus
             g.updated_at = c.updated_at;
             assert_eq!(&g, c, "cluster {members:?}");
         }
-        assert!(store.scan_merges(None, 1).unwrap().len() == 1, "merges were made");
+        assert!(
+            store.scan_merges(None, 1).unwrap().len() == 1,
+            "merges were made"
+        );
     }
     let bytes = file_bytes(&path);
     let needles = planted(&rows);
@@ -173,9 +175,12 @@ fn the_sample_in_an_encrypted_file_leaves_no_plain_value_and_finds_the_same_clus
 fn a_wrong_key_a_plain_file_and_a_plain_inner_store_are_refused() {
     let scratch = Scratch::new("encrypted-refusals");
     let path = scratch.path("store.db");
-    let c = Customer::builder(CustomerId::new("C1").unwrap(), clientele::CustomerKind::Person)
-        .phone("13800135678")
-        .build();
+    let c = Customer::builder(
+        CustomerId::new("C1").unwrap(),
+        clientele::CustomerKind::Person,
+    )
+    .phone("13800135678")
+    .build();
     encrypted_sqlite(&path, &key(1)).put(c.clone()).unwrap();
     let err = EncryptedStore::open_sqlite(&path, &key(2), EncryptionOptions::default())
         .map(|_| ())
@@ -186,7 +191,10 @@ fn a_wrong_key_a_plain_file_and_a_plain_inner_store_are_refused() {
     );
     assert!(err.to_string().contains("another key"), "{err}");
     // The right key still opens it.
-    assert_eq!(encrypted_sqlite(&path, &key(1)).get(&c.id).unwrap(), Some(c.clone()));
+    assert_eq!(
+        encrypted_sqlite(&path, &key(1)).get(&c.id).unwrap(),
+        Some(c.clone())
+    );
 
     // A plain file is refused and left as it was.
     let plain = scratch.path("plain.db");
@@ -217,9 +225,12 @@ fn the_store_contract_holds_over_a_memory_store() {
 #[test]
 fn the_store_contract_holds_over_a_sqlite_file() {
     let scratch = Scratch::new("encrypted-conformance");
-    let store =
-        EncryptedStore::open_sqlite(scratch.path("store.db"), &key(4), EncryptionOptions::default())
-            .unwrap();
+    let store = EncryptedStore::open_sqlite(
+        scratch.path("store.db"),
+        &key(4),
+        EncryptionOptions::default(),
+    )
+    .unwrap();
     conformance::run(&store).unwrap();
     conformance::concurrency(&store, 4).unwrap();
     conformance::faults(&store).unwrap();
@@ -232,8 +243,11 @@ fn the_reserved_namespace_and_fields_are_refused_and_hidden() {
     assert!(store.changes_since(0, 10).unwrap().is_empty());
     let doc = Document::new("clientele.encryption", "state", "{}");
     assert!(store.apply(vec![Change::PutDocument(doc)]).is_err());
-    let mut c = Customer::builder(CustomerId::new("C1").unwrap(), clientele::CustomerKind::Person)
-        .build();
+    let mut c = Customer::builder(
+        CustomerId::new("C1").unwrap(),
+        clientele::CustomerKind::Person,
+    )
+    .build();
     c.custom.insert(
         "_blind_keys".into(),
         clientele::model::CustomValue::Text("x".into()),
@@ -297,10 +311,16 @@ fn rotation_reseals_everything_while_readers_read_and_writers_write() {
                 let mut c = people[i].clone();
                 c.tags.insert("during".into());
                 store
-                    .apply(vec![Change::expect_record(&people[i]), Change::Put(c.clone())])
+                    .apply(vec![
+                        Change::expect_record(&people[i]),
+                        Change::Put(c.clone()),
+                    ])
                     .unwrap();
                 store
-                    .apply(vec![Change::expect_record(&c), Change::Put(people[i].clone())])
+                    .apply(vec![
+                        Change::expect_record(&c),
+                        Change::Put(people[i].clone()),
+                    ])
                     .unwrap();
             }
         });
@@ -308,7 +328,10 @@ fn rotation_reseals_everything_while_readers_read_and_writers_write() {
         writer.join().unwrap();
         stop.store(true, Ordering::Relaxed);
         assert_eq!(done.customers, 300);
-        readers.into_iter().map(|r| r.join().unwrap()).sum::<usize>()
+        readers
+            .into_iter()
+            .map(|r| r.join().unwrap())
+            .sum::<usize>()
     });
     assert!(reads > 0);
     assert_ne!(store.key_id(), old_id);
@@ -330,9 +353,12 @@ fn rotation_reseals_everything_while_readers_read_and_writers_write() {
 fn changing_the_logical_indexers_reindexes_on_opening() {
     let scratch = Scratch::new("encrypted-reindex");
     let path = scratch.path("store.db");
-    let c = Customer::builder(CustomerId::new("C1").unwrap(), clientele::CustomerKind::Person)
-        .phone("13800135678")
-        .build();
+    let c = Customer::builder(
+        CustomerId::new("C1").unwrap(),
+        clientele::CustomerKind::Person,
+    )
+    .phone("13800135678")
+    .build();
     let k = SecondaryKey::phone("13800135678").unwrap();
     {
         let store = EncryptedStore::open_sqlite(

@@ -287,7 +287,11 @@ impl Codec {
             .collect()
     }
 
-    fn seal_snapshot(&self, s: &RecordSnapshot, cipher: &dyn FieldCipher) -> Result<RecordSnapshot> {
+    fn seal_snapshot(
+        &self,
+        s: &RecordSnapshot,
+        cipher: &dyn FieldCipher,
+    ) -> Result<RecordSnapshot> {
         Ok(RecordSnapshot {
             customer: self.seal_customer(&s.customer, cipher)?,
             activity: self.seal_activity(&s.activity, cipher)?,

@@ -56,5 +56,5 @@ pub use codec::{BLIND_KEYS_FIELD, BlindKeys};
 pub use key::Key;
 pub use options::EncryptionOptions;
 pub use rotate::Rewritten;
-pub use store::EncryptedStore;
 pub use seal::{DEFAULT_SEALED, SEALED_BIRTH_DATE, is_sealed, seal, seal_fields, unseal};
+pub use store::EncryptedStore;

@@ -49,7 +49,9 @@ pub(super) fn refuse_plain(path: &Path) -> Result<()> {
     for t in ["customers", "merges", "documents"] {
         if table(t)? {
             rows += conn
-                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0))
+                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
                 .map_err(db)?;
         }
     }
@@ -64,4 +66,33 @@ pub(super) fn refuse_plain(path: &Path) -> Result<()> {
         ),
         value: String::new(),
     })
+}
+
+/// Whether the database file at `path` holds an encrypted store (its index is of blind keys).
+///
+/// # Errors
+/// SQLite's errors.
+pub(super) fn is_encrypted(path: &Path) -> Result<bool> {
+    if !path.exists() {
+        return Ok(false);
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db)?;
+    let meta: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    if meta.is_none() {
+        return Ok(false);
+    }
+    let indexers: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE name = 'indexers'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db)?;
+    Ok(indexers.is_some_and(|n| n == BlindKeys.name()))
 }

@@ -51,7 +51,10 @@ impl fmt::Debug for Ring {
 
 /// The key id a value sealed in the shipped format names (`enc1:<id>:...`).
 fn named_key(sealed: &str) -> Option<&str> {
-    sealed.strip_prefix("enc1:")?.split_once(':').map(|(id, _)| id)
+    sealed
+        .strip_prefix("enc1:")?
+        .split_once(':')
+        .map(|(id, _)| id)
 }
 
 impl Ring {

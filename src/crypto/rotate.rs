@@ -142,11 +142,8 @@ where
                     Some(CustomValue::Text(t)) => Some(t.clone()),
                     _ => None,
                 };
-                let stale_values = rotating
-                    && codec
-                        .sealed_values(raw)
-                        .iter()
-                        .any(|v| !ring.is_current(v));
+                let stale_values =
+                    rotating && codec.sealed_values(raw).iter().any(|v| !ring.is_current(v));
                 let stale_activity = rotating
                     && codec
                         .sealed_activity_values(act)
@@ -157,7 +154,9 @@ where
                 }
                 let mut sealed = codec.seal_customer(&plain, &*ring)?;
                 if let Some(b) = blind {
-                    sealed.custom.insert(BLIND_KEYS_FIELD.to_owned(), CustomValue::Text(b));
+                    sealed
+                        .custom
+                        .insert(BLIND_KEYS_FIELD.to_owned(), CustomValue::Text(b));
                 }
                 changes.push(Change::Expect {
                     customer: raw.id.clone(),
@@ -186,7 +185,9 @@ where
         let mut after: Option<MergeId> = None;
         loop {
             let _alone = self.exclusive();
-            let page = self.inner().scan_merges(after.as_ref(), self.batch_size())?;
+            let page = self
+                .inner()
+                .scan_merges(after.as_ref(), self.batch_size())?;
             let Some(last) = page.last().map(|r| r.id.clone()) else {
                 return Ok(done);
             };

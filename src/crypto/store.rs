@@ -89,7 +89,11 @@ impl EncryptedStore<MemoryStore> {
     /// # Errors
     /// As [`EncryptedStore::new`].
     pub fn memory(key: &Key, options: EncryptionOptions) -> Result<Self> {
-        Self::new(MemoryStore::with_indexers(Self::inner_indexers()), key, options)
+        Self::new(
+            MemoryStore::with_indexers(Self::inner_indexers()),
+            key,
+            options,
+        )
     }
 }
 
@@ -126,6 +130,23 @@ impl EncryptedStore<crate::store::SqliteStore> {
         options: EncryptionOptions,
     ) -> Result<Self> {
         Self::open_sqlite_with(path, key, options, crate::store::SqliteOptions::default())
+    }
+
+    /// Whether the SQLite file at `path` holds an encrypted store (so that a caller opening
+    /// files of both kinds can ask for the key, or refuse to open it plain). A missing file
+    /// is not.
+    ///
+    /// ```
+    /// use clientele::crypto::EncryptedStore;
+    /// use clientele::store::SqliteStore;
+    /// assert!(!EncryptedStore::<SqliteStore>::file_is_encrypted("no-such-file.db")?);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// SQLite's errors (a file that is not a database).
+    pub fn file_is_encrypted(path: impl AsRef<std::path::Path>) -> Result<bool> {
+        super::plain_file::is_encrypted(path.as_ref())
     }
 
     /// Opens (or creates) an encrypted SQLite store with the given SQLite options (their
@@ -239,8 +260,11 @@ where
     /// [`EncryptedStore::inner_indexers`], holds plain data, or was sealed with another field
     /// list; [`Error::Decrypt`] (field `store key`) for a wrong key; the store's errors.
     pub fn new(inner: S, key: &Key, options: EncryptionOptions) -> Result<Self> {
-        let previous: Vec<Generation> =
-            options.previous_keys.iter().map(Generation::of_key).collect();
+        let previous: Vec<Generation> = options
+            .previous_keys
+            .iter()
+            .map(Generation::of_key)
+            .collect();
         Self::open(inner, Generation::of_key(key), previous, options)
     }
 
@@ -420,9 +444,7 @@ where
     fn lookup_many(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<Vec<CustomerId>>> {
         self.read_with(|ring| {
             let per = 1 + ring.others.len();
-            let lists = self
-                .inner
-                .lookup_many(&Self::blinded(ring, keys), limit)?;
+            let lists = self.inner.lookup_many(&Self::blinded(ring, keys), limit)?;
             Ok(lists
                 .chunks(per)
                 .map(|chunk| {
@@ -463,7 +485,10 @@ where
         };
         let mut attempt = 0;
         loop {
-            let Translated { changes: sealed, held } = cx.translate(&changes)?;
+            let Translated {
+                changes: sealed,
+                held,
+            } = cx.translate(&changes)?;
             match self.inner.apply(sealed) {
                 Ok(()) => return Ok(()),
                 Err(e) => {

@@ -136,12 +136,10 @@ where
     Error: From<S::Error>,
 {
     fn seal_record(&self, index: usize, c: &Customer) -> Result<Customer> {
-        self.codec
-            .check_plain(c)
-            .map_err(|e| Error::BatchRefused {
-                index,
-                source: Box::new(e),
-            })?;
+        self.codec.check_plain(c).map_err(|e| Error::BatchRefused {
+            index,
+            source: Box::new(e),
+        })?;
         let sealed = self.codec.seal_customer(c, self.ring)?;
         Ok(with_blind_keys(
             sealed,
@@ -278,10 +276,7 @@ where
             (Expected::Record(_), Some(c)) => Expected::Record(Fingerprint::record(c)),
             (Expected::WithActivity(_), Some(c)) => {
                 let empty = Activity::default();
-                Expected::WithActivity(Fingerprint::with_activity(
-                    c,
-                    activity.unwrap_or(&empty),
-                ))
+                Expected::WithActivity(Fingerprint::with_activity(c, activity.unwrap_or(&empty)))
             }
             (other, _) => *other,
         };
