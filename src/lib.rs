@@ -117,6 +117,11 @@ pub struct ImportDoctests;
 #[doc = include_str!("../docs/MERGE.md")]
 pub struct MergeDoctests;
 
+/// The encryption guide's code examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "encryption"))]
+#[doc = include_str!("../docs/ENCRYPTION.md")]
+pub struct EncryptionDoctests;
+
 /// The lifecycle guide's code examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../docs/LIFECYCLE.md")]

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use clientele::entry::{Importer, Incoming, OnMatch, Outcome, Policy};
-use clientele::store::{SqliteOptions, SqliteStore};
 
 use super::io::{self, outln};
+use super::keyed::{self, Db, KeyFile};
 use super::{Input, flags};
 
 /// What to do with a row that matches a stored customer.
@@ -33,6 +33,8 @@ pub struct ImportArgs {
     /// The SQLite store (created if absent).
     #[arg(long, value_name = "PATH.db")]
     store: PathBuf,
+    #[command(flatten)]
+    key: KeyFile,
     /// The source system's name: with each row's id, the key that makes a re-import change
     /// nothing (default: the file's stem).
     #[arg(long)]
@@ -91,10 +93,9 @@ fn importer(args: &ImportArgs) -> Importer {
     i
 }
 
-/// Opens (or creates) a store indexing what the importer needs.
-pub fn open(path: &Path, importer: &Importer) -> Result<SqliteStore, String> {
-    SqliteStore::open_with(path, SqliteOptions::default().indexers(importer.indexers()))
-        .map_err(|e| format!("{}: {e}", path.display()))
+/// Opens (or creates) a store indexing what the importer needs (encrypted with `--key-file`).
+pub fn open(path: &Path, importer: &Importer, key: &KeyFile) -> Result<Db, String> {
+    keyed::open(path, key, importer.indexers())
 }
 
 /// Runs `import`.
@@ -117,7 +118,7 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
         let bar = bar.clone();
         importer = importer.on_progress(move |done, _| bar.set_position(done as u64));
     }
-    let store = open(&args.store, &importer)?;
+    let store = open(&args.store, &importer, &args.key)?;
     if let Some(sample) = &args.train {
         let options = io::read_options(&args.input.map, args.input.repeated_columns.into())?;
         let sample = io::read_file(sample, &options)?;

@@ -18,6 +18,7 @@
 mod flags;
 mod import;
 mod io;
+mod keyed;
 mod lifecycle;
 mod merge;
 mod normalize;

@@ -42,6 +42,8 @@ pub struct PipelineArgs {
     /// records) by this run's result, in the same transaction.
     #[arg(long, requires = "store")]
     replace: bool,
+    #[command(flatten)]
+    key: super::keyed::KeyFile,
     /// Print the report as one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -99,7 +101,7 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
     }
     let region = args.region.as_deref();
     if let Some(path) = &args.store {
-        check_writable(path, args.replace)?;
+        check_writable(path, args.replace, &args.key)?;
     }
 
     // 1. Read and validate the records as they came.
@@ -185,7 +187,7 @@ pub fn run(args: &PipelineArgs) -> Result<(), String> {
                 customers,
                 merges,
                 replaced,
-            } = write_result(path, &store, args.replace)?;
+            } = write_result(path, &store, args.replace, &args.key)?;
             Some(StoreReport {
                 path: path.display().to_string(),
                 customers,

@@ -195,7 +195,7 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
     }
     let (report, activity) = match (&args.transactions, args.input.store_path()) {
         (None, Some(path)) => {
-            let s = store::open_existing(path)?;
+            let s = store::open_existing(path, args.input.key())?;
             let report = build_report_store(&s, Some(&clusters), &validator, &config, as_of)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             (report, "the store's activity".to_owned())

@@ -6,6 +6,7 @@ use clientele::entry::{Importer, Outcome, keep_apart, merge_held, review_queue};
 
 use super::import::open;
 use super::io::outln;
+use super::keyed::KeyFile;
 
 /// Arguments of `review`.
 #[derive(clap::Args)]
@@ -15,6 +16,8 @@ pub struct ReviewArgs {
     /// The SQLite store.
     #[arg(long, value_name = "PATH.db", global = true)]
     store: Option<PathBuf>,
+    #[command(flatten)]
+    key: KeyFile,
 }
 
 #[derive(clap::Subcommand)]
@@ -49,7 +52,7 @@ pub fn run(args: &ReviewArgs) -> Result<(), String> {
         return Err(format!("{}: no such store", path.display()));
     }
     let importer = Importer::new("review");
-    let store = open(path, &importer)?;
+    let store = open(path, &importer, &args.key)?;
     let err = |e: clientele::Error| format!("{}: {e}", path.display());
     let now = chrono::Utc::now();
     let outcome = match &args.action {

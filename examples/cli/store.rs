@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clientele::files::{FileRead, RowCounts};
-use clientele::store::{Change, CustomerStore, MemoryStore, SqliteStore, batches};
+use clientele::store::{Change, CustomerStore, KeyIndexers, MemoryStore, batches};
 
 use super::io;
+use super::keyed::{self, Db, KeyFile};
 use super::{Input, Repeated};
 
 /// Records read per batch when walking a store.
@@ -49,12 +50,19 @@ pub struct Source {
     /// (the first sheet by default).
     #[arg(long, value_name = "NAME|INDEX")]
     sheet: Option<String>,
+    #[command(flatten)]
+    key: KeyFile,
 }
 
 impl Source {
     /// The store the customers are read from, when `--store` was given.
     pub fn store_path(&self) -> Option<&Path> {
         self.store.as_deref()
+    }
+
+    /// The `--key-file` of the store.
+    pub fn key(&self) -> &KeyFile {
+        &self.key
     }
 }
 
@@ -70,21 +78,22 @@ pub fn load(source: &Source) -> Result<FileRead, String> {
             encoding: source.encoding,
             sheet: source.sheet.clone(),
         }),
-        (None, Some(path)) => read_store(path),
+        (None, Some(path)) => read_store(path, &source.key),
         _ => Err("give either a customers FILE or --store PATH.db".to_owned()),
     }
 }
 
-/// Opens an existing store (a missing file is an error, not a new empty store).
-pub fn open_existing(path: &Path) -> Result<SqliteStore, String> {
+/// Opens an existing store (a missing file is an error, not a new empty store), encrypted
+/// with `--key-file` when given.
+pub fn open_existing(path: &Path, key: &KeyFile) -> Result<Db, String> {
     if !path.is_file() {
         return Err(format!("{}: no such store", path.display()));
     }
-    SqliteStore::open(path).map_err(|e| format!("{}: {e}", path.display()))
+    keyed::open(path, key, KeyIndexers::contact())
 }
 
-fn read_store(path: &Path) -> Result<FileRead, String> {
-    let store = open_existing(path)?;
+fn read_store(path: &Path, key: &KeyFile) -> Result<FileRead, String> {
+    let store = open_existing(path, key)?;
     let err = |e: clientele::Error| format!("{}: {e}", path.display());
     let mut customers = Vec::new();
     for batch in batches(&store, PAGE) {
@@ -109,11 +118,11 @@ fn read_store(path: &Path) -> Result<FileRead, String> {
 
 /// Refuses, before any work, to write into a store that holds something unless `replace`.
 /// A missing file is fine (it is created when the result is written).
-pub fn check_writable(path: &Path, replace: bool) -> Result<(), String> {
+pub fn check_writable(path: &Path, replace: bool, key: &KeyFile) -> Result<(), String> {
     if replace || !path.exists() {
         return Ok(());
     }
-    let store = open_existing(path)?;
+    let store = open_existing(path, key)?;
     let err = |e: clientele::Error| format!("{}: {e}", path.display());
     let customers = store.len().map_err(err)?;
     let merges = store.scan_merges(None, 1).map_err(err)?.len();
@@ -140,8 +149,13 @@ pub struct Written {
 
 /// Writes every record, activity and merge record of `result` into the store at `path` as one
 /// batch (one transaction); with `replace`, the batch first deletes everything the store held.
-pub fn write_result(path: &Path, result: &MemoryStore, replace: bool) -> Result<Written, String> {
-    let store = SqliteStore::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn write_result(
+    path: &Path,
+    result: &MemoryStore,
+    replace: bool,
+    key: &KeyFile,
+) -> Result<Written, String> {
+    let store = keyed::open(path, key, KeyIndexers::contact())?;
     let err = |e: clientele::Error| format!("{}: {e}", path.display());
     let mut changes = Vec::new();
     let mut replaced = 0;

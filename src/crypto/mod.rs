@@ -11,6 +11,10 @@
 //! - [`BlindIndex`]: HMAC-SHA-256 of a value's match key under its own key, so equal values give
 //!   equal index keys and nothing else can be learned from them without the key.
 //! - [`seal`] / [`unseal`]: a record's sensitive fields encrypted in place and back.
+//! - [`EncryptedStore`]: any [`CustomerStore`](crate::store::CustomerStore) with those fields
+//!   sealed before they reach it (records, merge provenance, activity text, documents) and its
+//!   secondary keys stored only as blind keys; key rotation while it stays readable
+//!   ([`EncryptedStore::rotate`]). The design and what it reveals: docs/ENCRYPTION.md.
 //!
 //! No cryptography is written here: every primitive is RustCrypto's (`aes-gcm`, `hmac`, `sha2`).
 //!
@@ -34,10 +38,23 @@
 
 mod blind;
 mod cipher;
+mod codec;
 mod key;
+mod options;
+#[cfg(feature = "sqlite")]
+mod plain_file;
+mod ring;
+mod rotate;
 mod seal;
+mod state;
+mod store;
+mod translate;
 
 pub use blind::BlindIndex;
 pub use cipher::{AesGcmCipher, FieldCipher};
+pub use codec::{BLIND_KEYS_FIELD, BlindKeys};
 pub use key::Key;
+pub use options::EncryptionOptions;
+pub use rotate::Rewritten;
 pub use seal::{DEFAULT_SEALED, SEALED_BIRTH_DATE, is_sealed, seal, seal_fields, unseal};
+pub use store::EncryptedStore;
