@@ -495,6 +495,10 @@ fn the_data_policy_is_checked_on_load_with_the_path_of_the_offending_entry() {
             "retention[0].applies_to",
         ),
         (r#"{"audit": "loud"}"#, "audit"),
+        (
+            r#"{"actors": {"ann": {"role": "boss"}}}"#,
+            "actors.ann.role",
+        ),
     ];
     for (json, path) in bad {
         let e = DataPolicy::from_json(json).unwrap_err();

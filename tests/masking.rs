@@ -756,6 +756,7 @@ fn settings_are_shown_so_that_a_typo_can_be_fixed() {
 /// settings), and why.
 const ALLOWED: &[(&str, &str)] = &[
     ("AuditOp", "a kind of audited change"),
+    ("ActorSpec", "configuration: a user's role and team names"),
     ("AuditValues", "how the audit keeps values: a setting"),
     (
         "DataPolicy",

@@ -38,5 +38,5 @@ pub use audit::{
     audit_by, audit_of,
 };
 pub use handle::ActorStore;
-pub use policy::{DataPolicy, POLICY_NAMESPACE};
+pub use policy::{ActorSpec, DataPolicy, POLICY_NAMESPACE};
 pub use retention::{RecordClass, RetentionAction, RetentionReport, RetentionRule, RuleOutcome};

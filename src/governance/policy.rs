@@ -17,14 +17,25 @@ use crate::store::{Change, CustomerStore, Document};
 pub const POLICY_NAMESPACE: &str = "clientele.policy";
 const POLICY_KEY: &str = "current";
 
+/// A user of the policy: a role of its access policy and, for team scopes, a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorSpec {
+    /// The role's name.
+    pub role: String,
+    /// The team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+}
+
 fn default_encrypted() -> Vec<String> {
     ["phone", "email", "national_id", "birth_date"]
         .map(str::to_owned)
         .to_vec()
 }
 
-/// The data-management policy (数据管理制度) an application loads: access roles, encrypted
-/// fields, re-verification windows, retention rules and how the audit keeps values.
+/// The data-management policy (数据管理制度) an application loads: access roles, the users and
+/// their roles, encrypted fields, re-verification windows, retention rules and how the audit keeps values.
 ///
 /// ```
 /// use clientele::governance::DataPolicy;
@@ -48,6 +59,9 @@ pub struct DataPolicy {
     /// Roles and their field access (the default: admin, editor, viewer).
     #[serde(default)]
     pub access: AccessPolicy,
+    /// The application's users by name: their role (one of `access.roles`) and team.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub actors: BTreeMap<String, ActorSpec>,
     /// The fields sealed at rest by an encrypting store (phones, emails, national IDs and the
     /// birth date by default).
     #[serde(default = "default_encrypted")]
@@ -68,6 +82,7 @@ impl Default for DataPolicy {
     fn default() -> Self {
         Self {
             access: AccessPolicy::default(),
+            actors: BTreeMap::new(),
             encrypted: default_encrypted(),
             reverify: BTreeMap::new(),
             retention: Vec::new(),
@@ -138,6 +153,14 @@ impl DataPolicy {
             },
             other => other,
         })?;
+        for (name, spec) in &self.actors {
+            if self.access.role(&spec.role).is_err() {
+                return Err(wrong(
+                    format!("actors.{name}.role"),
+                    "no role of this name in access.roles",
+                ));
+            }
+        }
         let mut seen = BTreeSet::new();
         for (i, name) in self.encrypted.iter().enumerate() {
             let path = format!("encrypted[{i}]");
@@ -263,6 +286,29 @@ impl DataPolicy {
             c.verify_within_days = *days;
         }
         c
+    }
+
+    /// The actor of this name, with the role and team the policy gives it.
+    ///
+    /// ```
+    /// use clientele::governance::DataPolicy;
+    /// let p = DataPolicy::from_json(r#"{"actors": {"ann": {"role": "viewer"}}}"#)?;
+    /// assert_eq!(p.actor("ann")?.role, "viewer");
+    /// assert!(p.actor("bob").is_err());
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for a name the policy does not list.
+    pub fn actor(&self, name: &str) -> Result<crate::access::Actor> {
+        let spec = self.actors.get(name).ok_or_else(|| Error::InvalidSetting {
+            setting: "actors".into(),
+            reason: "no actor of this name in the policy".into(),
+            value: name.to_owned(),
+        })?;
+        let mut a = crate::access::Actor::new(name, spec.role.clone());
+        a.team.clone_from(&spec.team);
+        Ok(a)
     }
 
     /// The encrypted fields, as fields of the field model.
