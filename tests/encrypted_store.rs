@@ -271,8 +271,8 @@ fn filled(n: usize) -> (EncryptedStore<MemoryStore>, Vec<Customer>) {
                 CustomerId::new(format!("C{i:04}")).unwrap(),
                 clientele::CustomerKind::Person,
             )
-            .phone(&format!("1380013{i:04}"))
-            .email(&format!("p{i}@example.cn"))
+            .phone(format!("1380013{i:04}"))
+            .email(format!("p{i}@example.cn"))
             .build();
             c.birth_date = chrono::NaiveDate::from_ymd_opt(1980, 1, 1 + (i % 28) as u32);
             c
@@ -308,19 +308,19 @@ fn rotation_reseals_everything_while_readers_read_and_writers_write() {
             })
             .collect();
         let writer = s.spawn(|| {
-            for i in 0..50 {
-                let mut c = people[i].clone();
+            for person in people.iter().take(50) {
+                let mut c = person.clone();
                 c.tags.insert("during".into());
                 store
                     .apply(vec![
-                        Change::expect_record(&people[i]),
+                        Change::expect_record(person),
                         Change::Put(c.clone()),
                     ])
                     .unwrap();
                 store
                     .apply(vec![
                         Change::expect_record(&c),
-                        Change::Put(people[i].clone()),
+                        Change::Put(person.clone()),
                     ])
                     .unwrap();
             }
