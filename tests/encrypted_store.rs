@@ -312,16 +312,10 @@ fn rotation_reseals_everything_while_readers_read_and_writers_write() {
                 let mut c = person.clone();
                 c.tags.insert("during".into());
                 store
-                    .apply(vec![
-                        Change::expect_record(person),
-                        Change::Put(c.clone()),
-                    ])
+                    .apply(vec![Change::expect_record(person), Change::Put(c.clone())])
                     .unwrap();
                 store
-                    .apply(vec![
-                        Change::expect_record(&c),
-                        Change::Put(person.clone()),
-                    ])
+                    .apply(vec![Change::expect_record(&c), Change::Put(person.clone())])
                     .unwrap();
             }
         });
