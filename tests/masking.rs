@@ -800,6 +800,17 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     ("BlindIndex", "holds a key; its Debug shows nothing"),
     (
+        "EncryptedStore",
+        "a store wrapper; its Debug shows key ids, sealed field names and indexer names",
+    ),
+    (
+        "EncryptionOptions",
+        "field names, indexer names and keys (whose Debug shows nothing)",
+    ),
+    ("BlindKeys", "an indexer: no state"),
+    ("Rewritten", "numbers of rewritten records"),
+    ("EncryptionDoctests", "a doctest holder"),
+    (
         "CustomerId",
         "the caller's key: shown in full by the policy",
     ),
