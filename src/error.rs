@@ -233,6 +233,35 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A backup stream was refused by `store::restore` (feature `backup`): it is not a backup,
+    /// it was cut short, or bytes of it changed. `offset` is the position (from 0) of the frame
+    /// or field that failed; `reason` says what was wrong and never quotes the stream's content.
+    /// Nothing the stream held was left in the target store.
+    #[error("backup refused at byte {offset}: {reason}; nothing was restored")]
+    BackupCorrupt {
+        /// Byte position in the stream of the frame (or header field) that failed.
+        offset: u64,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A backup written by a newer version of the crate, in a format this version does not
+    /// know (feature `backup`); nothing was restored.
+    #[error(
+        "the backup has format version {found}; this version of clientele reads up to {supported}; nothing was restored"
+    )]
+    BackupTooNew {
+        /// The format version the backup declares.
+        found: u32,
+        /// The newest format version this crate reads.
+        supported: u32,
+    },
+    /// `store::restore` was given a store that already holds something (feature `backup`): a
+    /// backup is restored only into an empty store. The store was not changed.
+    #[error("the target store is not empty ({holds}); nothing was restored")]
+    RestoreTargetNotEmpty {
+        /// What the store holds (counts and kinds, no values).
+        holds: String,
+    },
     /// A file (or stream) could not be read or written; `path` names it.
     #[error("{path}: {reason}")]
     Io {

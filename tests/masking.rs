@@ -756,6 +756,11 @@ fn settings_are_shown_so_that_a_typo_can_be_fixed() {
 /// settings), and why.
 const ALLOWED: &[(&str, &str)] = &[
     ("AuditOp", "a kind of audited change"),
+    ("BackupCounts", "counts of what a backup holds"),
+    ("BackupOptions", "settings: frame size and a fixed time"),
+    ("BackupSummary", "counts and a checksum of a backup"),
+    ("RestoreOptions", "settings: batch size"),
+    ("RestoreSummary", "counts of what a restore wrote"),
     ("ActorSpec", "configuration: a user's role and team names"),
     ("AuditValues", "how the audit keeps values: a setting"),
     (

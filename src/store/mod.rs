@@ -27,7 +27,11 @@
 //! - Beside the records, a store keeps small keyed [`Document`]s in namespaces (the importer's
 //!   external ids, review queue and saved model), written in the same batches and listed in the
 //!   feed.
+//! - A whole store is backed up with `backup` and restored into an empty store of any kind
+//!   with `restore` (feature `backup`): a versioned, checksummed, streaming format.
 
+#[cfg(feature = "backup")]
+mod backup;
 mod change;
 pub mod conformance;
 mod customer_store;
@@ -41,6 +45,12 @@ mod refuse;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(feature = "backup")]
+#[cfg_attr(docsrs, doc(cfg(feature = "backup")))]
+pub use backup::{
+    BackupCounts, BackupOptions, BackupSummary, RestoreOptions, RestoreSummary, backup, restore,
+    verify_backup,
+};
 pub use change::{Change, Expected};
 pub use customer_store::{Batches, CustomerStore, batches};
 pub use document::Document;
