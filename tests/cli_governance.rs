@@ -169,7 +169,10 @@ fn a_viewer_sees_masks_cannot_write_and_an_admin_is_audited() {
         .save(&SqliteStore::open(&db).expect("open"))
         .expect("save");
     let out = output(&bin, &["validate", "--store", path(&db), "--actor", "ann"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("issues") || out.status.code().is_some());
+    assert!(
+        !out.stdout.is_empty() || !out.stderr.is_empty(),
+        "the saved policy serves: validate reports"
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("needs --policy"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -586,3 +586,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_deletion_archives_the_activity_added_earlier_in_its_batch() {
+    let store = filled(1);
+    let a = admin(store.clone());
+    a.apply(vec![
+        Change::AddTransaction(Transaction::new(id("C0"), t(2), cny(700))),
+        Change::Delete(id("C0")),
+    ])
+    .unwrap();
+    let archived = archived(&*store, &id("C0")).unwrap().unwrap();
+    assert_eq!(archived.activity.transactions.len(), 2);
+}

@@ -213,19 +213,7 @@ fn import_store(
         "sample",
     ];
     args.extend_from_slice(extra);
-    let out = output(bin, &args);
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let store = clientele::store::SqliteStore::open(db).expect("open");
-    let mut snap = clientele::store::conformance::snapshot(&store).expect("snapshot");
-    for c in &mut snap.customers {
-        c.updated_at = c.created_at;
-    }
-    snap
+    cli_bin::store_after(bin, &args, file, db)
 }
 
 /// The file forms, imported with `import`: GBK, UTF-16 (byte-order mark), .xlsx, .xls

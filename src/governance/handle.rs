@@ -63,8 +63,6 @@ pub struct ActorStore<S> {
     pub(super) audit: AuditValues,
     pub(super) clock: Clock,
     pub(super) hasher: Option<Hasher>,
-    /// Whether the role reads every field in full: views are then the records themselves.
-    pub(super) reads_all: bool,
     /// The role's restrictions, worked out once.
     pub(super) restrictions: crate::access::Restrictions,
 }
@@ -100,7 +98,6 @@ where
         let policy = policy.into();
         policy.check()?;
         let restrictions = policy.restrictions(&actor.role)?;
-        let reads_all = restrictions.reads_all();
         Ok(Self {
             inner,
             policy,
@@ -108,7 +105,6 @@ where
             audit: AuditValues::Masked,
             clock: Arc::new(Utc::now),
             hasher: None,
-            reads_all,
             restrictions,
         })
     }
@@ -170,20 +166,20 @@ where
         if !self.policy.in_scope(&self.actor, &c)? {
             return Ok(None);
         }
-        if self.reads_all {
+        if self.reads_all() {
             return Ok(Some(c));
         }
         Ok(Some(self.restrictions.apply(&c)))
     }
 
-    /// Whether the role reads every personal field in full.
-    pub(super) fn reads_personal(&self) -> bool {
-        self.reads_all
+    /// Whether the role reads every field in full: views are then the records themselves.
+    pub(super) fn reads_all(&self) -> bool {
+        self.restrictions.reads_all()
     }
 
     /// Free text of activity (references, notes) as the role's personal access shows it.
     pub(super) fn see_activity(&self, mut a: Activity) -> Activity {
-        if self.reads_all {
+        if self.reads_all() {
             return a;
         }
         let access = self
@@ -203,7 +199,7 @@ where
     }
 
     fn see_merge(&self, mut r: MergeRecord) -> Result<MergeRecord> {
-        if self.reads_all {
+        if self.reads_all() {
             return Ok(r);
         }
         for snap in r.before.iter_mut().chain(r.after.iter_mut()) {
@@ -353,7 +349,7 @@ where
     }
 
     fn document(&self, namespace: &str, key: &str) -> Result<Option<Document>> {
-        if !(self.reads_personal() || public_namespace(namespace)) {
+        if !(self.reads_all() || public_namespace(namespace)) {
             return Ok(None);
         }
         Ok(self.inner.document(namespace, key)?)
@@ -365,7 +361,7 @@ where
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Document>> {
-        if !(self.reads_personal() || public_namespace(namespace)) {
+        if !(self.reads_all() || public_namespace(namespace)) {
             return Ok(Vec::new());
         }
         Ok(self.inner.scan_documents(namespace, after, limit)?)

@@ -16,7 +16,10 @@ use crate::store::{Change, CustomerStore, Expected, Fingerprint};
 #[derive(Default)]
 struct Overlay {
     customers: HashMap<CustomerId, Option<Customer>>,
+    /// Activity replaced by the batch (set, or emptied by a deletion).
     activity: HashMap<CustomerId, Activity>,
+    /// Transactions and interactions the batch appends, after what is stored or replaced.
+    added: HashMap<CustomerId, Activity>,
 }
 
 fn refused(index: usize, e: Error) -> Error {
@@ -53,10 +56,15 @@ where
     }
 
     fn current_activity(&self, o: &Overlay, id: &CustomerId) -> Result<Activity> {
-        match o.activity.get(id) {
-            Some(a) => Ok(a.clone()),
-            None => Ok(self.inner.activity(id)?),
+        let mut a = match o.activity.get(id) {
+            Some(a) => a.clone(),
+            None => self.inner.activity(id)?,
+        };
+        if let Some(added) = o.added.get(id) {
+            a.transactions.extend(added.transactions.iter().cloned());
+            a.interactions.extend(added.interactions.iter().cloned());
         }
+        Ok(a)
     }
 
     /// Refuses a change unless the role writes non-personal fields (activity, documents) and
@@ -86,7 +94,7 @@ where
     fn record_write(&self, o: &Overlay, written: Customer) -> Result<(Customer, AuditEntry, bool)> {
         let before = self.current(o, &written.id)?;
         let after = match &before {
-            Some(b) if !self.reads_all => self.policy.unview(&self.actor, b, &written)?,
+            Some(b) if !self.reads_all() => self.policy.unview(&self.actor, b, &written)?,
             _ => written,
         };
         self.policy
@@ -263,6 +271,7 @@ where
                 entries.push(self.delete(o, &id, internal || absorbed.contains(&id), out)?);
                 o.customers.insert(id.clone(), None);
                 o.activity.insert(id.clone(), Activity::default());
+                o.added.remove(&id);
                 out.push(Change::Delete(id));
             }
             Change::AddTransaction(t) => {
@@ -270,7 +279,11 @@ where
                 let mut e = self.entry(AuditOp::AddTransaction);
                 e.customer = Some(t.customer.clone());
                 entries.push(e);
-                o.activity.remove(&t.customer);
+                o.added
+                    .entry(t.customer.clone())
+                    .or_default()
+                    .transactions
+                    .push(t.clone());
                 out.push(Change::AddTransaction(t));
             }
             Change::AddInteraction(i) => {
@@ -278,7 +291,11 @@ where
                 let mut e = self.entry(AuditOp::AddInteraction);
                 e.customer = Some(i.customer.clone());
                 entries.push(e);
-                o.activity.remove(&i.customer);
+                o.added
+                    .entry(i.customer.clone())
+                    .or_default()
+                    .interactions
+                    .push(i.clone());
                 out.push(Change::AddInteraction(i));
             }
             Change::SetActivity { customer, activity } => {
@@ -287,6 +304,7 @@ where
                 e.customer = Some(customer.clone());
                 entries.push(e);
                 o.activity.insert(customer.clone(), activity.clone());
+                o.added.remove(&customer);
                 out.push(Change::SetActivity { customer, activity });
             }
             c @ (Change::InsertMergeRecord(_)
@@ -322,7 +340,7 @@ where
                     return Err(self.denied(None, "this namespace is written by the handle only"));
                 }
                 let role = self.policy.role(&self.actor.role)?;
-                if role.default < Access::Write || !self.reads_all {
+                if role.default < Access::Write || !self.reads_all() {
                     return Err(self.denied(Some("document"), "the role may not change it"));
                 }
                 let mut e = self.entry(AuditOp::Document);

@@ -53,8 +53,7 @@ pub fn output(bin: &std::path::Path, args: &[&str]) -> std::process::Output {
 }
 
 /// Runs `pipeline FILE --as-of 2026-01-01 --store DB` (which must succeed) and returns the
-/// store's contents, the merged records' update times (the run's clock) set to their creation
-/// times so that two runs compare.
+/// store's contents, as [`store_after`] reads them.
 #[cfg(feature = "sqlite")]
 pub fn pipeline_store(
     bin: &std::path::Path,
@@ -69,7 +68,20 @@ pub fn pipeline_store(
         "--store",
         path(db),
     ];
-    let out = output(bin, &args);
+    store_after(bin, &args, file, db)
+}
+
+/// Runs the CLI with `args` (which must succeed, about `file`) and returns the contents of the
+/// store `db` it wrote, the merged records' update times (the run's clock) set to their
+/// creation times so that two runs compare.
+#[cfg(feature = "sqlite")]
+pub fn store_after(
+    bin: &std::path::Path,
+    args: &[&str],
+    file: &std::path::Path,
+    db: &std::path::Path,
+) -> clientele::store::conformance::Snapshot {
+    let out = output(bin, args);
     assert!(
         out.status.success(),
         "{}: {}",
