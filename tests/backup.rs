@@ -252,6 +252,7 @@ fn summaries_count_what_the_backup_holds_and_agree_on_the_checksum() {
         (written.counts, hex)
     );
     assert_eq!((checked.frames, checked.batches), (written.frames, 0));
+    assert_eq!(checked.namespaces, ["app.audit", "app.notes"]);
 }
 
 #[test]

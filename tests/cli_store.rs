@@ -10,7 +10,7 @@
 
 #[path = "common/cli_bin.rs"]
 mod cli_bin;
-use cli_bin::{cli, output, path, temp_dir};
+use cli_bin::{cli, output, path, run_ok as run, temp_dir};
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -28,17 +28,6 @@ fn data(name: &str) -> String {
         .to_str()
         .expect("utf-8 path")
         .to_owned()
-}
-
-/// Runs the CLI, which must succeed; returns standard output.
-fn run(bin: &Path, args: &[&str]) -> String {
-    let out = output(bin, args);
-    assert!(
-        out.status.success(),
-        "cli {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 /// The ids of the records a store holds, in id order.

@@ -15,6 +15,7 @@
 //! `--allow-rejects` was not given (the report is printed, no output file is written). A closed
 //! standard output (`| head`) ends the output quietly.
 
+mod backup;
 mod flags;
 mod import;
 mod io;
@@ -106,6 +107,12 @@ enum Command {
     Import(import::ImportArgs),
     /// The review queue of `import`: `list`, `merge SOURCE ROW_ID`, `keep-apart SOURCE ROW_ID`.
     Review(review::ReviewArgs),
+    /// Back up a whole store (customers, activity, merge records, review queue, audit
+    /// history, policies) to one checksummed file; an encrypted store's values stay sealed.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new or empty store, all or nothing, after checking all of it
+    /// (`--verify` only checks it).
+    Restore(backup::RestoreArgs),
     /// Score every customer as of a day: `id,r,f,m,rfm_segment,tier,stage,p_alive,
     /// expected_purchases_52,clv` (RFM, tier and stage from the rules; probability alive,
     /// purchases expected in the next 52 weeks and lifetime value from BG/NBD and Gamma-Gamma
@@ -822,6 +829,8 @@ fn run(command: &Command) -> Result<(), String> {
         Command::Pipeline(args) => pipeline::run(args),
         Command::Import(args) => import::run(args),
         Command::Review(args) => review::run(args),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
         Command::Segment(args) => segment::run(args),
         Command::Report(args) => report::run(args),
         Command::Summarize(args) => lifecycle::run_summarize(args),

@@ -249,6 +249,36 @@ where
     S: CustomerStore,
     Error: From<S::Error>,
 {
+    /// Checks, reading only the store's key check document and writing nothing, that `key`
+    /// opens the encrypted store `inner` (a store restored from a backup, say, before it is
+    /// opened: [`EncryptedStore::new`] may re-derive blind keys on open).
+    ///
+    /// ```
+    /// use clientele::crypto::{EncryptedStore, EncryptionOptions, Key};
+    /// use clientele::store::MemoryStore;
+    /// let key = Key::from_hex(&"42".repeat(32))?;
+    /// let store = EncryptedStore::memory(&key, EncryptionOptions::default())?;
+    /// assert!(EncryptedStore::check_key(store.inner(), &key).is_ok());
+    /// let other = Key::from_hex(&"17".repeat(32))?;
+    /// assert!(EncryptedStore::check_key(store.inner(), &other).is_err());
+    /// assert!(EncryptedStore::check_key(&MemoryStore::new(), &key).is_err());
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Decrypt`] (field `store key`) for another key; [`Error::InvalidSetting`] for a
+    /// store that is not encrypted; the store's errors.
+    pub fn check_key(inner: &S, key: &Key) -> Result<()> {
+        match State::read(inner)? {
+            Some(state) => state.ring(&[Generation::of_key(key)]).map(|_| ()),
+            None => Err(Error::InvalidSetting {
+                setting: "store key".to_owned(),
+                reason: "the store is not encrypted (it holds no key check)".to_owned(),
+                value: String::new(),
+            }),
+        }
+    }
+
     /// Wraps `inner`, sealing with `key` (AES-256-GCM, [`super::AesGcmCipher`], and the key's
     /// [`BlindIndex`]). A new store records the key's check value; an existing one must have
     /// been sealed with `key` (and [`EncryptionOptions::previous_keys`] during an unfinished

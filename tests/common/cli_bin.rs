@@ -111,3 +111,49 @@ pub fn assert_same_store(
     assert_eq!(got.index, want.index, "{what}");
     assert_eq!(got.merges.len(), want.merges.len(), "{what}");
 }
+
+/// The bytes of a SQLite store's file and its write-ahead log.
+pub fn file_bytes(db: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(db).expect("db");
+    if let Ok(wal) = std::fs::read(format!("{}-wal", db.display())) {
+        bytes.extend(wal);
+    }
+    bytes
+}
+
+/// Asserts that `bytes` hold none of the bundled sample's phones, emails or ID numbers, as
+/// written in the sample (values of nine characters or more, over 300 of them).
+pub fn assert_holds_no_sample_value(bytes: &[u8], what: &str) {
+    let bytes = String::from_utf8_lossy(bytes);
+    let mut rows = csv::Reader::from_path(sample()).expect("sample");
+    let mut checked = 0;
+    for row in rows.deserialize::<std::collections::HashMap<String, String>>() {
+        let row = row.expect("row");
+        for column in ["phone", "email", "national_id"] {
+            let cell = row.get(column).map_or("", String::as_str);
+            for value in cell.split(';').filter(|v| v.chars().count() >= 9) {
+                assert!(!bytes.contains(value), "{value} in {what}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} values checked");
+}
+
+/// Runs the CLI, which must succeed; returns standard output.
+pub fn run_ok(bin: &std::path::Path, args: &[&str]) -> String {
+    let out = output(bin, args);
+    assert!(
+        out.status.success(),
+        "cli {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs the CLI, which must fail; returns standard error.
+pub fn run_err(bin: &std::path::Path, args: &[&str]) -> String {
+    let out = output(bin, args);
+    assert!(!out.status.success(), "cli {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

@@ -194,6 +194,9 @@ pub struct RestoreSummary {
     pub created: DateTime<Utc>,
     /// The backup's format version.
     pub format_version: u32,
+    /// The document namespaces the backup holds, in byte order (a backup of an encrypted
+    /// store holds `clientele.encryption`, the store's key check: its values are sealed).
+    pub namespaces: Vec<String>,
     /// Batches applied to the store (0 for [`verify_backup`](crate::store::verify_backup)).
     pub batches: u64,
 }

@@ -83,6 +83,8 @@ pub(super) struct Decoder<R: Read> {
     section: Section,
     counts: BackupCounts,
     last: Last,
+    /// The document namespaces read, in order.
+    namespaces: Vec<String>,
     done: bool,
 }
 
@@ -107,6 +109,7 @@ impl<R: Read> Decoder<R> {
             section: Section::Header,
             counts: BackupCounts::default(),
             last: Last::default(),
+            namespaces: Vec::new(),
             done: false,
         })
     }
@@ -202,6 +205,9 @@ impl<R: Read> Decoder<R> {
             if !ascending(&mut self.last.document, key) {
                 return Err(Self::unordered(frame, index, Section::Documents));
             }
+            if self.namespaces.last() != Some(&d.namespace) {
+                self.namespaces.push(d.namespace.clone());
+            }
         }
         self.counts.documents += v.len() as u64;
         Ok(Items::Documents(v))
@@ -243,6 +249,7 @@ impl<R: Read> Decoder<R> {
             sha256: hex(&digest),
             created: self.created,
             format_version: self.version,
+            namespaces: self.namespaces,
             batches,
         }
     }
