@@ -7,8 +7,8 @@ use chrono::DateTime;
 use super::policy::{Access, AccessPolicy, Actor};
 use crate::error::{Error, Result};
 use crate::model::{
-    Address, CustomValue, Customer, Field, NationalIdKind, ValueType, mask_email, mask_id,
-    mask_phone, mask_value,
+    Address, CustomValue, Customer, Field, NationalIdKind, ValueType, mask_email_into,
+    mask_id_into, mask_phone_into, mask_value, mask_value_into,
 };
 
 fn denied(actor: &Actor, field: Option<&str>, reason: &str) -> Error {
@@ -28,31 +28,61 @@ fn fields_of<'a>(records: impl IntoIterator<Item = &'a Customer>) -> Vec<Field> 
         .collect()
 }
 
-/// What becomes of a value: its mask, or `None` to hide it.
-type Restrict<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// A mask writing into a buffer.
+type MaskInto = fn(&str, &mut String);
+
+/// Hides or masks values in place, reusing one spare buffer: the masked text is written into
+/// the spare and swapped into the slot, whose old buffer becomes the next spare.
+struct Shown {
+    hide: bool,
+    spare: String,
+}
+
+impl Shown {
+    fn mask(&mut self, slot: &mut String, f: MaskInto) {
+        self.spare.clear();
+        f(slot, &mut self.spare);
+        std::mem::swap(slot, &mut self.spare);
+    }
+
+    /// A text that must stay: masked, or emptied when hidden.
+    fn text(&mut self, slot: &mut String, f: MaskInto) {
+        if self.hide {
+            slot.clear();
+        } else {
+            self.mask(slot, f);
+        }
+    }
+
+    /// An optional text: masked, or `None` when hidden.
+    fn opt(&mut self, slot: &mut Option<String>, f: MaskInto) {
+        match slot {
+            Some(_) if self.hide => *slot = None,
+            Some(s) => self.mask(s, f),
+            None => {}
+        }
+    }
+}
 
 /// An address part, for the view to hide or mask.
-fn address_part(field: &Field) -> Option<fn(&mut Address, Restrict<'_>)> {
-    fn map(slot: &mut Option<String>, f: Restrict<'_>) {
-        *slot = slot.as_deref().and_then(f);
-    }
+fn address_part(field: &Field) -> Option<fn(&mut Address, &mut Shown)> {
     Some(match field {
-        Field::HouseNumber => |a, f| map(&mut a.house_number, f),
-        Field::Street => |a, f| {
+        Field::HouseNumber => |a, s| s.opt(&mut a.house_number, mask_value_into),
+        Field::Street => |a, s| {
             if let Some(first) = a.lines.first_mut() {
-                *first = f(first).unwrap_or_default();
+                s.text(first, mask_value_into);
             }
         },
-        Field::Street2 => |a, f| {
+        Field::Street2 => |a, s| {
             for line in a.lines.iter_mut().skip(1) {
-                *line = f(line).unwrap_or_default();
+                s.text(line, mask_value_into);
             }
         },
-        Field::Locality => |a, f| map(&mut a.locality, f),
-        Field::Region => |a, f| map(&mut a.region, f),
-        Field::Postcode => |a, f| map(&mut a.postcode, f),
-        Field::Country => |a, f| {
-            if f("").is_none() {
+        Field::Locality => |a, s| s.opt(&mut a.locality, mask_value_into),
+        Field::Region => |a, s| s.opt(&mut a.region, mask_value_into),
+        Field::Postcode => |a, s| s.opt(&mut a.postcode, mask_value_into),
+        Field::Country => |a, s| {
+            if s.hide {
                 a.country = None;
             }
         },
@@ -60,13 +90,12 @@ fn address_part(field: &Field) -> Option<fn(&mut Address, Restrict<'_>)> {
     })
 }
 
-/// Hides (`None`) or masks one field of the record.
-fn restrict(c: &mut Customer, field: &Field, access: Access) {
-    let hide = access == Access::None;
-    let mask = |m: fn(&str) -> String| move |s: &str| (!hide).then(|| m(s));
+/// Hides or masks one field of the record.
+fn restrict(c: &mut Customer, field: &Field, shown: &mut Shown) {
+    let hide = shown.hide;
     if let Some(part) = address_part(field) {
         for a in &mut c.addresses {
-            part(a, &mask(mask_value));
+            part(a, shown);
         }
         return;
     }
@@ -76,17 +105,17 @@ fn restrict(c: &mut Customer, field: &Field, access: Access) {
         Field::Phone => c
             .phones
             .iter_mut()
-            .for_each(|p| p.number = mask_phone(&p.number)),
+            .for_each(|p| shown.mask(&mut p.number, mask_phone_into)),
         Field::Email if hide => c.emails.clear(),
         Field::Email => c
             .emails
             .iter_mut()
-            .for_each(|e| e.address = mask_email(&e.address)),
+            .for_each(|e| shown.mask(&mut e.address, mask_email_into)),
         Field::NationalId if hide => c.national_ids.clear(),
         Field::NationalId => c
             .national_ids
             .iter_mut()
-            .for_each(|n| n.value = mask_id(&n.value)),
+            .for_each(|n| shown.mask(&mut n.value, mask_id_into)),
         Field::NationalIdKind => c
             .national_ids
             .iter_mut()
@@ -104,21 +133,17 @@ fn restrict(c: &mut Customer, field: &Field, access: Access) {
                     Field::MiddleName => &mut n.middle,
                     _ => &mut n.family,
                 };
-                *slot = slot.as_deref().and_then(&mask(mask_value));
+                shown.opt(slot, mask_value_into);
             }
         }
         Field::CompanyName => {
             if let Some(n) = c.company_name.as_mut() {
-                n.legal = if hide {
-                    String::new()
-                } else {
-                    mask_value(&n.legal)
-                };
+                shown.text(&mut n.legal, mask_value_into);
             }
         }
         Field::TradingName => {
             if let Some(n) = c.company_name.as_mut() {
-                n.trading = n.trading.as_deref().and_then(&mask(mask_value));
+                shown.opt(&mut n.trading, mask_value_into);
             }
         }
         Field::Tags => {
@@ -135,7 +160,7 @@ fn restrict(c: &mut Customer, field: &Field, access: Access) {
                 Field::Owner => &mut c.owner,
                 _ => &mut c.team,
             };
-            *slot = slot.as_deref().and_then(&mask(mask_value));
+            shown.opt(slot, mask_value_into);
         }
         Field::Custom(name) if hide => {
             c.custom.remove(name);
@@ -179,24 +204,39 @@ impl Restrictions {
 
     /// The record as the role sees it.
     pub(crate) fn apply(&self, c: &Customer) -> Customer {
-        let mut out = c.clone();
+        self.apply_owned(c.clone())
+    }
+
+    /// The record as the role sees it, restricted in place (no copy of the record).
+    pub(crate) fn apply_owned(&self, mut c: Customer) -> Customer {
+        let mut shown = Shown {
+            hide: false,
+            spare: String::new(),
+        };
         for (field, access) in &self.built_in {
-            restrict(&mut out, field, *access);
+            shown.hide = *access == Access::None;
+            restrict(&mut c, field, &mut shown);
         }
         if c.custom.is_empty() {
-            return out;
+            return c;
         }
-        for name in c.custom.keys() {
-            let access = self
-                .custom_named
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(self.custom_default, |(_, a)| *a);
-            if access < Access::Read {
-                restrict(&mut out, &Field::Custom(name.clone()), access);
-            }
+        let restricted: Vec<(String, Access)> = c
+            .custom
+            .keys()
+            .filter_map(|name| {
+                let access = self
+                    .custom_named
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(self.custom_default, |(_, a)| *a);
+                (access < Access::Read).then(|| (name.clone(), access))
+            })
+            .collect();
+        for (name, access) in restricted {
+            shown.hide = access == Access::None;
+            restrict(&mut c, &Field::Custom(name), &mut shown);
         }
-        out
+        c
     }
 }
 

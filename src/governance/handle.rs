@@ -169,7 +169,7 @@ where
         if self.reads_all() {
             return Ok(Some(c));
         }
-        Ok(Some(self.restrictions.apply(&c)))
+        Ok(Some(self.restrictions.apply_owned(c)))
     }
 
     /// Whether the role reads every field in full: views are then the records themselves.

@@ -27,9 +27,15 @@ use super::field::Sensitivity;
 /// assert_eq!(mask_phone("110"), "***");
 /// ```
 pub fn mask_phone(raw: &str) -> String {
+    let mut out = String::new();
+    mask_phone_into(raw, &mut out);
+    out
+}
+
+/// [`mask_phone`] appending to `out` (no allocation when `out` has room).
+pub(crate) fn mask_phone_into(raw: &str, out: &mut String) {
     let digits = || raw.chars().filter(|c| c.is_numeric());
     let n = digits().count();
-    let mut out = String::with_capacity(n + 4);
     if n >= 9 {
         out.extend(digits().take(3));
         out.push_str("****");
@@ -40,7 +46,6 @@ pub fn mask_phone(raw: &str) -> String {
     } else {
         out.extend(std::iter::repeat_n('*', n));
     }
-    out
 }
 
 /// Masks an email address, keeping the first character of the local part and the domain
@@ -56,15 +61,20 @@ pub fn mask_phone(raw: &str) -> String {
 /// assert_eq!(mask_email("no-at-sign"), "n********n");
 /// ```
 pub fn mask_email(raw: &str) -> String {
+    let mut out = String::new();
+    mask_email_into(raw, &mut out);
+    out
+}
+
+/// [`mask_email`] appending to `out`.
+pub(crate) fn mask_email_into(raw: &str, out: &mut String) {
     match raw.rsplit_once('@') {
         Some((local, domain)) => {
-            let mut out = String::with_capacity(domain.len() + 8);
             out.extend(local.chars().take(1));
             out.push_str("***@");
             out.push_str(domain);
-            out
         }
-        None => mask_id(raw),
+        None => mask_id_into(raw, out),
     }
 }
 
@@ -78,8 +88,14 @@ pub fn mask_email(raw: &str) -> String {
 /// assert_eq!(mask_id("abc"), "***");
 /// ```
 pub fn mask_id(raw: &str) -> String {
+    let mut out = String::new();
+    mask_id_into(raw, &mut out);
+    out
+}
+
+/// [`mask_id`] appending to `out`.
+pub(crate) fn mask_id_into(raw: &str, out: &mut String) {
     let n = raw.chars().count();
-    let mut out = String::with_capacity(n + 4);
     match (raw.chars().next(), raw.chars().next_back()) {
         (Some(first), Some(last)) if n >= 4 => {
             out.push(first);
@@ -88,7 +104,6 @@ pub fn mask_id(raw: &str) -> String {
         }
         _ => out.extend(std::iter::repeat_n('*', n)),
     }
-    out
 }
 
 /// Masks a free value of unknown sensitivity (a name, an address line, a note, a bad cell):
@@ -105,10 +120,15 @@ pub fn mask_id(raw: &str) -> String {
 /// assert_eq!(mask_value("伟"), "* (1 char)");
 /// ```
 pub fn mask_value(raw: &str) -> String {
-    use std::fmt::Write as _;
+    let mut out = String::new();
+    mask_value_into(raw, &mut out);
+    out
+}
+
+/// [`mask_value`] appending to `out`.
+pub(crate) fn mask_value_into(raw: &str, out: &mut String) {
     let n = raw.chars().count();
-    let unit = if n == 1 { "char" } else { "chars" };
-    let mut out = String::with_capacity(n + 16);
+    out.reserve(n + 16);
     match raw.chars().next() {
         Some(first) if n >= 3 => {
             out.push(first);
@@ -116,8 +136,29 @@ pub fn mask_value(raw: &str) -> String {
         }
         _ => out.extend(std::iter::repeat_n('*', n)),
     }
-    let _ = write!(out, " ({n} {unit})");
-    out
+    out.push_str(" (");
+    push_decimal(out, n);
+    out.push_str(if n == 1 { " char)" } else { " chars)" });
+}
+
+/// Appends `n` in decimal (what `write!` would, without the formatting machinery).
+fn push_decimal(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        len += 1;
+        rest /= 10;
+        if rest == 0 || len == digits.len() {
+            break;
+        }
+    }
+    for d in digits.iter().take(len).rev() {
+        out.push(char::from(*d));
+    }
 }
 
 /// The masked form of a date that is personal (a birth date): `****-**-**`.
@@ -366,6 +407,15 @@ mod tests {
     fn phone_mask_hides_the_middle_digits() {
         assert_eq!(mask_phone("138-0013-5678"), "138****5678");
         assert!(!mask_phone("13800135678").contains("0013"));
+    }
+
+    #[test]
+    fn mask_value_counts_like_format() {
+        for n in [0usize, 1, 2, 9, 10, 99, 100, 12345] {
+            let raw = "x".repeat(n);
+            let unit = if n == 1 { "char" } else { "chars" };
+            assert!(mask_value(&raw).ends_with(&format!(" ({n} {unit})")), "{n}");
+        }
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub use customer::{
 pub use date::parse_date;
 pub use field::{Cardinality, Field, FieldGroup, FieldSpec, Sensitivity, ValueType};
 pub use id::{CountryCode, CurrencyCode, CustomerId, MAX_ID_LEN};
-pub(crate) use mask::{MASKED_DATE, STRICT};
+pub(crate) use mask::{
+    MASKED_DATE, STRICT, mask_email_into, mask_id_into, mask_phone_into, mask_value_into,
+};
 pub use mask::{MaskPolicy, Masked, MaskedDebug, mask_email, mask_id, mask_phone, mask_value};
 #[allow(deprecated)]
 pub use provenance::{Discarded, FieldValue, MergeField, MergeId, MergeRecord, RecordSnapshot};
