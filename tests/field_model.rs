@@ -244,3 +244,42 @@ fn contact_verification_times_are_read_by_position_and_written_back() {
         assert!(row.customer.phones.iter().all(|p| p.verified_at.is_none()));
     }
 }
+
+#[test]
+fn is_filled_agrees_with_the_texts_of_every_field() {
+    use clientele::model::{Address, Email, Phone};
+    use clientele::synth::{SynthConfig, generate};
+    use clientele::{Customer, CustomerKind};
+    let data = generate(&SynthConfig {
+        customers: 2_000,
+        ..SynthConfig::default()
+    })
+    .expect("generator");
+    // Records with values that are present but blank, and parts missing between others.
+    let mut blank = Customer::builder(CustomerId::new("B1").unwrap(), CustomerKind::Person)
+        .full_name("  ")
+        .given_name("")
+        .build();
+    blank.phones.push(Phone::new(" "));
+    blank.emails.push(Email::new(""));
+    blank.addresses.push(Address {
+        lines: vec![String::new(), "Second line".into()],
+        locality: Some(" ".into()),
+        ..Default::default()
+    });
+    blank.tags.insert(" ".into());
+    blank
+        .custom
+        .insert("note".into(), CustomValue::Text("  ".into()));
+    blank
+        .custom
+        .insert("points".into(), CustomValue::Integer(0));
+    let mut fields: Vec<Field> = Field::built_in().collect();
+    fields.extend(["note", "points", "absent"].map(Field::parse));
+    for c in data.customers.iter().chain([&blank]) {
+        for f in &fields {
+            let by_texts = !f.texts(c).iter().all(|t| t.trim().is_empty());
+            assert_eq!(f.is_filled(c), by_texts, "{} of {}", f.name(), c.id);
+        }
+    }
+}

@@ -293,6 +293,10 @@ struct Spends {
 /// depend on the number of threads.
 const SPEND_CHUNK: usize = 4096;
 
+/// Pools whose logarithms are taken as one logarithm of their product: eight values below
+/// about 10^38 each stay far inside the range of an `f64`.
+const LOG_RUN: usize = 8;
+
 impl Spends {
     fn new(mut data: Vec<(f64, f64)>) -> Self {
         data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -316,11 +320,25 @@ impl Spends {
     /// The sums of `ln(gamma + m * x)` and `1 / (gamma + m * x)` over the spends `m` in `range`.
     fn pool_sums(&self, range: std::ops::Range<usize>, x: f64, gamma: f64) -> (f64, f64) {
         let spend = self.spend.get(range).unwrap_or(&[]);
+        // The logarithm of a product of LOG_RUN pools rather than a logarithm each (the
+        // logarithm is most of a fit's time); a product that is not a positive normal number
+        // (an overflow, an underflow) falls back to one logarithm a pool.
         let sums = |m: &[f64]| {
-            m.iter().fold((0.0, 0.0), |(l, r), &m| {
-                let pool = gamma + m * x;
-                (l + pool.ln(), r + 1.0 / pool)
-            })
+            let (mut l, mut r) = (0.0, 0.0);
+            for run in m.chunks(LOG_RUN) {
+                let mut product = 1.0;
+                for &m in run {
+                    let pool = gamma + m * x;
+                    product *= pool;
+                    r += 1.0 / pool;
+                }
+                if product.is_normal() && product > 0.0 {
+                    l += product.ln();
+                } else {
+                    l += run.iter().map(|&m| (gamma + m * x).ln()).sum::<f64>();
+                }
+            }
+            (l, r)
         };
         if spend.len() <= SPEND_CHUNK {
             return sums(spend);

@@ -529,7 +529,48 @@ impl Field {
     /// # Ok::<(), clientele::Error>(())
     /// ```
     pub fn is_filled(&self, c: &Customer) -> bool {
-        !self.texts(c).iter().all(|t| t.trim().is_empty())
+        // What `texts` would give, without writing the values out (a scorecard asks this of
+        // every field of every record).
+        fn text(s: &str) -> bool {
+            !s.trim().is_empty()
+        }
+        let opt = |v: Option<&String>| v.is_some_and(|s| text(s));
+        let name = c.person_name.as_ref();
+        let part = |f: fn(&Address) -> Option<&String>| c.addresses.iter().any(|a| opt(f(a)));
+        match self {
+            Self::Id => text(c.id.as_str()),
+            Self::Kind => text(c.kind.as_str()),
+            Self::FullName => opt(name.and_then(|n| n.full.as_ref())),
+            Self::GivenName => opt(name.and_then(|n| n.given.as_ref())),
+            Self::MiddleName => opt(name.and_then(|n| n.middle.as_ref())),
+            Self::FamilyName => opt(name.and_then(|n| n.family.as_ref())),
+            Self::CompanyName => opt(c.company_name.as_ref().map(|n| &n.legal)),
+            Self::TradingName => opt(c.company_name.as_ref().and_then(|n| n.trading.as_ref())),
+            Self::Phone => c.phones.iter().any(|p| text(&p.number)),
+            Self::Email => c.emails.iter().any(|e| text(&e.address)),
+            Self::HouseNumber => part(|a| a.house_number.as_ref()),
+            Self::Street => part(|a| a.lines.first()),
+            Self::Street2 => part(|a| a.lines.get(1)),
+            Self::Locality => part(|a| a.locality.as_ref()),
+            Self::Region => part(|a| a.region.as_ref()),
+            Self::Postcode => part(|a| a.postcode.as_ref()),
+            Self::Country => c.addresses.iter().any(|a| a.country.is_some()),
+            Self::BirthDate => c.birth_date.is_some(),
+            Self::NationalId => c.national_ids.iter().any(|n| text(&n.value)),
+            Self::NationalIdKind => c.national_ids.iter().any(|n| text(n.kind.as_str())),
+            Self::Tags => c.tags.iter().any(|t| text(t)),
+            Self::Source => opt(c.source.as_ref()),
+            Self::Industry => opt(c.industry.as_ref()),
+            Self::Owner => opt(c.owner.as_ref()),
+            Self::Team => opt(c.team.as_ref()),
+            Self::PhoneVerifiedAt => c.phones.iter().any(|p| p.verified_at.is_some()),
+            Self::EmailVerifiedAt => c.emails.iter().any(|e| e.verified_at.is_some()),
+            Self::CreatedAt | Self::UpdatedAt => true,
+            Self::Custom(name) => c.custom.get(name).is_some_and(|v| match v {
+                CustomValue::Text(s) => text(s),
+                other => text(&other.to_text()),
+            }),
+        }
     }
 
     /// Sets the field's values on a record from text, as an import reads cells: each value
