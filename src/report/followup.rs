@@ -164,13 +164,16 @@ pub(crate) fn build_follow_ups(
     major: Major,
 ) -> Vec<FollowUp> {
     let config: &ReportConfig = ctx.config;
-    let mut out: Vec<FollowUp> = scores
+    // Who is due, why and when, as small items sorted before the rows are built (sorting the
+    // rows themselves moves every one several times).
+    let mut due: Vec<Due> = scores
         .par_iter()
         .zip(facts)
         .zip(predicted)
-        .filter(|((_, f), _)| !f.erased)
-        .filter_map(|((s, f), p)| {
-            let mut due: Vec<(FollowUpReason, DateTime<Utc>)> = Vec::new();
+        .enumerate()
+        .filter(|(_, ((_, f), _))| !f.erased)
+        .filter_map(|(k, ((s, f), p))| {
+            let mut reasons: Vec<(FollowUpReason, DateTime<Utc>)> = Vec::new();
             if s.follow_up_due {
                 let interval = s.tier.as_ref().and_then(|name| {
                     let tiers = &config.scoring.tiers.tiers;
@@ -181,40 +184,62 @@ pub(crate) fn build_follow_ups(
                 let when = clock
                     .and_then(|c| c.checked_add_signed(days))
                     .unwrap_or(ctx.as_of);
-                due.push((FollowUpReason::TierInterval, when.min(ctx.as_of)));
+                reasons.push((FollowUpReason::TierInterval, when.min(ctx.as_of)));
             }
             if config.follow_up.lapsed_stages.contains(&s.stage) {
-                due.push((FollowUpReason::LapsedStage, s.stage_since));
+                reasons.push((FollowUpReason::LapsedStage, s.stage_since));
             }
             let low = p
                 .p_alive
                 .is_some_and(|v| v < config.follow_up.p_alive_below);
             if low && s.stage != Stage::Churned {
-                due.push((FollowUpReason::LowPAlive, ctx.as_of));
+                reasons.push((FollowUpReason::LowPAlive, ctx.as_of));
             }
-            let when = due.iter().map(|(_, t)| *t).min()?;
+            let when = reasons.iter().map(|(_, t)| *t).min()?;
+            Some(Due {
+                k,
+                value_at_risk: major.major(f.window_spend),
+                when,
+                reasons: reasons.into_iter().map(|(r, _)| r).collect(),
+            })
+        })
+        .collect();
+    let id = |k: usize| scores.get(k).map(|s| &s.id);
+    // Most value at risk first, then the longest overdue, then by id; the position last, so
+    // that the order is the one a stable sort gives.
+    due.par_sort_unstable_by(|a, b| {
+        b.value_at_risk
+            .total_cmp(&a.value_at_risk)
+            .then_with(|| a.when.cmp(&b.when))
+            .then_with(|| id(a.k).cmp(&id(b.k)))
+            .then(a.k.cmp(&b.k))
+    });
+    due.into_par_iter()
+        .filter_map(|d| {
+            let (s, f, p) = (scores.get(d.k)?, facts.get(d.k)?, predicted.get(d.k)?);
             Some(FollowUp {
                 id: s.id.clone(),
                 owner: f.owner.clone(),
                 tier: s.tier.clone(),
                 stage: s.stage,
-                reasons: due.into_iter().map(|(r, _)| r).collect(),
-                due: when,
+                reasons: d.reasons,
+                due: d.when,
                 last_contact: s.last_interaction,
                 p_alive: p.p_alive,
-                value_at_risk: major.major(f.window_spend),
+                value_at_risk: d.value_at_risk,
                 lifetime_value: p.clv,
                 currency: ctx.currency,
             })
         })
-        .collect();
-    out.par_sort_by(|a, b| {
-        b.value_at_risk
-            .total_cmp(&a.value_at_risk)
-            .then_with(|| a.due.cmp(&b.due))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    out
+        .collect()
+}
+
+/// A customer due a follow-up, before its row is built: its position in the scores.
+struct Due {
+    k: usize,
+    value_at_risk: f64,
+    when: DateTime<Utc>,
+    reasons: Vec<FollowUpReason>,
 }
 
 /// The follow-up work list as of `as_of`: customers due a contact by their tier's interval,

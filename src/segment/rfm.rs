@@ -63,13 +63,19 @@ pub fn quintile_scores<T: Ord + Copy>(values: &[T]) -> Vec<u8> {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let n = sorted.len();
+    // A value scores q + 1 when at least ceil(q * n / 5) values are below it, that is when it
+    // is above the value at that place in the sorted list: four comparisons a value.
+    let edges: Vec<T> = (1..=4usize)
+        .filter_map(|q| {
+            let place = q.saturating_mul(n).div_ceil(5).checked_sub(1)?;
+            sorted.get(place).copied()
+        })
+        .collect();
     values
         .iter()
         .map(|v| {
-            let below = sorted.partition_point(|x| x < v);
-            // below < n, so the quotient is at most 4.
-            let q = below.saturating_mul(5).checked_div(n).unwrap_or(0);
-            u8::try_from(q.min(4)).unwrap_or(4) + 1
+            let above = edges.iter().filter(|e| *e < v).count();
+            u8::try_from(above.min(4)).unwrap_or(4) + 1
         })
         .collect()
 }
@@ -220,5 +226,31 @@ impl RfmTable {
             .iter()
             .find(|r| r.matches(score))
             .map(|r| r.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The definition: a fifth of the values below each score.
+    fn by_counting(values: &[i64]) -> Vec<u8> {
+        let n = values.len();
+        values
+            .iter()
+            .map(|v| {
+                let below = values.iter().filter(|x| *x < v).count();
+                u8::try_from((below * 5 / n).min(4)).unwrap_or(4) + 1
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn quintiles_count_the_values_below(values in prop::collection::vec(-20i64..20, 0..80)) {
+            prop_assert_eq!(quintile_scores(&values), by_counting(&values));
+        }
     }
 }

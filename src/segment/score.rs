@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::rfm::{RfmTable, RfmValues, rfm_scores};
@@ -182,16 +183,48 @@ struct Facts {
     created_at: DateTime<Utc>,
     erased: bool,
     window_purchases: usize,
-    by_currency: BTreeMap<CurrencyCode, CurrencyFacts>,
+    by_currency: PerCurrency,
+}
+
+/// Spend figures per currency, ordered by code: a short sorted list (a customer buys in one
+/// currency or a few), one small allocation rather than a map's node.
+#[derive(Debug, Default)]
+struct PerCurrency(Vec<(CurrencyCode, CurrencyFacts)>);
+
+impl PerCurrency {
+    fn entry(&mut self, code: CurrencyCode) -> &mut CurrencyFacts {
+        let at = match self.0.binary_search_by(|(c, _)| c.cmp(&code)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (code, CurrencyFacts::default()));
+                at
+            }
+        };
+        // `at` is in the list: found there, or just inserted.
+        &mut self.0[at].1
+    }
+
+    fn get(&self, code: &CurrencyCode) -> Option<&CurrencyFacts> {
+        let at = self.0.binary_search_by(|(c, _)| c.cmp(code)).ok()?;
+        self.0.get(at).map(|(_, f)| f)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&CurrencyCode, &CurrencyFacts)> {
+        self.0.iter().map(|(c, f)| (c, f))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &CurrencyFacts> {
+        self.0.iter().map(|(_, f)| f)
+    }
 }
 
 fn facts(customer: &Customer, s: &ActivitySummary, config: &ScoringConfig) -> Facts {
     let window = Some(config.tiers.window_days);
     // What `transactions_by_currency` and `spend` give, in one pass over the transactions.
     let from = window_start(s.as_of(), config.tiers.window_days);
-    let mut by_currency: BTreeMap<CurrencyCode, CurrencyFacts> = BTreeMap::new();
+    let mut by_currency = PerCurrency::default();
     for (at, currency, minor) in s.purchases().iter().chain(s.refunds()) {
-        let f = by_currency.entry(*currency).or_default();
+        let f = by_currency.entry(*currency);
         f.transactions += 1;
         f.total += i128::from(*minor);
         if *at >= from {
@@ -227,7 +260,7 @@ fn facts(customer: &Customer, s: &ActivitySummary, config: &ScoringConfig) -> Fa
 /// The currency with the most transactions (ties: the first code).
 fn main_currency(facts: &[Facts]) -> Option<CurrencyCode> {
     let mut counts: BTreeMap<CurrencyCode, usize> = BTreeMap::new();
-    for (c, f) in facts.iter().flat_map(|f| &f.by_currency) {
+    for (c, f) in facts.iter().flat_map(|f| f.by_currency.iter()) {
         *counts.entry(*c).or_insert(0) += f.transactions;
     }
     most_used(counts)
@@ -276,7 +309,7 @@ pub fn main_currency_of(transactions: &[Transaction]) -> Option<CurrencyCode> {
 fn finish(facts: Vec<Facts>, config: &ScoringConfig, as_of: DateTime<Utc>) -> Vec<CustomerScore> {
     let currency = config.currency.or_else(|| main_currency(&facts));
     let mut scores: Vec<CustomerScore> = facts
-        .into_iter()
+        .into_par_iter()
         .map(|f| {
             let mine = currency
                 .and_then(|c| f.by_currency.get(&c))
@@ -477,7 +510,7 @@ mod tests {
                     transactions: *n,
                     ..CurrencyFacts::default()
                 };
-                f.by_currency.insert(code, cf);
+                *f.by_currency.entry(code) = cf;
             }
         }
         f
@@ -504,8 +537,8 @@ mod tests {
         let config = ScoringConfig::default();
         let f = facts(&c, &s, &config);
         let counts = s.transactions_by_currency();
-        assert_eq!(f.by_currency.len(), counts.len());
-        for (code, cf) in &f.by_currency {
+        assert_eq!(f.by_currency.0.len(), counts.len());
+        for (code, cf) in f.by_currency.iter() {
             assert_eq!(Some(&cf.transactions), counts.get(code));
             assert_eq!(cf.total, s.spend(code, None));
             assert_eq!(cf.window, s.spend(code, Some(config.tiers.window_days)));
