@@ -262,7 +262,7 @@ fn observe(
     if times.len() >= 2 {
         tally.repeat_buyers += 1;
     }
-    tally.sales.merge(&sales(&s, ctx, None));
+    tally.sales.merge(&sales(&s, ctx));
     for (_, r) in &ratings {
         tally.ratings.add(*r, config.satisfied_at_least);
     }
@@ -288,14 +288,21 @@ fn observe(
         if let Some(slot) = p.tiers.get_mut(tier_slot) {
             *slot += 1;
         }
+        // Purchases, their times and the churn events are sorted and none is after the date:
+        // a span's items are one range of each.
+        let (from, to) = (span.start, span.end.min(after(as_of)));
         if times.first().is_some_and(|t| span.holds(*t, as_of)) {
             p.new += 1;
         }
-        if times.iter().any(|t| span.holds(*t, as_of)) {
+        if !between(&times, |t| *t, from, to).is_empty() {
             p.active += 1;
         }
-        p.churned += churns.iter().filter(|e| span.holds(**e, as_of)).count();
-        p.sales.merge(&sales(&s, ctx, Some(span)));
+        p.churned += between(&churns, |t| *t, from, to).len();
+        p.sales.merge(&sales_of(
+            between(s.purchases(), |x| x.0, from, to),
+            between(s.refunds(), |x| x.0, from, to),
+            ctx,
+        ));
         for (at, r) in &ratings {
             if span.holds(*at, as_of) {
                 p.ratings.add(*r, config.satisfied_at_least);
@@ -325,11 +332,19 @@ fn observe(
 }
 
 /// Purchases and spend in a period (or all of them up to the date).
-fn sales(s: &ActivitySummary, ctx: &Context<'_>, span: Option<&PeriodSpan>) -> SalesTally {
-    let within = |t: DateTime<Utc>| span.is_none_or(|p| p.holds(t, ctx.as_of));
+fn sales(s: &ActivitySummary, ctx: &Context<'_>) -> SalesTally {
+    sales_of(s.purchases(), s.refunds(), ctx)
+}
+
+/// The sales of purchases and refunds (time, currency, minor units).
+fn sales_of(
+    purchases: &[(DateTime<Utc>, CurrencyCode, i64)],
+    refunds: &[(DateTime<Utc>, CurrencyCode, i64)],
+    ctx: &Context<'_>,
+) -> SalesTally {
     let mine = |c: &CurrencyCode| ctx.currency.as_ref() == Some(c);
     let mut out = SalesTally::default();
-    for (_, code, minor) in s.purchases().iter().filter(|(at, ..)| within(*at)) {
+    for (_, code, minor) in purchases {
         out.purchases += 1;
         if mine(code) {
             out.purchases_in_currency += 1;
@@ -337,28 +352,43 @@ fn sales(s: &ActivitySummary, ctx: &Context<'_>, span: Option<&PeriodSpan>) -> S
             out.net += i128::from(*minor);
         }
     }
-    for (_, _, minor) in s
-        .refunds()
-        .iter()
-        .filter(|(at, code, _)| within(*at) && mine(code))
-    {
+    for (_, _, minor) in refunds.iter().filter(|(_, code, _)| mine(code)) {
         out.net += i128::from(*minor);
     }
     out
+}
+
+/// The items of a sorted slice at times in `[from, to)`.
+fn between<T>(
+    items: &[T],
+    at: impl Fn(&T) -> DateTime<Utc>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> &[T] {
+    let lo = items.partition_point(|x| at(x) < from);
+    let hi = items.partition_point(|x| at(x) < to).max(lo);
+    items.get(lo..hi).unwrap_or(&[])
+}
+
+/// The first instant after `t` (times are whole nanoseconds).
+fn after(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.checked_add_signed(chrono::Duration::nanoseconds(1))
+        .unwrap_or(t)
 }
 
 /// The tier slot of a customer as of a span's end: spend and purchases over the tier window
 /// ending there (the last slot when no tier admits it).
 fn tier_at(s: &ActivitySummary, ctx: &Context<'_>, edges: &Edges) -> usize {
     let tiers = &ctx.config.scoring.tiers;
-    let (from, end) = (edges.tier_from, edges.end);
-    let inside = |t: &DateTime<Utc>| from <= *t && *t <= end;
-    let purchases = s.purchases().iter().filter(|(at, ..)| inside(at)).count();
-    let spend: i128 = s
-        .purchases()
+    // The window ends at the span's end, inclusive.
+    let (from, to) = (edges.tier_from, after(edges.end));
+    let bought = between(s.purchases(), |x| x.0, from, to);
+    let refunded = between(s.refunds(), |x| x.0, from, to);
+    let purchases = bought.len();
+    let spend: i128 = bought
         .iter()
-        .chain(s.refunds())
-        .filter(|(at, code, _)| inside(at) && ctx.currency.as_ref() == Some(code))
+        .chain(refunded)
+        .filter(|(_, code, _)| ctx.currency.as_ref() == Some(code))
         .map(|(_, _, minor)| i128::from(*minor))
         .sum();
     tiers
