@@ -440,24 +440,36 @@ fn cohort(times: &[DateTime<Utc>], ctx: &Context<'_>, tally: &mut Tally) {
     }
 }
 
+/// Customers observed in one piece of work.
+const COLLECT_CHUNK: usize = 4096;
+
 /// The pass over slices: facts per customer sorted by id, and the tally.
 pub(crate) fn collect_slices(
     ctx: &Context<'_>,
     customers: &[Customer],
     index: &ActivityIndex<'_>,
 ) -> (Vec<CustomerFacts>, Tally) {
-    let (facts, tally) = customers
-        .par_iter()
+    // Pieces of known size, joined once (a fold's growing vectors would be copied over and
+    // over); tallies are integer counts, so their sum does not depend on the pieces.
+    let parts: Vec<(Vec<CustomerFacts>, Tally)> = customers
+        .par_chunks(COLLECT_CHUNK)
         .enumerate()
-        .fold(
-            || (Vec::new(), Tally::new(ctx)),
-            |(mut facts, mut tally), (k, c)| {
-                let (t, i) = index.items_of(customers, k);
+        .map(|(n, chunk)| {
+            let mut tally = Tally::new(ctx);
+            let mut facts = Vec::with_capacity(chunk.len());
+            for (j, c) in chunk.iter().enumerate() {
+                let (t, i) = index.items_of(customers, n * COLLECT_CHUNK + j);
                 facts.push(observe(ctx, c, t, i, &mut tally));
-                (facts, tally)
-            },
-        )
-        .reduce(|| (Vec::new(), Tally::new(ctx)), join);
+            }
+            (facts, tally)
+        })
+        .collect();
+    let mut facts = Vec::with_capacity(customers.len());
+    let mut tally = Tally::new(ctx);
+    for (f, t) in parts {
+        facts.extend(f);
+        tally = tally.merge(t);
+    }
     (sort_by_id(facts, |f| &f.id), tally)
 }
 
