@@ -1,5 +1,6 @@
-//! Reports at scale: KPIs (12 monthly periods, 12 cohorts, RFM, tiers, stages, the lifecycle
-//! models and the follow-up list) and the data-quality scorecard (completeness, validation,
+//! Reports at scale: KPIs (`report::kpis`: 12 monthly periods, 12 cohorts, RFM, tiers, stages,
+//! the lifecycle models and their predictions; the follow-up list is built only by
+//! `follow_ups` and `build_report`) and the data-quality scorecard (completeness, validation,
 //! duplicates, staleness, consent) over customers from the seeded generator.
 //!
 //! ```text

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::ReportConfig;
 use super::followup::FollowUp;
-use super::kpi::{Kpis, analyze, analyze_store};
+use super::kpi::{Kpis, Want, analyze, analyze_store};
 use super::quality::{Scorecard, scorecard, scorecard_store};
 use crate::dedupe::Cluster;
 use crate::error::{Error, Result};
@@ -69,6 +69,7 @@ pub fn build_report(
         data.interactions,
         config,
         as_of,
+        Want::FollowUps,
     );
     let quality = scorecard(
         data.customers,
@@ -100,7 +101,7 @@ where
     S: CustomerStore + ?Sized,
     Error: From<S::Error>,
 {
-    let a = analyze_store(store, config, as_of)?;
+    let a = analyze_store(store, config, as_of, Want::FollowUps)?;
     let quality = scorecard_store(store, validator, clusters, &config.quality, as_of)?;
     Ok(Report {
         as_of,

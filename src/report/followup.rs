@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::collect::{Context, CustomerFacts};
 use super::config::ReportConfig;
-use super::kpi::{Major, analyze, analyze_store};
+use super::kpi::{Major, Want, analyze, analyze_store};
 use super::predict::Predicted;
 use crate::error::{Error, Result};
 use crate::model::{CurrencyCode, Customer, CustomerId, Interaction, Transaction};
@@ -280,7 +280,15 @@ pub fn follow_ups(
     config: &ReportConfig,
     as_of: DateTime<Utc>,
 ) -> Vec<FollowUp> {
-    analyze(customers, transactions, interactions, config, as_of).follow_ups
+    analyze(
+        customers,
+        transactions,
+        interactions,
+        config,
+        as_of,
+        Want::FollowUps,
+    )
+    .follow_ups
 }
 
 /// [`follow_ups`] over a store, read in batches.
@@ -296,5 +304,5 @@ where
     S: CustomerStore + ?Sized,
     Error: From<S::Error>,
 {
-    Ok(analyze_store(store, config, as_of)?.follow_ups)
+    Ok(analyze_store(store, config, as_of, Want::FollowUps)?.follow_ups)
 }

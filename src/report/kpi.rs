@@ -280,7 +280,16 @@ pub(crate) const FUNNEL: [Stage; 6] = [
 /// Everything one pass yields: the KPIs and the follow-up list.
 pub(crate) struct Analysis {
     pub(crate) kpis: Kpis,
+    /// Empty unless asked for ([`Want::FollowUps`]).
     pub(crate) follow_ups: Vec<FollowUp>,
+}
+
+/// What an analysis is for: the KPIs alone, or the follow-up list too (a caller of [`kpis`]
+/// does not pay for a list it never sees).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    Kpis,
+    FollowUps,
 }
 
 /// Adds customers' money into named groups.
@@ -479,6 +488,7 @@ fn assemble(
     scores: &[CustomerScore],
     facts: &[CustomerFacts],
     tally: Tally,
+    want: Want,
 ) -> Analysis {
     let config = ctx.config;
     let major = Major::of(ctx.currency.as_ref());
@@ -519,7 +529,10 @@ fn assemble(
         cohorts: cohorts(ctx, &tally.cohorts),
         models,
     };
-    let follow_ups = build_follow_ups(ctx, scores, facts, &predicted, major);
+    let follow_ups = match want {
+        Want::FollowUps => build_follow_ups(ctx, scores, facts, &predicted, major),
+        Want::Kpis => Vec::new(),
+    };
     Analysis { kpis, follow_ups }
 }
 
@@ -530,6 +543,7 @@ pub(crate) fn analyze(
     interactions: &[Interaction],
     config: &ReportConfig,
     as_of: DateTime<Utc>,
+    want: Want,
 ) -> Analysis {
     let index = ActivityIndex::new(customers, transactions, interactions);
     let scores = score_indexed(customers, &index, &config.scoring, as_of);
@@ -539,7 +553,7 @@ pub(crate) fn analyze(
         .or(config.scoring.currency);
     let ctx = Context::new(config, as_of, currency);
     let (facts, tally) = collect_slices(&ctx, customers, &index);
-    assemble(&ctx, &scores, &facts, tally)
+    assemble(&ctx, &scores, &facts, tally, want)
 }
 
 /// One pass over a store.
@@ -547,6 +561,7 @@ pub(crate) fn analyze_store<S>(
     store: &S,
     config: &ReportConfig,
     as_of: DateTime<Utc>,
+    want: Want,
 ) -> Result<Analysis>
 where
     S: CustomerStore + ?Sized,
@@ -559,7 +574,7 @@ where
         .or(config.scoring.currency);
     let ctx = Context::new(config, as_of, currency);
     let (facts, tally) = collect_store(&ctx, store)?;
-    Ok(assemble(&ctx, &scores, &facts, tally))
+    Ok(assemble(&ctx, &scores, &facts, tally, want))
 }
 
 /// The KPIs of customers and their activity as of `as_of` (activity after it is ignored),
@@ -606,7 +621,15 @@ pub fn kpis(
     config: &ReportConfig,
     as_of: DateTime<Utc>,
 ) -> Kpis {
-    analyze(customers, transactions, interactions, config, as_of).kpis
+    analyze(
+        customers,
+        transactions,
+        interactions,
+        config,
+        as_of,
+        Want::Kpis,
+    )
+    .kpis
 }
 
 /// [`kpis`] over a store: records read in batches (keyset scan) and each batch's activity read
@@ -632,7 +655,7 @@ where
     S: CustomerStore + ?Sized,
     Error: From<S::Error>,
 {
-    Ok(analyze_store(store, config, as_of)?.kpis)
+    Ok(analyze_store(store, config, as_of, Want::Kpis)?.kpis)
 }
 
 #[cfg(test)]
