@@ -17,6 +17,7 @@
 //!   `MATCH_ONE_IMPORT_NEW` (default 100,000) held-out records with [`Importer::import`] (default
 //!   policy, model trained on 100,000 stored records first), records per second.
 //!
+//! `MATCH_ONE_PROFILE_SECS=S` first matches the probes over and over for S seconds (to profile).
 //! Files go to `target/bench-match-one/` and are deleted afterwards. Rows of results go to
 //! standard output as markdown, details to standard error.
 
@@ -155,6 +156,7 @@ fn load<S: CustomerStore>(store: &S, records: &[&Customer]) -> f64 {
 }
 
 /// One store's rows: latency and recall on one thread, then the thread counts.
+#[allow(clippy::too_many_arguments)]
 fn bench_store<S: CustomerStore>(
     label: &str,
     n: usize,
@@ -168,6 +170,15 @@ fn bench_store<S: CustomerStore>(
     // A first pass warms the caches (and the SQLite reader connections).
     for c in probes.iter().take(100) {
         std::hint::black_box(dedupe.match_one(c, store, model).expect("match_one"));
+    }
+    // `MATCH_ONE_PROFILE_SECS`: match the probes over and over for that long first (under a
+    // profiler).
+    let profile = std::time::Duration::from_secs(env_usize("MATCH_ONE_PROFILE_SECS", 0) as u64);
+    let t = Instant::now();
+    while t.elapsed() < profile {
+        for c in probes {
+            std::hint::black_box(dedupe.match_one(c, store, model).expect("match_one"));
+        }
     }
     let mut recall = Recall::default();
     let cpu = cpu_secs();
