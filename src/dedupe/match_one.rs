@@ -54,43 +54,7 @@ impl Deduplicator {
         model.check_levels()?;
         let storage = |e: S::Error| Error::storage("match_one: reading the store", e);
         let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
-        // Records sharing a rare key (a phone, an email: blocks of a few records) are always
-        // compared. The others are ranked by the keys they share, each key counting the more
-        // the smaller its block (sharing a birth date with 40 people says less than sharing a
-        // postcode and initial with 3), and the best few compared, as the batch run walks large
-        // blocks in sorted neighbourhoods rather than comparing all their pairs.
-        // Every key is looked up in one call and every candidate read in one call.
-        let mut candidates: Vec<CustomerId> = Vec::new();
-        // Hashed, not ordered: a few thousand ids at most, and the ranking below sorts them.
-        let mut score: crate::hashing::IntMap<CustomerId, f64> = Default::default();
-        let keys = self.keys_of_prepared(&p, customer);
-        // Keys of blocks over the limit are skipped, so no more of their ids is read.
-        let limit = self.max_block.saturating_add(1);
-        for ids in store.lookup_many(&keys, limit).map_err(storage)? {
-            if ids.len() > self.max_block {
-                continue;
-            }
-            let rare = ids.len() <= RARE_KEY_BLOCK;
-            let weight = 1.0 / ids.len().max(1) as f64;
-            for id in ids {
-                if id == customer.id {
-                    continue;
-                }
-                if rare {
-                    candidates.push(id.clone());
-                }
-                *score.entry(id).or_default() += weight;
-            }
-        }
-        candidates.sort();
-        candidates.dedup();
-        let mut others: Vec<(f64, CustomerId)> = score
-            .into_iter()
-            .filter(|(id, _)| candidates.binary_search(id).is_err())
-            .map(|(id, w)| (w, id))
-            .collect();
-        others.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        candidates.extend(others.into_iter().take(RANKED_CANDIDATES).map(|(_, id)| id));
+        let candidates = self.candidates(&p, customer, store).map_err(storage)?;
         let weights = model.weights();
         let mut out = Vec::new();
         let records = store.get_many(&candidates).map_err(storage)?;
@@ -104,13 +68,14 @@ impl Deduplicator {
             let q = prepare::prepare(&other, &self.normalizer, self.region.as_deref());
             let pattern = compare::compare(&p, &q);
             let w = model.score(&weights, &pattern, &p);
-            let prob = if p.identical(&q) {
+            let identical = p.identical(&q);
+            let prob = if identical {
                 1.0
             } else {
                 model::probability(w)
             };
             let judged = evidence::Common::none();
-            if prob >= self.threshold && judged.has_evidence(&p, &q, &pattern, p.identical(&q)) {
+            if prob >= self.threshold && judged.has_evidence(&p, &q, &pattern, identical) {
                 out.push(Match {
                     id,
                     probability: prob,
@@ -124,6 +89,97 @@ impl Deduplicator {
                 .then_with(|| a.id.cmp(&b.id))
         });
         Ok(out)
+    }
+
+    /// The records `match_one` compares with a prepared record: those sharing a rare key (a
+    /// phone, an email: blocks of a few records), always; and of the others, the best
+    /// [`RANKED_CANDIDATES`] ranked by the keys they share, each key counting the more the
+    /// smaller its block (sharing a birth date with 40 people says less than sharing a postcode
+    /// and initial with 3), as the batch run walks large blocks in sorted neighbourhoods
+    /// rather than comparing all their pairs.
+    ///
+    /// Blocks are sized first ([`CustomerStore::key_counts`]): those over `max_block` are
+    /// never read, and the others are read smallest first, stopping once what the larger
+    /// blocks still to read could add to a record lifts no record not seen yet, and at most
+    /// [`MAX_CONTENDERS`] seen, to the score of the last of the best so far: those contenders
+    /// are then all compared, so every record a full reading would choose is.
+    fn candidates<S: CustomerStore + ?Sized>(
+        &self,
+        p: &Prepared,
+        customer: &Customer,
+        store: &S,
+    ) -> Result<Vec<CustomerId>, S::Error> {
+        let keys = self.keys_of_prepared(p, customer);
+        let counts = store.key_counts(&keys, self.max_block.saturating_add(1))?;
+        let mut blocks: Vec<(usize, &SecondaryKey)> = counts
+            .into_iter()
+            .zip(&keys)
+            .filter(|(n, _)| (1..=self.max_block).contains(n))
+            .collect();
+        blocks.sort_unstable();
+        blocks.dedup_by(|a, b| a.1 == b.1);
+        // What the blocks from each position on could still add to a record's score.
+        let mut rest = vec![0.0; blocks.len() + 1];
+        for (i, (n, _)) in blocks.iter().enumerate().rev() {
+            let after = rest.get(i + 1).copied().unwrap_or(0.0);
+            if let Some(r) = rest.get_mut(i) {
+                *r = after + 1.0 / *n as f64;
+            }
+        }
+        let mut rare: Vec<CustomerId> = Vec::new();
+        // Hashed, not ordered: a few thousand ids at most, and the ranking below sorts them.
+        let mut score: crate::hashing::IntMap<CustomerId, f64> = Default::default();
+        // The small blocks are read in one call; the larger ones one by one, while they can
+        // still change the ranking.
+        let first = blocks
+            .iter()
+            .take_while(|(n, _)| *n <= SMALL_BLOCK)
+            .count()
+            .max(1);
+        let (mut at, mut take) = (0, RANKED_CANDIDATES);
+        while at < blocks.len() {
+            let upto = if at == 0 { first } else { at + 1 };
+            let chunk = blocks.get(at..upto.min(blocks.len())).unwrap_or(&[]);
+            let wanted: Vec<SecondaryKey> = chunk.iter().map(|(_, k)| (*k).clone()).collect();
+            let limit = self.max_block.saturating_add(1);
+            for ((n, _), ids) in chunk.iter().zip(store.lookup_many(&wanted, limit)?) {
+                let weight = 1.0 / (*n).max(1) as f64;
+                for id in ids {
+                    if id == customer.id {
+                        continue;
+                    }
+                    if *n <= RARE_KEY_BLOCK {
+                        rare.push(id.clone());
+                    }
+                    *score.entry(id).or_default() += weight;
+                }
+            }
+            at = upto;
+            let left = rest.get(at).copied().unwrap_or(0.0);
+            if left > 0.0
+                && let Some(n) = settled(&score, &rare, left)
+            {
+                take = n;
+                break;
+            }
+        }
+        rare.sort_unstable();
+        rare.dedup();
+        let mut others: Vec<(f64, CustomerId)> = score
+            .into_iter()
+            .filter(|(id, _)| rare.binary_search(id).is_err())
+            .map(|(id, w)| (w, id))
+            .collect();
+        let best_first = |a: &(f64, CustomerId), b: &(f64, CustomerId)| {
+            b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+        };
+        if others.len() > take {
+            others.select_nth_unstable_by(take, best_first);
+            others.truncate(take);
+        }
+        others.sort_unstable_by(best_first);
+        rare.extend(others.into_iter().map(|(_, id)| id));
+        Ok(rare)
     }
 
     fn keys_of_prepared(&self, p: &Prepared, c: &Customer) -> Vec<SecondaryKey> {
@@ -163,6 +219,42 @@ impl KeyIndexer for BlockingIndexer {
         out.extend(self.dedupe.keys_of_prepared(&p, customer));
     }
 }
+
+/// When the blocks not read yet (which could add at most `left` to a record's score) can no
+/// longer change which records rank among the best [`RANKED_CANDIDATES`] of a full reading,
+/// how many of the best seen so far (other than those of rare keys) hold them all: every
+/// record whose score plus `left` reaches the score of the last of the best so far, when that
+/// is at most [`MAX_CONTENDERS`] records and no record not seen yet can reach it.
+fn settled(
+    score: &crate::hashing::IntMap<CustomerId, f64>,
+    rare: &[CustomerId],
+    left: f64,
+) -> Option<usize> {
+    let mut scores: Vec<f64> = score
+        .iter()
+        .filter(|(id, _)| !rare.contains(id))
+        .map(|(_, w)| *w)
+        .collect();
+    if scores.len() < RANKED_CANDIDATES {
+        return None;
+    }
+    let desc = |a: &f64, b: &f64| b.total_cmp(a);
+    let (_, last, _) = scores.select_nth_unstable_by(RANKED_CANDIDATES - 1, desc);
+    let last = *last;
+    if left >= last {
+        return None;
+    }
+    let contenders = scores.iter().filter(|w| **w + left >= last).count();
+    (contenders <= MAX_CONTENDERS).then_some(contenders)
+}
+
+/// The most records `match_one` compares when it stops reading blocks early (see
+/// `settled`), beside those of rare keys.
+const MAX_CONTENDERS: usize = RANKED_CANDIDATES * 3 / 2;
+
+/// Blocks of at most this many records are read in `match_one`'s first call to the store;
+/// larger ones one by one, smallest first, while they can still change the ranking.
+const SMALL_BLOCK: usize = 64;
 
 /// Blocks of at most this many records are rare keys: `match_one` compares all their records.
 const RARE_KEY_BLOCK: usize = 4;

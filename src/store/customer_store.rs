@@ -92,6 +92,38 @@ pub trait CustomerStore: Send + Sync {
             .collect()
     }
 
+    /// How many records hold each key, counting at most `limit` (a larger block is answered
+    /// `limit`): one answer per key, in the order given, equal to the lengths of
+    /// [`CustomerStore::lookup_many`]'s answers. A caller sizes blocks with it before reading
+    /// any id (`match_one` skips the largest and reads the smallest first); stores that keep
+    /// counts answer without reading the ids.
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    ///
+    /// # Examples
+    /// ```
+    /// use clientele::store::{CustomerStore, MemoryStore, SecondaryKey};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// let store = MemoryStore::new();
+    /// for id in ["A", "B", "C"] {
+    ///     store.put(Customer::builder(CustomerId::new(id)?, CustomerKind::Person)
+    ///         .email("shared@example.com").build())?;
+    /// }
+    /// let shared = SecondaryKey::email("shared@example.com").unwrap();
+    /// let other = SecondaryKey::email("nobody@example.com").unwrap();
+    /// assert_eq!(store.key_counts(&[shared.clone(), other], usize::MAX)?, vec![3, 0]);
+    /// assert_eq!(store.key_counts(&[shared], 2)?, vec![2]);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, Self::Error> {
+        Ok(self
+            .lookup_many(keys, limit)?
+            .iter()
+            .map(Vec::len)
+            .collect())
+    }
+
     /// A customer's activity (empty for an unknown id).
     ///
     /// # Errors
@@ -240,6 +272,9 @@ macro_rules! delegate {
             limit: usize,
         ) -> Result<Vec<Vec<CustomerId>>, S::Error> {
             (**self).lookup_many(keys, limit)
+        }
+        fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, S::Error> {
+            (**self).key_counts(keys, limit)
         }
         fn activity(&self, id: &CustomerId) -> Result<Activity, S::Error> {
             (**self).activity(id)

@@ -462,6 +462,14 @@ impl CustomerStore for MemoryStore {
             .collect())
     }
 
+    fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, Error> {
+        let g = self.read()?;
+        Ok(keys
+            .iter()
+            .map(|k| g.index.get(k).map_or(0, |ids| ids.len().min(limit)))
+            .collect())
+    }
+
     fn activity(&self, id: &CustomerId) -> Result<Activity, Error> {
         Ok(self.read()?.activity.get(id).cloned().unwrap_or_default())
     }

@@ -78,6 +78,14 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
         capped == firsts && single.iter().any(|ids| ids.len() == 3),
         || "lookup_many with a limit of 1 did not keep the first id of each answer".into(),
     )?;
+    // Counts agree with the answers' lengths, with and without a limit.
+    for limit in [usize::MAX, 2] {
+        let counts = ok("reads.key_counts", s.store.key_counts(&keys, limit))?;
+        let lengths: Vec<usize> = single.iter().map(|ids| ids.len().min(limit)).collect();
+        s.expect("reads.key_counts", counts == lengths, || {
+            format!("key_counts with a limit of {limit} differs from the lookups' lengths")
+        })?;
+    }
 
     let none = ok("reads.empty", s.store.get_many(&[]))?;
     let no_activity = ok("reads.empty", s.store.activity_many(&[]))?;

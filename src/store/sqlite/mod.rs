@@ -266,6 +266,15 @@ impl CustomerStore for SqliteStore {
         })
     }
 
+    fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, Error> {
+        self.pool.read(|c| {
+            let tx = c.unchecked_transaction().map_err(db)?;
+            keys.iter()
+                .map(|k| read::key_count(&tx, k, limit))
+                .collect()
+        })
+    }
+
     fn activity(&self, id: &CustomerId) -> Result<Activity, Error> {
         self.pool.read(|c| read::activity(c, id.as_str()))
     }

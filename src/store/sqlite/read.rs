@@ -100,6 +100,22 @@ pub(super) fn lookup(
     rows.map(|id| CustomerId::new(id.map_err(db)?)).collect()
 }
 
+/// How many records hold a key, counting at most `limit` (the index entries are read, not the
+/// ids returned).
+pub(super) fn key_count(
+    conn: &Connection,
+    key: &SecondaryKey,
+    limit: usize,
+) -> Result<usize, Error> {
+    let mut stmt = conn
+        .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM keys WHERE key = ?1 LIMIT ?2)")
+        .map_err(db)?;
+    count(
+        stmt.query_row(params![key.as_str(), sql_int(limit)], |r| r.get(0))
+            .map_err(db)?,
+    )
+}
+
 pub(super) fn len(conn: &Connection) -> Result<usize, Error> {
     let mut stmt = conn
         .prepare_cached("SELECT COUNT(*) FROM customers")
