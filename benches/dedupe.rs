@@ -21,15 +21,8 @@ use clientele::dedupe::{Deduplicator, evaluate, ordered_pair, pairs_from_entitie
 use clientele::store::{CustomerStore, MemoryStore};
 use clientele::synth::{Population, SynthConfig, generate};
 
-/// The process's CPU time so far (user and system, all threads), in seconds, from /proc: the
-/// cost of a stage that is less disturbed by other work on the machine than its wall time.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (field(11) + field(12)) / 100.0
-}
+mod common;
+use common::cpu_secs;
 
 /// The process's peak resident memory, from /proc (Linux), in MiB.
 fn peak_mib() -> Option<f64> {

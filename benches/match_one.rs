@@ -33,6 +33,9 @@ use clientele::store::{
 use clientele::synth::{SynthConfig, generate};
 use clientele::{Customer, Error};
 
+mod common;
+use common::{cpu_secs, percentiles};
+
 fn env_list(name: &str, default: &str) -> Vec<String> {
     std::env::var(name)
         .unwrap_or_else(|_| default.to_owned())
@@ -52,32 +55,11 @@ fn env_usize(name: &str, default: usize) -> usize {
     env_sizes(name, "").first().copied().unwrap_or(default)
 }
 
-/// The process's CPU time so far (user and system, all threads), in seconds, from /proc.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (field(11) + field(12)) / 100.0
-}
-
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "?".into())
-}
-
-/// Median and p99 of latencies in microseconds.
-fn percentiles(mut micros: Vec<f64>) -> (f64, f64) {
-    micros.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        micros
-            .get(((micros.len() as f64 - 1.0) * q) as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
-    (at(0.5), at(0.99))
 }
 
 fn bench_path(name: &str) -> PathBuf {
@@ -274,6 +256,43 @@ where
     )
 }
 
+/// One size's inputs, run on each store.
+struct Run<'a> {
+    n: usize,
+    dedupe: &'a Deduplicator,
+    model: &'a TrainedModel,
+    probes: &'a [&'a Customer],
+    expected: &'a Expected<'a>,
+    stored: &'a [&'a Customer],
+    /// The records to import, when importing.
+    held: Option<&'a [&'a Customer]>,
+}
+
+impl Run<'_> {
+    /// Loads the stored records into `store`, then measures it.
+    fn on<S>(&self, label: &str, store: &S, threads: &mut Vec<String>, imports: &mut Vec<String>)
+    where
+        S: CustomerStore,
+        Error: From<S::Error>,
+    {
+        let secs = load(store, self.stored);
+        eprintln!("{}: {label} loaded in {secs:.1} s", self.n);
+        bench_store(
+            label,
+            self.n,
+            store,
+            self.dedupe,
+            self.model,
+            self.probes,
+            self.expected,
+            threads,
+        );
+        if let Some(held) = self.held {
+            imports.push(bench_import(label, store, self.stored, held));
+        }
+    }
+}
+
 fn main() {
     let sizes = env_sizes("MATCH_ONE_SIZES", "100000 1000000");
     let stores = env_list("MATCH_ONE_STORES", "memory sqlite");
@@ -357,45 +376,26 @@ fn main() {
             stored_members,
         };
         let indexers = KeyIndexers::contact().and(dedupe.indexer());
+        let run = Run {
+            n,
+            dedupe: &dedupe,
+            model: &result.model,
+            probes: &probes,
+            expected: &expected,
+            stored: &stored,
+            held: importing.then_some(&held[..]),
+        };
         for kind in &stores {
             match kind.as_str() {
                 "memory" => {
                     let store = MemoryStore::with_indexers(indexers.clone());
-                    let secs = load(&store, &stored);
-                    eprintln!("{n}: MemoryStore loaded in {secs:.1} s");
-                    bench_store(
-                        "MemoryStore",
-                        n,
-                        &store,
-                        &dedupe,
-                        &result.model,
-                        &probes,
-                        &expected,
-                        &mut thread_rows,
-                    );
-                    if importing {
-                        import_rows.push(bench_import("MemoryStore", &store, &stored, &held));
-                    }
+                    run.on("MemoryStore", &store, &mut thread_rows, &mut import_rows);
                 }
                 "sqlite" => {
                     let path = bench_path(&format!("match-one-{n}.db"));
                     let options = SqliteOptions::default().indexers(indexers.clone());
                     let store = SqliteStore::open_with(&path, options).expect("open");
-                    let secs = load(&store, &stored);
-                    eprintln!("{n}: SqliteStore loaded in {secs:.1} s");
-                    bench_store(
-                        "SqliteStore",
-                        n,
-                        &store,
-                        &dedupe,
-                        &result.model,
-                        &probes,
-                        &expected,
-                        &mut thread_rows,
-                    );
-                    if importing {
-                        import_rows.push(bench_import("SqliteStore", &store, &stored, &held));
-                    }
+                    run.on("SqliteStore", &store, &mut thread_rows, &mut import_rows);
                     drop(store);
                     remove(&path);
                 }

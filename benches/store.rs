@@ -20,6 +20,9 @@ use clientele::store::{
 use clientele::synth::{SynthConfig, generate};
 use clientele::{Customer, CustomerId};
 
+mod common;
+use common::{cpu_secs, percentiles};
+
 /// Customers per batch of the bulk loads (`STORE_BENCH_BATCH` to change).
 fn batch_size() -> usize {
     std::env::var("STORE_BENCH_BATCH")
@@ -55,16 +58,6 @@ fn remove(path: &Path) {
     }
 }
 
-/// The process's CPU time so far (user and system, all threads), in seconds, from /proc.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (field(11) + field(12)) / 100.0
-}
-
 /// Loads the records in batches; returns the wall-clock and CPU seconds it took.
 fn load(store: &SqliteStore, customers: &[&Customer]) -> (f64, f64) {
     let (t, cpu) = (Instant::now(), cpu_secs());
@@ -85,17 +78,6 @@ impl Pick {
         self.0 ^= self.0 << 17;
         (self.0 % n.max(1) as u64) as usize
     }
-}
-
-fn percentiles(mut micros: Vec<f64>) -> (f64, f64) {
-    micros.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        micros
-            .get(((micros.len() as f64 - 1.0) * q) as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
-    (at(0.5), at(0.99))
 }
 
 fn time<T>(f: impl FnOnce() -> T) -> f64 {
