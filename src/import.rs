@@ -499,15 +499,36 @@ impl RowReader {
     /// holds a cell's text, only masked forms ([`mask_value`]) and line numbers: a refused row
     /// may hold anything in any column.
     pub fn read<S: AsRef<str>>(&mut self, line: u64, cells: &[S]) -> Result<ImportedRow> {
+        let parsed = self.parse(line, cells);
+        self.admit(line, parsed)
+    }
+
+    /// Reads one row as [`RowReader::read`] does, except for the check against the ids read
+    /// before, which [`RowReader::admit`] makes: rows can be parsed in parallel (`&self`) and
+    /// then admitted in file order, with the same outcome as reading them one by one.
+    ///
+    /// ```
+    /// use clientele::import::{ColumnMap, RowReader};
+    /// let mut r = RowReader::new(&["id", "full_name"], &ColumnMap::default());
+    /// let rows = [(2, ["C1", "Wang Fang"]), (3, ["C1", "Li Na"])];
+    /// let parsed: Vec<_> = rows.iter().map(|(line, cells)| r.parse(*line, cells)).collect();
+    /// let mut read = Vec::new();
+    /// for ((line, _), p) in rows.iter().zip(parsed) {
+    ///     read.push(r.admit(*line, p));
+    /// }
+    /// assert!(read[0].is_ok());
+    /// assert!(read[1].is_err()); // the id was read on line 2
+    /// ```
+    pub fn parse<S: AsRef<str>>(&self, line: u64, cells: &[S]) -> ParsedRow {
         if cells.len() != self.columns.len() {
-            return Err(Error::Row {
+            return ParsedRow(Err(Error::Row {
                 line,
                 reason: format!(
                     "{} cells where the header has {} columns",
                     cells.len(),
                     self.columns.len()
                 ),
-            });
+            }));
         }
         let mut known: Vec<(Column, &str)> = Vec::new();
         let mut custom: Vec<(&str, &str)> = Vec::new();
@@ -522,8 +543,14 @@ impl RowReader {
             }
         }
         let cells = Cells { known };
-        let id = self.id_of(line, &cells)?;
-        let kind = kind_of(line, &cells)?;
+        let id = match id_of(line, &cells) {
+            Ok(id) => id,
+            Err(e) => return ParsedRow(Err(e)),
+        };
+        let kind = match kind_of(line, &cells) {
+            Ok(kind) => kind,
+            Err(e) => return ParsedRow(Ok((id, Err(e)))),
+        };
         let mut row = RowBuilder {
             line,
             customer: Customer::builder(id.clone(), kind)
@@ -541,30 +568,49 @@ impl RowReader {
                 .custom
                 .insert(name.to_owned(), CustomValue::infer(raw));
         }
-        self.seen.insert(id, line);
-        Ok(ImportedRow {
-            customer: row.customer,
-            problems: row.problems,
-        })
+        ParsedRow(Ok((
+            id,
+            Ok(ImportedRow {
+                customer: row.customer,
+                problems: row.problems,
+            }),
+        )))
     }
 
-    fn id_of(&self, line: u64, cells: &Cells<'_>) -> Result<CustomerId> {
-        let raw_id = cells.get(Column::Id).ok_or_else(|| Error::Row {
-            line,
-            reason: "no id".to_owned(),
-        })?;
-        let id = CustomerId::new(raw_id).map_err(|e| Error::Row {
-            line,
-            reason: e.to_string(),
-        })?;
+    /// Checks a row from [`RowReader::parse`] against the ids read before (a repeated id is
+    /// refused, naming the line it was first read on) and remembers its id.
+    ///
+    /// # Errors
+    /// As [`RowReader::read`].
+    pub fn admit(&mut self, line: u64, parsed: ParsedRow) -> Result<ImportedRow> {
+        let (id, row) = parsed.0?;
         if let Some(first) = self.seen.get(&id) {
             return Err(Error::Row {
                 line,
                 reason: format!("duplicate id, first read on line {first}"),
             });
         }
-        Ok(id)
+        let row = row?;
+        self.seen.insert(id, line);
+        Ok(row)
     }
+}
+
+/// A row parsed by [`RowReader::parse`], to be checked by [`RowReader::admit`]: its id when it
+/// has a usable one, and the record or why it was refused.
+#[derive(Debug)]
+pub struct ParsedRow(Result<(CustomerId, Result<ImportedRow>)>);
+
+/// A row's id, or why it has none.
+fn id_of(line: u64, cells: &Cells<'_>) -> Result<CustomerId> {
+    let raw_id = cells.get(Column::Id).ok_or_else(|| Error::Row {
+        line,
+        reason: "no id".to_owned(),
+    })?;
+    CustomerId::new(raw_id).map_err(|e| Error::Row {
+        line,
+        reason: e.to_string(),
+    })
 }
 
 /// The header's names after renaming, each with the column it stands for; repeated names are

@@ -117,6 +117,19 @@ pub fn read_file(path: &Path, options: &ReadOptions) -> Result<FileRead, String>
     })
 }
 
+/// Reads a customers file a chunk of records at a time (see
+/// [`clientele::files::read_path_chunks`]), naming it in every error.
+pub fn read_chunks(
+    path: &Path,
+    options: &ReadOptions,
+    sink: impl FnMut(clientele::files::Chunk) + Send,
+) -> Result<FileRead, String> {
+    clientele::files::read_path_chunks(path, options, sink).map_err(|e| match e {
+        clientele::Error::Io { .. } => e.to_string(),
+        other => format!("{}: {other}", path.display()),
+    })
+}
+
 /// Lists a file's refused rows on standard error (when `list`) and counts them for the exit
 /// status unless they are allowed.
 pub fn note_rejects(path: &Path, file: &FileRead, allowed: bool, list: bool) {

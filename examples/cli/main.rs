@@ -28,6 +28,7 @@ mod report;
 mod review;
 mod segment;
 mod store;
+mod timings;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -261,6 +262,10 @@ struct DedupeArgs {
     /// Write the trained model as JSON.
     #[arg(long)]
     model_out: Option<PathBuf>,
+    /// Print the time and memory of each stage (read, prepare, block, compare, train, score,
+    /// cluster, write) to standard error at the end.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Value kinds of the `field` command.
@@ -407,11 +412,25 @@ fn validate_file(
 }
 
 fn deduplicator(region: Option<&str>, threshold: f64) -> Deduplicator {
-    let d = Deduplicator::new().threshold(threshold).on_progress(|p| {
-        if p.stage == "compare" && p.total > 2_000_000 && p.done % 2_000_000 < 65_536 {
-            eprintln!("  compared {} of {} pairs", p.done, p.total);
-        }
-    });
+    timed_deduplicator(region, threshold, None)
+}
+
+/// The detector, marking each stage's start in `timings` when given.
+fn timed_deduplicator(
+    region: Option<&str>,
+    threshold: f64,
+    timings: Option<timings::Timings>,
+) -> Deduplicator {
+    let d = Deduplicator::new()
+        .threshold(threshold)
+        .on_progress(move |p| {
+            if let Some(t) = &timings {
+                t.library_stage(p.stage);
+            }
+            if p.stage == "compare" && p.total > 2_000_000 && p.done % 2_000_000 < 65_536 {
+                eprintln!("  compared {} of {} pairs", p.done, p.total);
+            }
+        });
     match region {
         Some(r) => d.default_region(r),
         None => d,
@@ -459,11 +478,23 @@ fn write_clusters(path: &Path, clusters: &[clientele::dedupe::Cluster]) -> Resul
 fn dedupe(args: &DedupeArgs) -> Result<(), String> {
     use std::io::Write;
     let started = std::time::Instant::now();
-    let loaded = store::load(&args.input)?;
+    let timings = args.timings.then(timings::Timings::default);
+    if let Some(t) = &timings {
+        t.stage("read");
+    }
     let threshold = args.threshold;
-    let result = deduplicator(args.region.as_deref(), threshold)
-        .run(&loaded.customers)
-        .map_err(|e| e.to_string())?;
+    let d = timed_deduplicator(args.region.as_deref(), threshold, timings.clone());
+    let (result, records) = match args.input.file_input() {
+        Some(input) => dedupe_file(&d, &input, timings.as_ref())?,
+        None => {
+            let loaded = store::load(&args.input)?;
+            let result = d.run(&loaded.customers).map_err(|e| e.to_string())?;
+            (result, loaded.customers.len())
+        }
+    };
+    if let Some(t) = &timings {
+        t.stage("write");
+    }
     let (skipped, in_skipped) = result.blocking.skipped();
     eprintln!(
         "blocking: {} candidate pairs; {skipped} blocks over the cap skipped, holding {in_skipped} records",
@@ -484,6 +515,9 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
             .map_err(|e| f.error(&e).to_string())?;
         io::commit(f)?;
     }
+    for line in timings.iter().flat_map(timings::Timings::lines) {
+        eprintln!("  time: {line}");
+    }
     let multi = result
         .clusters
         .iter()
@@ -491,7 +525,7 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
         .count();
     eprintln!(
         "records: {}; pairs at or above {threshold}: {}; clusters with duplicates: {multi}; prior {:.4}; EM iterations {}; {:.2} s",
-        loaded.customers.len(),
+        records,
         result.pairs.len(),
         result.model.prior,
         result.model.em_iterations,
@@ -509,6 +543,38 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
         out.flush().map_err(io::stdout_error)?;
     }
     Ok(())
+}
+
+/// Deduplicates a customers file read a chunk at a time: each chunk's records are prepared as
+/// they are read and then dropped, so the file's records are never all held at once. Refused
+/// rows are listed (and counted for the exit status) before the run, as [`io::load`] does.
+fn dedupe_file(
+    d: &Deduplicator,
+    input: &Input,
+    timings: Option<&timings::Timings>,
+) -> Result<(clientele::dedupe::DedupeResult, usize), String> {
+    let options = io::options(input)?;
+    let mut batch = d.batch().map_err(|e| e.to_string())?;
+    let mut preparing = std::time::Duration::ZERO;
+    if let Some(t) = timings {
+        t.hold(true);
+    }
+    let file = io::read_chunks(&input.file, &options, |chunk| {
+        let started = std::time::Instant::now();
+        batch.add(&chunk.customers);
+        preparing += started.elapsed();
+    })?;
+    if let Some(t) = timings {
+        t.hold(false);
+        t.note(format!(
+            "read: of which {:.2} s preparing each chunk's keys, beside the reading",
+            preparing.as_secs_f64()
+        ));
+    }
+    io::note_rejects(&input.file, &file, input.allow_rejects, true);
+    let records = batch.len();
+    let result = batch.run().map_err(|e| e.to_string())?;
+    Ok((result, records))
 }
 
 fn link(

@@ -60,6 +60,21 @@ impl Source {
         self.store.as_deref()
     }
 
+    /// The file to read, with its reading flags, when the customers come from a file.
+    pub fn file_input(&self) -> Option<Input> {
+        match (&self.file, &self.store) {
+            (Some(file), None) => Some(Input {
+                file: file.clone(),
+                map: self.map.clone(),
+                allow_rejects: self.allow_rejects,
+                repeated_columns: self.repeated_columns,
+                encoding: self.encoding,
+                sheet: self.sheet.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The `--key-file` of the store.
     pub fn key(&self) -> &KeyFile {
         &self.key
@@ -69,17 +84,12 @@ impl Source {
 /// Reads the customers of a file or of a store. A store's records are read in id order, with
 /// no row refused and no cell problem (they were checked when they were written).
 pub fn load(source: &Source) -> Result<FileRead, String> {
-    match (&source.file, &source.store) {
-        (Some(file), None) => io::load(&Input {
-            file: file.clone(),
-            map: source.map.clone(),
-            allow_rejects: source.allow_rejects,
-            repeated_columns: source.repeated_columns,
-            encoding: source.encoding,
-            sheet: source.sheet.clone(),
-        }),
-        (None, Some(path)) => read_store(path, &source.key),
-        _ => Err("give either a customers FILE or --store PATH.db".to_owned()),
+    if let Some(input) = source.file_input() {
+        return io::load(&input);
+    }
+    match &source.store {
+        Some(path) => read_store(path, &source.key),
+        None => Err("give either a customers FILE or --store PATH.db".to_owned()),
     }
 }
 

@@ -20,6 +20,7 @@
 //! # Ok::<(), clientele::Error>(())
 //! ```
 
+mod batch;
 mod blocking;
 mod cluster;
 mod compare;
@@ -37,6 +38,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use batch::Batch;
 use blocking::Pairs;
 pub use blocking::{BlockingReport, BlockingRule, RuleReport};
 pub use compare::{COMPARISONS, Pattern};
@@ -432,32 +434,52 @@ impl Deduplicator {
         )
     }
 
-    /// Prepares, lays out, blocks and compares (what training and a run share): records are
-    /// prepared in input order (the customers read front to back, as they lie in memory), then
-    /// laid out by name with ties by rank in id order.
+    /// Prepares, lays out, blocks and compares (what training and a run share).
     fn compare_all(&self, customers: &[Customer]) -> Result<Compared, Error> {
+        let mut batch = self.batch()?;
+        batch.add(customers);
+        batch.compare()
+    }
+
+    /// Lays out, blocks and compares prepared records (with the caller's blocking keys of
+    /// each, when there are such rules): records were prepared in input order (the customers
+    /// read front to back, as they lie in memory), and are laid out by name with ties by rank
+    /// in id order.
+    fn compare_prepared(
+        &self,
+        mut records: Vec<Prepared>,
+        mut custom: Vec<Vec<String>>,
+    ) -> Result<Compared, Error> {
         self.check_knobs()?;
-        self.report("prepare", 0, customers.len() as u64);
-        let mut rank_of = vec![0u32; customers.len()];
-        for (rank, at) in sorted_positions(customers)?.into_iter().enumerate() {
+        self.report("prepare", 0, records.len() as u64);
+        let mut rank_of = vec![0u32; records.len()];
+        for (rank, at) in positions_by_id(&records, |p| p.id.as_ref())?
+            .into_iter()
+            .enumerate()
+        {
             if let Some(r) = rank_of.get_mut(at as usize) {
                 *r = u32::try_from(rank).unwrap_or(u32::MAX);
             }
         }
-        let refs: Vec<&Customer> = customers.iter().collect();
-        let mut records = self.prepare_all(&refs, &vec![0; refs.len()]);
-        let (refs, ranks) = layout(&mut records, refs, &rank_of);
+        let (order, ranks) = layout(&records, &rank_of);
         drop(rank_of);
+        permute(&mut records, &order);
+        if !custom.is_empty() {
+            permute(&mut custom, &order);
+        }
+        drop(order);
+        self.report("prepare", records.len() as u64, records.len() as u64);
         self.check_cancel()?;
         self.report("block", 0, 1);
         let (pairs, blocking) = blocking::candidate_pairs(
             &records,
             &ranks,
             &self.rules,
-            &self.custom_keys_of(&refs),
+            &custom,
             self.max_block,
             false,
         );
+        drop(custom);
         self.report("block", 1, 1);
         self.check_cancel()?;
         let codes = self.compare_pairs(&records, &pairs)?;
@@ -530,7 +552,17 @@ impl Deduplicator {
         if let Some(m) = given {
             m.check_levels()?;
         }
-        let c = self.compare_all(customers)?;
+        let mut batch = self.batch()?;
+        batch.add(customers);
+        self.run_compared(batch.compare()?, given)
+    }
+
+    /// Trains (unless `given`), scores and clusters compared records.
+    fn run_compared(
+        &self,
+        c: Compared,
+        given: Option<&TrainedModel>,
+    ) -> Result<DedupeResult, Error> {
         let model = match given {
             Some(m) => m.clone(),
             None => self.train_compared(&c),
@@ -767,18 +799,15 @@ fn count_patterns(codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {
     unique
 }
 
-/// Puts records that are likely to be compared with each other next to each other: sorted by
-/// [`Prepared::layout_key`] (the order-free name words, pinyin for Han names, so 张伟 and
-/// Wei Zhang meet; the company key for companies), then by id. Candidate pairs come mostly
-/// from name blocks, so the second record of a pair is then usually near the first in memory
-/// and in cache (comparison 2.3 times faster at 1,000,000 records). Records are moved in place,
-/// and `refs` follows them; `rank_of` holds each record's rank by id, which breaks ties and is
-/// returned in the new order. The order depends only on the records' contents.
-fn layout<'a>(
-    records: &mut [Prepared],
-    refs: Vec<&'a Customer>,
-    rank_of: &[u32],
-) -> (Vec<&'a Customer>, Vec<u32>) {
+/// The order that puts records likely to be compared with each other next to each other:
+/// sorted by [`Prepared::layout_key`] (the order-free name words, pinyin for Han names, so
+/// 张伟 and Wei Zhang meet; the company key for companies), then by id. Candidate pairs come
+/// mostly from name blocks, so the second record of a pair is then usually near the first in
+/// memory and in cache (comparison 2.3 times faster at 1,000,000 records). `rank_of` holds
+/// each record's rank by id, which breaks ties; returned are the order (position `k` takes the
+/// record at `order[k]`, see [`permute`]) and the ranks in it. The order depends only on the
+/// records' contents.
+fn layout(records: &[Prepared], rank_of: &[u32]) -> (Vec<usize>, Vec<u32>) {
     let mut keys: Vec<([u64; 2], u32, u32)> = records
         .par_iter()
         .enumerate()
@@ -790,9 +819,7 @@ fn layout<'a>(
     keys.par_sort_unstable();
     let ranks = keys.iter().map(|k| k.1).collect();
     let order: Vec<usize> = keys.into_iter().map(|k| k.2 as usize).collect();
-    let refs = order.iter().filter_map(|&i| refs.get(i).copied()).collect();
-    permute(records, &order);
-    (refs, ranks)
+    (order, ranks)
 }
 
 /// Rearranges `items` in place so that position `k` holds what was at `order[k]` (`order` a
@@ -851,15 +878,24 @@ fn check_size(n: usize) -> Result<(), Error> {
 /// The customers' positions in order of their ids; an error for a repeated id or too many
 /// records.
 fn sorted_positions(customers: &[Customer]) -> Result<Vec<u32>, Error> {
-    check_size(customers.len())?;
+    positions_by_id(customers, |c| Some(&c.id))
+}
+
+/// The items' positions in order of their ids (`id_of`; an item without one sorts first); an
+/// error for a repeated id or too many items.
+fn positions_by_id<T: Sync>(
+    items: &[T],
+    id_of: impl Fn(&T) -> Option<&CustomerId> + Sync,
+) -> Result<Vec<u32>, Error> {
+    check_size(items.len())?;
     // Sorted on the ids' first 16 bytes as numbers, the text only on a tie (most comparisons
     // are then two integer compares, not a call to `memcmp`).
-    let id = |at: u32| customers.get(at as usize).map(|c| &c.id);
-    let mut keyed: Vec<([u64; 2], u32)> = customers
+    let id = |at: u32| items.get(at as usize).and_then(&id_of);
+    let mut keyed: Vec<([u64; 2], u32)> = items
         .par_iter()
         .enumerate()
         .map(|(at, c)| {
-            let b = c.id.as_str().as_bytes();
+            let b = id_of(c).map_or(&[][..], |i| i.as_str().as_bytes());
             let head = [
                 prepare::prefix_u64(b.iter().copied()),
                 prepare::prefix_u64(b.iter().skip(8).copied()),

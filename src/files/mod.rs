@@ -53,6 +53,6 @@ mod write;
 pub use atomic::AtomicFile;
 pub use csv_rows::{CsvRows, DataRows, RawRow};
 pub use options::{Encoding, InputFormat, Limits, ReadOptions};
-pub use read::{WORKBOOK_EXTENSIONS, open_path, read, read_path};
+pub use read::{Chunk, WORKBOOK_EXTENSIONS, open_path, read, read_path, read_path_chunks};
 pub use report::{FileRead, RejectedRow, RowCounts};
 pub use write::{Columns, RecordWriter, write_path};

@@ -3,12 +3,15 @@
 use std::io::{BufReader, Read};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::csv_rows::{CsvRows, DataRows, RawRow};
 use super::extras;
 use super::options::ReadOptions;
 use super::report::{FileRead, RejectedRow};
 use crate::error::{Error, Result};
-use crate::import::RowReader;
+use crate::import::{FieldProblem, ParsedRow, RowReader};
+use crate::model::Customer;
 
 /// The file extensions [`read_path`] reads as workbooks (compared in lower case).
 pub const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
@@ -37,7 +40,7 @@ fn is_workbook(path: &Path) -> bool {
 /// feature `spreadsheets`, or has no such sheet); as [`read`] otherwise (a header error does
 /// not repeat the path: the caller knows it).
 pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<FileRead> {
-    records(open_path(path, options)?, options)
+    kept(open_path(path, options)?, options)
 }
 
 /// The data rows of a customer file (CSV, or a sheet of a workbook as for [`read_path`]), for
@@ -92,11 +95,76 @@ pub fn open_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Box<dy
 /// name (unless [`ReadOptions::repeated`] appends); [`Error::Io`] when reading fails.
 pub fn read<R: Read>(source: R, options: &ReadOptions) -> Result<FileRead> {
     let rows = CsvRows::new(BufReader::with_capacity(1 << 16, source), options)?;
-    records(rows, options)
+    kept(rows, options)
 }
 
-/// Every data row read into a record or refused.
-fn records(mut rows: impl DataRows, options: &ReadOptions) -> Result<FileRead> {
+/// Records read from a file, one chunk of rows at a time, in file order (see
+/// [`read_path_chunks`]).
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The records.
+    pub customers: Vec<Customer>,
+    /// The first line of each record's row.
+    pub lines: Vec<u64>,
+    /// The cells of each record that could not be typed (kept as custom fields).
+    pub problems: Vec<Vec<FieldProblem>>,
+}
+
+/// Reads a customer file as [`read_path`] does, handing the records to `sink` a chunk at a
+/// time (in file order) instead of keeping them: for callers that turn records into something
+/// smaller as they come (the duplicate detector's prepared keys), so that the whole file's
+/// records are never held at once. The [`FileRead`] returned has everything but the records,
+/// their lines and their problems (which went to `sink`): the refused rows, the counts, the
+/// columns filled and the encoding.
+///
+/// Rows are cut into cells on the calling thread while a second thread reads the cells into
+/// records, each chunk's rows in parallel (rayon), and calls `sink`; the outcome is the same
+/// as reading the rows one by one (a repeated id is refused at its second row, naming the
+/// first).
+///
+/// ```no_run
+/// use clientele::files::{read_path_chunks, ReadOptions};
+/// let mut persons = 0;
+/// let file = read_path_chunks("customers.csv", &ReadOptions::default(), |chunk| {
+///     persons += chunk.customers.iter().filter(|c| c.person_name.is_some()).count();
+/// })?;
+/// println!("{persons} persons in {} rows read", file.counts.read);
+/// # Ok::<(), clientele::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`read_path`].
+pub fn read_path_chunks(
+    path: impl AsRef<Path>,
+    options: &ReadOptions,
+    sink: impl FnMut(Chunk) + Send,
+) -> Result<FileRead> {
+    records(open_path(path, options)?, options, sink)
+}
+
+/// Every data row read into a record or refused, the records kept.
+fn kept(rows: impl DataRows, options: &ReadOptions) -> Result<FileRead> {
+    let mut all = Chunk::default();
+    let mut file = records(rows, options, |chunk| {
+        all.customers.extend(chunk.customers);
+        all.lines.extend(chunk.lines);
+        all.problems.extend(chunk.problems);
+    })?;
+    file.customers = all.customers;
+    file.lines = all.lines;
+    file.problems = all.problems;
+    Ok(file)
+}
+
+/// Data rows cut into cells, handed from the reading thread to the one making records.
+const CHUNK_ROWS: usize = 4096;
+
+/// Every data row read into a record (given to `sink`, a chunk at a time) or refused.
+fn records(
+    mut rows: impl DataRows,
+    options: &ReadOptions,
+    mut sink: impl FnMut(Chunk) + Send,
+) -> Result<FileRead> {
     let header_line = rows.header_line();
     let mut reader =
         RowReader::try_new(rows.header(), &options.map, options.repeated).map_err(|e| match e {
@@ -110,50 +178,120 @@ fn records(mut rows: impl DataRows, options: &ReadOptions) -> Result<FileRead> {
         reader = reader.with_default_time(at);
     }
     let columns: Vec<String> = reader.column_names().map(str::to_owned).collect();
+    let width = columns.len();
+    // Two chunks in flight: the reader cuts the next while the records of one are made.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRow>>(2);
+    let (made, cut) = std::thread::scope(|s| {
+        let worker = s.spawn(|| make_records(reader, rx, width, &mut sink));
+        let mut cut = Ok(());
+        let mut batch = Vec::with_capacity(CHUNK_ROWS);
+        for row in rows.by_ref() {
+            match row {
+                Ok(row) => batch.push(row),
+                Err(e) => {
+                    cut = Err(e);
+                    break;
+                }
+            }
+            if batch.len() == CHUNK_ROWS {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK_ROWS));
+                if tx.send(full).is_err() {
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            // The worker only stops early by panicking, which `join` passes on.
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        (worker.join(), cut)
+    });
+    let made = match made {
+        Ok(made) => made,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    cut?;
     let mut file = FileRead {
         customers: Vec::new(),
         lines: Vec::new(),
         problems: Vec::new(),
-        rejected: Vec::new(),
+        rejected: made.rejected,
         filled: Default::default(),
         columns,
-        counts: Default::default(),
-        encoding: None,
+        counts: rows.counts(),
+        encoding: rows.encoding(),
     };
-    let mut filled = vec![0usize; file.columns.len()];
-    for row in rows.by_ref() {
-        let (line, cells) = match row? {
-            RawRow::Row { line, cells, .. } => (line, cells),
-            RawRow::Refused(r) => {
-                file.rejected.push(r);
-                continue;
-            }
-        };
-        match reader.read(line, &cells) {
-            Ok(mut row) => {
-                for (n, cell) in filled.iter_mut().zip(&cells) {
-                    *n += usize::from(!cell.trim().is_empty());
-                }
-                extras::decode(&mut row.customer, line, &mut row.problems);
-                file.lines.push(line);
-                file.problems.push(row.problems);
-                file.customers.push(row.customer);
-            }
-            Err(Error::Row { line, reason }) => file.rejected.push(RejectedRow { line, reason }),
-            Err(e) => file.rejected.push(RejectedRow {
-                line,
-                reason: e.to_string(),
-            }),
-        }
-    }
-    for (name, n) in file.columns.iter().zip(filled) {
+    for (name, n) in file.columns.iter().zip(made.filled) {
         if n > 0 {
             *file.filled.entry(name.clone()).or_default() += n;
         }
     }
-    file.counts = rows.counts();
-    file.encoding = rows.encoding();
-    file.counts.read = file.customers.len() as u64;
+    file.counts.read = made.read;
     file.counts.rejected = file.rejected.len() as u64;
     Ok(file)
+}
+
+/// What the thread making records found besides the records.
+struct Made {
+    rejected: Vec<RejectedRow>,
+    /// Non-empty cells per column among the rows read.
+    filled: Vec<usize>,
+    read: u64,
+}
+
+/// Makes the records of each chunk of rows: parsed in parallel, then admitted in file order
+/// (the repeated-id check), and given to `sink`.
+fn make_records(
+    mut reader: RowReader,
+    chunks: std::sync::mpsc::Receiver<Vec<RawRow>>,
+    width: usize,
+    sink: &mut impl FnMut(Chunk),
+) -> Made {
+    let mut made = Made {
+        rejected: Vec::new(),
+        filled: vec![0; width],
+        read: 0,
+    };
+    for rows in chunks {
+        let parsed: Vec<Option<ParsedRow>> = rows
+            .par_iter()
+            .map(|row| match row {
+                RawRow::Row { line, cells, .. } => Some(reader.parse(*line, cells)),
+                RawRow::Refused(_) => None,
+            })
+            .collect();
+        let mut chunk = Chunk::default();
+        for (row, parsed) in rows.into_iter().zip(parsed) {
+            let (line, cells, parsed) = match (row, parsed) {
+                (RawRow::Row { line, cells, .. }, Some(p)) => (line, cells, p),
+                (RawRow::Refused(r), _) => {
+                    made.rejected.push(r);
+                    continue;
+                }
+                (RawRow::Row { .. }, None) => continue,
+            };
+            match reader.admit(line, parsed) {
+                Ok(mut row) => {
+                    for (n, cell) in made.filled.iter_mut().zip(&cells) {
+                        *n += usize::from(!cell.trim().is_empty());
+                    }
+                    extras::decode(&mut row.customer, line, &mut row.problems);
+                    chunk.lines.push(line);
+                    chunk.problems.push(row.problems);
+                    chunk.customers.push(row.customer);
+                }
+                Err(Error::Row { line, reason }) => {
+                    made.rejected.push(RejectedRow { line, reason })
+                }
+                Err(e) => made.rejected.push(RejectedRow {
+                    line,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        made.read += chunk.customers.len() as u64;
+        sink(chunk);
+    }
+    made
 }
