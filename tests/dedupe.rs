@@ -786,3 +786,39 @@ fn a_nan_or_out_of_range_knob_is_an_error_naming_it() {
         assert!(Deduplicator::new().threshold(t).run(&customers).is_ok());
     }
 }
+
+#[test]
+fn a_batch_fed_in_chunks_finds_what_one_run_finds() {
+    let data = clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: 3_000,
+        ..Default::default()
+    })
+    .unwrap();
+    let dedupe = Deduplicator::new();
+    let whole = dedupe.run(&data.customers).unwrap();
+    let mut batch = dedupe.batch().unwrap();
+    for chunk in data.customers.chunks(700) {
+        batch.add(chunk);
+    }
+    assert_eq!(batch.len(), data.customers.len());
+    let chunked = batch.run().unwrap();
+    assert!(!whole.pairs.is_empty());
+    assert_eq!(chunked.pairs, whole.pairs);
+    assert_eq!(chunked.clusters, whole.clusters);
+    assert_eq!(chunked.blocking, whole.blocking);
+}
+
+#[test]
+fn a_batch_refuses_repeated_ids_across_chunks() {
+    let c = Customer::builder(CustomerId::new("A").unwrap(), CustomerKind::Person)
+        .full_name("Wang Fang")
+        .build();
+    let dedupe = Deduplicator::new();
+    let mut batch = dedupe.batch().unwrap();
+    batch.add(std::slice::from_ref(&c));
+    batch.add(std::slice::from_ref(&c));
+    assert!(matches!(
+        batch.run(),
+        Err(clientele::Error::InvalidValue { field, .. }) if field == "id"
+    ));
+}

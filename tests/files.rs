@@ -369,3 +369,52 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+#[test]
+fn reading_in_chunks_gives_what_one_read_gives() {
+    // More rows than one chunk of the parallel reader (4,096), with a repeated id in a later
+    // chunk than its first, a stray quote and a row of the wrong width.
+    let data = clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: 9_000,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut bytes = write_all(&data.customers);
+    let first_id = data.customers[0].id.as_str().to_owned();
+    let width = String::from_utf8_lossy(&bytes)
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .count();
+    bytes.extend(format!("{first_id}{}\n", ",".repeat(width - 1)).as_bytes());
+    bytes.extend(b"X1,\"stray\nX2,too,few\n");
+    let path = std::env::temp_dir().join(format!("clientele-chunks-{}.csv", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let options = ReadOptions::default();
+    let whole = read_path(&path, &options).unwrap();
+    let mut customers = Vec::new();
+    let mut lines = Vec::new();
+    let mut chunks = 0;
+    let chunked = clientele::files::read_path_chunks(&path, &options, |chunk| {
+        chunks += 1;
+        lines.extend(chunk.lines);
+        customers.extend(chunk.customers);
+    })
+    .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(chunks > 2, "{chunks} chunks");
+    assert!(chunked.customers.is_empty());
+    assert_eq!(customers, whole.customers);
+    assert_eq!(lines, whole.lines);
+    assert_eq!(chunked.rejected, whole.rejected);
+    assert_eq!(chunked.counts, whole.counts);
+    assert_eq!(chunked.filled, whole.filled);
+    assert_eq!(whole.customers.len(), 9_000);
+    assert!(whole.rejected.len() >= 3, "{:?}", whole.rejected);
+    assert!(
+        whole.rejected[0]
+            .reason
+            .contains("duplicate id, first read on line 2")
+    );
+}
