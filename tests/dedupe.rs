@@ -789,18 +789,14 @@ fn a_nan_or_out_of_range_knob_is_an_error_naming_it() {
 
 #[test]
 fn a_batch_fed_in_chunks_finds_what_one_run_finds() {
-    let data = clientele::synth::generate(&clientele::synth::SynthConfig {
-        customers: 3_000,
-        ..Default::default()
-    })
-    .unwrap();
+    let customers = common::generated(3_000);
     let dedupe = Deduplicator::new();
-    let whole = dedupe.run(&data.customers).unwrap();
+    let whole = dedupe.run(&customers).unwrap();
     let mut batch = dedupe.batch().unwrap();
-    for chunk in data.customers.chunks(700) {
+    for chunk in customers.chunks(700) {
         batch.add(chunk);
     }
-    assert_eq!(batch.len(), data.customers.len());
+    assert_eq!(batch.len(), customers.len());
     let chunked = batch.run().unwrap();
     assert!(!whole.pairs.is_empty());
     assert_eq!(chunked.pairs, whole.pairs);

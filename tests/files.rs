@@ -3,6 +3,8 @@
 //! accepted record holding another row's values; the reader agrees with the csv crate on
 //! well-formed files.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -374,13 +376,9 @@ proptest! {
 fn reading_in_chunks_gives_what_one_read_gives() {
     // More rows than one chunk of the parallel reader (4,096), with a repeated id in a later
     // chunk than its first, a stray quote and a row of the wrong width.
-    let data = clientele::synth::generate(&clientele::synth::SynthConfig {
-        customers: 9_000,
-        ..Default::default()
-    })
-    .unwrap();
-    let mut bytes = write_all(&data.customers);
-    let first_id = data.customers[0].id.as_str().to_owned();
+    let generated = common::generated(9_000);
+    let mut bytes = write_all(&generated);
+    let first_id = generated[0].id.as_str().to_owned();
     let width = String::from_utf8_lossy(&bytes)
         .lines()
         .next()

@@ -175,3 +175,13 @@ pub fn customer_with_id(id: String) -> impl Strategy<Value = Customer> {
 pub fn customer() -> impl Strategy<Value = Customer> {
     "[A-Z][0-9]{1,4}".prop_flat_map(customer_with_id)
 }
+
+/// `n` customers from the seeded generator's default population.
+pub fn generated(n: usize) -> Vec<Customer> {
+    clientele::synth::generate(&clientele::synth::SynthConfig {
+        customers: n,
+        ..Default::default()
+    })
+    .map(|d| d.customers)
+    .unwrap_or_default()
+}
