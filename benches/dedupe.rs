@@ -9,6 +9,9 @@
 //! and `match_one` latency (median and p99 over 1,000 new records) against a store holding all
 //! records, with its recall: the share of the stored duplicates of those records it returns.
 //!
+//! `DEDUPE_LEAVE_ONE_OUT=1` (or a list of rule names) also runs once without each blocking rule
+//! and prints the candidate pairs only that rule proposes and the true pairs found only with it
+//! (what a rule contributes; docs/PERFORMANCE.md).
 //! `DEDUPE_NO_MATCH_ONE=1` skips the `match_one` part (for profiling the batch run alone).
 //! `DEDUPE_POPULATION=name_built_emails` generates that population
 //! (`clientele::synth::Population`) instead of the default mixed one.
@@ -17,7 +20,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use clientele::dedupe::{Deduplicator, evaluate, ordered_pair, pairs_from_entities};
+use clientele::dedupe::{BlockingRule, Deduplicator, evaluate, ordered_pair, pairs_from_entities};
 use clientele::store::{CustomerStore, MemoryStore};
 use clientele::synth::{Population, SynthConfig, generate};
 
@@ -150,6 +153,9 @@ fn main() {
             "{n} records: precision {:.4}, recall {:.4}, F1 {f1:.4}",
             scores.precision, scores.recall
         );
+        if std::env::var_os("DEDUPE_LEAVE_ONE_OUT").is_some() {
+            leave_one_out(&data.customers, &truth, &found, result.compared);
+        }
         if std::env::var_os("DEDUPE_NO_MATCH_ONE").is_some() {
             println!(
                 "| {n} | {secs:.1} s | {:.0} | {} | {:.0} | {:.0} MiB | {f1:.4} | | | |",
@@ -283,6 +289,58 @@ fn main() {
             pct(0.5),
             pct(0.99),
             match_one_recall,
+        );
+    }
+}
+
+/// Runs once without each blocking rule and prints the candidate pairs only that rule proposes
+/// (the pairs it costs) and the true pairs found only with it (what it contributes), against
+/// the run with every rule.
+fn leave_one_out(
+    customers: &[clientele::Customer],
+    truth: &BTreeSet<(String, String)>,
+    found: &BTreeSet<(String, String)>,
+    compared: u64,
+) {
+    let true_found = found.intersection(truth).count();
+    eprintln!(
+        "leave one rule out: every rule {compared} candidate pairs, {true_found} true pairs found"
+    );
+    // `DEDUPE_LEAVE_ONE_OUT=name_key,postcode_initial` leaves out only those rules.
+    let only = std::env::var("DEDUPE_LEAVE_ONE_OUT").unwrap_or_default();
+    let chosen = |r: BlockingRule| only == "1" || only.split(',').any(|n| n.trim() == r.name());
+    for &rule in BlockingRule::ALL.iter().filter(|&&r| chosen(r)) {
+        let rules: Vec<BlockingRule> = BlockingRule::ALL
+            .iter()
+            .copied()
+            .filter(|&r| r != rule)
+            .collect();
+        let t = Instant::now();
+        let r = Deduplicator::new()
+            .blocking_rules(&rules)
+            .run(customers)
+            .expect("dedupe");
+        let without: BTreeSet<_> = r
+            .pairs
+            .iter()
+            .map(|p| ordered_pair(p.id_1.as_str(), p.id_2.as_str()))
+            .collect();
+        let lost = found
+            .intersection(truth)
+            .filter(|p| !without.contains(*p))
+            .count();
+        let gained = without
+            .intersection(truth)
+            .filter(|p| !found.contains(*p))
+            .count();
+        let scores = evaluate(&without, truth);
+        eprintln!(
+            "  without {:<16} {:>10} candidate pairs ({:>9} its own); true pairs found only with it {lost:>5}, only without it {gained:>4}; F1 {:.4}, {:.1} s",
+            rule.name(),
+            r.compared,
+            compared.saturating_sub(r.compared),
+            scores.f1,
+            t.elapsed().as_secs_f64()
         );
     }
 }
