@@ -10,13 +10,20 @@
 #
 #   benches/e2e.sh                 # 100,000 and 1,000,000 rows
 #   E2E_SIZES=100000 benches/e2e.sh
+#   E2E_CLI=/path/to/older/cli benches/e2e.sh      # another build on the same files
 #
 # Needs /usr/bin/time (Debian package `time`); about 1 GiB of memory at 1,000,000 rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
-cargo build --release -q --example cli
-cli="$target/release/examples/cli"
+# E2E_CLI=path runs another build of the CLI (an older commit's, for a before/after) on the
+# same files; one without `--timings` leaves the stage columns empty.
+if [ -n "${E2E_CLI:-}" ]; then
+  cli=$E2E_CLI
+else
+  cargo build --release -q --example cli
+  cli="$target/release/examples/cli"
+fi
 dir="$target/e2e"
 mkdir -p "$dir"
 [ -x /usr/bin/time ] || { echo "e2e: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
@@ -24,8 +31,10 @@ mkdir -p "$dir"
 # Runs a command under /usr/bin/time; prints "WALL PEAK_MIB CPU" (CPU: user + system seconds,
 # the figure to compare when other work shares the cores), its stderr kept in $dir/last.err.
 timed() {
-  /usr/bin/time -f '%e %M %U %S' -o "$dir/time.txt" "$@" >/dev/null 2>"$dir/last.err"
-  awk '{printf "%.2f %.0f %.2f\n", $1, $2 / 1024, $3 + $4}' "$dir/time.txt"
+  # A failing command is reported (time's first line then says so) and its figures still read.
+  /usr/bin/time -f '%e %M %U %S' -o "$dir/time.txt" "$@" >/dev/null 2>"$dir/last.err" ||
+    echo "e2e: $* failed, see $dir/last.err" >&2
+  tail -n 1 "$dir/time.txt" | awk '{printf "%.2f %.0f %.2f\n", $1, $2 / 1024, $3 + $4}'
 }
 
 echo "| rows | dedupe wall | dedupe CPU | peak memory | F1 | stats wall (CPU, peak) | dedupe / stats | read | prepare | block | compare | train | score | cluster | write | load before |"
@@ -38,8 +47,10 @@ for n in ${E2E_SIZES:-100000 1000000}; do
   fi
   load=$(cut -d' ' -f1 /proc/loadavg)
   read -r stats_wall stats_peak stats_cpu < <(timed "$cli" stats "$csv")
+  timings=(--timings)
+  "$cli" dedupe --help | grep -q -- --timings || timings=()
   read -r wall peak cpu < <(timed "$cli" dedupe "$csv" --pairs "$dir/pairs-$n.csv" \
-    --clusters "$dir/clusters-$n.csv" --timings)
+    --clusters "$dir/clusters-$n.csv" "${timings[@]}")
   cp "$dir/last.err" "$dir/dedupe-$n.err"
   # `  time: read     1.23 s  (...)`: the seconds of each stage, "-" for one not seen.
   stage() { awk -v s="$1" '$1 == "time:" && $2 == s {print $3 " s"; found=1} END {if (!found) print "-"}' "$dir/dedupe-$n.err"; }
