@@ -261,6 +261,10 @@ struct DedupeArgs {
     /// Write the trained model as JSON.
     #[arg(long)]
     model_out: Option<PathBuf>,
+    /// Comparisons and blocking rules as JSON (`clientele::dedupe::DedupeConfig`, see
+    /// docs/DEDUPE.md "Configuration"); without it, the built-in ones.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// Value kinds of the `field` command.
@@ -418,6 +422,18 @@ fn deduplicator(region: Option<&str>, threshold: f64) -> Deduplicator {
     }
 }
 
+/// A comparison configuration read from a JSON file, with the path of the offending entry
+/// when it does not read.
+fn dedupe_config(path: &Path) -> Result<clientele::dedupe::DedupeConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let config: clientele::dedupe::DedupeConfig = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a comparison configuration: {e}", path.display()))?;
+    config
+        .check()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(config)
+}
+
 /// Writes `id_1,id_2,probability,match_weight`.
 fn write_pairs(path: &Path, pairs: &[clientele::dedupe::ScoredPair]) -> Result<(), String> {
     let err = io::csv_error(path);
@@ -461,9 +477,11 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let loaded = store::load(&args.input)?;
     let threshold = args.threshold;
-    let result = deduplicator(args.region.as_deref(), threshold)
-        .run(&loaded.customers)
-        .map_err(|e| e.to_string())?;
+    let mut detector = deduplicator(args.region.as_deref(), threshold);
+    if let Some(path) = &args.config {
+        detector = detector.config(dedupe_config(path)?);
+    }
+    let result = detector.run(&loaded.customers).map_err(|e| e.to_string())?;
     let (skipped, in_skipped) = result.blocking.skipped();
     eprintln!(
         "blocking: {} candidate pairs; {skipped} blocks over the cap skipped, holding {in_skipped} records",
