@@ -174,35 +174,74 @@ impl BuiltIn {
         }
     }
 
-    /// The Jaro-Winkler levels of a text comparison.
-    fn bands(self) -> Option<&'static [Band]> {
+    /// The comparison's levels: Jaro-Winkler bands between "exact" and "different" for a
+    /// text comparison, else its own labels.
+    const fn levels(self) -> Levels {
         match self {
-            Self::GivenName | Self::FamilyName | Self::CompanyName => Some(NAME_BANDS),
-            Self::Street => Some(STREET_BANDS),
-            Self::Street2 => Some(LINE_BANDS),
-            _ => None,
+            Self::GivenName | Self::FamilyName | Self::CompanyName => Levels::Bands(NAME_BANDS),
+            Self::Street => Levels::Bands(STREET_BANDS),
+            Self::Street2 => Levels::Bands(LINE_BANDS),
+            Self::BirthDate => Levels::Fixed(BIRTH_DATE_LEVELS),
+            Self::NationalId => Levels::Fixed(ID_LEVELS),
+            Self::HouseNumber => Levels::Fixed(HOUSE_LEVELS),
+            Self::Place => Levels::Fixed(PLACE_LEVELS),
+            Self::Phone => Levels::Fixed(PHONE_LEVELS),
+            Self::Email => Levels::Fixed(EMAIL_LEVELS_LABELS),
+        }
+    }
+
+    /// The number of levels, "missing" and "different" included.
+    pub(crate) const fn level_count(self) -> usize {
+        match self.levels() {
+            Levels::Bands(bands) => bands.len() + 3,
+            Levels::Fixed(labels) => labels.len(),
         }
     }
 
     /// The level labels, "missing" first and "different" last.
     pub fn labels(self) -> Vec<&'static str> {
-        if let Some(bands) = self.bands() {
-            let mut out = vec!["missing", "exact"];
-            out.extend(bands.iter().map(|b| b.label));
-            out.push("different");
-            return out;
+        match self.levels() {
+            Levels::Bands(bands) => {
+                let mut out = vec!["missing", "exact"];
+                out.extend(bands.iter().map(|b| b.label));
+                out.push("different");
+                out
+            }
+            Levels::Fixed(labels) => labels.to_vec(),
         }
-        match self {
-            Self::BirthDate => BIRTH_DATE_LEVELS,
-            Self::NationalId => ID_LEVELS,
-            Self::HouseNumber => HOUSE_LEVELS,
-            Self::Place => PLACE_LEVELS,
-            Self::Phone => PHONE_LEVELS,
-            _ => EMAIL_LEVELS_LABELS,
-        }
-        .to_vec()
     }
 }
+
+/// A built-in comparison's levels (see [`BuiltIn::levels`]).
+enum Levels {
+    Bands(&'static [Band]),
+    Fixed(&'static [&'static str]),
+}
+
+/// The strides of the default configuration's packed patterns ([`BuiltIn::ALL`] in order),
+/// as constants: the default configuration packs as it always has.
+pub(crate) const DEFAULT_STRIDES: [u32; BuiltIn::ALL.len()] = {
+    let mut out = [0u32; BuiltIn::ALL.len()];
+    let mut stride = 1u32;
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = stride;
+        stride *= BuiltIn::ALL[i].level_count() as u32;
+        i += 1;
+    }
+    out
+};
+
+/// The default configuration's level counts, as constants.
+pub(crate) const DEFAULT_LEVELS: [u32; BuiltIn::ALL.len()] = {
+    let mut out = [0u32; BuiltIn::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = BuiltIn::ALL[i].level_count() as u32;
+        i += 1;
+    }
+    out
+};
 
 /// The bit set in a pair's code when its records are exact copies (every compared key equal):
 /// above every packed pattern, so that scoring knows it without reading the records again.
@@ -606,7 +645,7 @@ impl Shared {
 }
 
 /// The level of a built-in comparison.
-#[inline]
+#[inline(always)]
 fn builtin_level(kind: BuiltIn, a: &Prepared, b: &Prepared, s: &Shared) -> u8 {
     // A house number or street name is evidence only within one place: "12 Main Street" in two
     // towns are two addresses, and the place level already counts their disagreement.
@@ -673,6 +712,37 @@ fn field_level(a: &[FieldKey], b: &[FieldKey], levels: &[Level]) -> u8 {
         }
     }
     u8::try_from(best).unwrap_or(u8::MAX)
+}
+
+/// Compares two prepared records under the default configuration ([`BuiltIn::ALL`] in
+/// order): the same levels as [`compare`], with every comparison's kind known when compiled.
+#[inline]
+pub(crate) fn compare_default(a: &Prepared, b: &Prepared) -> Pattern {
+    let mut p = [0u8; super::config::MAX_COMPARISONS];
+    let shared = Shared {
+        names: name_levels(a, b),
+        place: place_level(a, b),
+    };
+    // Written out, each kind a constant (so each level is its straight-line code, no match
+    // per comparison); in the order of `BuiltIn::ALL`, as a test holds.
+    let level = |kind| builtin_level(kind, a, b, &shared);
+    let levels = [
+        level(BuiltIn::GivenName),
+        level(BuiltIn::FamilyName),
+        level(BuiltIn::BirthDate),
+        level(BuiltIn::NationalId),
+        level(BuiltIn::HouseNumber),
+        level(BuiltIn::Street),
+        level(BuiltIn::Street2),
+        level(BuiltIn::Place),
+        level(BuiltIn::Phone),
+        level(BuiltIn::Email),
+        level(BuiltIn::CompanyName),
+    ];
+    for (out, l) in p.iter_mut().zip(levels) {
+        *out = l;
+    }
+    p
 }
 
 /// Compares two prepared records under a compiled configuration.

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use super::blocking::{BlockingRule, KeyedRule};
-use super::compare::{BuiltIn, IDENTICAL, Pattern};
+use super::compare::{BuiltIn, DEFAULT_LEVELS, DEFAULT_STRIDES, IDENTICAL, Pattern};
 use super::config::{Blocking, Comparison, DedupeConfig, Evidence, Level, MAX_COMPARISONS};
 use super::prepare::Prepared;
 use crate::error::Error;
@@ -48,6 +48,9 @@ pub(crate) struct Compiled {
     /// Whether the name levels, the place level are needed (see [`Compiled::needs_names`]).
     names: bool,
     place: bool,
+    /// Whether this is the default configuration's comparisons ([`BuiltIn::ALL`] in order),
+    /// compared and packed by the paths specialised for it.
+    default: bool,
     /// The fields of field comparisons, in the order of [`Prepared::field_keys`].
     fields: Vec<Field>,
     /// The blocking rules that are built-in rules, and the others.
@@ -129,12 +132,18 @@ impl Compiled {
             BuiltIn::Street,
             BuiltIn::Street2,
         ]);
+        let default = slots.len() == BuiltIn::ALL.len()
+            && slots
+                .iter()
+                .zip(BuiltIn::ALL)
+                .all(|(s, b)| matches!(s.kind, SlotKind::BuiltIn(k) if k == *b));
         Ok(Self {
             slots,
             strides,
             builtin,
             names,
             place,
+            default,
             fields,
             rules,
             composed,
@@ -200,6 +209,14 @@ impl Compiled {
     /// compared pairs take 4 bytes each.
     #[inline]
     pub(crate) fn pack(&self, p: &Pattern) -> u32 {
+        if self.default {
+            return p
+                .iter()
+                .zip(DEFAULT_STRIDES)
+                .zip(DEFAULT_LEVELS)
+                .map(|((&l, stride), levels)| u32::from(l).min(levels - 1) * stride)
+                .sum();
+        }
         p.iter()
             .zip(self.strides)
             .zip(&self.slots)
@@ -220,7 +237,11 @@ impl Compiled {
     /// Two records compared.
     #[inline]
     pub(crate) fn compare(&self, a: &Prepared, b: &Prepared) -> Pattern {
-        super::compare::compare(self, a, b)
+        if self.default {
+            super::compare::compare_default(a, b)
+        } else {
+            super::compare::compare(self, a, b)
+        }
     }
 
     /// A compared pair's code: its packed pattern, with [`IDENTICAL`] when the records are
@@ -334,6 +355,33 @@ mod tests {
                 *slot = l % n as u8;
             }
             prop_assert_eq!(c.unpack(c.pack(&p)), p);
+        }
+    }
+
+    /// The paths specialised for the default configuration give what the general ones give.
+    #[test]
+    fn the_default_paths_agree_with_the_general_ones() {
+        let data = crate::synth::generate(&crate::synth::SynthConfig {
+            customers: 400,
+            ..crate::synth::SynthConfig::default()
+        })
+        .unwrap();
+        let n = Normalizer::default();
+        let records: Vec<Prepared> = data
+            .customers
+            .iter()
+            .map(|c| super::super::prepare::prepare(c, &n, None))
+            .collect();
+        let c = Compiled::new(&DedupeConfig::default()).unwrap();
+        assert!(c.default);
+        let mut general = c.clone();
+        general.default = false;
+        for (i, a) in records.iter().enumerate() {
+            for b in records.iter().skip(i + 1).step_by(7) {
+                let p = c.compare(a, b);
+                assert_eq!(p, general.compare(a, b));
+                assert_eq!(c.pack(&p), general.pack(&p));
+            }
         }
     }
 

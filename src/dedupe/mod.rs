@@ -363,7 +363,11 @@ impl Deduplicator {
     fn prepare_one(&self, c: &Customer, compiled: &Compiled) -> Prepared {
         let mut p = prepare::prepare(c, &self.normalizer, self.region.as_deref());
         if !compiled.fields().is_empty() {
-            p.fields = prepare::prepare_fields(c, &self.normalizer, compiled.fields());
+            p.fields = Some(Box::new(prepare::prepare_fields(
+                c,
+                &self.normalizer,
+                compiled.fields(),
+            )));
         }
         p
     }
