@@ -422,8 +422,8 @@ fn deduplicator(region: Option<&str>, threshold: f64) -> Deduplicator {
     }
 }
 
-/// A comparison configuration read from a JSON file, with the path of the offending entry
-/// when it does not read.
+/// A comparison configuration read from a JSON file and checked; an error names the file (and
+/// the line and column where it does not read as one).
 fn dedupe_config(path: &Path) -> Result<clientele::dedupe::DedupeConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let config: clientele::dedupe::DedupeConfig = serde_json::from_str(&text)
