@@ -7,6 +7,9 @@
 //! p99 and mean in microseconds, and the mean's ratio to the direct read; then writes: 10,000
 //! single-record updates (a tag added), direct and through the admin's handle, which checks
 //! them and writes their audit entries in the same batch.
+//!
+//! `GOVERNANCE_PROFILE_SECS=S` instead runs a `MemoryStore` viewer's gets for S seconds and
+//! stops, for a profiler (`perf record --call-graph dwarf`).
 
 use std::time::Instant;
 
@@ -125,6 +128,19 @@ fn main() {
         memory
             .apply(chunk.iter().cloned().map(Change::Insert).collect())
             .expect("load");
+    }
+    if let Some(secs) = std::env::var("GOVERNANCE_PROFILE_SECS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        let policy = std::sync::Arc::new(AccessPolicy::default());
+        let viewer =
+            ActorStore::new(&memory, policy, Actor::new("bench", "viewer")).expect("viewer");
+        let t = Instant::now();
+        while t.elapsed().as_secs_f64() < secs {
+            gets(&viewer, &ids, 20_000);
+        }
+        return;
     }
     report("MemoryStore", &memory, &ids);
     drop(memory);

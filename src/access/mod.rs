@@ -26,8 +26,9 @@
 //! ```
 
 mod policy;
+mod restrict;
 mod view;
 
 pub use policy::{Access, AccessPolicy, Actor, Role, Scope};
 #[cfg(feature = "governance")]
-pub(crate) use view::Restrictions;
+pub(crate) use restrict::Restrictions;

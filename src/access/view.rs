@@ -2,14 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::DateTime;
-
 use super::policy::{Access, AccessPolicy, Actor};
+use super::restrict::Restrictions;
 use crate::error::{Error, Result};
-use crate::model::{
-    Address, CustomValue, Customer, Field, NationalIdKind, ValueType, mask_email_into,
-    mask_id_into, mask_phone_into, mask_value, mask_value_into,
-};
+use crate::model::{Address, Customer, Field};
 
 fn denied(actor: &Actor, field: Option<&str>, reason: &str) -> Error {
     Error::AccessDenied {
@@ -28,246 +24,29 @@ fn fields_of<'a>(records: impl IntoIterator<Item = &'a Customer>) -> Vec<Field> 
         .collect()
 }
 
-/// A mask writing into a buffer.
-type MaskInto = fn(&str, &mut String);
-
-/// Hides or masks values in place, reusing one spare buffer: the masked text is written into
-/// the spare and swapped into the slot, whose old buffer becomes the next spare.
-struct Shown {
-    hide: bool,
-    spare: String,
-}
-
-impl Shown {
-    fn mask(&mut self, slot: &mut String, f: MaskInto) {
-        self.spare.clear();
-        f(slot, &mut self.spare);
-        std::mem::swap(slot, &mut self.spare);
-    }
-
-    /// A text that must stay: masked, or emptied when hidden.
-    fn text(&mut self, slot: &mut String, f: MaskInto) {
-        if self.hide {
-            slot.clear();
-        } else {
-            self.mask(slot, f);
-        }
-    }
-
-    /// An optional text: masked, or `None` when hidden.
-    fn opt(&mut self, slot: &mut Option<String>, f: MaskInto) {
-        match slot {
-            Some(_) if self.hide => *slot = None,
-            Some(s) => self.mask(s, f),
-            None => {}
-        }
-    }
-}
-
-/// An address part, for the view to hide or mask.
-fn address_part(field: &Field) -> Option<fn(&mut Address, &mut Shown)> {
-    Some(match field {
-        Field::HouseNumber => |a, s| s.opt(&mut a.house_number, mask_value_into),
-        Field::Street => |a, s| {
-            if let Some(first) = a.lines.first_mut() {
-                s.text(first, mask_value_into);
-            }
-        },
-        Field::Street2 => |a, s| {
-            for line in a.lines.iter_mut().skip(1) {
-                s.text(line, mask_value_into);
-            }
-        },
-        Field::Locality => |a, s| s.opt(&mut a.locality, mask_value_into),
-        Field::Region => |a, s| s.opt(&mut a.region, mask_value_into),
-        Field::Postcode => |a, s| s.opt(&mut a.postcode, mask_value_into),
-        Field::Country => |a, s| {
-            if s.hide {
-                a.country = None;
-            }
-        },
-        _ => return None,
-    })
-}
-
-/// Hides or masks one field of the record.
-fn restrict(c: &mut Customer, field: &Field, shown: &mut Shown) {
-    let hide = shown.hide;
-    if let Some(part) = address_part(field) {
-        for a in &mut c.addresses {
-            part(a, shown);
-        }
-        return;
-    }
-    match field {
-        Field::Id | Field::Kind => {}
-        Field::Phone if hide => c.phones.clear(),
-        Field::Phone => c
-            .phones
-            .iter_mut()
-            .for_each(|p| shown.mask(&mut p.number, mask_phone_into)),
-        Field::Email if hide => c.emails.clear(),
-        Field::Email => c
-            .emails
-            .iter_mut()
-            .for_each(|e| shown.mask(&mut e.address, mask_email_into)),
-        Field::NationalId if hide => c.national_ids.clear(),
-        Field::NationalId => c
-            .national_ids
-            .iter_mut()
-            .for_each(|n| shown.mask(&mut n.value, mask_id_into)),
-        Field::NationalIdKind => c
-            .national_ids
-            .iter_mut()
-            .for_each(|n| n.kind = NationalIdKind::Other(String::new())),
-        Field::PhoneVerifiedAt => c.phones.iter_mut().for_each(|p| p.verified_at = None),
-        Field::EmailVerifiedAt => c.emails.iter_mut().for_each(|e| e.verified_at = None),
-        Field::BirthDate => c.birth_date = None,
-        Field::CreatedAt => c.created_at = DateTime::UNIX_EPOCH,
-        Field::UpdatedAt => c.updated_at = DateTime::UNIX_EPOCH,
-        Field::FullName | Field::GivenName | Field::MiddleName | Field::FamilyName => {
-            if let Some(n) = c.person_name.as_mut() {
-                let slot = match field {
-                    Field::FullName => &mut n.full,
-                    Field::GivenName => &mut n.given,
-                    Field::MiddleName => &mut n.middle,
-                    _ => &mut n.family,
-                };
-                shown.opt(slot, mask_value_into);
-            }
-        }
-        Field::CompanyName => {
-            if let Some(n) = c.company_name.as_mut() {
-                shown.text(&mut n.legal, mask_value_into);
-            }
-        }
-        Field::TradingName => {
-            if let Some(n) = c.company_name.as_mut() {
-                shown.opt(&mut n.trading, mask_value_into);
-            }
-        }
-        Field::Tags => {
-            c.tags = if hide {
-                BTreeSet::new()
-            } else {
-                c.tags.iter().map(|t| mask_value(t)).collect()
-            };
-        }
-        Field::Source | Field::Industry | Field::Owner | Field::Team => {
-            let slot = match field {
-                Field::Source => &mut c.source,
-                Field::Industry => &mut c.industry,
-                Field::Owner => &mut c.owner,
-                _ => &mut c.team,
-            };
-            shown.opt(slot, mask_value_into);
-        }
-        Field::Custom(name) if hide => {
-            c.custom.remove(name);
-        }
-        Field::Custom(name) => {
-            if let Some(v) = c.custom.get_mut(name) {
-                *v = CustomValue::Text(mask_value(&v.to_text()));
-            }
-        }
-        text => {
-            let values: Vec<String> = if hide {
-                Vec::new()
-            } else {
-                text.texts(c).iter().map(|v| mask_value(v)).collect()
-            };
-            // Text fields take any text; a refusal leaves the field hidden instead.
-            if text.set_texts(c, &values).is_err() {
-                let _ = text.set_texts::<&str>(c, &[]);
-            }
-        }
-    }
-}
-
-/// A role's restrictions, worked out once: the built-in fields it may not read in full (in the
-/// order a view applies them) and its access to custom fields.
-#[derive(Debug, Clone)]
-pub(crate) struct Restrictions {
-    built_in: Vec<(Field, Access)>,
-    custom_named: Vec<(String, Access)>,
-    custom_default: Access,
-}
-
-impl Restrictions {
-    /// Whether the role reads every field in full.
-    #[cfg(feature = "governance")]
-    pub(crate) fn reads_all(&self) -> bool {
-        self.built_in.is_empty()
-            && self.custom_default >= Access::Read
-            && self.custom_named.iter().all(|(_, a)| *a >= Access::Read)
-    }
-
-    /// The record as the role sees it.
-    pub(crate) fn apply(&self, c: &Customer) -> Customer {
-        self.apply_owned(c.clone())
-    }
-
-    /// The record as the role sees it, restricted in place (no copy of the record).
-    pub(crate) fn apply_owned(&self, mut c: Customer) -> Customer {
-        let mut shown = Shown {
-            hide: false,
-            spare: String::new(),
-        };
-        for (field, access) in &self.built_in {
-            shown.hide = *access == Access::None;
-            restrict(&mut c, field, &mut shown);
-        }
-        if c.custom.is_empty() {
-            return c;
-        }
-        let restricted: Vec<(String, Access)> = c
-            .custom
-            .keys()
-            .filter_map(|name| {
-                let access = self
-                    .custom_named
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or(self.custom_default, |(_, a)| *a);
-                (access < Access::Read).then(|| (name.clone(), access))
-            })
-            .collect();
-        for (name, access) in restricted {
-            shown.hide = access == Access::None;
-            restrict(&mut c, &Field::Custom(name), &mut shown);
-        }
-        c
-    }
-}
-
 impl AccessPolicy {
     /// The restrictions of a role.
     pub(crate) fn restrictions(&self, role: &str) -> Result<Restrictions> {
         let r = self.role(role)?;
-        let mut built_in = Vec::new();
-        for field in Field::built_in() {
-            let access = self.access(role, &field)?;
-            let timelike = matches!(field.spec().value, ValueType::Date | ValueType::Timestamp);
-            match access {
-                Access::Read | Access::Write => {}
-                Access::Masked if timelike => built_in.push((field, Access::None)),
-                a => built_in.push((field, a)),
-            }
-        }
-        // Times by position first: hiding a phone list drops its times with it.
-        built_in
-            .sort_by_key(|(f, _)| !matches!(f, Field::PhoneVerifiedAt | Field::EmailVerifiedAt));
+        let mut failed = None;
+        let access = |field: &Field| {
+            self.access(role, field).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                Access::None
+            })
+        };
         let custom_named = r
             .fields
             .iter()
             .filter(|(n, _)| Field::parse(n).is_custom())
             .map(|(n, a)| (n.clone(), *a))
             .collect();
-        Ok(Restrictions {
-            built_in,
-            custom_named,
-            custom_default: self.access(role, &Field::Custom(String::new()))?,
-        })
+        let custom_default = self.access(role, &Field::Custom(String::new()))?;
+        let restrictions = Restrictions::new(access, custom_named, custom_default);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(restrictions),
+        }
     }
 
     /// What the actor sees of a record: fields of access `none` hidden, `masked` ones masked
