@@ -258,6 +258,7 @@ fn numbered(email: &Code) -> bool {
     split_at_domain(email.as_bytes()).is_some_and(|(l, _)| l.iter().any(u8::is_ascii_digit))
 }
 
+#[inline(always)]
 fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[Band]) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) => text_pair(a, b, bands),
@@ -280,6 +281,7 @@ fn text_pair(a: &Text, b: &Text, bands: &[Band]) -> u8 {
     level
 }
 
+#[inline(always)]
 fn code_level(a: &Option<Code>, b: &Option<Code>, fuzzy: bool) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) if a == b => 1,
@@ -289,6 +291,7 @@ fn code_level(a: &Option<Code>, b: &Option<Code>, fuzzy: bool) -> u8 {
     }
 }
 
+#[inline(always)]
 fn list_level(a: &[Code], b: &[Code], near: impl Fn(&Code, &Code) -> bool) -> u8 {
     if a.is_empty() || b.is_empty() {
         return 0;
@@ -303,6 +306,7 @@ fn list_level(a: &[Code], b: &[Code], near: impl Fn(&Code, &Code) -> bool) -> u8
 }
 
 /// The name levels of a pair: given and family, in either order, across scripts through pinyin.
+#[inline(always)]
 fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
     const BANDS: &[Band] = NAME_BANDS;
     if a.han != b.han {
@@ -335,6 +339,7 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
 
 /// Postcode, locality and region read as one piece of evidence: they describe one place, and
 /// counting each as independent would count a shared city three times.
+#[inline(always)]
 fn place_level(a: &Prepared, b: &Prepared) -> u8 {
     let postcode = code_level(&a.postcode, &b.postcode, true);
     let locality = text_level(&a.locality, &b.locality, LOCALITY_BANDS);
@@ -527,6 +532,7 @@ fn name_built(a: &Prepared, x: &Code, b: &Prepared, y: &Code, exact: bool, names
 
 /// The email level of a pair: the closest agreement of any two of their emails, told apart
 /// by whether the name explains it (`names`: the pair's given and family levels).
+#[inline(always)]
 fn email_level(a: &Prepared, b: &Prepared, names: (u8, u8)) -> u8 {
     const DIFFERENT: u8 = EMAIL_DIFFERENT;
     if a.emails.is_empty() || b.emails.is_empty() {
@@ -604,6 +610,7 @@ fn one_digit_off(a: &[u8; 8], b: &[u8; 8]) -> bool {
 }
 
 /// The birth-date level of a pair.
+#[inline(always)]
 fn birth_date_level(a: &Prepared, b: &Prepared) -> u8 {
     match (a.dob, b.dob) {
         (Some(x), Some(y)) if x == y => 1,

@@ -257,7 +257,7 @@ impl<'a> KeyText<'a> {
 /// Jaro-Winkler of two keys given as UTF-8 bytes with their head words and ASCII flags (see
 /// [`jaro_winkler_str`]); bytes that are not UTF-8 score 0. For keys held inline in the records
 /// that own them (`dedupe::prepare`), whose head word is one load.
-#[inline]
+#[inline(always)]
 pub(crate) fn jaro_winkler_key(a: KeyText<'_>, b: KeyText<'_>) -> f64 {
     let (x, y) = (a.bytes, b.bytes);
     if a.ascii && b.ascii {
