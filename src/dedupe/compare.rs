@@ -322,19 +322,33 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
             straight
         };
     }
-    // Swapped fields count only when both agree exactly, so test that first (two key
-    // compares) before grading the straight reading.
+    // The swapped reading ("Jimenez Ashkey" for Ashley Jimenez) counts only when one of its
+    // two names agrees exactly, so test that first (two key compares) before grading.
     let same = |x: &Option<Text>, y: &Option<Text>| match (x, y) {
         (Some(x), Some(y)) => x == y,
         _ => false,
     };
-    if same(&a.given, &b.family) && same(&a.family, &b.given) {
+    let given_as_family = same(&a.given, &b.family);
+    let family_as_given = same(&a.family, &b.given);
+    if given_as_family && family_as_given {
         return (1, 1);
     }
-    (
+    let straight = (
         text_level(&a.given, &b.given, BANDS),
         text_level(&a.family, &b.family, BANDS),
-    )
+    );
+    if given_as_family || family_as_given {
+        let swapped = (
+            text_level(&a.given, &b.family, BANDS),
+            text_level(&a.family, &b.given, BANDS),
+        );
+        // Level 0 is "missing": a reading with a missing name is no better.
+        let score = |(g, f): (u8, u8)| if g == 0 || f == 0 { u8::MAX } else { g + f };
+        if score(swapped) < score(straight) {
+            return swapped;
+        }
+    }
+    straight
 }
 
 /// Postcode, locality and region read as one piece of evidence: they describe one place, and
