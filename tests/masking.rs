@@ -875,6 +875,25 @@ const ALLOWED: &[(&str, &str)] = &[
     ("Validator", "settings; Debug counts the caller's rules"),
     ("ValueKind", "a kind"),
     ("BlockingRule", "a rule name"),
+    (
+        "Blocking",
+        "configuration: rule names and field names composed",
+    ),
+    ("BuiltIn", "a comparison name"),
+    (
+        "Comparison",
+        "configuration: a comparison's field name and levels",
+    ),
+    (
+        "DedupeConfig",
+        "configuration written by the application: comparisons and blocking rules",
+    ),
+    ("Evidence", "a comparison's evidence role"),
+    (
+        "FieldComparison",
+        "configuration: a field name, levels and thresholds",
+    ),
+    ("Level", "a comparison level's kind and threshold"),
     ("Progress", "a stage and counts"),
     ("Evaluation", "figures"),
     (

@@ -272,6 +272,10 @@ struct DedupeArgs {
     /// cluster, write) to standard error at the end.
     #[arg(long)]
     timings: bool,
+    /// Comparisons and blocking rules as JSON (`clientele::dedupe::DedupeConfig`, see
+    /// docs/DEDUPE.md "Configuration"); without it, the built-in ones.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// Value kinds of the `field` command.
@@ -443,6 +447,18 @@ fn timed_deduplicator(
     }
 }
 
+/// A comparison configuration read from a JSON file and checked; an error names the file (and
+/// the line and column where it does not read as one).
+fn dedupe_config(path: &Path) -> Result<clientele::dedupe::DedupeConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let config: clientele::dedupe::DedupeConfig = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a comparison configuration: {e}", path.display()))?;
+    config
+        .check()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(config)
+}
+
 /// Writes `id_1,id_2,probability,match_weight`.
 fn write_pairs(path: &Path, pairs: &[clientele::dedupe::ScoredPair]) -> Result<(), String> {
     let err = io::csv_error(path);
@@ -489,7 +505,10 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
         t.stage("read");
     }
     let threshold = args.threshold;
-    let d = timed_deduplicator(args.region.as_deref(), threshold, timings.clone());
+    let mut d = timed_deduplicator(args.region.as_deref(), threshold, timings.clone());
+    if let Some(path) = &args.config {
+        d = d.config(dedupe_config(path)?);
+    }
     let (result, records) = match args.input.file_input() {
         Some(input) => dedupe_file(&d, &input, timings.as_ref())?,
         None => {

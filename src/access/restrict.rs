@@ -3,7 +3,7 @@
 //! (a store's own copy: only what is shown is copied) and from an owned one (a record just read
 //! from a file or database: what is shown is moved).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::DateTime;
 
@@ -93,6 +93,8 @@ pub(crate) struct Restrictions {
     by_field: [Access; Field::NAMES.len()],
     custom_named: Vec<(String, Access)>,
     custom_default: Access,
+    /// Whether every custom field is read in full.
+    custom_all_read: bool,
 }
 
 /// A record's phones or emails as the access `$a` shows them: none when the field is hidden,
@@ -228,17 +230,18 @@ macro_rules! view {
             Access::Masked => tags.into_iter().map(|t| mask_value(t.as_ref())).collect(),
             _ => tags.keep(),
         };
-        let custom = custom
-            .into_iter()
-            .filter_map(|(name, v)| {
-                let value = match r.custom_access(name.as_ref()) {
-                    Access::None => return None,
-                    Access::Masked => CustomValue::Text(mask_value(&v.to_text())),
-                    _ => v.keep(),
-                };
-                Some((name.keep(), value))
-            })
-            .collect();
+        // Kept whole, then thinned in place: a map rebuilt from an iterator is sorted again.
+        let mut custom: BTreeMap<String, CustomValue> = custom.keep();
+        if !r.custom_all_read {
+            custom.retain(|name, v| match r.custom_access(name) {
+                Access::None => false,
+                Access::Masked => {
+                    *v = CustomValue::Text(mask_value(&v.to_text()));
+                    true
+                }
+                _ => true,
+            });
+        }
         Customer {
             id: id.keep(),
             kind: kind.keep(),
@@ -303,10 +306,13 @@ impl Restrictions {
                 *slot = a;
             }
         }
+        let custom_all_read =
+            custom_default >= Access::Read && custom_named.iter().all(|(_, a)| *a >= Access::Read);
         Self {
             by_field,
             custom_named,
             custom_default,
+            custom_all_read,
         }
     }
 
@@ -330,9 +336,7 @@ impl Restrictions {
     /// Whether the role reads every field in full.
     #[cfg(feature = "governance")]
     pub(crate) fn reads_all(&self) -> bool {
-        self.by_field.iter().all(|a| *a >= Access::Read)
-            && self.custom_default >= Access::Read
-            && self.custom_named.iter().all(|(_, a)| *a >= Access::Read)
+        self.by_field.iter().all(|a| *a >= Access::Read) && self.custom_all_read
     }
 
     /// The record as the role sees it, copying only what is shown.
@@ -345,5 +349,68 @@ impl Restrictions {
     #[cfg(feature = "governance")]
     pub(crate) fn apply_owned(&self, c: Customer) -> Customer {
         view!(self, c)
+    }
+}
+
+#[cfg(all(test, feature = "governance"))]
+mod tests {
+    use super::*;
+    use crate::access::AccessPolicy;
+    use crate::model::{CustomerId, CustomerKind};
+
+    fn full() -> Customer {
+        let mut c = Customer::builder(CustomerId::new("R1").unwrap(), CustomerKind::Person)
+            .full_name("王芳")
+            .given_name("芳")
+            .family_name("王")
+            .phone("+86 138 0013 5678")
+            .email("wang.fang@example.com")
+            .national_id(NationalIdKind::CnResidentId, "11010519491231002X")
+            .birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 2).unwrap())
+            .tag("vip")
+            .custom("wechat", CustomValue::Text("wf1990".into()))
+            .custom("points", CustomValue::Integer(120))
+            .owner("li")
+            .build();
+        c.addresses.push(Address {
+            lines: vec!["建国路 88 号".into(), "3 单元".into()],
+            locality: Some("北京".into()),
+            postcode: Some("100022".into()),
+            ..Address::default()
+        });
+        c
+    }
+
+    #[test]
+    fn borrowed_and_owned_views_agree_for_every_role() {
+        let mut policy = AccessPolicy::default();
+        policy.custom_fields.insert("wechat".into());
+        let mut masked = policy.roles[2].clone();
+        masked.name = "custom-masked".into();
+        masked.fields.insert("wechat".into(), Access::Masked);
+        masked.fields.insert("points".into(), Access::None);
+        policy.custom_fields.insert("points".into());
+        policy.roles.push(masked);
+        let c = full();
+        for role in &policy.roles {
+            let r = policy.restrictions(&role.name).unwrap();
+            let lent = r.apply(&c);
+            assert_eq!(lent, r.apply_owned(c.clone()), "role {}", role.name);
+            if r.reads_all() {
+                assert_eq!(lent, c);
+            } else {
+                assert!(!format!("{lent:?}").contains("13800135678"));
+                assert!(
+                    lent.national_ids
+                        .iter()
+                        .all(|n| n.value != "11010519491231002X")
+                );
+            }
+        }
+        let r = policy.restrictions("custom-masked").unwrap();
+        let v = r.apply(&c);
+        assert!(!v.custom.contains_key("points"));
+        assert_ne!(v.custom.get("wechat"), c.custom.get("wechat"));
+        assert!(v.custom.contains_key("wechat"));
     }
 }

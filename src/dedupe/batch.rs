@@ -3,8 +3,10 @@
 
 use rayon::prelude::*;
 
-use super::prepare::{self, Prepared};
-use super::{Compared, DedupeResult, Deduplicator, TrainedModel};
+use super::blocking::KeyedRule;
+use super::compiled::Compiled;
+use super::prepare::Prepared;
+use super::{Compared, DedupeResult, Deduplicator};
 use crate::error::Error;
 use crate::model::Customer;
 
@@ -35,9 +37,14 @@ use crate::model::Customer;
 /// ```
 pub struct Batch<'a> {
     dedupe: &'a Deduplicator,
+    /// The comparisons records are prepared for.
+    compiled: Compiled,
+    /// The blocking rules (the detector's).
+    blocking: Compiled,
     records: Vec<Prepared>,
-    /// The caller's blocking keys of each record (empty without such rules).
-    custom: Vec<Vec<String>>,
+    /// The keys of each record under each rule keyed by text (the caller's keys, rules of
+    /// fields; none without such rules).
+    keyed: Vec<KeyedRule>,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -52,13 +59,21 @@ impl Deduplicator {
     /// Starts a batch run to which records are added a chunk at a time (see [`Batch`]).
     ///
     /// # Errors
-    /// [`Error::InvalidValue`] for a knob out of range (see [`Deduplicator::threshold`]).
+    /// [`Error::InvalidValue`] for a knob out of range (see [`Deduplicator::threshold`]);
+    /// [`Error::InvalidSetting`] for a configuration that does not compile.
     pub fn batch(&self) -> Result<Batch<'_>, Error> {
+        self.batch_compiled(Compiled::new(&self.config)?)
+    }
+
+    /// A batch run whose records are prepared for the comparisons `compiled`.
+    pub(super) fn batch_compiled(&self, compiled: Compiled) -> Result<Batch<'_>, Error> {
         self.check_knobs()?;
         Ok(Batch {
             dedupe: self,
+            blocking: Compiled::new(&self.config)?,
+            compiled,
             records: Vec::new(),
-            custom: Vec::new(),
+            keyed: Vec::new(),
         })
     }
 }
@@ -71,14 +86,22 @@ impl Batch<'_> {
         let before = self.records.len() as u64;
         let after = before + customers.len() as u64;
         d.report("prepare", before, after);
+        let at = self.records.len();
         self.records.par_extend(
             customers
                 .par_iter()
-                .map(|c| prepare::prepare(c, &d.normalizer, d.region.as_deref())),
+                .map(|c| d.prepare_one(c, &self.compiled)),
         );
-        if !d.custom_keys.is_empty() {
-            let refs: Vec<&Customer> = customers.iter().collect();
-            self.custom.extend(d.custom_keys_of(&refs));
+        let refs: Vec<&Customer> = customers.iter().collect();
+        let added = self.records.get(at..).unwrap_or(&[]);
+        let keyed = d.keyed_rules(added, &refs, &self.blocking);
+        if self.keyed.is_empty() {
+            self.keyed = keyed;
+        } else {
+            // The same rules in the same order for every chunk.
+            for (all, chunk) in self.keyed.iter_mut().zip(keyed) {
+                all.keys.extend(chunk.keys);
+            }
         }
         d.report("prepare", after, after);
     }
@@ -100,21 +123,13 @@ impl Batch<'_> {
     /// As [`Deduplicator::run`].
     pub fn run(self) -> Result<DedupeResult, Error> {
         let d = self.dedupe;
-        d.run_compared(self.compare()?, None)
-    }
-
-    /// As [`Batch::run`], with a model trained before.
-    ///
-    /// # Errors
-    /// As [`Deduplicator::run_with_model`].
-    pub fn run_with_model(self, model: &TrainedModel) -> Result<DedupeResult, Error> {
-        model.check_levels()?;
-        let d = self.dedupe;
-        d.run_compared(self.compare()?, Some(model))
+        let compiled = self.compiled.clone();
+        d.run_compared(&compiled, self.compare()?, None)
     }
 
     /// Lays out, blocks and compares the records added.
     pub(super) fn compare(self) -> Result<Compared, Error> {
-        self.dedupe.compare_prepared(self.records, self.custom)
+        self.dedupe
+            .compare_prepared(self.records, self.keyed, (&self.compiled, &self.blocking))
     }
 }

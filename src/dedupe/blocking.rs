@@ -411,6 +411,16 @@ impl Pairs {
     }
 }
 
+/// A blocking rule given by its keys, one list per record: the caller's key functions, or a
+/// configured rule that is not a built-in one (`config::Blocking`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyedRule {
+    /// The rule's name in reports.
+    pub(crate) name: String,
+    /// Each record's keys.
+    pub(crate) keys: Vec<Vec<String>>,
+}
+
 /// Candidate pairs (see [`Pairs`]). With `cross`, only pairs of records of different sources
 /// (linkage). `ranks`: each record's rank by id, for ties in sorted neighbourhoods (empty:
 /// records are in id order).
@@ -424,26 +434,29 @@ pub(crate) fn candidate_pairs(
     records: &[Prepared],
     ranks: &[u32],
     rules: &[BlockingRule],
-    custom: &[Vec<String>],
+    custom: &[KeyedRule],
     max_block: usize,
     cross: bool,
 ) -> (Pairs, BlockingReport) {
     let mut report = BlockingReport::default();
     let kinds = kinds(records);
-    let n_rules = rules.len() + usize::from(!custom.is_empty());
+    let n_rules = rules.len() + custom.len();
     // Every walk's records, back to back.
     let mut seq: Vec<u32> = Vec::new();
     let mut walks: Vec<Walk> = Vec::new();
     let mut too_many = false;
     for r in 0..n_rules {
-        let name = rules.get(r).map_or("custom", |x| x.name());
+        let keyed = r.checked_sub(rules.len()).and_then(|k| custom.get(k));
+        let name = rules
+            .get(r)
+            .map_or_else(|| keyed.map_or("custom", |k| k.name.as_str()), |x| x.name());
         // Exact copies are chained past the cap, except in linkage, whose answer is every pair
         // across the sources.
         let copies = !cross && rules.get(r) == Some(&BlockingRule::Fingerprint);
         let mut skipped = Vec::new();
         let (members, blocks) = rule_blocks(
             records,
-            (rules.get(r), r, custom),
+            (rules.get(r), r, keyed.map_or(&[][..], |k| &k.keys)),
             if copies { usize::MAX } else { max_block },
             &mut skipped,
         );
@@ -742,7 +755,7 @@ mod tests {
         records: &[Prepared],
         ranks: &[u32],
         rules: &[BlockingRule],
-        custom: &[Vec<String>],
+        custom: &[KeyedRule],
         max_block: usize,
         cross: bool,
     ) -> (Vec<PairSet>, PairSet) {
@@ -751,7 +764,7 @@ mod tests {
             let (ki, kj) = (kinds[i as usize], kinds[j as usize]);
             i != j && ki & 1 == kj & 1 && !(cross && ki >> 1 == kj >> 1)
         };
-        let n_rules = rules.len() + usize::from(!custom.is_empty());
+        let n_rules = rules.len() + custom.len();
         let mut per_rule = Vec::new();
         for r in 0..n_rules {
             let mut blocks: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
@@ -759,7 +772,7 @@ mod tests {
                 let mut keys = Vec::new();
                 match rules.get(r) {
                     Some(rule) => rule.keys(p, &mut keys),
-                    None => keys.extend(custom[i].iter().cloned()),
+                    None => keys.extend(custom[r - rules.len()].keys[i].iter().cloned()),
                 }
                 for k in keys {
                     blocks.entry(k).or_default().insert(i as u32);
@@ -819,7 +832,7 @@ mod tests {
 
     /// Synthetic records, with caller keys that make large blocks (walked in sorted
     /// neighbourhoods), blocks over the cap, and several keys per record.
-    fn fixture(cross: bool, customers: usize) -> (Vec<Prepared>, Vec<u32>, Vec<Vec<String>>) {
+    fn fixture(cross: bool, customers: usize) -> (Vec<Prepared>, Vec<u32>, Vec<KeyedRule>) {
         let data = generate(&SynthConfig {
             customers,
             ..SynthConfig::default()
@@ -856,6 +869,10 @@ mod tests {
                 ]
             })
             .collect();
+        let custom = vec![KeyedRule {
+            name: "custom".to_owned(),
+            keys: custom,
+        }];
         (records, ranks, custom)
     }
 

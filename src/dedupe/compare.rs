@@ -1,201 +1,279 @@
-//! Comparisons: for each field, the level a pair reaches.
+//! Comparisons: for each comparison of a run's configuration, the level a pair reaches.
 //!
 //! Level 0 of every comparison is "missing" (one side or both empty): it contributes nothing to
 //! the match weight. Higher-numbered levels are weaker agreement; the last is "different".
+//! The built-in comparisons ([`BuiltIn`]) carry their own logic (names in either order and
+//! across scripts, mailboxes built from the name, one place from postcode, locality and
+//! region); a field comparison grades any field by its configured [`Level`]s.
 
 use chrono::Datelike;
+use serde::{Deserialize, Serialize};
 
-use super::prepare::{Code, Prepared, Text};
-use super::similarity::{jaro_winkler_key, within_one_edit};
+use super::compiled::{Compiled, SlotKind};
+use super::config::Level;
+use super::prepare::{Code, FieldKey, Prepared, Text};
+use super::similarity::{jaro_winkler_key, levenshtein_within, within_one_edit};
 
-/// The comparisons, in pattern order, with their level labels.
-pub const COMPARISONS: &[(&str, &[&str])] = &[
-    (
-        "given_name",
-        &[
-            "missing",
-            "exact",
-            "jaro_winkler>=0.92",
-            "jaro_winkler>=0.80",
-            "different",
-        ],
-    ),
-    (
-        "family_name",
-        &[
-            "missing",
-            "exact",
-            "jaro_winkler>=0.92",
-            "jaro_winkler>=0.80",
-            "different",
-        ],
-    ),
-    (
-        "birth_date",
-        &[
-            "missing",
-            "exact",
-            "day_month_swapped",
-            "one_digit_off",
-            "same_year",
-            "different",
-        ],
-    ),
-    (
-        "national_id",
-        &["missing", "exact", "one_edit", "different"],
-    ),
-    ("house_number", &["missing", "exact", "different"]),
-    (
-        "street",
-        &[
-            "missing",
-            "exact",
-            "jaro_winkler>=0.90",
-            "jaro_winkler>=0.75",
-            "different",
-        ],
-    ),
-    (
-        "street2",
-        &["missing", "exact", "jaro_winkler>=0.90", "different"],
-    ),
-    (
-        "place",
-        &[
-            "missing",
-            "postcode_and_locality",
-            "postcode",
-            "locality",
-            "postcode_one_edit",
-            "region_only",
-            "different",
-        ],
-    ),
-    (
-        "phone",
-        &["missing", "exact", "same_last_8_digits", "different"],
-    ),
-    (
-        "email",
-        &[
-            "missing",
-            "exact",
-            "local_part_one_edit",
-            "name_built_with_number",
-            "name_built_exact",
-            "name_built_one_edit",
-            "different",
-        ],
-    ),
-    (
-        "company_name",
-        &[
-            "missing",
-            "exact",
-            "jaro_winkler>=0.92",
-            "jaro_winkler>=0.80",
-            "different",
-        ],
-    ),
+/// The levels of one pair, one byte per comparison of the configuration, in its order; the
+/// places past its comparisons hold 0 ("missing").
+pub type Pattern = [u8; super::config::MAX_COMPARISONS];
+
+/// A Jaro-Winkler level of a built-in text comparison: its label and its threshold, one value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Band {
+    pub(crate) label: &'static str,
+    pub(crate) at_least: f64,
+}
+
+const fn band(label: &'static str, at_least: f64) -> Band {
+    Band { label, at_least }
+}
+
+/// Names and company names: exact, then these, then different.
+const NAME_BANDS: &[Band] = &[
+    band("jaro_winkler>=0.92", 0.92),
+    band("jaro_winkler>=0.80", 0.80),
+];
+const STREET_BANDS: &[Band] = &[
+    band("jaro_winkler>=0.90", 0.90),
+    band("jaro_winkler>=0.75", 0.75),
+];
+const LINE_BANDS: &[Band] = &[band("jaro_winkler>=0.90", 0.90)];
+/// A locality inside the place comparison (not a level of its own).
+const LOCALITY_BANDS: &[Band] = &[band("jaro_winkler>=0.90", 0.90)];
+
+const BIRTH_DATE_LEVELS: &[&str] = &[
+    "missing",
+    "exact",
+    "day_month_swapped",
+    "one_digit_off",
+    "same_year",
+    "different",
+];
+const ID_LEVELS: &[&str] = &["missing", "exact", "one_edit", "different"];
+const HOUSE_LEVELS: &[&str] = &["missing", "exact", "different"];
+const PLACE_LEVELS: &[&str] = &[
+    "missing",
+    "postcode_and_locality",
+    "postcode",
+    "locality",
+    "postcode_one_edit",
+    "region_only",
+    "different",
+];
+const PHONE_LEVELS: &[&str] = &["missing", "exact", "same_last_8_digits", "different"];
+const EMAIL_LEVELS_LABELS: &[&str] = &[
+    "missing",
+    "exact",
+    "local_part_one_edit",
+    "name_built_with_number",
+    "name_built_exact",
+    "name_built_one_edit",
+    "different",
 ];
 
-/// Number of comparisons.
-pub const N: usize = COMPARISONS.len();
+/// The place of a label in a level list, at compile time (so that no level index is typed by
+/// hand beside its label).
+const fn level_of(levels: &[&str], label: &str) -> u8 {
+    let mut i = 0;
+    while i < levels.len() {
+        let (a, b) = (levels[i].as_bytes(), label.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i as u8;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such level")
+}
 
-/// The levels of one pair, one byte per comparison.
-pub type Pattern = [u8; N];
+/// The email comparison's levels used by name and by the model.
+pub(crate) const EMAIL_LEVELS: usize = EMAIL_LEVELS_LABELS.len();
+pub(crate) const NAME_BUILT_NUMBERED: usize =
+    level_of(EMAIL_LEVELS_LABELS, "name_built_with_number") as usize;
+pub(crate) const NAME_BUILT_EXACT: usize =
+    level_of(EMAIL_LEVELS_LABELS, "name_built_exact") as usize;
+pub(crate) const NAME_BUILT_ONE_EDIT: usize =
+    level_of(EMAIL_LEVELS_LABELS, "name_built_one_edit") as usize;
+const EMAIL_DIFFERENT: u8 = level_of(EMAIL_LEVELS_LABELS, "different");
+/// Place levels from this one on say nothing of a shared address.
+pub(crate) const PLACE_REGION_ONLY: u8 = level_of(PLACE_LEVELS, "region_only");
 
-/// The stride of each comparison in a packed pattern: the product of the level counts before it.
-const STRIDES: [u32; N] = {
-    let mut out = [0u32; N];
+/// A built-in comparison: one with logic of its own (docs/DEDUPE.md §3), usable by name in a
+/// configuration (`{"kind": "builtin", "name": "email"}`).
+///
+/// ```
+/// use clientele::dedupe::BuiltIn;
+/// assert_eq!(BuiltIn::GivenName.name(), "given_name");
+/// assert_eq!(BuiltIn::Phone.labels(), ["missing", "exact", "same_last_8_digits", "different"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BuiltIn {
+    /// Given name: exact (or given and family swapped), Jaro-Winkler ≥ 0.92, ≥ 0.80; a Han name
+    /// against a romanized one through its pinyin.
+    GivenName,
+    /// Family name, as the given name.
+    FamilyName,
+    /// Birth date: exact, day and month swapped, one digit off, same year.
+    BirthDate,
+    /// National identifiers: exact, one edit apart.
+    NationalId,
+    /// House number, within one place.
+    HouseNumber,
+    /// First street line, within one place: exact, Jaro-Winkler ≥ 0.90, ≥ 0.75.
+    Street,
+    /// Second street line, within one place: exact, Jaro-Winkler ≥ 0.90.
+    Street2,
+    /// Postcode, locality and region as one place.
+    Place,
+    /// Phones: exact E.164, same last 8 digits.
+    Phone,
+    /// Emails: exact, one edit apart, and the same told apart when the name explains them.
+    Email,
+    /// Company name: exact key, Jaro-Winkler ≥ 0.92, ≥ 0.80.
+    CompanyName,
+}
+
+impl BuiltIn {
+    /// Every built-in comparison, in the default configuration's order.
+    pub const ALL: &[BuiltIn] = &[
+        Self::GivenName,
+        Self::FamilyName,
+        Self::BirthDate,
+        Self::NationalId,
+        Self::HouseNumber,
+        Self::Street,
+        Self::Street2,
+        Self::Place,
+        Self::Phone,
+        Self::Email,
+        Self::CompanyName,
+    ];
+
+    /// The comparison's name in explanations and the saved model.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::GivenName => "given_name",
+            Self::FamilyName => "family_name",
+            Self::BirthDate => "birth_date",
+            Self::NationalId => "national_id",
+            Self::HouseNumber => "house_number",
+            Self::Street => "street",
+            Self::Street2 => "street2",
+            Self::Place => "place",
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::CompanyName => "company_name",
+        }
+    }
+
+    /// The comparison's levels: Jaro-Winkler bands between "exact" and "different" for a
+    /// text comparison, else its own labels.
+    const fn levels(self) -> Levels {
+        match self {
+            Self::GivenName | Self::FamilyName | Self::CompanyName => Levels::Bands(NAME_BANDS),
+            Self::Street => Levels::Bands(STREET_BANDS),
+            Self::Street2 => Levels::Bands(LINE_BANDS),
+            Self::BirthDate => Levels::Fixed(BIRTH_DATE_LEVELS),
+            Self::NationalId => Levels::Fixed(ID_LEVELS),
+            Self::HouseNumber => Levels::Fixed(HOUSE_LEVELS),
+            Self::Place => Levels::Fixed(PLACE_LEVELS),
+            Self::Phone => Levels::Fixed(PHONE_LEVELS),
+            Self::Email => Levels::Fixed(EMAIL_LEVELS_LABELS),
+        }
+    }
+
+    /// The number of levels, "missing" and "different" included.
+    pub(crate) const fn level_count(self) -> usize {
+        match self.levels() {
+            Levels::Bands(bands) => bands.len() + 3,
+            Levels::Fixed(labels) => labels.len(),
+        }
+    }
+
+    /// The level labels, "missing" first and "different" last.
+    pub fn labels(self) -> Vec<&'static str> {
+        match self.levels() {
+            Levels::Bands(bands) => {
+                let mut out = vec!["missing", "exact"];
+                out.extend(bands.iter().map(|b| b.label));
+                out.push("different");
+                out
+            }
+            Levels::Fixed(labels) => labels.to_vec(),
+        }
+    }
+}
+
+/// A built-in comparison's levels (see [`BuiltIn::levels`]).
+enum Levels {
+    Bands(&'static [Band]),
+    Fixed(&'static [&'static str]),
+}
+
+/// The strides of the default configuration's packed patterns ([`BuiltIn::ALL`] in order),
+/// as constants: the default configuration packs as it always has.
+pub(crate) const DEFAULT_STRIDES: [u32; BuiltIn::ALL.len()] = {
+    let mut out = [0u32; BuiltIn::ALL.len()];
     let mut stride = 1u32;
     let mut i = 0;
-    while i < N {
+    while i < out.len() {
         out[i] = stride;
-        stride *= COMPARISONS[i].1.len() as u32;
+        stride *= BuiltIn::ALL[i].level_count() as u32;
         i += 1;
     }
     out
 };
 
-/// A pattern packed into one number (mixed radix over the level counts: every pattern has its
-/// own code, and the codes of all patterns fit in a `u32`), so that millions of compared pairs
-/// take 4 bytes each.
-pub(crate) fn pack(p: &Pattern) -> u32 {
-    p.iter()
-        .zip(STRIDES)
-        .zip(COMPARISONS)
-        .map(|((&l, stride), (_, levels))| u32::from(l).min(levels.len() as u32 - 1) * stride)
-        .sum()
-}
+/// The default configuration's level counts, as constants.
+pub(crate) const DEFAULT_LEVELS: [u32; BuiltIn::ALL.len()] = {
+    let mut out = [0u32; BuiltIn::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = BuiltIn::ALL[i].level_count() as u32;
+        i += 1;
+    }
+    out
+};
 
 /// The bit set in a pair's code when its records are exact copies (every compared key equal):
 /// above every packed pattern, so that scoring knows it without reading the records again.
 pub(crate) const IDENTICAL: u32 = 1 << 31;
-
-/// A compared pair's code: its packed pattern, with [`IDENTICAL`] when the records are exact
-/// copies.
-#[inline]
-pub(crate) fn code(a: &Prepared, b: &Prepared) -> u32 {
-    let identical = if a.identical(b) { IDENTICAL } else { 0 };
-    pack(&compare(a, b)) | identical
-}
 
 /// The packed pattern of a pair's code (without the [`IDENTICAL`] bit).
 #[inline]
 pub(crate) fn pattern_code(code: u32) -> u32 {
     code & !IDENTICAL
 }
-
-/// The pattern of a packed code (the [`IDENTICAL`] bit ignored).
-pub(crate) fn unpack(code: u32) -> Pattern {
-    let code = pattern_code(code);
-    let mut p = [0u8; N];
-    for ((slot, stride), (_, levels)) in p.iter_mut().zip(STRIDES).zip(COMPARISONS) {
-        *slot = ((code / stride) % levels.len() as u32) as u8;
-    }
-    p
-}
-
-/// Indexes of the comparisons whose exact level is adjusted by term frequency.
-pub(crate) const GIVEN: usize = 0;
-pub(crate) const FAMILY: usize = 1;
-pub(crate) const COMPANY: usize = 10;
-pub(crate) const BIRTH_DATE: usize = 2;
-pub(crate) const NATIONAL_ID: usize = 3;
-pub(crate) const STREET: usize = 5;
-pub(crate) const PLACE: usize = 7;
-pub(crate) const PHONE: usize = 8;
-pub(crate) const EMAIL: usize = 9;
-/// The email comparison's levels: their number, and the two name-built ones.
-pub(crate) const EMAIL_LEVELS: usize = COMPARISONS[EMAIL].1.len();
-pub(crate) const NAME_BUILT_NUMBERED: usize = 3;
-pub(crate) const NAME_BUILT_EXACT: usize = 4;
-pub(crate) const NAME_BUILT_ONE_EDIT: usize = 5;
-const EMAIL_DIFFERENT: u8 = 6;
-
 /// Whether an email's local part holds a digit (a name-built mailbox with a number is told
 /// apart from one without: far fewer strangers share it).
 fn numbered(email: &Code) -> bool {
     split_at_domain(email.as_bytes()).is_some_and(|(l, _)| l.iter().any(u8::is_ascii_digit))
 }
 
-fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[f64]) -> u8 {
+#[inline(always)]
+fn text_level(a: &Option<Text>, b: &Option<Text>, bands: &[Band]) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) => text_pair(a, b, bands),
         _ => 0,
     }
 }
 
-fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
+fn text_pair(a: &Text, b: &Text, bands: &[Band]) -> u8 {
     if a == b {
         return 1;
     }
     let s = jaro_winkler_key(a.s.text(), b.s.text());
     let mut level = 2;
-    for &band in bands {
-        if s >= band {
+    for band in bands {
+        if s >= band.at_least {
             return level;
         }
         level += 1;
@@ -203,6 +281,7 @@ fn text_pair(a: &Text, b: &Text, bands: &[f64]) -> u8 {
     level
 }
 
+#[inline(always)]
 fn code_level(a: &Option<Code>, b: &Option<Code>, fuzzy: bool) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) if a == b => 1,
@@ -212,6 +291,7 @@ fn code_level(a: &Option<Code>, b: &Option<Code>, fuzzy: bool) -> u8 {
     }
 }
 
+#[inline(always)]
 fn list_level(a: &[Code], b: &[Code], near: impl Fn(&Code, &Code) -> bool) -> u8 {
     if a.is_empty() || b.is_empty() {
         return 0;
@@ -226,8 +306,9 @@ fn list_level(a: &[Code], b: &[Code], near: impl Fn(&Code, &Code) -> bool) -> u8
 }
 
 /// The name levels of a pair: given and family, in either order, across scripts through pinyin.
+#[inline(always)]
 fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
-    const BANDS: &[f64] = &[0.92, 0.80];
+    const BANDS: &[Band] = NAME_BANDS;
     if a.han != b.han {
         // One Han, one romanized: compare the pinyin words with the other's name words.
         let (Some((ag, af)), Some((bg, bf))) = (&a.cross, &b.cross) else {
@@ -241,26 +322,41 @@ fn name_levels(a: &Prepared, b: &Prepared) -> (u8, u8) {
             straight
         };
     }
-    // Swapped fields count only when both agree exactly, so test that first (two key
-    // compares) before grading the straight reading.
+    // The swapped reading ("Jimenez Ashkey" for Ashley Jimenez) counts only when one of its
+    // two names agrees exactly, so test that first (two key compares) before grading.
     let same = |x: &Option<Text>, y: &Option<Text>| match (x, y) {
         (Some(x), Some(y)) => x == y,
         _ => false,
     };
-    if same(&a.given, &b.family) && same(&a.family, &b.given) {
+    let given_as_family = same(&a.given, &b.family);
+    let family_as_given = same(&a.family, &b.given);
+    if given_as_family && family_as_given {
         return (1, 1);
     }
-    (
+    let straight = (
         text_level(&a.given, &b.given, BANDS),
         text_level(&a.family, &b.family, BANDS),
-    )
+    );
+    if given_as_family || family_as_given {
+        let swapped = (
+            text_level(&a.given, &b.family, BANDS),
+            text_level(&a.family, &b.given, BANDS),
+        );
+        // Level 0 is "missing": a reading with a missing name is no better.
+        let score = |(g, f): (u8, u8)| if g == 0 || f == 0 { u8::MAX } else { g + f };
+        if score(swapped) < score(straight) {
+            return swapped;
+        }
+    }
+    straight
 }
 
 /// Postcode, locality and region read as one piece of evidence: they describe one place, and
 /// counting each as independent would count a shared city three times.
+#[inline(always)]
 fn place_level(a: &Prepared, b: &Prepared) -> u8 {
     let postcode = code_level(&a.postcode, &b.postcode, true);
-    let locality = text_level(&a.locality, &b.locality, &[0.90]);
+    let locality = text_level(&a.locality, &b.locality, LOCALITY_BANDS);
     let region = code_level(&a.region, &b.region, false);
     if postcode == 0 && locality == 0 && region == 0 {
         return 0;
@@ -450,6 +546,7 @@ fn name_built(a: &Prepared, x: &Code, b: &Prepared, y: &Code, exact: bool, names
 
 /// The email level of a pair: the closest agreement of any two of their emails, told apart
 /// by whether the name explains it (`names`: the pair's given and family levels).
+#[inline(always)]
 fn email_level(a: &Prepared, b: &Prepared, names: (u8, u8)) -> u8 {
     const DIFFERENT: u8 = EMAIL_DIFFERENT;
     if a.emails.is_empty() || b.emails.is_empty() {
@@ -526,13 +623,10 @@ fn one_digit_off(a: &[u8; 8], b: &[u8; 8]) -> bool {
     }
 }
 
-/// Compares two prepared records.
-pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
-    let mut p = [0u8; N];
-    let (g, f) = name_levels(a, b);
-    p[0] = g;
-    p[1] = f;
-    p[2] = match (a.dob, b.dob) {
+/// The birth-date level of a pair.
+#[inline(always)]
+fn birth_date_level(a: &Prepared, b: &Prepared) -> u8 {
+    match (a.dob, b.dob) {
         (Some(x), Some(y)) if x == y => 1,
         (Some(x), Some(y))
             if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() =>
@@ -543,38 +637,162 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Pattern {
         (Some(x), Some(y)) if x.year() == y.year() => 4,
         (Some(_), Some(_)) => 5,
         _ => 0,
-    };
-    p[3] = list_level(&a.ids, &b.ids, |x, y| {
-        within_one_edit(x.as_bytes(), y.as_bytes())
-    });
-    p[7] = place_level(a, b);
+    }
+}
+
+/// What several built-in comparisons share, computed once per pair: the name levels (the
+/// email comparison reads them) and the place level (house number and streets count only
+/// within one place).
+pub(crate) struct Shared {
+    names: (u8, u8),
+    place: u8,
+}
+
+impl Shared {
+    pub(crate) fn of(c: &Compiled, a: &Prepared, b: &Prepared) -> Self {
+        Self {
+            names: if c.needs_names() {
+                name_levels(a, b)
+            } else {
+                (0, 0)
+            },
+            place: if c.needs_place() {
+                place_level(a, b)
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// The level of a built-in comparison.
+#[inline(always)]
+fn builtin_level(kind: BuiltIn, a: &Prepared, b: &Prepared, s: &Shared) -> u8 {
     // A house number or street name is evidence only within one place: "12 Main Street" in two
     // towns are two addresses, and the place level already counts their disagreement.
-    if p[7] < 5 {
-        p[4] = code_level(&a.house, &b.house, false);
-        p[5] = text_level(&a.street, &b.street, &[0.90, 0.75]);
-        p[6] = text_level(&a.street2, &b.street2, &[0.90]);
+    let same_place = s.place < PLACE_REGION_ONLY;
+    match kind {
+        BuiltIn::GivenName => s.names.0,
+        BuiltIn::FamilyName => s.names.1,
+        BuiltIn::BirthDate => birth_date_level(a, b),
+        BuiltIn::NationalId => list_level(&a.ids, &b.ids, |x, y| {
+            within_one_edit(x.as_bytes(), y.as_bytes())
+        }),
+        BuiltIn::HouseNumber if same_place => code_level(&a.house, &b.house, false),
+        BuiltIn::Street if same_place => text_level(&a.street, &b.street, STREET_BANDS),
+        BuiltIn::Street2 if same_place => text_level(&a.street2, &b.street2, LINE_BANDS),
+        BuiltIn::HouseNumber | BuiltIn::Street | BuiltIn::Street2 => 0,
+        BuiltIn::Place => s.place,
+        BuiltIn::Phone => list_level(&a.phones, &b.phones, Code::same_last_8),
+        BuiltIn::Email => email_level(a, b, s.names),
+        BuiltIn::CompanyName => text_level(&a.company_name, &b.company_name, NAME_BANDS),
     }
-    p[8] = list_level(&a.phones, &b.phones, Code::same_last_8);
-    p[9] = email_level(a, b, (g, f));
-    p[10] = text_level(&a.company_name, &b.company_name, &[0.92, 0.80]);
+}
+
+/// Whether a field comparison's level holds for two values.
+fn level_holds(level: &Level, x: &FieldKey, y: &FieldKey) -> bool {
+    match *level {
+        Level::Exact => x.text == y.text,
+        Level::JaroWinkler { at_least } => {
+            x.text == y.text || jaro_winkler_key(x.text.s.text(), y.text.s.text()) >= at_least
+        }
+        Level::Levenshtein { at_most } => {
+            levenshtein_within(x.text.as_str(), y.text.as_str(), at_most)
+        }
+        Level::DaysWithin { days } => match (x.day, y.day) {
+            (Some(a), Some(b)) => a.abs_diff(b) <= days,
+            _ => false,
+        },
+        Level::NumberWithin { at_most } => match (x.number, y.number) {
+            (Some(a), Some(b)) => (a - b).abs() <= at_most,
+            _ => false,
+        },
+    }
+}
+
+/// The level of a field comparison: the first of `levels` that holds for any value of one
+/// record and any of the other (1-based), "different" after them, 0 when one has no value.
+fn field_level(a: &[FieldKey], b: &[FieldKey], levels: &[Level]) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        return 0;
+    }
+    let different = levels.len() + 1;
+    let mut best = different;
+    for x in a {
+        for y in b {
+            if let Some(at) = levels
+                .iter()
+                .take(best - 1)
+                .position(|l| level_holds(l, x, y))
+            {
+                best = at + 1;
+            }
+            if best == 1 {
+                return 1;
+            }
+        }
+    }
+    u8::try_from(best).unwrap_or(u8::MAX)
+}
+
+/// Compares two prepared records under the default configuration ([`BuiltIn::ALL`] in
+/// order): the same levels as [`compare`], with every comparison's kind known when compiled.
+#[inline]
+pub(crate) fn compare_default(a: &Prepared, b: &Prepared) -> Pattern {
+    let mut p = [0u8; super::config::MAX_COMPARISONS];
+    let shared = Shared {
+        names: name_levels(a, b),
+        place: place_level(a, b),
+    };
+    // Written out, each kind a constant (so each level is its straight-line code, no match
+    // per comparison); in the order of `BuiltIn::ALL`, as a test holds.
+    let level = |kind| builtin_level(kind, a, b, &shared);
+    let levels = [
+        level(BuiltIn::GivenName),
+        level(BuiltIn::FamilyName),
+        level(BuiltIn::BirthDate),
+        level(BuiltIn::NationalId),
+        level(BuiltIn::HouseNumber),
+        level(BuiltIn::Street),
+        level(BuiltIn::Street2),
+        level(BuiltIn::Place),
+        level(BuiltIn::Phone),
+        level(BuiltIn::Email),
+        level(BuiltIn::CompanyName),
+    ];
+    for (out, l) in p.iter_mut().zip(levels) {
+        *out = l;
+    }
+    p
+}
+
+/// Compares two prepared records under a compiled configuration.
+pub(crate) fn compare(c: &Compiled, a: &Prepared, b: &Prepared) -> Pattern {
+    let mut p = [0u8; super::config::MAX_COMPARISONS];
+    let shared = Shared::of(c, a, b);
+    for (slot, out) in c.slots().iter().zip(p.iter_mut()) {
+        *out = match &slot.kind {
+            SlotKind::BuiltIn(kind) => builtin_level(*kind, a, b, &shared),
+            SlotKind::Field { at, levels, .. } => {
+                field_level(a.field_keys(*at), b.field_keys(*at), levels)
+            }
+        };
+    }
     p
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    proptest! {
-        #[test]
-        fn packing_is_lossless(levels in prop::collection::vec(0u8..7, N)) {
-            let mut p = [0u8; N];
-            for ((slot, l), (_, names)) in p.iter_mut().zip(levels).zip(COMPARISONS) {
-                *slot = l % names.len() as u8;
-            }
-            prop_assert_eq!(unpack(pack(&p)), p);
-        }
+    /// The email slot of the default configuration.
+    const EMAIL: usize = 9;
+
+    /// Two records compared under the default configuration.
+    fn compare(a: &Prepared, b: &Prepared) -> Pattern {
+        let c = Compiled::new(&super::super::config::DedupeConfig::default()).unwrap();
+        assert_eq!(c.at(BuiltIn::Email), Some(EMAIL));
+        super::compare(&c, a, b)
     }
 
     fn person(given: &str, family: &str, email: &str) -> Prepared {
@@ -628,14 +846,5 @@ mod tests {
         // What the pair would reach if the names agreed: counted for u.
         let g = person("Mary", "Jones", "mary.jones@yahoo.com");
         assert_eq!(email_given_name(&a, &g), NAME_BUILT_EXACT as u8);
-    }
-
-    #[test]
-    fn every_code_fits() {
-        let top: Pattern = std::array::from_fn(|i| COMPARISONS[i].1.len() as u8 - 1);
-        let code = u64::from(pack(&top));
-        let product: u64 = COMPARISONS.iter().map(|(_, l)| l.len() as u64).product();
-        assert_eq!(code, product - 1);
-        assert!(product <= u64::from(IDENTICAL));
     }
 }

@@ -20,9 +20,9 @@
 
 use rayon::prelude::*;
 
-use super::compare::{
-    BIRTH_DATE, COMPANY, EMAIL, FAMILY, GIVEN, NATIONAL_ID, PHONE, PLACE, Pattern, STREET,
-};
+use super::compare::{BuiltIn, PLACE_REGION_ONLY, Pattern};
+use super::compiled::{Compiled, SlotKind};
+use super::config::Evidence;
 use super::prepare::{Code, FNV_START, Prepared, Text, fnv_from};
 
 /// A value held by at most this many records is never very common.
@@ -37,17 +37,41 @@ pub(crate) const COMMON_SHARE: f64 = 0.01;
 /// 1,000 of the sample, give or take 3%), so that counting costs the same past this size.
 const COUNTED_RECORDS: usize = 100_000;
 
-/// The groups of evidence, as bit positions.
-const NAME: u8 = 1 << 0;
-const COMPANY_NAME: u8 = 1 << 1;
-const BIRTH: u8 = 1 << 2;
-const ID: u8 = 1 << 3;
-const PHONES: u8 = 1 << 4;
-const EMAILS: u8 = 1 << 5;
-const ADDRESS: u8 = 1 << 6;
+/// The groups of evidence, as bit positions: the built-in ones, then one per field comparison
+/// (bit [`FIELD_GROUPS`] plus its slot).
+type Groups = u32;
+const NAME: Groups = 1 << 0;
+const COMPANY_NAME: Groups = 1 << 1;
+const BIRTH: Groups = 1 << 2;
+const ID: Groups = 1 << 3;
+const PHONES: Groups = 1 << 4;
+const EMAILS: Groups = 1 << 5;
+const ADDRESS: Groups = 1 << 6;
+/// The bit of a field comparison's group is this plus its slot.
+const FIELD_GROUPS: usize = 7;
 
-/// Groups whose agreement is enough on its own (when the value is not very common).
-const IDENTIFIERS: u8 = ID | PHONES | EMAILS;
+const _: () = assert!(FIELD_GROUPS + super::config::MAX_COMPARISONS <= 32);
+
+/// Built-in groups whose agreement is enough on its own (when the value is not very common).
+const IDENTIFIERS: Groups = ID | PHONES | EMAILS;
+
+/// The groups whose agreement is enough on its own: the built-in identifiers and the field
+/// comparisons configured as identifiers ([`Evidence::Identifier`]).
+fn identifiers(c: &Compiled) -> Groups {
+    c.slots()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            matches!(
+                s.kind,
+                SlotKind::Field {
+                    evidence: Evidence::Identifier,
+                    ..
+                }
+            )
+        })
+        .fold(IDENTIFIERS, |m, (at, _)| m | 1 << (FIELD_GROUPS + at))
+}
 
 /// The kinds of value counted for commonness (an address counts its street, postcode and
 /// locality apart), each hashed from its own seed.
@@ -66,6 +90,36 @@ enum Kind {
     Street,
     Postcode,
     Locality,
+    /// The values of a field comparison's field (its place among the configuration's fields).
+    Field(u8),
+}
+
+impl Kind {
+    /// The kind's bit in a set of kinds.
+    fn bit(self) -> u64 {
+        match self {
+            Self::Field(at) => 1 << (16 + u32::from(at).min(40)),
+            other => 1 << other.seed(),
+        }
+    }
+
+    /// The seed the kind's values are hashed from.
+    fn seed(self) -> u8 {
+        match self {
+            Self::Name => 0,
+            Self::Given => 1,
+            Self::Family => 2,
+            Self::Company => 3,
+            Self::Birth => 4,
+            Self::Id => 5,
+            Self::Phone => 6,
+            Self::Email => 7,
+            Self::Street => 8,
+            Self::Postcode => 9,
+            Self::Locality => 10,
+            Self::Field(at) => 16u8.saturating_add(at),
+        }
+    }
 }
 
 const KINDS: [Kind; 11] = [
@@ -89,9 +143,9 @@ pub(crate) fn holds_values(p: &Prepared) -> bool {
 }
 
 /// The groups a record holds a value in.
-fn held_groups(p: &Prepared) -> u8 {
+fn held_groups(p: &Prepared) -> Groups {
     let mut g = 0;
-    let mut set = |bit: u8, on: bool| {
+    let mut set = |bit: Groups, on: bool| {
         if on {
             g |= bit;
         }
@@ -117,51 +171,64 @@ fn similar(l: u8) -> bool {
 
 /// Whether a pattern agrees on the whole name: both parts similar, or one similar and the other
 /// missing.
-fn whole_name(p: &Pattern) -> bool {
+fn whole_name(c: &Compiled, p: &Pattern) -> bool {
     let (g, f) = (
-        p.get(GIVEN).copied().unwrap_or(0),
-        p.get(FAMILY).copied().unwrap_or(0),
+        c.level(p, BuiltIn::GivenName),
+        c.level(p, BuiltIn::FamilyName),
     );
     (similar(g) || g == 0) && (similar(f) || f == 0) && (similar(g) || similar(f))
 }
 
 /// The groups a compared pair agrees on: exact or close levels, never "different", "same
-/// year" or "region only".
-fn agreements(p: &Pattern) -> u8 {
-    let at = |c: usize| p.get(c).copied().unwrap_or(0);
+/// year" or "region only"; a field comparison's any level but "different".
+fn agreements(c: &Compiled, p: &Pattern) -> Groups {
+    let at = |k: BuiltIn| c.level(p, k);
     let close = |l: u8| l == 1 || l == 2;
     let mut g = 0;
     // A name agrees when a part of it does (a changed surname keeps the given name; whether
     // the value agreed on is common is judged on that part).
-    if similar(at(GIVEN)) || similar(at(FAMILY)) {
+    if similar(at(BuiltIn::GivenName)) || similar(at(BuiltIn::FamilyName)) {
         g |= NAME;
     }
-    if similar(at(COMPANY)) {
+    if similar(at(BuiltIn::CompanyName)) {
         g |= COMPANY_NAME;
     }
-    if matches!(at(BIRTH_DATE), 1..=3) {
+    if matches!(at(BuiltIn::BirthDate), 1..=3) {
         g |= BIRTH;
     }
-    if close(at(NATIONAL_ID)) {
+    if close(at(BuiltIn::NationalId)) {
         g |= ID;
     }
-    if close(at(PHONE)) {
+    if close(at(BuiltIn::Phone)) {
         g |= PHONES;
     }
     // A mailbox built from the name agrees as the name does, unless it carries a number: then
     // strangers of one name rarely share it, and it is the customer's own.
-    if close(at(EMAIL)) || at(EMAIL) == super::compare::NAME_BUILT_NUMBERED as u8 {
+    let email = at(BuiltIn::Email);
+    if close(email) || email == super::compare::NAME_BUILT_NUMBERED as u8 {
         g |= EMAILS;
     }
-    if matches!(at(PLACE), 1..=4) || close(at(STREET)) {
+    let place = at(BuiltIn::Place);
+    if (1..PLACE_REGION_ONLY).contains(&place) || close(at(BuiltIn::Street)) {
         g |= ADDRESS;
+    }
+    for (slot, s) in c.slots().iter().enumerate() {
+        if let SlotKind::Field {
+            levels, evidence, ..
+        } = &s.kind
+            && *evidence != Evidence::None
+            && p.get(slot)
+                .is_some_and(|&l| (1..=levels.len()).contains(&usize::from(l)))
+        {
+            g |= 1 << (FIELD_GROUPS + slot);
+        }
     }
     g
 }
 
 /// The hash of one value of a kind.
 fn hash(kind: Kind, bytes: &[u8]) -> u64 {
-    fnv_from(fnv_from(FNV_START, &[kind as u8]), bytes)
+    fnv_from(fnv_from(FNV_START, &[kind.seed()]), bytes)
 }
 
 /// A record's values of one kind, hashed, each given to `f`.
@@ -218,19 +285,49 @@ fn each_value(p: &Prepared, kind: Kind, mut f: impl FnMut(u64)) {
         }
         Kind::Postcode => one(p.postcode.as_ref().map(Code::as_bytes), &mut f),
         Kind::Locality => one(text(&p.locality), &mut f),
+        Kind::Field(at) => p
+            .field_keys(usize::from(at))
+            .iter()
+            .for_each(|k| f(hash(kind, k.text.s.as_bytes()))),
+    }
+}
+
+/// Up to three kinds of value.
+#[derive(Clone, Copy)]
+struct KindList {
+    kinds: [Kind; 3],
+    len: u8,
+}
+
+impl KindList {
+    fn of(kinds: &[Kind]) -> Self {
+        let mut out = Self {
+            kinds: [Kind::Name; 3],
+            len: 0,
+        };
+        for (slot, &k) in out.kinds.iter_mut().zip(kinds) {
+            *slot = k;
+            out.len += 1;
+        }
+        out
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Kind> + '_ {
+        self.kinds.iter().copied().take(usize::from(self.len))
     }
 }
 
 /// The kinds whose values stand behind a group's agreement, given the pair's pattern.
-fn kinds_of(group: u8, p: &Pattern) -> &'static [Kind] {
-    let at = |c: usize| p.get(c).copied().unwrap_or(0);
-    let place = at(PLACE);
-    let street = matches!(at(STREET), 1 | 2);
-    match group {
-        NAME => match (similar(at(GIVEN)), similar(at(FAMILY))) {
+fn kinds_of(c: &Compiled, group: Groups, p: &Pattern) -> KindList {
+    let at = |k: BuiltIn| c.level(p, k);
+    let place = at(BuiltIn::Place);
+    let street = matches!(at(BuiltIn::Street), 1 | 2);
+    let (given, family) = (at(BuiltIn::GivenName), at(BuiltIn::FamilyName));
+    let kinds: &[Kind] = match group {
+        NAME => match (similar(given), similar(family)) {
             (true, true) => &[Kind::Name],
-            (true, false) if at(FAMILY) == 0 => &[Kind::Name],
-            (false, true) if at(GIVEN) == 0 => &[Kind::Name],
+            (true, false) if family == 0 => &[Kind::Name],
+            (false, true) if given == 0 => &[Kind::Name],
             (true, false) => &[Kind::Given],
             _ => &[Kind::Family],
         },
@@ -239,7 +336,7 @@ fn kinds_of(group: u8, p: &Pattern) -> &'static [Kind] {
         ID => &[Kind::Id],
         PHONES => &[Kind::Phone],
         EMAILS => &[Kind::Email],
-        _ => match (street, place) {
+        ADDRESS => match (street, place) {
             (true, 1) => &[Kind::Street, Kind::Postcode, Kind::Locality],
             (true, 2 | 4) => &[Kind::Street, Kind::Postcode],
             (true, 3) => &[Kind::Street, Kind::Locality],
@@ -248,7 +345,22 @@ fn kinds_of(group: u8, p: &Pattern) -> &'static [Kind] {
             (false, 2 | 4) => &[Kind::Postcode],
             (false, _) => &[Kind::Locality],
         },
-    }
+        field => {
+            let slot = (field.trailing_zeros() as usize).saturating_sub(FIELD_GROUPS);
+            return match c.slots().get(slot).map(|s| &s.kind) {
+                Some(SlotKind::Field { at, .. }) => {
+                    KindList::of(&[Kind::Field(u8::try_from(*at).unwrap_or(u8::MAX))])
+                }
+                _ => KindList::of(&[]),
+            };
+        }
+    };
+    KindList::of(kinds)
+}
+
+/// Each agreed group's bit, in order.
+fn each_group(groups: Groups) -> impl Iterator<Item = Groups> {
+    (0..32).map(|b| 1 << b).filter(move |g| groups & g != 0)
 }
 
 /// The very common values of a run's records (hashed), found among the values that the pairs
@@ -271,28 +383,34 @@ impl Common {
     /// Counts, over all `records`, the records holding each value that the pairs' agreements
     /// rest on; keeps those over the limit. `pairs` are (record, record, code); `ranks` each
     /// record's rank by id (empty: records are in id order), which chooses the sample.
-    pub(crate) fn count(records: &[Prepared], ranks: &[u32], pairs: &[(u32, u32, u32)]) -> Self {
-        Self::count_on(records, ranks, pairs, COUNTED_RECORDS)
+    pub(crate) fn count(
+        c: &Compiled,
+        records: &[Prepared],
+        ranks: &[u32],
+        pairs: &[(u32, u32, u32)],
+    ) -> Self {
+        Self::count_on(c, records, ranks, pairs, COUNTED_RECORDS)
     }
 
     /// [`Common::count`], counting on about `counted` records.
     fn count_on(
+        c: &Compiled,
         records: &[Prepared],
         ranks: &[u32],
         pairs: &[(u32, u32, u32)],
         counted: usize,
     ) -> Self {
         // The values the pairs' agreements rest on, and the kinds they are of (bits).
-        let (mut wanted, kinds): (Vec<u64>, u16) = pairs
+        let (mut wanted, kinds): (Vec<u64>, u64) = pairs
             .par_iter()
             .fold(
-                || (Vec::new(), 0u16),
+                || (Vec::new(), 0u64),
                 |(mut out, mut kinds), &(i, j, code)| {
-                    let p = super::compare::unpack(code);
-                    let agree = agreements(&p);
-                    for group in (0..7).map(|b| 1u8 << b).filter(|g| agree & g != 0) {
-                        for &kind in kinds_of(group, &p) {
-                            kinds |= 1 << kind as u16;
+                    let p = c.unpack(code);
+                    let agree = agreements(c, &p);
+                    for group in each_group(agree) {
+                        for kind in kinds_of(c, group, &p).iter() {
+                            kinds |= kind.bit();
                             for rec in [i, j].iter().filter_map(|&r| records.get(r as usize)) {
                                 each_value(rec, kind, |v| out.push(v));
                             }
@@ -343,7 +461,13 @@ impl Common {
                 rank % every == 0
             })
             .fold(Vec::new, |mut out, (_, rec)| {
-                for kind in KINDS.into_iter().filter(|&k| kinds & (1 << k as u16) != 0) {
+                let fields = (0..c.fields().len())
+                    .map(|at| Kind::Field(u8::try_from(at).unwrap_or(u8::MAX)));
+                for kind in KINDS
+                    .into_iter()
+                    .chain(fields)
+                    .filter(|&k| kinds & k.bit() != 0)
+                {
                     each_value(rec, kind, |v| {
                         if maybe(v) && wanted.binary_search(&v).is_ok() {
                             out.push(v);
@@ -394,29 +518,40 @@ impl Common {
     /// the records are exact copies.
     pub(crate) fn has_evidence(
         &self,
-        a: &Prepared,
-        b: &Prepared,
+        c: &Compiled,
+        (a, b): (&Prepared, &Prepared),
         p: &Pattern,
         identical: bool,
     ) -> bool {
-        let agree = agreements(p);
-        let rare = (0..7)
-            .map(|bit| 1u8 << bit)
-            .filter(|g| agree & g != 0)
-            .filter(|&g| kinds_of(g, p).iter().any(|&k| self.rare(a, b, k)))
-            .fold(0u8, |m, g| m | g);
-        let enough = agree & IDENTIFIERS != 0 || agree.count_ones() >= 2;
-        (enough && (rare != 0 || identical)) || (self.counted && whole_name(p) && rare & NAME != 0)
+        let agree = agreements(c, p);
+        let rare = each_group(agree)
+            .filter(|&g| kinds_of(c, g, p).iter().any(|k| self.rare(a, b, k)))
+            .fold(0, |m, g| m | g);
+        let enough = agree & identifiers(c) != 0 || agree.count_ones() >= 2;
+        (enough && (rare != 0 || identical))
+            || (self.counted && whole_name(c, p) && rare & NAME != 0)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::compare::{compare, pack};
+    use super::super::config::DedupeConfig;
     use super::super::prepare::prepare;
     use super::*;
     use crate::normalize::Normalizer;
     use crate::{Customer, CustomerId, CustomerKind};
+
+    fn default() -> Compiled {
+        Compiled::new(&DedupeConfig::default()).unwrap()
+    }
+
+    fn compare(a: &Prepared, b: &Prepared) -> Pattern {
+        default().compare(a, b)
+    }
+
+    fn pack(p: &Pattern) -> u32 {
+        default().pack(p)
+    }
 
     fn person(id: &str, name: &str, born: Option<i32>, phone: Option<&str>) -> Prepared {
         let mut b =
@@ -433,10 +568,10 @@ mod tests {
     /// Whether records `i` and `j` have evidence, values counted over all `records`.
     fn judged(records: &[Prepared], i: usize, j: usize) -> bool {
         let p = compare(&records[i], &records[j]);
-        let common = Common::count(records, &[], &[(i as u32, j as u32, pack(&p))]);
+        let common = Common::count(&default(), records, &[], &[(i as u32, j as u32, pack(&p))]);
         common.has_evidence(
-            &records[i],
-            &records[j],
+            &default(),
+            (&records[i], &records[j]),
             &p,
             records[i].identical(&records[j]),
         )
@@ -451,7 +586,7 @@ mod tests {
         assert!(judged(&rare, 0, 1));
         // Without counting (match_one), a name alone is never enough.
         let p = compare(&rare[0], &rare[1]);
-        assert!(!Common::none().has_evidence(&rare[0], &rare[1], &p, true));
+        assert!(!Common::none().has_evidence(&default(), (&rare[0], &rare[1]), &p, true));
         // Sixty copies of 张伟 alone: the name is very common.
         let common: Vec<Prepared> = (0..60)
             .map(|i| person(&format!("Z{i}"), "张伟", None, None))
@@ -488,18 +623,18 @@ mod tests {
             .collect();
         let p = compare(&records[0], &records[1]);
         let pairs = [(0, 1, pack(&p))];
-        let sampled = Common::count_on(&records, &[], &pairs, 1000);
+        let sampled = Common::count_on(&default(), &records, &[], &pairs, 1000);
         assert_eq!(
             sampled.values,
-            Common::count_on(&records, &[], &pairs, 6000).values
+            Common::count_on(&default(), &records, &[], &pairs, 6000).values
         );
-        assert!(!sampled.has_evidence(&records[0], &records[1], &p, false));
+        assert!(!sampled.has_evidence(&default(), (&records[0], &records[1]), &p, false));
         // A pair sharing a phone still has evidence.
         let mut twin = records.clone();
         twin.push(person("T", "张伟", Some(1980), Some("13900000000")));
         let p = compare(&twin[0], &twin[6000]);
-        let common = Common::count_on(&twin, &[], &[(0, 6000, pack(&p))], 1000);
-        assert!(common.has_evidence(&twin[0], &twin[6000], &p, true));
+        let common = Common::count_on(&default(), &twin, &[], &[(0, 6000, pack(&p))], 1000);
+        assert!(common.has_evidence(&default(), (&twin[0], &twin[6000]), &p, true));
     }
 
     #[test]

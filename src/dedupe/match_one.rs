@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::compiled::{self, Compiled};
 use super::prepare::{self, Prepared};
-use super::{Deduplicator, TrainedModel, compare, evidence, model};
+use super::{Deduplicator, TrainedModel, evidence, model};
 use crate::error::Error;
 use crate::model::{Customer, CustomerId, CustomerKind};
 use crate::store::{CustomerStore, KeyIndexer, SecondaryKey};
@@ -51,9 +52,11 @@ impl Deduplicator {
         model: &TrainedModel,
     ) -> Result<Vec<Match>, Error> {
         self.check_knobs()?;
-        model.check_levels()?;
+        let compiled = model.compile()?;
+        // The detector's blocking rules are checked with its configuration.
+        Compiled::new(&self.config)?;
         let storage = |e: S::Error| Error::storage("match_one: reading the store", e);
-        let p = prepare::prepare(customer, &self.normalizer, self.region.as_deref());
+        let p = self.prepare_one(customer, &compiled);
         let candidates = self.candidates(&p, customer, store).map_err(storage)?;
         let weights = model.weights();
         let mut out = Vec::new();
@@ -65,9 +68,9 @@ impl Deduplicator {
             if (other.kind == CustomerKind::Company) != p.company {
                 continue;
             }
-            let q = prepare::prepare(&other, &self.normalizer, self.region.as_deref());
-            let pattern = compare::compare(&p, &q);
-            let w = model.score(&weights, &pattern, &p);
+            let q = self.prepare_one(&other, &compiled);
+            let pattern = compiled.compare(&p, &q);
+            let w = model.score(&compiled, &weights, &pattern, &p);
             let identical = p.identical(&q);
             let prob = if identical {
                 1.0
@@ -75,7 +78,9 @@ impl Deduplicator {
                 model::probability(w)
             };
             let judged = evidence::Common::none();
-            if prob >= self.threshold && judged.has_evidence(&p, &q, &pattern, identical) {
+            if prob >= self.threshold
+                && judged.has_evidence(&compiled, (&p, &q), &pattern, identical)
+            {
                 out.push(Match {
                     id,
                     probability: prob,
@@ -185,14 +190,13 @@ impl Deduplicator {
     fn keys_of_prepared(&self, p: &Prepared, c: &Customer) -> Vec<SecondaryKey> {
         let mut out = Vec::new();
         let mut keys = Vec::new();
-        for rule in &self.rules {
+        for rule in &self.config.blocking {
             keys.clear();
-            rule.keys(p, &mut keys);
-            out.extend(
-                keys.iter()
-                    .map(|k| SecondaryKey::new(&format!("dd_{}", rule.name()), k)),
-            );
+            compiled::blocking_keys(rule, p, c, &self.normalizer, &mut keys);
+            let name = format!("dd_{}", rule.name());
+            out.extend(keys.iter().map(|k| SecondaryKey::new(&name, k)));
         }
+
         for (i, f) in self.custom_keys.iter().enumerate() {
             out.extend(
                 f(c).into_iter()

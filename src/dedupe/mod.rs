@@ -24,6 +24,8 @@ mod batch;
 mod blocking;
 mod cluster;
 mod compare;
+mod compiled;
+mod config;
 mod evaluate;
 mod evidence;
 mod match_one;
@@ -39,9 +41,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use batch::Batch;
-use blocking::Pairs;
 pub use blocking::{BlockingReport, BlockingRule, RuleReport};
-pub use compare::{COMPARISONS, Pattern};
+use blocking::{KeyedRule, Pairs};
+pub use compare::{BuiltIn, Pattern};
+use compiled::Compiled;
+pub use config::{
+    Blocking, Comparison, DedupeConfig, Evidence, FieldComparison, Level, MAX_COMPARISONS,
+    MAX_PATTERNS,
+};
 pub use evaluate::{Evaluation, evaluate, ordered_pair, pairs_from_entities};
 pub use match_one::Match;
 pub use model::{
@@ -126,7 +133,7 @@ pub struct Deduplicator {
     region: Option<String>,
     threshold: f64,
     split_threshold: f64,
-    rules: Vec<BlockingRule>,
+    config: DedupeConfig,
     custom_keys: Vec<Arc<KeyFn>>,
     max_block: usize,
     u_pairs: u64,
@@ -142,7 +149,7 @@ impl fmt::Debug for Deduplicator {
             .field("region", &self.region)
             .field("threshold", &self.threshold)
             .field("split_threshold", &self.split_threshold)
-            .field("rules", &self.rules)
+            .field("config", &self.config)
             .field("custom_keys", &self.custom_keys.len())
             .field("max_block", &self.max_block)
             .finish()
@@ -164,7 +171,7 @@ impl Deduplicator {
             region: None,
             threshold: 0.5,
             split_threshold: 0.9,
-            rules: BlockingRule::ALL.to_vec(),
+            config: DedupeConfig::default(),
             custom_keys: Vec::new(),
             max_block: 1000,
             u_pairs: 1_000_000,
@@ -209,11 +216,47 @@ impl Deduplicator {
         self
     }
 
-    /// Replaces the blocking rules.
+    /// Replaces the blocking rules with built-in ones (the configuration's `blocking`; see
+    /// [`Deduplicator::config`] for composed rules).
     #[must_use]
     pub fn blocking_rules(mut self, rules: &[BlockingRule]) -> Self {
-        self.rules = rules.to_vec();
+        self.config.blocking = rules.iter().map(|&r| Blocking::Rule(r)).collect();
         self
+    }
+
+    /// Replaces the comparisons and blocking rules (default: [`DedupeConfig::default`], the
+    /// zero-configuration detector). The configuration is checked when the detector is used
+    /// ([`DedupeConfig::check`]), and saved with the model a run trains
+    /// ([`TrainedModel::config`]).
+    ///
+    /// ```
+    /// use clientele::dedupe::{Comparison, DedupeConfig, Deduplicator, Evidence, Level};
+    /// use clientele::model::{CustomValue, Field};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    ///
+    /// let mut config = DedupeConfig::default();
+    /// config.comparisons.push(
+    ///     Comparison::field(Field::parse("card"), vec![Level::Exact]).evidence(Evidence::Identifier),
+    /// );
+    /// let person = |id: &str, card: &str| {
+    ///     let mut c = Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
+    ///         .full_name("Wei Zhang").build();
+    ///     c.custom.insert("card".into(), CustomValue::Text(card.into()));
+    ///     c
+    /// };
+    /// let result = Deduplicator::new().config(config).run(&[person("A", "LC-1"), person("B", "LC-2")])?;
+    /// assert_eq!(result.model.comparisons.last().map(|c| c.name.as_str()), Some("card"));
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    #[must_use]
+    pub fn config(mut self, config: DedupeConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The comparisons and blocking rules the detector uses.
+    pub fn configuration(&self) -> &DedupeConfig {
+        &self.config
     }
 
     /// Adds a caller-defined blocking key function.
@@ -317,40 +360,80 @@ impl Deduplicator {
         }
     }
 
-    fn prepare_all(&self, customers: &[&Customer], sources: &[u8]) -> Vec<Prepared> {
+    /// One record prepared for comparison under a compiled configuration (its field
+    /// comparisons' keys included).
+    fn prepare_one(&self, c: &Customer, compiled: &Compiled) -> Prepared {
+        let mut p = prepare::prepare(c, &self.normalizer, self.region.as_deref());
+        if !compiled.fields().is_empty() {
+            p.fields = Some(Box::new(prepare::prepare_fields(
+                c,
+                &self.normalizer,
+                compiled.fields(),
+            )));
+        }
+        p
+    }
+
+    /// Every record prepared; an error when a field comparison's field is held by no record
+    /// (a typo in the configuration, most likely).
+    fn prepare_all(
+        &self,
+        customers: &[&Customer],
+        sources: &[u8],
+        compiled: &Compiled,
+    ) -> Result<Vec<Prepared>, Error> {
         self.report("prepare", 0, customers.len() as u64);
         let out: Vec<Prepared> = customers
             .par_iter()
             .zip(sources.par_iter())
             .map(|(c, s)| {
-                let mut p = prepare::prepare(c, &self.normalizer, self.region.as_deref());
+                let mut p = self.prepare_one(c, compiled);
                 p.source = *s;
                 p
             })
             .collect();
+        check_fields(&out, compiled)?;
         self.report("prepare", customers.len() as u64, customers.len() as u64);
-        out
+        Ok(out)
     }
 
-    fn custom_keys_of(&self, customers: &[&Customer]) -> Vec<Vec<String>> {
-        if self.custom_keys.is_empty() {
-            return Vec::new();
+    /// The blocking rules given by keys: the caller's key functions (one rule, `custom`) and
+    /// the configured rules that are not built-in ones.
+    fn keyed_rules(
+        &self,
+        records: &[Prepared],
+        customers: &[&Customer],
+        compiled: &Compiled,
+    ) -> Vec<KeyedRule> {
+        let mut out = Vec::new();
+        if !self.custom_keys.is_empty() {
+            let keys = customers
+                .par_iter()
+                .map(|c| {
+                    self.custom_keys
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, f)| f(c).into_iter().map(move |k| format!("{i}:{k}")))
+                        .collect()
+                })
+                .collect();
+            out.push(KeyedRule {
+                name: "custom".to_owned(),
+                keys,
+            });
         }
-        customers
-            .par_iter()
-            .map(|c| {
-                self.custom_keys
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, f)| f(c).into_iter().map(move |k| format!("{i}:{k}")))
-                    .collect()
-            })
-            .collect()
+        out.extend(compiled.composed_rules(records, customers, &self.normalizer));
+        out
     }
 
     /// Compares candidate pairs in parallel: their codes (see [`compare::code`]), part by part
     /// of `pairs`, in pair order.
-    fn compare_pairs(&self, records: &[Prepared], pairs: &Pairs) -> Result<Vec<Vec<u32>>, Error> {
+    fn compare_pairs(
+        &self,
+        compiled: &Compiled,
+        records: &[Prepared],
+        pairs: &Pairs,
+    ) -> Result<Vec<Vec<u32>>, Error> {
         let total = pairs.len() as u64;
         self.report("compare", 0, total);
         let done = AtomicU64::new(0);
@@ -385,7 +468,7 @@ impl Deduplicator {
                             crate::prefetch::prefetch(ahead);
                         }
                         match (records.get(i as usize), records.get(j as usize)) {
-                            (Some(a), Some(b)) => compare::code(a, b),
+                            (Some(a), Some(b)) => compiled.code(a, b),
                             _ => 0,
                         }
                     })
@@ -402,22 +485,19 @@ impl Deduplicator {
     }
 
     /// `positions`: see [`model::estimate_u`].
+    /// Trains under the detector's configuration (`compiled` is it, compiled).
     fn train_on(
         &self,
+        compiled: &Compiled,
         records: &[Prepared],
         positions: &[u32],
         unique: &[(Pattern, u64)],
         cross: bool,
     ) -> TrainedModel {
         self.report("train", 0, 1);
-        let (u, u_pairs) = model::estimate_u(
-            records,
-            positions,
-            self.u_pairs,
-            self.seed,
-            compare::compare,
-        );
+        let (u, u_pairs) = model::estimate_u(compiled, records, positions, self.u_pairs, self.seed);
         let (m, prior, iterations) = model::train_sessions(
+            compiled,
             unique,
             &u,
             self.em_iterations,
@@ -425,9 +505,8 @@ impl Deduplicator {
         );
         self.report("train", 1, 1);
         TrainedModel::new(
-            m,
-            u,
-            prior,
+            (compiled, &self.config),
+            (m, u, prior),
             model::term_frequencies(records),
             iterations,
             u_pairs,
@@ -435,22 +514,26 @@ impl Deduplicator {
     }
 
     /// Prepares, lays out, blocks and compares (what training and a run share).
-    fn compare_all(&self, customers: &[Customer]) -> Result<Compared, Error> {
-        let mut batch = self.batch()?;
+    ///
+    /// `compiled` gives the comparisons (the detector's, or a given model's); the blocking
+    /// rules are the detector's.
+    fn compare_all(&self, customers: &[Customer], compiled: &Compiled) -> Result<Compared, Error> {
+        let mut batch = self.batch_compiled(compiled.clone())?;
         batch.add(customers);
         batch.compare()
     }
 
-    /// Lays out, blocks and compares prepared records (with the caller's blocking keys of
-    /// each, when there are such rules): records were prepared in input order (the customers
-    /// read front to back, as they lie in memory), and are laid out by name with ties by rank
-    /// in id order.
+    /// Lays out, blocks and compares prepared records (with each keyed rule's keys of each
+    /// record): records were prepared in input order (the customers read front to back, as
+    /// they lie in memory), and are laid out by name with ties by rank in id order.
     fn compare_prepared(
         &self,
         mut records: Vec<Prepared>,
-        mut custom: Vec<Vec<String>>,
+        mut keyed: Vec<KeyedRule>,
+        (compiled, blocking): (&Compiled, &Compiled),
     ) -> Result<Compared, Error> {
         self.check_knobs()?;
+        check_fields(&records, compiled)?;
         self.report("prepare", 0, records.len() as u64);
         let mut rank_of = vec![0u32; records.len()];
         for (rank, at) in positions_by_id(&records, |p| p.id.as_ref())?
@@ -464,8 +547,8 @@ impl Deduplicator {
         let (order, ranks) = layout(&records, &rank_of);
         drop(rank_of);
         permute(&mut records, &order);
-        if !custom.is_empty() {
-            permute(&mut custom, &order);
+        for rule in &mut keyed {
+            permute(&mut rule.keys, &order);
         }
         drop(order);
         self.report("prepare", records.len() as u64, records.len() as u64);
@@ -474,16 +557,16 @@ impl Deduplicator {
         let (pairs, blocking) = blocking::candidate_pairs(
             &records,
             &ranks,
-            &self.rules,
-            &custom,
+            blocking.blocking().0,
+            &keyed,
             self.max_block,
             false,
         );
-        drop(custom);
+        drop(keyed);
         self.report("block", 1, 1);
         self.check_cancel()?;
-        let codes = self.compare_pairs(&records, &pairs)?;
-        let unique = count_patterns(&codes);
+        let codes = self.compare_pairs(compiled, &records, &pairs)?;
+        let unique = count_patterns(compiled, &codes);
         Ok(Compared {
             records,
             ranks,
@@ -496,7 +579,7 @@ impl Deduplicator {
 
     /// Trains on compared records; u is drawn by rank in id order, so it does not depend on
     /// the layout.
-    fn train_compared(&self, c: &Compared) -> TrainedModel {
+    fn train_compared(&self, compiled: &Compiled, c: &Compared) -> TrainedModel {
         // Where each rank by id is now.
         let mut positions = vec![0u32; c.ranks.len()];
         for (at, &rank) in c.ranks.iter().enumerate() {
@@ -504,7 +587,7 @@ impl Deduplicator {
                 *p = u32::try_from(at).unwrap_or(u32::MAX);
             }
         }
-        self.train_on(&c.records, &positions, &c.unique, false)
+        self.train_on(compiled, &c.records, &positions, &c.unique, false)
     }
 
     /// Trains a model on the records (no labels needed).
@@ -513,8 +596,9 @@ impl Deduplicator {
     /// [`Error::InvalidValue`] for repeated ids or a knob out of range (see
     /// [`Deduplicator::threshold`]); [`Error::Cancelled`] when cancelled.
     pub fn train(&self, customers: &[Customer]) -> Result<TrainedModel, Error> {
-        let compared = self.compare_all(customers)?;
-        Ok(self.train_compared(&compared))
+        let compiled = Compiled::new(&self.config)?;
+        let compared = self.compare_all(customers, &compiled)?;
+        Ok(self.train_compared(&compiled, &compared))
     }
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
@@ -549,27 +633,28 @@ impl Deduplicator {
         customers: &[Customer],
         given: Option<&TrainedModel>,
     ) -> Result<DedupeResult, Error> {
-        if let Some(m) = given {
-            m.check_levels()?;
-        }
-        let mut batch = self.batch()?;
-        batch.add(customers);
-        self.run_compared(batch.compare()?, given)
+        let compiled = match given {
+            Some(m) => m.compile()?,
+            None => Compiled::new(&self.config)?,
+        };
+        let c = self.compare_all(customers, &compiled)?;
+        self.run_compared(&compiled, c, given)
     }
 
     /// Trains (unless `given`), scores and clusters compared records.
     fn run_compared(
         &self,
+        compiled: &Compiled,
         c: Compared,
         given: Option<&TrainedModel>,
     ) -> Result<DedupeResult, Error> {
         let model = match given {
             Some(m) => m.clone(),
-            None => self.train_compared(&c),
+            None => self.train_compared(compiled, &c),
         };
         self.check_cancel()?;
         self.report("score", 0, 1);
-        let scored = self.score(&c.records, &c.ranks, &c.pairs, &c.codes, &c.unique, &model);
+        let scored = self.score(compiled, &c, &model);
         let compared = c.pairs.len() as u64;
         let Compared {
             records,
@@ -592,7 +677,7 @@ impl Deduplicator {
         let mut out_pairs: Vec<((u32, u32), ScoredPair)> = scored
             .into_par_iter()
             .filter_map(|(i, j, p, w, code)| {
-                let pattern = compare::unpack(code);
+                let pattern = compiled.unpack(code);
                 let (a, b) = (records.get(i as usize)?, records.get(j as usize)?);
                 let (ra, rb) = (*ranks.get(i as usize)?, *ranks.get(j as usize)?);
                 let (id_a, id_b) = (a.id.clone()?, b.id.clone()?);
@@ -606,7 +691,12 @@ impl Deduplicator {
                     id_2,
                     probability: p,
                     match_weight: w,
-                    explanation: model.explain(&pattern, a, code & compare::IDENTICAL != 0),
+                    explanation: model.explain(
+                        compiled,
+                        &pattern,
+                        a,
+                        code & compare::IDENTICAL != 0,
+                    ),
                 };
                 Some((key, pair))
             })
@@ -635,23 +725,34 @@ impl Deduplicator {
     /// once, so a pair costs a table lookup and at most three additions.
     fn score(
         &self,
-        records: &[Prepared],
-        ranks: &[u32],
-        pairs: &Pairs,
-        codes: &[Vec<u32>],
-        unique: &[(Pattern, u64)],
+        compiled: &Compiled,
+        c: &Compared,
         model: &TrainedModel,
     ) -> Vec<(u32, u32, f64, f64, u32)> {
+        let Compared {
+            records,
+            ranks,
+            pairs,
+            codes,
+            unique,
+            ..
+        } = c;
         let weights = model.weights();
         // Per distinct pattern: its base weight and which adjusted comparisons it agrees on.
         let base: CodeMap<(f64, u8)> = unique
             .iter()
             .map(|(p, _)| {
-                let at = (model.base_weight(&weights, p), TrainedModel::tf_exact(p));
-                (compare::pack(p), at)
+                let at = (
+                    model.base_weight(&weights, p),
+                    TrainedModel::tf_exact(compiled, p),
+                );
+                (compiled.pack(p), at)
             })
             .collect();
-        let tf: Vec<[f64; 3]> = records.par_iter().map(|a| model.tf_weights(a)).collect();
+        let tf: Vec<[f64; 3]> = records
+            .par_iter()
+            .map(|a| model.tf_weights(compiled, a))
+            .collect();
         let scored: Vec<(u32, u32, f64, f64, u32)> = pairs
             .parts()
             .par_iter()
@@ -669,7 +770,7 @@ impl Deduplicator {
             })
             .collect();
         let keyed: Vec<(u32, u32, u32)> = scored.iter().map(|s| (s.0, s.1, s.4)).collect();
-        let common = evidence::Common::count(records, ranks, &keyed);
+        let common = evidence::Common::count(compiled, records, ranks, &keyed);
         drop(keyed);
         scored
             .into_par_iter()
@@ -677,7 +778,7 @@ impl Deduplicator {
                 match (records.get(i as usize), records.get(j as usize)) {
                     (Some(a), Some(b)) => {
                         let identical = code & compare::IDENTICAL != 0;
-                        common.has_evidence(a, b, &compare::unpack(code), identical)
+                        common.has_evidence(compiled, (a, b), &compiled.unpack(code), identical)
                     }
                     _ => false,
                 }
@@ -700,23 +801,35 @@ impl Deduplicator {
         let sources: Vec<u8> = std::iter::repeat_n(0u8, ra.len())
             .chain(std::iter::repeat_n(1u8, rb.len()))
             .collect();
-        let records = self.prepare_all(&refs, &sources);
-        let (pairs, _) = blocking::candidate_pairs(
+        let compiled = Compiled::new(&self.config)?;
+        let records = self.prepare_all(&refs, &sources, &compiled)?;
+        let keyed = self.keyed_rules(&records, &refs, &compiled);
+        let (pairs, blocking) = blocking::candidate_pairs(
             &records,
             &[],
-            &self.rules,
-            &self.custom_keys_of(&refs),
+            compiled.blocking().0,
+            &keyed,
             self.max_block,
             true,
         );
-        let codes = self.compare_pairs(&records, &pairs)?;
-        let unique = count_patterns(&codes);
-        let model = self.train_on(&records, &[], &unique, true);
-        let scored = self.score(&records, &[], &pairs, &codes, &unique, &model);
+        drop(keyed);
+        let codes = self.compare_pairs(&compiled, &records, &pairs)?;
+        let unique = count_patterns(&compiled, &codes);
+        let model = self.train_on(&compiled, &records, &[], &unique, true);
+        let c = Compared {
+            records,
+            ranks: Vec::new(),
+            pairs,
+            blocking,
+            codes,
+            unique,
+        };
+        let scored = self.score(&compiled, &c, &model);
+        let records = c.records;
         Ok(scored
             .into_iter()
             .filter_map(|(i, j, p, w, code)| {
-                let pattern = compare::unpack(code);
+                let pattern = compiled.unpack(code);
                 let (x, y) = (records.get(i as usize)?, records.get(j as usize)?);
                 // `i < j` and sources are concatenated, so `x` is from the first source.
                 Some(ScoredPair {
@@ -724,7 +837,12 @@ impl Deduplicator {
                     id_2: y.id.clone()?,
                     probability: p,
                     match_weight: w,
-                    explanation: model.explain(&pattern, x, code & compare::IDENTICAL != 0),
+                    explanation: model.explain(
+                        &compiled,
+                        &pattern,
+                        x,
+                        code & compare::IDENTICAL != 0,
+                    ),
                 })
             })
             .collect())
@@ -776,7 +894,7 @@ fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
 type CodeMap<V> = crate::hashing::IntMap<u32, V>;
 
 /// The distinct patterns among the compared pairs and how often each occurred, sorted.
-fn count_patterns(codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {
+fn count_patterns(compiled: &Compiled, codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {
     let counts = codes
         .par_iter()
         .fold(CodeMap::<u64>::default, |mut m, chunk| {
@@ -793,7 +911,7 @@ fn count_patterns(codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {
         });
     let mut unique: Vec<(Pattern, u64)> = counts
         .into_iter()
-        .map(|(c, n)| (compare::unpack(c), n))
+        .map(|(c, n)| (compiled.unpack(c), n))
         .collect();
     unique.sort_unstable();
     unique
@@ -921,6 +1039,30 @@ fn positions_by_id<T: Sync>(
     Ok(positions)
 }
 
+/// An error when a field comparison's field is held by no record (a typo in the
+/// configuration, most likely).
+fn check_fields(records: &[Prepared], compiled: &Compiled) -> Result<(), Error> {
+    if !records.is_empty()
+        && let Some(field) = compiled
+            .fields()
+            .iter()
+            .enumerate()
+            .find(|(at, _)| records.iter().all(|p| p.field_keys(*at).is_empty()))
+            .map(|(_, f)| f)
+    {
+        return Err(Error::InvalidSetting {
+            setting: "comparisons".to_owned(),
+            reason: format!(
+                "no record holds the field `{}` a comparison names (custom fields are \
+                     named as their columns are)",
+                field.name()
+            ),
+            value: field.name().to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Clusters from component labels and the records' ids (moved into the clusters). `ranks`
 /// holds each record's rank by id, so that members are put in id order, and clusters in order
 /// of their smallest id, by sorting integers.
@@ -981,11 +1123,13 @@ mod tests {
 
     #[test]
     fn exact_copies_count_as_their_pattern() {
-        let p: Pattern = [1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0];
-        let code = compare::pack(&p);
-        let counted = count_patterns(&[vec![code, code | compare::IDENTICAL], vec![code]]);
+        let c = Compiled::new(&DedupeConfig::default()).unwrap();
+        let mut p: Pattern = [0; MAX_COMPARISONS];
+        p[..11].copy_from_slice(&[1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0]);
+        let code = c.pack(&p);
+        let counted = count_patterns(&c, &[vec![code, code | compare::IDENTICAL], vec![code]]);
         assert_eq!(counted, vec![(p, 3)]);
-        assert_eq!(compare::unpack(code | compare::IDENTICAL), p);
+        assert_eq!(c.unpack(code | compare::IDENTICAL), p);
     }
 
     #[test]

@@ -9,9 +9,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{
-    COMPANY, COMPARISONS, EMAIL, EMAIL_LEVELS, FAMILY, GIVEN, NAME_BUILT_EXACT,
-    NAME_BUILT_NUMBERED, NAME_BUILT_ONE_EDIT, Pattern,
+    BuiltIn, EMAIL_LEVELS, NAME_BUILT_EXACT, NAME_BUILT_NUMBERED, NAME_BUILT_ONE_EDIT, Pattern,
 };
+use super::compiled::{Compiled, SlotKind};
+use super::config::{DedupeConfig, Evidence};
 use super::prepare::Prepared;
 
 /// One level's parameters.
@@ -85,6 +86,11 @@ pub struct TrainedModel {
     /// Record pairs the u probabilities were counted on: the random sample, or every pair when
     /// the records have fewer pairs than the sample's size.
     pub u_sample_pairs: u64,
+    /// The configuration the model was trained with: its comparisons are the ones
+    /// [`super::Deduplicator::run_with_model`] and [`super::Deduplicator::match_one`] compare
+    /// with. A model saved before configurations existed has none and reads as the default.
+    #[serde(default)]
+    pub config: DedupeConfig,
 }
 
 /// One comparison's part of an explanation.
@@ -183,18 +189,18 @@ pub(crate) use crate::rng::SplitMix;
 /// all, every pair is counted once instead (exact, and two records cost one comparison, not a
 /// million).
 pub(crate) fn estimate_u(
+    c: &Compiled,
     records: &[Prepared],
     positions: &[u32],
     pairs: u64,
     seed: u64,
-    compare: impl Fn(&Prepared, &Prepared) -> Pattern + Sync,
 ) -> (Vec<Vec<f64>>, u64) {
     // One row per comparison, and a last one for the email levels the pairs would reach if
     // their names agreed (`compare::email_given_name`).
+    let email_at = c.at(BuiltIn::Email);
     let empty = || -> Vec<Vec<f64>> {
-        COMPARISONS
-            .iter()
-            .map(|(_, l)| vec![0.0; l.len()])
+        c.level_counts()
+            .map(|n| vec![0.0; n])
             .chain([vec![0.0; EMAIL_LEVELS]])
             .collect()
     };
@@ -237,10 +243,18 @@ pub(crate) fn estimate_u(
                     crate::prefetch::prefetch(ahead);
                 }
                 if let (Some(a), Some(b)) = (records.get(i as usize), records.get(j as usize)) {
-                    let p = compare(a, b);
-                    let given_name = super::compare::email_given_name(a, b);
-                    for (c, &l) in p.iter().chain([&given_name]).enumerate() {
-                        if let Some(x) = counts.get_mut(c).and_then(|v| v.get_mut(l as usize)) {
+                    let p = c.compare(a, b);
+                    for (k, &l) in p.iter().take(c.len()).enumerate() {
+                        if let Some(x) = counts.get_mut(k).and_then(|v| v.get_mut(l as usize)) {
+                            *x += 1.0;
+                        }
+                    }
+                    if email_at.is_some() {
+                        let given_name = super::compare::email_given_name(a, b);
+                        if let Some(x) = counts
+                            .last_mut()
+                            .and_then(|v| v.get_mut(given_name as usize))
+                        {
                             *x += 1.0;
                         }
                     }
@@ -275,7 +289,7 @@ pub(crate) fn estimate_u(
     // email, whose mailboxes have one shape (or shapes one edit apart), as if they were built
     // from one name.
     let with_email: f64 = given_name.iter().skip(1).sum::<f64>() + 1.0;
-    if let Some(email) = u.get_mut(EMAIL) {
+    if let Some(email) = email_at.and_then(|at| u.get_mut(at)) {
         for level in [NAME_BUILT_NUMBERED, NAME_BUILT_EXACT, NAME_BUILT_ONE_EDIT] {
             if let (Some(slot), Some(&x)) = (email.get_mut(level), given_name.get(level)) {
                 *slot = (x + 0.5) / with_email;
@@ -309,10 +323,7 @@ pub(crate) fn em(
     u: &[Vec<f64>],
     max_iter: usize,
 ) -> (Vec<Vec<f64>>, f64, usize) {
-    let mut m: Vec<Vec<f64>> = COMPARISONS
-        .iter()
-        .map(|(_, l)| initial_m(l.len()))
-        .collect();
+    let mut m: Vec<Vec<f64>> = u.iter().map(|l| initial_m(l.len())).collect();
     let mut prior = 0.1f64;
     let mut iterations = 0;
     let total: f64 = patterns.iter().map(|(_, c)| *c as f64).sum();
@@ -321,10 +332,7 @@ pub(crate) fn em(
     }
     for _ in 0..max_iter {
         iterations += 1;
-        let mut m_acc: Vec<Vec<f64>> = COMPARISONS
-            .iter()
-            .map(|(_, l)| vec![0.0; l.len()])
-            .collect();
+        let mut m_acc: Vec<Vec<f64>> = u.iter().map(|l| vec![0.0; l.len()]).collect();
         let mut matched = 0.0;
         for (p, count) in patterns {
             let mut w = (prior / (1.0 - prior)).log2();
@@ -431,43 +439,110 @@ pub(crate) fn em_prior(
 /// Fewest pairs a session (and a comparison within it) needs for its estimate to be used.
 const MIN_SESSION_PAIRS: u64 = 20;
 
+/// A training session: the comparisons it selects its pairs on (and holds out), and which
+/// exact agreements select a pair (any of the clauses, each a set of comparisons all at their
+/// first level).
+struct Session {
+    held_out: Vec<usize>,
+    clauses: Vec<Vec<usize>>,
+}
+
+impl Session {
+    fn selects(&self, p: &Pattern) -> bool {
+        self.clauses
+            .iter()
+            .any(|clause| clause.iter().all(|&at| p.get(at) == Some(&1)))
+    }
+}
+
+/// The sessions of a configuration, in order of trust: shared identifiers (national ID, phone,
+/// email, and field comparisons configured as identifiers), the birth date, the name (both
+/// parts) or company name, the place. A clause naming a comparison the configuration lacks is
+/// dropped, and a session left without clauses is too.
+fn sessions(c: &Compiled) -> Vec<Session> {
+    let at = |k: BuiltIn| c.at(k);
+    let clause = |ks: &[BuiltIn]| ks.iter().map(|&k| at(k)).collect::<Option<Vec<usize>>>();
+    let identifiers = c.slots().iter().enumerate().filter_map(|(i, s)| {
+        matches!(
+            s.kind,
+            SlotKind::Field {
+                evidence: Evidence::Identifier,
+                ..
+            }
+        )
+        .then_some(vec![i])
+    });
+    let built_in = |groups: &[&[BuiltIn]]| -> Vec<Vec<usize>> {
+        groups.iter().filter_map(|g| clause(g)).collect()
+    };
+    let mut first = built_in(&[&[BuiltIn::NationalId], &[BuiltIn::Phone], &[BuiltIn::Email]]);
+    first.extend(identifiers);
+    let name = |ks: &[BuiltIn]| ks.iter().filter_map(|&k| at(k)).collect::<Vec<_>>();
+    [
+        (
+            name(&[BuiltIn::NationalId, BuiltIn::Phone, BuiltIn::Email])
+                .into_iter()
+                .chain(first.iter().flatten().copied())
+                .collect::<Vec<_>>(),
+            first.clone(),
+        ),
+        (
+            name(&[BuiltIn::BirthDate]),
+            built_in(&[&[BuiltIn::BirthDate]]),
+        ),
+        (
+            name(&[
+                BuiltIn::GivenName,
+                BuiltIn::FamilyName,
+                BuiltIn::CompanyName,
+            ]),
+            built_in(&[
+                &[BuiltIn::GivenName, BuiltIn::FamilyName],
+                &[BuiltIn::CompanyName],
+            ]),
+        ),
+        (name(&[BuiltIn::Place]), built_in(&[&[BuiltIn::Place]])),
+    ]
+    .into_iter()
+    .filter(|(_, clauses)| !clauses.is_empty())
+    .map(|(mut held_out, clauses)| {
+        held_out.sort_unstable();
+        held_out.dedup();
+        Session { held_out, clauses }
+    })
+    .collect()
+}
+
 /// Training sessions: each estimates m for the comparisons it does not select on, from the
 /// candidate pairs that agree exactly on the ones it does. Pairs chosen for agreeing on a field
 /// say nothing about how often matches agree on it, and holding that field out stops it from
 /// turning "same surname in the same town" into the match class.
 pub(crate) fn train_sessions(
+    c: &Compiled,
     unique: &[(Pattern, u64)],
     u: &[Vec<f64>],
     max_iter: usize,
     total_pairs: f64,
 ) -> (Vec<Vec<f64>>, f64, usize) {
-    use super::compare::{BIRTH_DATE, NATIONAL_ID, PHONE, PLACE};
-    type Session = (&'static [usize], fn(&Pattern) -> bool);
-    let sessions: [Session; 4] = [
-        (&[NATIONAL_ID, PHONE, EMAIL], |p| {
-            p[NATIONAL_ID] == 1 || p[PHONE] == 1 || p[EMAIL] == 1
-        }),
-        (&[BIRTH_DATE], |p| p[BIRTH_DATE] == 1),
-        (&[GIVEN, FAMILY, COMPANY], |p| {
-            (p[GIVEN] == 1 && p[FAMILY] == 1) || p[COMPANY] == 1
-        }),
-        (&[PLACE], |p| p[PLACE] == 1),
-    ];
-    let n = COMPARISONS.len();
+    let sessions = sessions(c);
+    let n = c.len();
     let mut chosen: Vec<Option<Vec<f64>>> = vec![None; n];
     let mut iterations = 0;
     // Sessions in order of trust: two records sharing a national ID, phone or email are
     // overwhelmingly one customer, so that subset is the least confounded; a comparison takes
     // its m from the first session that saw it often enough.
-    for (held_out, selects) in sessions {
+    for session in &sessions {
+        let held_out = &session.held_out;
         if (0..n).all(|c| held_out.contains(&c) || chosen[c].is_some()) {
             continue;
         }
         let mut counts: HashMap<Pattern, u64> = HashMap::new();
-        for (p, c) in unique.iter().filter(|(p, _)| selects(p)) {
+        for (p, c) in unique.iter().filter(|(p, _)| session.selects(p)) {
             let mut masked = *p;
             for &h in held_out {
-                masked[h] = 0;
+                if let Some(slot) = masked.get_mut(h) {
+                    *slot = 0;
+                }
             }
             *counts.entry(masked).or_default() += c;
         }
@@ -507,7 +582,7 @@ pub(crate) fn train_sessions(
             chosen[c]
                 .clone()
                 .or_else(|| fallback.get(c).cloned())
-                .unwrap_or_else(|| initial_m(COMPARISONS[c].1.len()))
+                .unwrap_or_else(|| initial_m(u.get(c).map_or(0, Vec::len)))
         })
         .collect();
     let m = monotone(m, u);
@@ -536,27 +611,36 @@ fn monotone(mut m: Vec<Vec<f64>>, u: &[Vec<f64>]) -> Vec<Vec<f64>> {
     m
 }
 
+/// The comparisons whose exact level is weighted by term frequency, in the order of
+/// [`TrainedModel::tf_weights`].
+const TF_ADJUSTED: [BuiltIn; 3] = [
+    BuiltIn::GivenName,
+    BuiltIn::FamilyName,
+    BuiltIn::CompanyName,
+];
+
 impl TrainedModel {
     pub(crate) fn new(
-        m: Vec<Vec<f64>>,
-        u: Vec<Vec<f64>>,
-        prior: f64,
+        (c, config): (&Compiled, &DedupeConfig),
+        (m, u, prior): (Vec<Vec<f64>>, Vec<Vec<f64>>, f64),
         tf: TermFrequencies,
         em_iterations: usize,
         u_sample_pairs: u64,
     ) -> Self {
-        let comparisons = COMPARISONS
+        let comparisons = c
+            .slots()
             .iter()
             .enumerate()
-            .map(|(c, (name, labels))| ComparisonParams {
-                name: (*name).to_owned(),
-                levels: labels
+            .map(|(k, slot)| ComparisonParams {
+                name: slot.name.clone().into_owned(),
+                levels: slot
+                    .labels
                     .iter()
                     .enumerate()
                     .map(|(l, label)| LevelParams {
-                        label: (*label).to_owned(),
-                        m: m.get(c).and_then(|v| v.get(l)).copied().unwrap_or(1.0),
-                        u: u.get(c).and_then(|v| v.get(l)).copied().unwrap_or(1.0),
+                        label: label.clone().into_owned(),
+                        m: m.get(k).and_then(|v| v.get(l)).copied().unwrap_or(1.0),
+                        u: u.get(k).and_then(|v| v.get(l)).copied().unwrap_or(1.0),
                     })
                     .collect(),
             })
@@ -567,37 +651,46 @@ impl TrainedModel {
             term_frequencies: tf,
             em_iterations,
             u_sample_pairs,
+            config: config.clone(),
         }
     }
 
-    /// Checks that the model has this version's comparisons and levels (a model saved by an
-    /// earlier version may not: before 2026-12-02 the email comparison had no name-built
-    /// levels), so that no level is read with another level's weight.
+    /// The model's configuration, compiled, after checking that the model's comparisons and
+    /// levels are the ones it names (a model saved by an earlier version may not have them:
+    /// before 2026-12-02 the email comparison had no name-built levels), so that no level is
+    /// read with another level's weight.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidValue`] for the field `model`, naming the first comparison that
-    /// differs: train the model again.
-    pub(crate) fn check_levels(&self) -> Result<(), crate::Error> {
-        for (at, (name, labels)) in COMPARISONS.iter().enumerate() {
-            let same = self.comparisons.get(at).is_some_and(|c| {
-                c.name == *name
-                    && c.levels.len() == labels.len()
-                    && c.levels
-                        .iter()
-                        .zip(labels.iter())
-                        .all(|(l, k)| l.label == *k)
-            });
+    /// As [`DedupeConfig::check`] for its configuration, and [`crate::Error::InvalidValue`]
+    /// for the field `model`, naming the first comparison that differs: train the model again.
+    pub(crate) fn compile(&self) -> Result<Compiled, crate::Error> {
+        let c = Compiled::new(&self.config)?;
+        let differs = |name: &str| crate::Error::InvalidValue {
+            field: "model".to_owned(),
+            reason: "trained with other comparison levels than this version's: train it again"
+                .to_owned(),
+            masked: name.to_owned(),
+        };
+        if self.comparisons.len() != c.len() {
+            let name = c
+                .slots()
+                .get(self.comparisons.len())
+                .map_or("", |s| &s.name);
+            return Err(differs(name));
+        }
+        for (slot, params) in c.slots().iter().zip(&self.comparisons) {
+            let same = params.name == slot.name
+                && params.levels.len() == slot.labels.len()
+                && params
+                    .levels
+                    .iter()
+                    .zip(&slot.labels)
+                    .all(|(l, k)| l.label == *k);
             if !same {
-                return Err(crate::Error::InvalidValue {
-                    field: "model".to_owned(),
-                    reason: "trained with other comparison levels than this version's: train \
-                             it again"
-                        .to_owned(),
-                    masked: (*name).to_owned(),
-                });
+                return Err(differs(&slot.name));
             }
         }
-        Ok(())
+        Ok(c)
     }
 
     /// The weight table: `[comparison][level]`.
@@ -608,28 +701,32 @@ impl TrainedModel {
             .collect()
     }
 
-    fn tf_adjustment(&self, comparison: usize, level: u8, a: &Prepared) -> f64 {
+    fn tf_adjustment(&self, c: &Compiled, comparison: usize, level: u8, a: &Prepared) -> f64 {
         if level != 1 {
             return 0.0;
         }
+        let kind = match c.slots().get(comparison).map(|s| &s.kind) {
+            Some(SlotKind::BuiltIn(k)) => *k,
+            _ => return 0.0,
+        };
         // Names are counted by their cross-script words (pinyin for Han names), so that a
         // romanized name is as common as the Han name it romanizes.
-        let (name, value) = match comparison {
-            GIVEN => (
+        let (name, value) = match kind {
+            BuiltIn::GivenName => (
                 "given_name",
                 a.cross
                     .as_ref()
                     .map(|(g, _)| g.as_str())
                     .or(a.given.as_ref().map(|t| t.as_str())),
             ),
-            FAMILY => (
+            BuiltIn::FamilyName => (
                 "family_name",
                 a.cross
                     .as_ref()
                     .map(|(_, f)| f.as_str())
                     .or(a.family.as_ref().map(|t| t.as_str())),
             ),
-            COMPANY => ("company_name", a.company_name.as_ref().map(|t| t.as_str())),
+            BuiltIn::CompanyName => ("company_name", a.company_name.as_ref().map(|t| t.as_str())),
             _ => return 0.0,
         };
         let (Some(value), Some(params)) = (value, self.comparisons.get(comparison)) else {
@@ -670,17 +767,17 @@ impl TrainedModel {
 
     /// A record's term-frequency adjustments of the exact given-name, family-name and company
     /// levels (the only levels adjusted), computed once per record.
-    pub(crate) fn tf_weights(&self, a: &Prepared) -> [f64; 3] {
-        [GIVEN, FAMILY, COMPANY].map(|c| self.tf_adjustment(c, 1, a))
+    pub(crate) fn tf_weights(&self, c: &Compiled, a: &Prepared) -> [f64; 3] {
+        TF_ADJUSTED.map(|k| c.at(k).map_or(0.0, |at| self.tf_adjustment(c, at, 1, a)))
     }
 
     /// Which of the term-frequency-adjusted comparisons (given name, family name, company) a
     /// pattern agrees on exactly, as bits 0, 1 and 2.
-    pub(crate) fn tf_exact(p: &Pattern) -> u8 {
-        [GIVEN, FAMILY, COMPANY]
+    pub(crate) fn tf_exact(c: &Compiled, p: &Pattern) -> u8 {
+        TF_ADJUSTED
             .iter()
             .enumerate()
-            .filter(|(_, c)| p.get(**c) == Some(&1))
+            .filter(|(_, k)| c.at(**k).is_some() && c.level(p, **k) == 1)
             .fold(0, |m, (k, _)| m | (1 << k))
     }
 
@@ -698,35 +795,48 @@ impl TrainedModel {
 
     /// The total match weight of a pair with its levels (`a` gives the values for term
     /// frequencies; on exact levels both records hold the same value).
-    pub(crate) fn score(&self, weights: &[Vec<f64>], p: &Pattern, a: &Prepared) -> f64 {
+    pub(crate) fn score(
+        &self,
+        c: &Compiled,
+        weights: &[Vec<f64>],
+        p: &Pattern,
+        a: &Prepared,
+    ) -> f64 {
         Self::adjusted(
             self.base_weight(weights, p),
-            Self::tf_exact(p),
-            &self.tf_weights(a),
+            Self::tf_exact(c, p),
+            &self.tf_weights(c, a),
         )
     }
 
-    pub(crate) fn explain(&self, p: &Pattern, a: &Prepared, identical: bool) -> Explanation {
+    pub(crate) fn explain(
+        &self,
+        compiled: &Compiled,
+        p: &Pattern,
+        a: &Prepared,
+        identical: bool,
+    ) -> Explanation {
         let prior_weight = (self.prior / (1.0 - self.prior)).log2();
         let contributions: Vec<Contribution> = p
             .iter()
             .enumerate()
-            .filter_map(|(c, &l)| {
-                let params = self.comparisons.get(c)?;
+            .filter_map(|(k, &l)| {
+                let params = self.comparisons.get(k)?;
                 let level = params.levels.get(l as usize)?;
                 if level.label == "missing" {
                     return None;
                 }
-                let tf = self.tf_adjustment(c, l, a);
-                // The built-in names, borrowed, when the model's are those.
-                let builtin = COMPARISONS.get(c);
-                let label = |own: &String, known: Option<&&'static str>| match known {
-                    Some(k) if *k == own.as_str() => Cow::Borrowed(*k),
+                let tf = self.tf_adjustment(compiled, k, l, a);
+                // The configuration's names (borrowed for the built-in comparisons), when the
+                // model's are those.
+                let slot = compiled.slots().get(k);
+                let label = |own: &String, known: Option<&Cow<'static, str>>| match known {
+                    Some(known) if known == own.as_str() => known.clone(),
                     _ => Cow::Owned(own.clone()),
                 };
                 Some(Contribution {
-                    comparison: label(&params.name, builtin.map(|b| &b.0)),
-                    level: label(&level.label, builtin.and_then(|b| b.1.get(l as usize))),
+                    comparison: label(&params.name, slot.map(|s| &s.name)),
+                    level: label(&level.label, slot.and_then(|s| s.labels.get(l as usize))),
                     weight: level.weight() + tf,
                     tf_adjustment: tf,
                 })

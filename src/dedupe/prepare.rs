@@ -319,9 +319,99 @@ pub(crate) struct Prepared {
     pub(crate) dob: Option<NaiveDate>,
     /// A hash of every key: equal for exact copies.
     pub(crate) fingerprint: u64,
+    /// The keys of the configuration's field comparisons, field by field (see
+    /// [`prepare_fields`]); `None` in the default configuration, which has none (one pointer:
+    /// every byte of a prepared record costs at a million records).
+    pub(crate) fields: Option<Box<FieldKeys>>,
+}
+
+/// One value of a field compared by a field comparison: its normalized text key, and the number
+/// or day it is when it is one.
+///
+/// Two keys are equal when their texts are (the number and the day are read from the value
+/// the text is made of).
+#[derive(Clone, Default)]
+pub(crate) struct FieldKey {
+    pub(crate) text: Text,
+    pub(crate) number: Option<f64>,
+    /// Days since the common era, for dates and the dates of timestamps.
+    pub(crate) day: Option<i32>,
+}
+
+impl PartialEq for FieldKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl std::fmt::Debug for FieldKey {
+    /// Custom values are personal unless declared otherwise: only the key's length is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text.fmt(f)
+    }
+}
+
+/// A record's keys of the configuration's field comparisons, one list per field.
+pub(crate) type FieldKeys = Box<[Box<[FieldKey]>]>;
+
+/// The keys of `fields` on a record, one list per field (the configuration's field
+/// comparisons): each value's text normalized by its field's kind and capped as every key is,
+/// with its number or day when it is one.
+pub(crate) fn prepare_fields(
+    c: &Customer,
+    n: &Normalizer,
+    fields: &[crate::model::Field],
+) -> FieldKeys {
+    use crate::model::CustomValue;
+    fields
+        .iter()
+        .map(|field| {
+            let kind = FieldKind::of(field);
+            let mut keys: Vec<FieldKey> = field
+                .values(c)
+                .into_iter()
+                .filter_map(|v| {
+                    let text = v.to_text();
+                    let key = n.normalize(kind, bounded(&text)).key;
+                    let mut k = FieldKey {
+                        text: Text::new(&key)?,
+                        ..FieldKey::default()
+                    };
+                    match v {
+                        CustomValue::Integer(i) => k.number = Some(i as f64),
+                        CustomValue::Float(x) if x.is_finite() => k.number = Some(x),
+                        CustomValue::Date(d) => k.day = Some(d.num_days_from_ce()),
+                        CustomValue::Timestamp(t) => {
+                            k.day = Some(t.date_naive().num_days_from_ce())
+                        }
+                        CustomValue::Text(t) => {
+                            k.number = t.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+                            k.day = crate::model::parse_date(&t)
+                                .ok()
+                                .map(|d| d.num_days_from_ce());
+                        }
+                        _ => {}
+                    }
+                    Some(k)
+                })
+                .collect();
+            keys.sort_by(|a, b| a.text.s.cmp(&b.text.s));
+            keys.dedup_by(|a, b| a.text == b.text);
+            keys.into_boxed_slice()
+        })
+        .collect()
 }
 
 impl Prepared {
+    /// The keys of the configuration's `at`th field (empty when the record has none).
+    #[inline]
+    pub(crate) fn field_keys(&self, at: usize) -> &[FieldKey] {
+        self.fields
+            .as_deref()
+            .and_then(|f| f.get(at))
+            .map_or(&[], |k| k)
+    }
+
     /// The key records are laid out by (see `Deduplicator`'s layout): the first 16 bytes of the
     /// order-free name key (the cross-script words, pinyin for Han names, in sorted order; the
     /// company key for companies). Records likely to be compared with each other are then
@@ -375,6 +465,7 @@ impl Prepared {
             && *self.phones == *other.phones
             && *self.emails == *other.emails
             && *self.ids == *other.ids
+            && self.fields == other.fields
     }
 }
 
@@ -405,6 +496,20 @@ impl Prepared {
             .then_with(|| (*self.phones).cmp(&*other.phones))
             .then_with(|| (*self.emails).cmp(&*other.emails))
             .then_with(|| (*self.ids).cmp(&*other.ids))
+            .then_with(|| {
+                let keys = |p: &Self| -> Vec<Vec<Key>> {
+                    p.fields
+                        .iter()
+                        .flat_map(|f| f.iter())
+                        .map(|f| f.iter().map(|k| k.text.s.clone()).collect())
+                        .collect()
+                };
+                if self.fields.is_none() && other.fields.is_none() {
+                    std::cmp::Ordering::Equal
+                } else {
+                    keys(self).cmp(&keys(other))
+                }
+            })
     }
 }
 

@@ -257,7 +257,7 @@ impl<'a> KeyText<'a> {
 /// Jaro-Winkler of two keys given as UTF-8 bytes with their head words and ASCII flags (see
 /// [`jaro_winkler_str`]); bytes that are not UTF-8 score 0. For keys held inline in the records
 /// that own them (`dedupe::prepare`), whose head word is one load.
-#[inline]
+#[inline(always)]
 pub(crate) fn jaro_winkler_key(a: KeyText<'_>, b: KeyText<'_>) -> f64 {
     let (x, y) = (a.bytes, b.bytes);
     if a.ascii && b.ascii {
@@ -722,10 +722,70 @@ pub fn within_one_edit(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
     }
 }
 
+/// Whether the Levenshtein distance of two strings, in characters, is at most `k`: the banded
+/// dynamic programme (cells more than `k` off the diagonal cannot be within `k`), stopping as
+/// soon as a whole row exceeds `k`. Costs O(k · n) time and O(n) memory for strings of n
+/// characters.
+///
+/// ```
+/// use clientele::dedupe::similarity::levenshtein_within;
+/// assert!(levenshtein_within("LC-1234", "LC-1243", 2));
+/// assert!(!levenshtein_within("LC-1234", "LC-1243", 1));
+/// assert!(levenshtein_within("张伟", "张伟", 0));
+/// ```
+pub fn levenshtein_within(a: &str, b: &str, k: u32) -> bool {
+    let k = k as usize;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() - a.len() > k {
+        return false;
+    }
+    // prev[j]: the distance of a[..i] and b[..j]; values over k are held as k + 1.
+    let cap = k + 1;
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(cap)).collect();
+    let mut row = vec![cap; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        let lo = (i + 1).saturating_sub(k);
+        let hi = (i + 1 + k).min(b.len());
+        for slot in row.iter_mut() {
+            *slot = cap;
+        }
+        if lo == 0
+            && let Some(first) = row.first_mut()
+        {
+            *first = (i + 1).min(cap);
+        }
+        let mut best = cap;
+        for j in lo.max(1)..=hi {
+            let same = b.get(j - 1) == Some(ca);
+            let diag = prev.get(j - 1).copied().unwrap_or(cap) + usize::from(!same);
+            let up = prev.get(j).copied().unwrap_or(cap) + 1;
+            let left = row.get(j - 1).copied().unwrap_or(cap) + 1;
+            let d = diag.min(up).min(left).min(cap);
+            if let Some(slot) = row.get_mut(j) {
+                *slot = d;
+            }
+            best = best.min(d);
+        }
+        if best > k && lo > 0 {
+            return false;
+        }
+        std::mem::swap(&mut prev, &mut row);
+    }
+    prev.get(b.len()).is_some_and(|&d| d <= k)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn levenshtein_within_agrees_with_strsim(a in "[abcé]{0,12}", b in "[abcé]{0,12}", k in 0u32..5) {
+            prop_assert_eq!(levenshtein_within(&a, &b, k), strsim::levenshtein(&a, &b) <= k as usize);
+        }
+    }
 
     /// Our scores for `a` and `b`, as bits, and strsim's.
     fn both(a: &str, b: &str) -> ([u64; 2], [u64; 2]) {

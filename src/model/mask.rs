@@ -34,17 +34,26 @@ pub fn mask_phone(raw: &str) -> String {
 
 /// [`mask_phone`] appending to `out` (no allocation when `out` has room).
 pub(crate) fn mask_phone_into(raw: &str, out: &mut String) {
-    let digits = || raw.chars().filter(|c| c.is_numeric());
+    if raw.is_ascii() {
+        // The same rule over bytes: in ASCII only '0'..='9' are numeric.
+        let digits = || raw.bytes().filter(u8::is_ascii_digit).map(char::from);
+        return mask_digits(digits, out);
+    }
+    mask_digits(|| raw.chars().filter(|c| c.is_numeric()), out);
+}
+
+/// The phone mask of the digits `digits()` yields.
+fn mask_digits<I: Iterator<Item = char>>(digits: impl Fn() -> I, out: &mut String) {
     let n = digits().count();
     if n >= 9 {
         out.extend(digits().take(3));
         out.push_str("****");
         out.extend(digits().skip(n - 4));
     } else if n > 4 {
-        out.extend(std::iter::repeat_n('*', n - 2));
+        push_stars(out, n - 2);
         out.extend(digits().skip(n - 2));
     } else {
-        out.extend(std::iter::repeat_n('*', n));
+        push_stars(out, n);
     }
 }
 
@@ -95,14 +104,14 @@ pub fn mask_id(raw: &str) -> String {
 
 /// [`mask_id`] appending to `out`.
 pub(crate) fn mask_id_into(raw: &str, out: &mut String) {
-    let n = raw.chars().count();
+    let n = char_count(raw);
     match (raw.chars().next(), raw.chars().next_back()) {
         (Some(first), Some(last)) if n >= 4 => {
             out.push(first);
-            out.extend(std::iter::repeat_n('*', n - 2));
+            push_stars(out, n - 2);
             out.push(last);
         }
-        _ => out.extend(std::iter::repeat_n('*', n)),
+        _ => push_stars(out, n),
     }
 }
 
@@ -127,18 +136,38 @@ pub fn mask_value(raw: &str) -> String {
 
 /// [`mask_value`] appending to `out`.
 pub(crate) fn mask_value_into(raw: &str, out: &mut String) {
-    let n = raw.chars().count();
+    let n = char_count(raw);
     out.reserve(n + 16);
     match raw.chars().next() {
         Some(first) if n >= 3 => {
             out.push(first);
-            out.extend(std::iter::repeat_n('*', n - 1));
+            push_stars(out, n - 1);
         }
-        _ => out.extend(std::iter::repeat_n('*', n)),
+        _ => push_stars(out, n),
     }
     out.push_str(" (");
     push_decimal(out, n);
     out.push_str(if n == 1 { " char)" } else { " chars)" });
+}
+
+/// The number of characters of `s` (its length when ASCII, the common case).
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Appends `n` asterisks, a slice at a time.
+fn push_stars(out: &mut String, n: usize) {
+    const STARS: &str = "********************************";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(STARS.len());
+        out.push_str(STARS.get(..k).unwrap_or_default());
+        left -= k;
+    }
 }
 
 /// Appends `n` in decimal (what `write!` would, without the formatting machinery).

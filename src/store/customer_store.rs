@@ -1,5 +1,6 @@
 //! The storage trait, its blanket implementations for shared handles, and batched scans.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::{Change, Document, FeedEntry, KeyIndexer, SecondaryKey};
@@ -47,6 +48,39 @@ pub trait CustomerStore: Send + Sync {
     /// # Errors
     /// Back-end failures only; an absent id is `Ok(None)`.
     fn get(&self, id: &CustomerId) -> Result<Option<Customer>, Self::Error>;
+
+    /// Reads one record and hands it to `f`: borrowed where the store holds it in memory (no
+    /// copy is made), owned otherwise. Returns whether the record exists (`f` is called only
+    /// then). For a caller that keeps only part of a record, or a view of it (an access-checked
+    /// handle building a viewer's masked copy), this saves copying what it drops.
+    ///
+    /// `f` may run while the store holds a lock: it must not call the store.
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    ///
+    /// # Examples
+    /// ```
+    /// use clientele::store::{CustomerStore, MemoryStore};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// let store = MemoryStore::new();
+    /// let c = Customer::builder(CustomerId::new("C1")?, CustomerKind::Person)
+    ///     .full_name("李娜").build();
+    /// store.put(c.clone())?;
+    /// let mut name = None;
+    /// let found = store.get_with(&c.id, &mut |c| name = Some(c.display_name()))?;
+    /// assert!(found);
+    /// assert_eq!(name.as_deref(), Some("李娜"));
+    /// assert!(!store.get_with(&CustomerId::new("C2")?, &mut |_| unreachable!())?);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    fn get_with(
+        &self,
+        id: &CustomerId,
+        f: &mut dyn FnMut(Cow<'_, Customer>),
+    ) -> Result<bool, Self::Error> {
+        Ok(self.get(id)?.map(|c| f(Cow::Owned(c))).is_some())
+    }
 
     /// Reads many records at once: one answer per id, in the order given (`None` for an absent
     /// id; a repeated id is answered each time). Stores that can should read them from one
@@ -252,6 +286,13 @@ macro_rules! delegate {
         type Error = S::Error;
         fn get(&self, id: &CustomerId) -> Result<Option<Customer>, S::Error> {
             (**self).get(id)
+        }
+        fn get_with(
+            &self,
+            id: &CustomerId,
+            f: &mut dyn FnMut(Cow<'_, Customer>),
+        ) -> Result<bool, S::Error> {
+            (**self).get_with(id, f)
         }
         fn get_many(&self, ids: &[CustomerId]) -> Result<Vec<Option<Customer>>, S::Error> {
             (**self).get_many(ids)

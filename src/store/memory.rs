@@ -424,6 +424,19 @@ impl CustomerStore for MemoryStore {
         Ok(self.read()?.customers.get(id).cloned())
     }
 
+    fn get_with(
+        &self,
+        id: &CustomerId,
+        f: &mut dyn FnMut(std::borrow::Cow<'_, Customer>),
+    ) -> Result<bool, Error> {
+        Ok(self
+            .read()?
+            .customers
+            .get(id)
+            .map(|c| f(std::borrow::Cow::Borrowed(c)))
+            .is_some())
+    }
+
     fn get_many(&self, ids: &[CustomerId]) -> Result<Vec<Option<Customer>>, Error> {
         let g = self.read()?;
         Ok(ids.iter().map(|id| g.customers.get(id).cloned()).collect())

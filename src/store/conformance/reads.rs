@@ -41,6 +41,26 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
         )
     })?;
 
+    // A lent read is the read, and says whether the record exists.
+    let mut lent = Vec::new();
+    for i in &ids {
+        let mut got = None;
+        let found = ok(
+            "reads.get_with",
+            s.store.get_with(i, &mut |c| got = Some(c.into_owned())),
+        )?;
+        s.expect("reads.get_with", found == got.is_some(), || {
+            format!(
+                "get_with said found={found} but handed {} record",
+                if got.is_some() { "a" } else { "no" }
+            )
+        })?;
+        lent.push(got);
+    }
+    s.expect("reads.get_with", lent == single, || {
+        "get_with handed other records than get".into()
+    })?;
+
     let many = ok("reads.activity_many", s.store.activity_many(&ids))?;
     let mut single = Vec::new();
     for i in &ids {
