@@ -840,9 +840,13 @@ mod tests {
         let d = person("John", "Smith", "jsm1966x@yahoo.com");
         assert_eq!(compare(&d, &d.clone())[EMAIL], 1);
         // Names that disagree do not explain the mailbox they share.
-        let e = person("Linad", "Henry", "l.henry01@yahoo.com");
-        let f = person("Henry", "Linda", "l.henry01@yahoo.com");
+        let e = person("Linda", "Henry", "l.henry01@yahoo.com");
+        let f = person("Lara", "Brown", "l.henry01@yahoo.com");
         assert_eq!(compare(&e, &f)[EMAIL], 1);
+        // Names in swapped fields, one mistyped, agree in that reading, and explain it.
+        let swapped = person("Henry", "Linad", "l.henry01@yahoo.com");
+        assert_eq!(name_levels(&e, &swapped), (2, 1));
+        assert_eq!(compare(&e, &swapped)[EMAIL], NAME_BUILT_NUMBERED as u8);
         // What the pair would reach if the names agreed: counted for u.
         let g = person("Mary", "Jones", "mary.jones@yahoo.com");
         assert_eq!(email_given_name(&a, &g), NAME_BUILT_EXACT as u8);
