@@ -164,7 +164,7 @@ impl Default for Deduplicator {
 
 impl Deduplicator {
     /// Defaults: every built-in blocking rule, threshold 0.5, chains split below 0.9, blocks
-    /// capped at 200 records, u from 1,000,000 random pairs, up to 100 EM iterations.
+    /// capped at 1,000 records, u from 1,000,000 random pairs, up to 100 EM iterations.
     pub fn new() -> Self {
         Self {
             normalizer: Normalizer::default(),
