@@ -221,22 +221,21 @@ fn rendered() -> Vec<(&'static str, String)> {
     let map = ColumnMap::parse_all(["mobile=phone"]).unwrap();
     out.push(debug("ColumnMap", &map));
     let mut reader = RowReader::new(&header, &map);
-    let good = reader
-        .read(
-            2,
-            &[
-                "R1",
-                "person",
-                NAME,
-                PHONE,
-                CUSTOM_PHONE,
-                RESIDENT_ID,
-                EMAIL,
-                CUSTOM_PHONE,
-                WECHAT,
-            ],
-        )
-        .unwrap();
+    let cells = [
+        "R1",
+        "person",
+        NAME,
+        PHONE,
+        CUSTOM_PHONE,
+        RESIDENT_ID,
+        EMAIL,
+        CUSTOM_PHONE,
+        WECHAT,
+    ];
+    // Parsed before it is read: parsing does not check ids against the rows read.
+    out.push(debug("ParsedRow", &reader.parse(2, &cells)));
+    out.push(debug("ParsedRow", &reader.parse(2, &cells[..3])));
+    let good = reader.read(2, &cells).unwrap();
     out.push(debug("ImportedRow", &good));
     for p in &good.problems {
         out.push(debug("FieldProblem", p));
@@ -250,6 +249,16 @@ fn rendered() -> Vec<(&'static str, String)> {
         out.push(both("Error", &reader.read(3, &bad).unwrap_err()));
     }
     out.push(debug("RowReader", &reader));
+    let chunk = clientele::files::Chunk {
+        customers: vec![good.customer.clone()],
+        lines: vec![2],
+        problems: vec![good.problems.clone()],
+    };
+    out.push(debug("Chunk", &chunk));
+    let dedupe = Deduplicator::new();
+    let mut batch = dedupe.batch().unwrap();
+    batch.add(std::slice::from_ref(&good.customer));
+    out.push(debug("Batch", &batch));
 
     // files: a file with a good row, a runaway quote and a row of the wrong width
     let csv = format!(
