@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use super::Cluster;
+use crate::model::CustomerId;
 
 /// Where each record's cluster is in a list of clusters, built on the first lookup
 /// ([`super::DedupeResult::cluster_of`]). A found position is checked against the list (whose
@@ -138,6 +141,43 @@ pub(crate) fn components(
         }
     }
     (0..n as u32).map(|i| strong.find(i)).collect()
+}
+
+/// Clusters from component labels and the records' ids (moved into the clusters). `ranks`
+/// holds each record's rank by id, so that members are put in id order, and clusters in order
+/// of their smallest id, by sorting integers.
+pub(super) fn make_clusters(
+    mut ids: Vec<Option<CustomerId>>,
+    ranks: &[u32],
+    labels: &[u32],
+) -> Vec<Cluster> {
+    // (label, rank, record) sorted: each cluster's members are consecutive and in id order.
+    let mut tagged: Vec<(u32, u32, u32)> = labels
+        .iter()
+        .zip(ranks)
+        .enumerate()
+        .map(|(i, (&l, &r))| (l, r, u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    tagged.par_sort_unstable();
+    let mut groups: Vec<&[(u32, u32, u32)]> = tagged.chunk_by(|x, y| x.0 == y.0).collect();
+    // The smallest member id is unique to its cluster, so the order is total.
+    groups.par_sort_unstable_by_key(|g| g.first().map_or(u32::MAX, |m| m.1));
+    // Ids are moved, not cloned: a clone would write to each id's shared count, in memory
+    // far apart (a cache miss per record).
+    let mut clusters: Vec<Cluster> = groups
+        .iter()
+        .map(|group| Cluster {
+            cluster_id: String::new(),
+            members: group
+                .iter()
+                .filter_map(|&(_, _, i)| ids.get_mut(i as usize).and_then(Option::take))
+                .collect(),
+        })
+        .collect();
+    clusters.par_iter_mut().for_each(|c| {
+        c.cluster_id = c.members.first().map(|m| m.to_string()).unwrap_or_default();
+    });
+    clusters
 }
 
 #[cfg(test)]

@@ -28,8 +28,10 @@ mod compiled;
 mod config;
 mod evaluate;
 mod evidence;
+mod layout;
 mod match_one;
 mod model;
+mod patterns;
 mod prepare;
 pub mod similarity;
 
@@ -58,6 +60,9 @@ pub use model::{
 use crate::error::Error;
 use crate::model::{Customer, CustomerId};
 use crate::normalize::Normalizer;
+use cluster::make_clusters;
+use layout::{check_size, layout, permute, positions_by_id, sorted_refs};
+use patterns::{CodeMap, comparable_pairs, count_patterns};
 use prepare::Prepared;
 
 /// Progress of a long run, given to the caller's callback.
@@ -849,8 +854,6 @@ impl Deduplicator {
     }
 }
 
-/// The records sorted by id, refusing repeated ids: everything downstream then depends on the
-/// set of records, not their order.
 /// Records prepared, laid out, blocked and compared (see `Deduplicator::compare_all`).
 struct Compared {
     records: Vec<Prepared>,
@@ -862,181 +865,6 @@ struct Compared {
     codes: Vec<Vec<u32>>,
     /// The distinct patterns and their counts.
     unique: Vec<(Pattern, u64)>,
-}
-
-/// How many pairs could be one customer: pairs of one kind (persons with persons, companies with
-/// companies), and in linkage only pairs across the two sources.
-fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
-    // counts[kind][source]
-    let mut counts = [[0f64; 2]; 2];
-    for p in records {
-        if let Some(c) = counts
-            .get_mut(usize::from(p.company))
-            .and_then(|k| k.get_mut(usize::from(p.source.min(1))))
-        {
-            *c += 1.0;
-        }
-    }
-    counts
-        .iter()
-        .map(|[a, b]| {
-            if cross {
-                a * b
-            } else {
-                let n = a + b;
-                n * (n - 1.0) / 2.0
-            }
-        })
-        .sum()
-}
-
-/// Packed patterns to values: tens of millions of lookups in counting and scoring.
-type CodeMap<V> = crate::hashing::IntMap<u32, V>;
-
-/// The distinct patterns among the compared pairs and how often each occurred, sorted.
-fn count_patterns(compiled: &Compiled, codes: &[Vec<u32>]) -> Vec<(Pattern, u64)> {
-    let counts = codes
-        .par_iter()
-        .fold(CodeMap::<u64>::default, |mut m, chunk| {
-            for &c in chunk {
-                *m.entry(compare::pattern_code(c)).or_default() += 1;
-            }
-            m
-        })
-        .reduce(CodeMap::<u64>::default, |mut a, b| {
-            for (k, v) in b {
-                *a.entry(k).or_default() += v;
-            }
-            a
-        });
-    let mut unique: Vec<(Pattern, u64)> = counts
-        .into_iter()
-        .map(|(c, n)| (compiled.unpack(c), n))
-        .collect();
-    unique.sort_unstable();
-    unique
-}
-
-/// The order that puts records likely to be compared with each other next to each other:
-/// sorted by [`Prepared::layout_key`] (the order-free name words, pinyin for Han names, so
-/// 张伟 and Wei Zhang meet; the company key for companies), then by id. Candidate pairs come
-/// mostly from name blocks, so the second record of a pair is then usually near the first in
-/// memory and in cache (comparison 2.3 times faster at 1,000,000 records). `rank_of` holds
-/// each record's rank by id, which breaks ties; returned are the order (position `k` takes the
-/// record at `order[k]`, see [`permute`]) and the ranks in it. The order depends only on the
-/// records' contents.
-fn layout(records: &[Prepared], rank_of: &[u32]) -> (Vec<usize>, Vec<u32>) {
-    let mut keys: Vec<([u64; 2], u32, u32)> = records
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let rank = rank_of.get(i).copied().unwrap_or(u32::MAX);
-            (p.layout_key(), rank, u32::try_from(i).unwrap_or(u32::MAX))
-        })
-        .collect();
-    keys.par_sort_unstable();
-    let ranks = keys.iter().map(|k| k.1).collect();
-    let order: Vec<usize> = keys.into_iter().map(|k| k.2 as usize).collect();
-    (order, ranks)
-}
-
-/// Rearranges `items` in place so that position `k` holds what was at `order[k]` (`order` a
-/// permutation), by following its cycles with swaps: no second copy of the records.
-fn permute<T>(items: &mut [T], order: &[usize]) {
-    let mut done = vec![false; items.len()];
-    for start in 0..items.len() {
-        if done.get(start).copied().unwrap_or(true) {
-            continue;
-        }
-        let mut k = start;
-        // The place some steps further along the cycle, prefetched: the cycle visits places
-        // at random, each a cache miss otherwise.
-        let mut ahead = start;
-        for _ in 0..crate::prefetch::AHEAD {
-            ahead = order.get(ahead).copied().unwrap_or(start);
-        }
-        loop {
-            if let Some(d) = done.get_mut(k) {
-                *d = true;
-            }
-            let Some(&next) = order.get(k) else { break };
-            // The end of the cycle (or, were `order` no permutation, a place already filled).
-            if next == start || done.get(next).copied().unwrap_or(true) {
-                break;
-            }
-            if let Some(item) = items.get(ahead) {
-                crate::prefetch::prefetch(item);
-            }
-            ahead = order.get(ahead).copied().unwrap_or(start);
-            items.swap(k, next);
-            k = next;
-        }
-    }
-}
-
-fn sorted_refs(customers: &[Customer]) -> Result<Vec<&Customer>, Error> {
-    Ok(sorted_positions(customers)?
-        .into_iter()
-        .filter_map(|at| customers.get(at as usize))
-        .collect())
-}
-
-/// Records are numbered in 32 bits: more in one run is an error, not a silent wrap.
-fn check_size(n: usize) -> Result<(), Error> {
-    if n >= u32::MAX as usize {
-        return Err(Error::InvalidValue {
-            field: "customers".to_owned(),
-            reason: format!("{n} records; at most {} fit in one run", u32::MAX - 1),
-            masked: String::new(),
-        });
-    }
-    Ok(())
-}
-
-/// The customers' positions in order of their ids; an error for a repeated id or too many
-/// records.
-fn sorted_positions(customers: &[Customer]) -> Result<Vec<u32>, Error> {
-    positions_by_id(customers, |c| Some(&c.id))
-}
-
-/// The items' positions in order of their ids (`id_of`; an item without one sorts first); an
-/// error for a repeated id or too many items.
-fn positions_by_id<T: Sync>(
-    items: &[T],
-    id_of: impl Fn(&T) -> Option<&CustomerId> + Sync,
-) -> Result<Vec<u32>, Error> {
-    check_size(items.len())?;
-    // Sorted on the ids' first 16 bytes as numbers, the text only on a tie (most comparisons
-    // are then two integer compares, not a call to `memcmp`).
-    let id = |at: u32| items.get(at as usize).and_then(&id_of);
-    let mut keyed: Vec<([u64; 2], u32)> = items
-        .par_iter()
-        .enumerate()
-        .map(|(at, c)| {
-            let b = id_of(c).map_or(&[][..], |i| i.as_str().as_bytes());
-            let head = [
-                prepare::prefix_u64(b.iter().copied()),
-                prepare::prefix_u64(b.iter().skip(8).copied()),
-            ];
-            (head, u32::try_from(at).unwrap_or(u32::MAX))
-        })
-        .collect();
-    keyed.par_sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| id(x.1).cmp(&id(y.1))));
-    let positions: Vec<u32> = keyed.into_iter().map(|(_, at)| at).collect();
-    if let Some(w) = positions
-        .windows(2)
-        .find(|w| w.first().and_then(|&a| id(a)) == w.get(1).and_then(|&b| id(b)))
-    {
-        return Err(Error::InvalidValue {
-            field: "id".to_owned(),
-            reason: format!(
-                "the id `{}` appears more than once",
-                w.first().and_then(|&a| id(a)).map_or("", |i| i.as_str())
-            ),
-            masked: String::new(),
-        });
-    }
-    Ok(positions)
 }
 
 /// An error when a field comparison's field is held by no record (a typo in the
@@ -1061,39 +889,6 @@ fn check_fields(records: &[Prepared], compiled: &Compiled) -> Result<(), Error> 
         });
     }
     Ok(())
-}
-
-/// Clusters from component labels and the records' ids (moved into the clusters). `ranks`
-/// holds each record's rank by id, so that members are put in id order, and clusters in order
-/// of their smallest id, by sorting integers.
-fn make_clusters(mut ids: Vec<Option<CustomerId>>, ranks: &[u32], labels: &[u32]) -> Vec<Cluster> {
-    // (label, rank, record) sorted: each cluster's members are consecutive and in id order.
-    let mut tagged: Vec<(u32, u32, u32)> = labels
-        .iter()
-        .zip(ranks)
-        .enumerate()
-        .map(|(i, (&l, &r))| (l, r, u32::try_from(i).unwrap_or(u32::MAX)))
-        .collect();
-    tagged.par_sort_unstable();
-    let mut groups: Vec<&[(u32, u32, u32)]> = tagged.chunk_by(|x, y| x.0 == y.0).collect();
-    // The smallest member id is unique to its cluster, so the order is total.
-    groups.par_sort_unstable_by_key(|g| g.first().map_or(u32::MAX, |m| m.1));
-    // Ids are moved, not cloned: a clone would write to each id's shared count, in memory
-    // far apart (a cache miss per record).
-    let mut clusters: Vec<Cluster> = groups
-        .iter()
-        .map(|group| Cluster {
-            cluster_id: String::new(),
-            members: group
-                .iter()
-                .filter_map(|&(_, _, i)| ids.get_mut(i as usize).and_then(Option::take))
-                .collect(),
-        })
-        .collect();
-    clusters.par_iter_mut().for_each(|c| {
-        c.cluster_id = c.members.first().map(|m| m.to_string()).unwrap_or_default();
-    });
-    clusters
 }
 
 #[cfg(test)]
