@@ -95,6 +95,8 @@ pub(crate) struct Restrictions {
     custom_default: Access,
     /// Whether every custom field is read in full.
     custom_all_read: bool,
+    /// Whether every field is read in full (views are then the records themselves).
+    all_read: bool,
 }
 
 /// A record's phones or emails as the access `$a` shows them: none when the field is hidden,
@@ -308,11 +310,13 @@ impl Restrictions {
         }
         let custom_all_read =
             custom_default >= Access::Read && custom_named.iter().all(|(_, a)| *a >= Access::Read);
+        let all_read = custom_all_read && by_field.iter().all(|a| *a >= Access::Read);
         Self {
             by_field,
             custom_named,
             custom_default,
             custom_all_read,
+            all_read,
         }
     }
 
@@ -336,7 +340,7 @@ impl Restrictions {
     /// Whether the role reads every field in full.
     #[cfg(feature = "governance")]
     pub(crate) fn reads_all(&self) -> bool {
-        self.by_field.iter().all(|a| *a >= Access::Read) && self.custom_all_read
+        self.all_read
     }
 
     /// The record as the role sees it, copying only what is shown.

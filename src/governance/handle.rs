@@ -162,31 +162,18 @@ where
         &self.inner
     }
 
-    /// What the actor sees of a stored record, or `None` when it is outside the scope.
-    pub(super) fn see(&self, c: Customer) -> Result<Option<Customer>> {
+    /// What the actor sees of a stored record, or `None` when it is outside the scope: a lent
+    /// record is copied only as far as the role sees it, a given one is moved into its view.
+    pub(super) fn see(&self, c: Cow<'_, Customer>) -> Result<Option<Customer>> {
         if !self.policy.in_scope(&self.actor, &c)? {
             return Ok(None);
         }
-        if self.reads_all() {
-            return Ok(Some(c));
-        }
-        Ok(Some(self.restrictions.apply_owned(c)))
-    }
-
-    /// [`ActorStore::see`] of a record the store lent or gave: a lent one is copied only as far
-    /// as the role sees it.
-    fn see_cow(&self, c: Cow<'_, Customer>) -> Result<Option<Customer>> {
-        match c {
-            Cow::Owned(c) => self.see(c),
-            Cow::Borrowed(c) if self.policy.in_scope(&self.actor, c)? => {
-                Ok(Some(if self.reads_all() {
-                    c.clone()
-                } else {
-                    self.restrictions.apply(c)
-                }))
-            }
-            Cow::Borrowed(_) => Ok(None),
-        }
+        Ok(Some(match c {
+            Cow::Owned(c) if self.reads_all() => c,
+            Cow::Borrowed(c) if self.reads_all() => c.clone(),
+            Cow::Owned(c) => self.restrictions.apply_owned(c),
+            Cow::Borrowed(c) => self.restrictions.apply(c),
+        }))
     }
 
     /// Whether the role reads every field in full: views are then the records themselves.
@@ -230,7 +217,7 @@ where
     fn see_all(&self, found: Vec<Option<Customer>>) -> Result<Vec<Option<Customer>>> {
         found
             .into_iter()
-            .map(|c| c.map_or(Ok(None), |c| self.see(c)))
+            .map(|c| c.map_or(Ok(None), |c| self.see(Cow::Owned(c))))
             .collect()
     }
 
@@ -261,7 +248,7 @@ where
 
     fn get(&self, id: &CustomerId) -> Result<Option<Customer>> {
         let mut seen = Ok(None);
-        self.inner.get_with(id, &mut |c| seen = self.see_cow(c))?;
+        self.inner.get_with(id, &mut |c| seen = self.see(c))?;
         seen
     }
 
@@ -280,7 +267,7 @@ where
             let full = page.len() >= limit.max(1);
             for c in page {
                 if out.len() < limit
-                    && let Some(v) = self.see(c)?
+                    && let Some(v) = self.see(Cow::Owned(c))?
                 {
                     out.push(v);
                 }

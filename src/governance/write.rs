@@ -148,7 +148,7 @@ where
     fn expectation(&self, o: &Overlay, id: &CustomerId, expected: Expected) -> Result<Change> {
         let raw = self.current(o, id)?;
         let seen = match &raw {
-            Some(c) => self.see(c.clone())?,
+            Some(c) => self.see(std::borrow::Cow::Borrowed(c))?,
             None => None,
         };
         let (raw_act, seen_act) = if expected.needs_activity() && raw.is_some() {
