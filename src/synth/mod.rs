@@ -326,11 +326,26 @@ pub fn generate(config: &SynthConfig) -> Result<SynthData> {
     })
 }
 
-/// A record number mixed so that duplicates are not neighbours in id order: a bijection of
-/// 0..10^9 (multiplying by a number coprime with 10^9), so ids never repeat.
+/// A record number mixed so that id order says nothing of who is whom: a bijection of 0..10^9,
+/// so ids never repeat. The numbers are permuted over 30 bits (an xor with the seed, then
+/// multiplications by odd numbers and xor-shifts, each invertible) and walked along their
+/// cycle back into 0..10^9. (A multiplication modulo 10^9 alone kept consecutive records a
+/// fixed distance apart, so a duplicate was usually its original's neighbour in id order.)
 fn scramble(seed: u64, i: u64) -> u64 {
     const M: u64 = 1_000_000_000;
-    (i % M * 7_654_321 + seed % M) % M
+    const MASK: u64 = (1 << 30) - 1;
+    let permute = |x: u64| {
+        let mut x = (x ^ seed) & MASK;
+        x = x.wrapping_mul(0x2545_F491) & MASK;
+        x ^= x >> 15;
+        x = x.wrapping_mul(0x1B87_3593) & MASK;
+        x ^ (x >> 13)
+    };
+    let mut x = permute(i % M);
+    while x >= M {
+        x = permute(x);
+    }
+    x
 }
 
 fn purchases(r: &mut Rng, id: &CustomerId, mean: f64) -> Vec<Transaction> {
@@ -630,4 +645,25 @@ fn corrupt(r: &mut Rng, base: &Customer, config: &SynthConfig) -> Customer {
         c.addresses.clear();
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scramble;
+
+    #[test]
+    fn ids_are_distinct_and_consecutive_records_are_not_near() {
+        let ids: Vec<u64> = (0..200_000).map(|i| scramble(42, i)).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+        assert!(ids.iter().all(|&x| x < 1_000_000_000));
+        // A record's neighbour by number lands anywhere: the gap is as often large as small.
+        let near = ids
+            .windows(2)
+            .filter(|w| w[0].abs_diff(w[1]) < 10_000_000)
+            .count();
+        assert!(near < ids.len() / 20, "{near} consecutive ids within 10^7");
+    }
 }
