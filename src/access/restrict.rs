@@ -86,6 +86,16 @@ fn masked(s: &str, mask: MaskInto) -> String {
     out
 }
 
+/// The first byte of a text (a read of the cache line it starts on).
+fn first(s: &str) -> u8 {
+    s.as_bytes().first().copied().unwrap_or(0)
+}
+
+/// [`first`] of an optional text.
+fn first_of(s: &Option<String>) -> u8 {
+    s.as_deref().map_or(0, first)
+}
+
 /// A role's restrictions, worked out once: the access of each built-in field (dates and times,
 /// which cannot hold a mask, hidden instead of masked) and of custom fields.
 #[derive(Debug, Clone)]
@@ -343,8 +353,46 @@ impl Restrictions {
         self.all_read
     }
 
+    /// Reads the first byte of every text of a lent record the view will read, before the view
+    /// is built: the record's texts lie apart in memory, so their cache misses are then waited
+    /// for together instead of one mask at a time (a derived `Clone`, whose copies are a few
+    /// instructions each, gets that overlap from the processor; masks are loops, which fill
+    /// its window before the next text is reached). Measured in docs/PERFORMANCE.md.
+    fn warm(&self, c: &Customer) {
+        let mut x = 0u8;
+        if let Some(n) = &c.person_name {
+            x ^= first_of(&n.full) ^ first_of(&n.given) ^ first_of(&n.middle);
+            x ^= first_of(&n.family);
+        }
+        if let Some(n) = &c.company_name {
+            x ^= first(&n.legal) ^ first_of(&n.trading);
+        }
+        for p in &c.phones {
+            x ^= first(&p.number);
+        }
+        for e in &c.emails {
+            x ^= first(&e.address);
+        }
+        for a in &c.addresses {
+            x ^= first_of(&a.house_number) ^ first_of(&a.locality) ^ first_of(&a.region);
+            x ^= first_of(&a.postcode);
+            for l in &a.lines {
+                x ^= first(l);
+            }
+        }
+        if self.access(&Field::NationalId) != Access::None {
+            for n in &c.national_ids {
+                x ^= first(&n.value);
+            }
+        }
+        x ^= first_of(&c.source) ^ first_of(&c.industry) ^ first_of(&c.owner);
+        x ^= first_of(&c.team);
+        std::hint::black_box(x);
+    }
+
     /// The record as the role sees it, copying only what is shown.
     pub(crate) fn apply(&self, c: &Customer) -> Customer {
+        self.warm(c);
         view!(self, c)
     }
 

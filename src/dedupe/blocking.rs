@@ -273,6 +273,9 @@ const CHUNK: usize = 4096;
 /// birth dates) by sorted neighbourhoods.
 const DENSE_BLOCK: usize = 32;
 
+/// The orders a large block may be walked in ([`sort_keys`]).
+const ORDER_KEYS: usize = 3;
+
 /// In a large block, each record is paired with the next this many records of each order.
 const WINDOW: usize = 5;
 
@@ -292,7 +295,7 @@ fn copy_order(records: &[Prepared], ranks: &[u32], members: &[u32]) -> Vec<u32> 
 
 /// The orders in which a large block is walked: by name (a typo keeps neighbours close), by
 /// birth date, and by place. Missing values sort last.
-fn sort_keys(p: &Prepared) -> [u64; 3] {
+fn sort_keys(p: &Prepared) -> [u64; ORDER_KEYS] {
     let name = match (&p.cross, &p.given, &p.family, &p.company_name) {
         (Some((g, f)), ..) => prefix_u64(g.s.as_bytes().iter().chain(f.s.as_bytes()).copied()),
         (None, Some(g), ..) => prefix_u64(g.s.as_bytes().iter().copied()),
@@ -311,24 +314,38 @@ fn sort_keys(p: &Prepared) -> [u64; 3] {
     [name, dob, place]
 }
 
-/// The three orders of a large block's members (by [`sort_keys`], ties by rank by id),
-/// concatenated: the block is walked in sorted neighbourhoods, each record paired with the
-/// records up to [`WINDOW`] places before and after it in each order, so a block of n records
-/// costs about `3 * WINDOW * n` pairs instead of `n²/2`.
+/// The orders of a large block's members (by [`sort_keys`], ties by rank by id), concatenated:
+/// the block is walked in sorted neighbourhoods, each record paired with the records up to
+/// [`WINDOW`] places before and after it in each order, so a block of n records costs at most
+/// `3 * WINDOW * n` pairs instead of `n²/2`. An order whose key is constant over the block is
+/// left out.
 ///
 /// `ranks` holds each record's rank by id (empty: records are in id order), which breaks ties
 /// in the orders, so that the pairs depend on the records, not on their places in memory.
 fn orders(records: &[Prepared], ranks: &[u32], members: &[u32]) -> Vec<u32> {
-    let keyed: Vec<([u64; 3], u32, u32)> = members
+    let keyed: Vec<([u64; ORDER_KEYS], u32, u32)> = members
         .iter()
         .map(|&i| {
-            let keys = records.get(i as usize).map_or([u64::MAX; 3], sort_keys);
+            let keys = records
+                .get(i as usize)
+                .map_or([u64::MAX; ORDER_KEYS], sort_keys);
             (keys, ranks.get(i as usize).copied().unwrap_or(i), i)
         })
         .collect();
     let mut out = Vec::with_capacity(3 * members.len());
     let mut order: Vec<usize> = (0..keyed.len()).collect();
-    for k in 0..3 {
+    // An order whose key is one value over the block (the birth date in a block of one date,
+    // the postcode in one of a postcode) is the order of ids alone: its neighbours are
+    // arbitrary records, so it is not walked (one is, when every key is constant).
+    let varies = |k: usize| {
+        let first = keyed.first().map(|e| e.0[k]);
+        keyed.iter().any(|e| Some(e.0[k]) != first)
+    };
+    let mut walked: Vec<usize> = (0..ORDER_KEYS).filter(|&k| varies(k)).collect();
+    if walked.is_empty() {
+        walked.push(0);
+    }
+    for k in walked {
         order.sort_unstable_by_key(|&x| {
             keyed
                 .get(x)
@@ -811,7 +828,16 @@ mod tests {
                     }
                     continue;
                 }
-                for k in 0..3 {
+                let keys: Vec<[u64; 3]> = members
+                    .iter()
+                    .map(|&i| sort_keys(&records[i as usize]))
+                    .collect();
+                let varies = |k: usize| keys.iter().any(|x| x[k] != keys[0][k]);
+                let walked: Vec<usize> = match (0..3).filter(|&k| varies(k)).collect::<Vec<_>>() {
+                    v if v.is_empty() => vec![0],
+                    v => v,
+                };
+                for k in walked {
                     let mut order = members.clone();
                     order.sort_by_key(|&i| {
                         let rank = ranks.get(i as usize).copied().unwrap_or(i);

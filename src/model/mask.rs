@@ -35,11 +35,48 @@ pub fn mask_phone(raw: &str) -> String {
 /// [`mask_phone`] appending to `out` (no allocation when `out` has room).
 pub(crate) fn mask_phone_into(raw: &str, out: &mut String) {
     if raw.is_ascii() {
-        // The same rule over bytes: in ASCII only '0'..='9' are numeric.
-        let digits = || raw.bytes().filter(u8::is_ascii_digit).map(char::from);
-        return mask_digits(digits, out);
+        return mask_ascii_digits(raw.as_bytes(), out);
     }
     mask_digits(|| raw.chars().filter(|c| c.is_numeric()), out);
+}
+
+/// [`mask_digits`] of an ASCII text (where only '0'..='9' are numeric), in one pass: the first
+/// three digits and the last four (a ring) are kept as they go by, then the mask is written
+/// in one piece.
+fn mask_ascii_digits(raw: &[u8], out: &mut String) {
+    let mut head = [b'*'; 3];
+    let mut tail = [b'*'; 4];
+    let mut n = 0usize;
+    for &b in raw.iter().filter(|b| b.is_ascii_digit()) {
+        if let Some(h) = head.get_mut(n) {
+            *h = b;
+        }
+        if let Some(t) = tail.get_mut(n % 4) {
+            *t = b;
+        }
+        n += 1;
+    }
+    // The last `k` digits, oldest first.
+    let last = |k: usize| (n - k..n).filter_map(|i| tail.get(i % 4).copied());
+    let mut masked = [b'*'; 11];
+    let shown: &[u8] = if n >= 9 {
+        for (slot, d) in masked.iter_mut().zip(head.iter().copied()) {
+            *slot = d;
+        }
+        for (slot, d) in masked.iter_mut().skip(7).zip(last(4)) {
+            *slot = d;
+        }
+        &masked
+    } else if n > 4 {
+        for (slot, d) in masked.iter_mut().skip(n - 2).zip(last(2)) {
+            *slot = d;
+        }
+        masked.get(..n).unwrap_or_default()
+    } else {
+        masked.get(..n).unwrap_or_default()
+    };
+    // Digits and asterisks only: ASCII.
+    out.push_str(std::str::from_utf8(shown).unwrap_or_default());
 }
 
 /// The phone mask of the digits `digits()` yields.
@@ -436,6 +473,25 @@ mod tests {
     fn phone_mask_hides_the_middle_digits() {
         assert_eq!(mask_phone("138-0013-5678"), "138****5678");
         assert!(!mask_phone("13800135678").contains("0013"));
+    }
+
+    #[test]
+    fn ascii_phone_mask_agrees_with_the_general_rule() {
+        let general = |raw: &str| {
+            let mut out = String::new();
+            mask_digits(|| raw.chars().filter(|c| c.is_numeric()), &mut out);
+            out
+        };
+        let mut raw = String::new();
+        for k in 0..40 {
+            for v in [raw.clone(), format!("+{raw}"), format!("{raw}-x 1")] {
+                assert_eq!(mask_phone(&v), general(&v), "{v}");
+            }
+            raw.push(char::from(b'0' + (k * 7 % 10) as u8));
+            if k % 3 == 0 {
+                raw.push(' ');
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::parse::expand;
-use super::region::{Format, NON_GEOGRAPHIC, REGIONS, main_of, meta_at};
+use super::region::{Format, NON_GEOGRAPHIC, REGIONS, digits_regex, main_of, meta_at};
 use super::{NormalizedPhone, PhoneFormat};
 
 /// A format's patterns compiled: leading digits (anchored at the start), the whole pattern
@@ -22,11 +22,9 @@ fn compile_formats(formats: &[Format]) -> Vec<CompiledFormat> {
     formats
         .iter()
         .map(|f| CompiledFormat {
-            leading: f
-                .leading
-                .and_then(|l| Regex::new(&format!("^(?:{l})")).ok()),
-            whole: Regex::new(&format!("^(?:{})$", f.pattern)).ok(),
-            groups: Regex::new(f.pattern).ok(),
+            leading: f.leading.and_then(|l| digits_regex(&format!("^(?:{l})"))),
+            whole: digits_regex(&format!("^(?:{})$", f.pattern)),
+            groups: digits_regex(f.pattern),
         })
         .collect()
 }

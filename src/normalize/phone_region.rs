@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::PhoneKind;
 
@@ -177,9 +177,7 @@ impl Prefix {
         if pattern.bytes().all(|b| b.is_ascii_digit()) {
             return Some(Self::Literal(pattern));
         }
-        Regex::new(&format!("^(?:{pattern})"))
-            .ok()
-            .map(Self::Pattern)
+        digits_regex(&format!("^(?:{pattern})")).map(Self::Pattern)
     }
 
     /// The length of the prefix `s` starts with, if it does.
@@ -214,6 +212,26 @@ pub(crate) enum Matcher {
     Each(Vec<Regex>),
 }
 
+/// A metadata pattern compiled for ASCII digits: its `\d` is `[0-9]` (the numbers it reads are
+/// ASCII digits by then), which compiles several times faster and into a smaller automaton
+/// than Unicode's `\d`; a pattern that needs Unicode mode is compiled in it.
+pub(crate) fn digits_regex(pattern: &str) -> Option<Regex> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .or_else(|_| Regex::new(pattern))
+        .ok()
+}
+
+/// [`digits_regex`] for a set of patterns.
+fn digits_set(patterns: &[String]) -> Option<RegexSet> {
+    RegexSetBuilder::new(patterns)
+        .unicode(false)
+        .build()
+        .or_else(|_| RegexSet::new(patterns))
+        .ok()
+}
+
 fn full_match(pattern: &str) -> String {
     format!("^(?:{pattern})$")
 }
@@ -231,7 +249,7 @@ pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
     let general = meta
         .general
         .as_ref()
-        .and_then(|d| Regex::new(&full_match(d.pattern)).ok());
+        .and_then(|d| digits_regex(&full_match(d.pattern)));
     // In the set, the general pattern first (when there is one), then the types.
     let mut patterns: Vec<String> = general.iter().map(|g| g.as_str().to_owned()).collect();
     let mut regexes = Vec::new();
@@ -239,14 +257,14 @@ pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
     for (kind, d) in meta.types() {
         let Some(d) = d else { continue };
         let pattern = full_match(d.pattern);
-        if let Ok(re) = Regex::new(&pattern) {
+        if let Some(re) = digits_regex(&pattern) {
             patterns.push(pattern);
             regexes.push(re);
             kinds.push((kind, d.lengths));
         }
     }
     let set = if set_wanted && general.is_some() {
-        RegexSet::new(&patterns).ok()
+        digits_set(&patterns)
     } else {
         None
     };
@@ -254,7 +272,7 @@ pub(crate) fn compile(meta: &'static RegionMeta, set_wanted: bool) -> Compiled {
         Some(set) => Matcher::Set(set),
         None => Matcher::Each(regexes),
     };
-    let anchored = |p: Option<&str>| p.and_then(|p| Regex::new(&format!("^(?:{p})")).ok());
+    let anchored = |p: Option<&str>| p.and_then(|p| digits_regex(&format!("^(?:{p})")));
     let at = |kind: PhoneKind| kinds.iter().position(|(k, _)| *k == kind);
     let (fixed_at, mobile_at) = (at(PhoneKind::FixedLine), at(PhoneKind::Mobile));
     Compiled {
