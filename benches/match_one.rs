@@ -15,7 +15,9 @@
 //!   and the latency of each call (median, p99);
 //! - at `MATCH_ONE_IMPORT_AT` (default `1000000`; empty for none): importing the
 //!   `MATCH_ONE_IMPORT_NEW` (default 100,000) held-out records with [`Importer::import`] (default
-//!   policy, model trained on 100,000 stored records first), records per second.
+//!   policy, model trained on 100,000 stored records first), records per second, with
+//!   `MATCH_ONE_IMPORT_CHUNK` rows planned at once (default 32, the importer's; `1` plans and
+//!   commits one row at a time, as the importer did before chunks).
 //!
 //! `MATCH_ONE_PROFILE_SECS=S` first matches the probes over and over for S seconds (to profile).
 //! Files go to `target/bench-match-one/` and are deleted afterwards. Rows of results go to
@@ -227,7 +229,7 @@ where
     S: CustomerStore,
     Error: From<S::Error>,
 {
-    let importer = Importer::new("bench");
+    let importer = Importer::new("bench").chunk_rows(env_usize("MATCH_ONE_IMPORT_CHUNK", 32));
     let sample: Vec<Customer> = stored.iter().take(100_000).map(|c| (*c).clone()).collect();
     importer.train_on(store, &sample).expect("train");
     drop(sample);

@@ -60,34 +60,36 @@ impl Deduplicator {
         let candidates = self.candidates(&p, customer, store).map_err(storage)?;
         let weights = model.weights();
         let mut out = Vec::new();
-        let records = store.get_many(&candidates).map_err(storage)?;
-        for (id, other) in candidates.into_iter().zip(records) {
-            let Some(other) = other else {
-                continue;
-            };
-            if (other.kind == CustomerKind::Company) != p.company {
-                continue;
-            }
-            let q = self.prepare_one(&other, &compiled);
-            let pattern = compiled.compare(&p, &q);
-            let w = model.score(&compiled, &weights, &pattern, &p);
-            let identical = p.identical(&q);
-            let prob = if identical {
-                1.0
-            } else {
-                model::probability(w)
-            };
-            let judged = evidence::Common::none();
-            if prob >= self.threshold
-                && judged.has_evidence(&compiled, (&p, &q), &pattern, identical)
-            {
-                out.push(Match {
-                    id,
-                    probability: prob,
-                    match_weight: w,
-                });
-            }
-        }
+        // Lent, not copied: each candidate is prepared from the store's own record.
+        store
+            .get_many_with(&candidates, &mut |i, other| {
+                let Some(id) = candidates.get(i) else {
+                    return;
+                };
+                if (other.kind == CustomerKind::Company) != p.company {
+                    return;
+                }
+                let q = self.prepare_one(&other, &compiled);
+                let pattern = compiled.compare(&p, &q);
+                let w = model.score(&compiled, &weights, &pattern, &p);
+                let identical = p.identical(&q);
+                let prob = if identical {
+                    1.0
+                } else {
+                    model::probability(w)
+                };
+                let judged = evidence::Common::none();
+                if prob >= self.threshold
+                    && judged.has_evidence(&compiled, (&p, &q), &pattern, identical)
+                {
+                    out.push(Match {
+                        id: id.clone(),
+                        probability: prob,
+                        match_weight: w,
+                    });
+                }
+            })
+            .map_err(storage)?;
         out.sort_by(|a, b| {
             b.probability
                 .total_cmp(&a.probability)

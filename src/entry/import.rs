@@ -1,13 +1,17 @@
-//! The importer: one record at a time, validated, normalized, matched and applied in one batch.
+//! The importer: each record validated, normalized, matched and applied in one batch; the
+//! rows of a chunk planned in parallel against the store as it stood before the chunk, and
+//! those that read what an earlier row of the chunk wrote planned again, in order.
 
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use super::docs::{self, EXTERNAL, External, MODEL, REVIEW};
 use super::policy::{ImportReport, OnMatch, Outcome, Policy, RowOutcome};
 use super::review::{self, Candidate, ReviewItem};
+use super::speculate::{Footprint, Recording};
 use crate::dedupe::{Deduplicator, Match, TrainedModel};
 use crate::error::{Error, Result};
 use crate::merge::{AuditAction, AuditEvent, Merger, apply_event, merge_events};
@@ -66,6 +70,7 @@ pub struct Importer {
     validator: Validator,
     region: Option<String>,
     progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
+    chunk: usize,
 }
 
 impl fmt::Debug for Importer {
@@ -74,6 +79,7 @@ impl fmt::Debug for Importer {
             .field("source", &self.source)
             .field("policy", &self.policy)
             .field("region", &self.region)
+            .field("chunk", &self.chunk)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +101,25 @@ impl Planned {
     }
 }
 
+/// What every row of one import shares.
+struct Run {
+    matcher: Deduplicator,
+    model: TrainedModel,
+    at: DateTime<Utc>,
+    total: usize,
+}
+
+/// A row planned against the store as it stood before its chunk: the plan, what it read and
+/// what its batch writes.
+struct Speculation {
+    planned: Result<Planned>,
+    read: Footprint,
+    writes: Result<Footprint>,
+}
+
+/// Rows planned at once by default ([`Importer::chunk_rows`]).
+const DEFAULT_CHUNK: usize = 32;
+
 fn rejected(reason: impl Into<String>) -> Planned {
     Planned::nothing(Outcome::Rejected {
         reason: reason.into(),
@@ -114,7 +139,26 @@ impl Importer {
             validator: Validator::new(),
             region: None,
             progress: None,
+            chunk: DEFAULT_CHUNK,
         }
+    }
+
+    /// Sets how many rows are planned at once, in parallel, and committed together; the
+    /// default is 32. The outcome is the same whatever the size (a row that reads what an
+    /// earlier row of its chunk writes is planned again after it); `1` plans and commits one
+    /// row at a time. Larger chunks use more cores and fewer store batches (one transaction
+    /// per chunk in `SqliteStore`), but plan more rows twice when the rows of a file share
+    /// keys. Sizes below 1 count as 1.
+    ///
+    /// ```
+    /// use clientele::entry::Importer;
+    /// let one_at_a_time = Importer::new("crm").chunk_rows(1);
+    /// # let _ = one_at_a_time;
+    /// ```
+    #[must_use]
+    pub fn chunk_rows(mut self, rows: usize) -> Self {
+        self.chunk = rows.max(1);
+        self
     }
 
     /// Calls `f(done, total)` after each row of an import (for a progress bar).
@@ -235,9 +279,17 @@ impl Importer {
         Ok(model)
     }
 
-    /// Imports rows, one all-or-nothing batch each, in order (each row is matched against the
-    /// store as the rows before it left it). Trains and saves a model first if the store holds
-    /// none: on the store's records, or on these rows when the store is empty.
+    /// Imports rows, one all-or-nothing batch each, with the outcome of importing them in
+    /// order (each row matched against the store as the rows before it left it). Trains and
+    /// saves a model first if the store holds none: on the store's records, or on these rows
+    /// when the store is empty.
+    ///
+    /// Rows are planned a chunk at a time ([`Importer::chunk_rows`]) on rayon's threads,
+    /// against the store as it stood before the chunk; a row that read anything an earlier row
+    /// of its chunk writes (a record, a block of a key, a document) is planned again once those
+    /// rows are committed. The rows of a chunk are committed together in one store batch when
+    /// none is refused; otherwise (or on any failure of that batch) one batch per row, so a
+    /// refused row is rejected alone, as in a sequential import.
     ///
     /// # Errors
     /// Training errors, and the store's failures other than the refusal of a row's batch
@@ -254,7 +306,7 @@ impl Importer {
     {
         let mut report = ImportReport::default();
         let normalized: Vec<(Incoming, Customer)> = rows
-            .into_iter()
+            .into_par_iter()
             .map(|r| {
                 let c = self
                     .normalizer
@@ -277,23 +329,145 @@ impl Importer {
                 self.retrain(store)?
             }
         };
-        let matcher = self.matcher();
-        let total = normalized.len();
-        for (row, customer) in normalized {
-            let row_id = row.customer.id.to_string();
-            let planned = self.plan_row(store, &matcher, &model, &row, customer, at)?;
-            let outcome = self.apply_row(store, planned)?;
-            report.rows.push(RowOutcome {
-                line: row.line,
-                row_id,
-                outcome: outcome.0,
-                audit: outcome.1,
-            });
-            if let Some(f) = &self.progress {
-                f(report.rows.len(), total);
-            }
+        let run = Run {
+            matcher: self.matcher(),
+            model,
+            at,
+            total: normalized.len(),
+        };
+        let mut rows = normalized.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<(Incoming, Customer)> = rows.by_ref().take(self.chunk).collect();
+            self.import_chunk(store, &run, chunk, &mut report)?;
         }
         Ok(report)
+    }
+
+    /// Plans a chunk's rows speculatively in parallel, keeps the plans of rows that read
+    /// nothing an earlier row of the chunk writes, plans the others again in order, and
+    /// commits them in groups.
+    fn import_chunk<S>(
+        &self,
+        store: &S,
+        run: &Run,
+        chunk: Vec<(Incoming, Customer)>,
+        report: &mut ImportReport,
+    ) -> Result<()>
+    where
+        S: CustomerStore + ?Sized,
+        Error: From<S::Error>,
+    {
+        let mut speculative: Vec<Option<Speculation>> = if chunk.len() > 1 {
+            chunk
+                .par_iter()
+                .map(|(row, customer)| Some(self.speculate(store, run, row, customer.clone())))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        speculative.resize_with(chunk.len(), || None);
+        let mut written = Footprint::default();
+        let mut group: Vec<(Incoming, Customer, Planned)> = Vec::new();
+        let last = chunk.len().saturating_sub(1);
+        for (i, ((row, customer), spec)) in chunk.into_iter().zip(speculative).enumerate() {
+            let kept = spec.filter(|s| !s.read.touches(&written));
+            let (planned, writes) = match kept {
+                Some(s) => match (s.planned, s.writes) {
+                    (Ok(p), Ok(w)) => (p, w),
+                    (Err(e), _) | (_, Err(e)) => {
+                        self.commit(store, run, &mut group, report)?;
+                        return Err(e);
+                    }
+                },
+                None => {
+                    self.commit(store, run, &mut group, report)?;
+                    let p = self.plan_row(
+                        store,
+                        &run.matcher,
+                        &run.model,
+                        &row,
+                        customer.clone(),
+                        run.at,
+                    )?;
+                    let w = if i < last {
+                        Footprint::of_changes(store, &p.changes)?
+                    } else {
+                        Footprint::default()
+                    };
+                    (p, w)
+                }
+            };
+            written.extend(writes);
+            group.push((row, customer, planned));
+        }
+        self.commit(store, run, &mut group, report)
+    }
+
+    /// Plans a row against the store as it stands, recording what the plan read, and what its
+    /// batch would write.
+    fn speculate<S>(&self, store: &S, run: &Run, row: &Incoming, customer: Customer) -> Speculation
+    where
+        S: CustomerStore + ?Sized,
+        Error: From<S::Error>,
+    {
+        let recording = Recording::new(store);
+        let planned = self.plan_row(&recording, &run.matcher, &run.model, row, customer, run.at);
+        let read = recording.into_read();
+        let writes = match &planned {
+            Ok(p) => Footprint::of_changes(store, &p.changes).map_err(Error::from),
+            Err(_) => Ok(Footprint::default()),
+        };
+        Speculation {
+            planned,
+            read,
+            writes,
+        }
+    }
+
+    /// Commits the planned rows, in one batch when there are several, and reports them. When
+    /// that batch fails (nothing of it is applied), the rows are planned again and committed
+    /// one batch each, in order, as a sequential import would.
+    fn commit<S>(
+        &self,
+        store: &S,
+        run: &Run,
+        group: &mut Vec<(Incoming, Customer, Planned)>,
+        report: &mut ImportReport,
+    ) -> Result<()>
+    where
+        S: CustomerStore + ?Sized,
+        Error: From<S::Error>,
+    {
+        let mut rows = std::mem::take(group);
+        let writing = rows.iter().filter(|r| !r.2.changes.is_empty()).count();
+        let together = writing > 1 && {
+            let changes: Vec<Change> = rows
+                .iter_mut()
+                .flat_map(|r| std::mem::take(&mut r.2.changes))
+                .collect();
+            store.apply(changes).is_ok()
+        };
+        for (row, customer, planned) in rows {
+            let (outcome, audit) = if together {
+                (planned.outcome, planned.audit)
+            } else if writing > 1 {
+                let again =
+                    self.plan_row(store, &run.matcher, &run.model, &row, customer, run.at)?;
+                self.apply_row(store, again)?
+            } else {
+                self.apply_row(store, planned)?
+            };
+            report.rows.push(RowOutcome {
+                line: row.line,
+                row_id: row.customer.id.to_string(),
+                outcome,
+                audit,
+            });
+            if let Some(f) = &self.progress {
+                f(report.rows.len(), run.total);
+            }
+        }
+        Ok(())
     }
 
     fn apply_row<S>(&self, store: &S, p: Planned) -> Result<(Outcome, Vec<AuditEvent>)>

@@ -13,7 +13,9 @@
 //! - the **trained model** ([`saved_model`], [`Importer::retrain`]).
 //!
 //! Rows of one file are matched against each other as well as against the store: they are
-//! applied one after the other, each seeing the ones before.
+//! applied one after the other, each seeing the ones before. (The work is parallel: a chunk of
+//! rows is planned at once and a row that reads what an earlier row of its chunk writes is
+//! planned again; see [`Importer::import`] and [`Importer::chunk_rows`].)
 //!
 //! ```
 //! use clientele::entry::{Importer, Incoming, Policy};
@@ -40,6 +42,7 @@ mod docs;
 mod import;
 mod policy;
 mod review;
+mod speculate;
 
 pub use import::{Importer, Incoming, saved_model};
 pub use policy::{Counts, ImportReport, OnMatch, Outcome, Policy, RowOutcome};

@@ -92,6 +92,40 @@ pub trait CustomerStore: Send + Sync {
         ids.iter().map(|id| self.get(id)).collect()
     }
 
+    /// [`CustomerStore::get_many`] lending the records instead of returning them: calls
+    /// `f(i, record)` for each id held, `i` its position in `ids`, in that order. A store that
+    /// holds records in memory lends them without copying (`MemoryStore` does, under its read
+    /// lock, so `f` should be short: writers wait for it); the default reads them with
+    /// `get_many` and hands them over. `match_one` reads its candidates this way.
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    ///
+    /// # Examples
+    /// ```
+    /// use clientele::store::{CustomerStore, MemoryStore};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// let store = MemoryStore::new();
+    /// store.put(Customer::builder(CustomerId::new("A")?, CustomerKind::Person).full_name("Ann Li").build())?;
+    /// let ids = [CustomerId::new("B")?, CustomerId::new("A")?];
+    /// let mut seen = Vec::new();
+    /// store.get_many_with(&ids, &mut |i, c| seen.push((i, c.id.to_string())))?;
+    /// assert_eq!(seen, vec![(1, "A".to_owned())]);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    fn get_many_with(
+        &self,
+        ids: &[CustomerId],
+        f: &mut dyn FnMut(usize, Cow<'_, Customer>),
+    ) -> Result<(), Self::Error> {
+        for (i, c) in self.get_many(ids)?.into_iter().enumerate() {
+            if let Some(c) = c {
+                f(i, Cow::Owned(c));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads up to `limit` records in ascending id order, starting after `after` (from the first
     /// record when `None`). An empty result means the end.
     ///
@@ -296,6 +330,13 @@ macro_rules! delegate {
         }
         fn get_many(&self, ids: &[CustomerId]) -> Result<Vec<Option<Customer>>, S::Error> {
             (**self).get_many(ids)
+        }
+        fn get_many_with(
+            &self,
+            ids: &[CustomerId],
+            f: &mut dyn FnMut(usize, Cow<'_, Customer>),
+        ) -> Result<(), S::Error> {
+            (**self).get_many_with(ids, f)
         }
         fn scan(
             &self,

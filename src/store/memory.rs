@@ -442,6 +442,20 @@ impl CustomerStore for MemoryStore {
         Ok(ids.iter().map(|id| g.customers.get(id).cloned()).collect())
     }
 
+    fn get_many_with(
+        &self,
+        ids: &[CustomerId],
+        f: &mut dyn FnMut(usize, std::borrow::Cow<'_, Customer>),
+    ) -> Result<(), Error> {
+        let g = self.read()?;
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(c) = g.customers.get(id) {
+                f(i, std::borrow::Cow::Borrowed(c));
+            }
+        }
+        Ok(())
+    }
+
     fn scan(&self, after: Option<&CustomerId>, limit: usize) -> Result<Vec<Customer>, Error> {
         use std::ops::Bound;
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
