@@ -273,8 +273,11 @@ const CHUNK: usize = 4096;
 /// birth dates) by sorted neighbourhoods.
 const DENSE_BLOCK: usize = 32;
 
-/// The orders a large block may be walked in ([`sort_keys`]).
-const ORDER_KEYS: usize = 3;
+/// A large block is walked in this many orders: the first of [`sort_keys`]'s that vary in it.
+const ORDERS: usize = 3;
+
+/// The orders a large block may be walked in ([`sort_keys`]), in order of preference.
+const ORDER_KEYS: usize = 4;
 
 /// In a large block, each record is paired with the next this many records of each order.
 const WINDOW: usize = 5;
@@ -293,8 +296,9 @@ fn copy_order(records: &[Prepared], ranks: &[u32], members: &[u32]) -> Vec<u32> 
     out
 }
 
-/// The orders in which a large block is walked: by name (a typo keeps neighbours close), by
-/// birth date, and by place. Missing values sort last.
+/// The orders in which a large block may be walked, in order of preference: by name (a typo
+/// keeps neighbours close), by birth date, by place, and by email (in place of one of the
+/// others that is constant over the block). Missing values sort last.
 fn sort_keys(p: &Prepared) -> [u64; ORDER_KEYS] {
     let name = match (&p.cross, &p.given, &p.family, &p.company_name) {
         (Some((g, f)), ..) => prefix_u64(g.s.as_bytes().iter().chain(f.s.as_bytes()).copied()),
@@ -311,14 +315,19 @@ fn sort_keys(p: &Prepared) -> [u64; ORDER_KEYS] {
         (None, Some(l)) => prefix_u64(l.s.as_bytes().iter().copied()),
         _ => u64::MAX,
     };
-    [name, dob, place]
+    // By email: within one name, mailboxes one typo apart sort next to each other.
+    let email = p
+        .emails
+        .first()
+        .map_or(u64::MAX, |e| prefix_u64(e.as_bytes().iter().copied()));
+    [name, dob, place, email]
 }
 
 /// The orders of a large block's members (by [`sort_keys`], ties by rank by id), concatenated:
 /// the block is walked in sorted neighbourhoods, each record paired with the records up to
 /// [`WINDOW`] places before and after it in each order, so a block of n records costs at most
 /// `3 * WINDOW * n` pairs instead of `n²/2`. An order whose key is constant over the block is
-/// left out.
+/// left out, and the next that varies ([`ORDERS`] of the [`ORDER_KEYS`]) walked instead.
 ///
 /// `ranks` holds each record's rank by id (empty: records are in id order), which breaks ties
 /// in the orders, so that the pairs depend on the records, not on their places in memory.
@@ -336,12 +345,16 @@ fn orders(records: &[Prepared], ranks: &[u32], members: &[u32]) -> Vec<u32> {
     let mut order: Vec<usize> = (0..keyed.len()).collect();
     // An order whose key is one value over the block (the birth date in a block of one date,
     // the postcode in one of a postcode) is the order of ids alone: its neighbours are
-    // arbitrary records, so it is not walked (one is, when every key is constant).
+    // arbitrary records, so the next order that varies is walked instead (the first, when
+    // every key is constant).
     let varies = |k: usize| {
         let first = keyed.first().map(|e| e.0[k]);
         keyed.iter().any(|e| Some(e.0[k]) != first)
     };
-    let mut walked: Vec<usize> = (0..ORDER_KEYS).filter(|&k| varies(k)).collect();
+    let mut walked: Vec<usize> = (0..ORDER_KEYS)
+        .filter(|&k| varies(k))
+        .take(ORDERS)
+        .collect();
     if walked.is_empty() {
         walked.push(0);
     }
@@ -828,12 +841,16 @@ mod tests {
                     }
                     continue;
                 }
-                let keys: Vec<[u64; 3]> = members
+                let keys: Vec<[u64; ORDER_KEYS]> = members
                     .iter()
                     .map(|&i| sort_keys(&records[i as usize]))
                     .collect();
                 let varies = |k: usize| keys.iter().any(|x| x[k] != keys[0][k]);
-                let walked: Vec<usize> = match (0..3).filter(|&k| varies(k)).collect::<Vec<_>>() {
+                let walked: Vec<usize> = match (0..ORDER_KEYS)
+                    .filter(|&k| varies(k))
+                    .take(ORDERS)
+                    .collect::<Vec<_>>()
+                {
                     v if v.is_empty() => vec![0],
                     v => v,
                 };
