@@ -734,22 +734,44 @@ pub fn within_one_edit(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
 /// assert!(levenshtein_within("张伟", "张伟", 0));
 /// ```
 pub fn levenshtein_within(a: &str, b: &str, k: u32) -> bool {
+    if a == b {
+        return true;
+    }
     let k = k as usize;
+    if a.is_ascii() && b.is_ascii() {
+        return banded_within(a.as_bytes(), b.as_bytes(), k);
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    banded_within(&a, &b, k)
+}
+
+/// [`levenshtein_within`] of two sequences (bytes of ASCII text, else characters); its two
+/// rows on the stack for the short values comparison sees.
+fn banded_within<T: PartialEq>(a: &[T], b: &[T], k: usize) -> bool {
+    const STACK: usize = 64;
     let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if b.len() - a.len() > k {
         return false;
     }
+    let width = b.len() + 1;
+    let mut stack = [0usize; 2 * STACK];
+    let mut heap = Vec::new();
+    let cells: &mut [usize] = if 2 * width <= stack.len() {
+        stack.get_mut(..2 * width).unwrap_or_default()
+    } else {
+        heap.resize(2 * width, 0);
+        &mut heap
+    };
+    let (mut prev, mut row) = cells.split_at_mut(width);
     // prev[j]: the distance of a[..i] and b[..j]; values over k are held as k + 1.
     let cap = k + 1;
-    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(cap)).collect();
-    let mut row = vec![cap; b.len() + 1];
+    for (j, slot) in prev.iter_mut().enumerate() {
+        *slot = j.min(cap);
+    }
     for (i, ca) in a.iter().enumerate() {
         let lo = (i + 1).saturating_sub(k);
         let hi = (i + 1 + k).min(b.len());
-        for slot in row.iter_mut() {
-            *slot = cap;
-        }
+        row.fill(cap);
         if lo == 0
             && let Some(first) = row.first_mut()
         {

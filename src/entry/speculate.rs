@@ -69,18 +69,11 @@ impl Footprint {
         S: CustomerStore + ?Sized,
     {
         let mut out = Self::default();
-        let (mut new, mut old) = (Vec::new(), Vec::new());
-        let mut record = |out: &mut Self, id: &CustomerId, c: Option<&Customer>| {
-            new.clear();
-            old.clear();
-            if let Some(c) = c {
-                store.indexer().keys(c, &mut new);
-            }
-            store.get_with(id, &mut |stored| store.indexer().keys(&stored, &mut old))?;
-            new.sort_unstable();
-            new.dedup();
-            old.sort_unstable();
-            old.dedup();
+        let indexer = store.indexer();
+        let record = |out: &mut Self, id: &CustomerId, c: Option<&Customer>| {
+            let new = c.map(|c| indexer.keys_of(c)).unwrap_or_default();
+            let mut old = Vec::new();
+            store.get_with(id, &mut |stored| old = indexer.keys_of(&stored))?;
             for k in &old {
                 if new.binary_search(k).is_err() {
                     out.left.insert(k.clone());

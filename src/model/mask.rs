@@ -35,48 +35,11 @@ pub fn mask_phone(raw: &str) -> String {
 /// [`mask_phone`] appending to `out` (no allocation when `out` has room).
 pub(crate) fn mask_phone_into(raw: &str, out: &mut String) {
     if raw.is_ascii() {
-        return mask_ascii_digits(raw.as_bytes(), out);
+        // Only '0'..='9' are numeric in ASCII: bytes, no character decoding.
+        let digits = || raw.bytes().filter(u8::is_ascii_digit).map(char::from);
+        return mask_digits(digits, out);
     }
     mask_digits(|| raw.chars().filter(|c| c.is_numeric()), out);
-}
-
-/// [`mask_digits`] of an ASCII text (where only '0'..='9' are numeric), in one pass: the first
-/// three digits and the last four (a ring) are kept as they go by, then the mask is written
-/// in one piece.
-fn mask_ascii_digits(raw: &[u8], out: &mut String) {
-    let mut head = [b'*'; 3];
-    let mut tail = [b'*'; 4];
-    let mut n = 0usize;
-    for &b in raw.iter().filter(|b| b.is_ascii_digit()) {
-        if let Some(h) = head.get_mut(n) {
-            *h = b;
-        }
-        if let Some(t) = tail.get_mut(n % 4) {
-            *t = b;
-        }
-        n += 1;
-    }
-    // The last `k` digits, oldest first.
-    let last = |k: usize| (n - k..n).filter_map(|i| tail.get(i % 4).copied());
-    let mut masked = [b'*'; 11];
-    let shown: &[u8] = if n >= 9 {
-        for (slot, d) in masked.iter_mut().zip(head.iter().copied()) {
-            *slot = d;
-        }
-        for (slot, d) in masked.iter_mut().skip(7).zip(last(4)) {
-            *slot = d;
-        }
-        &masked
-    } else if n > 4 {
-        for (slot, d) in masked.iter_mut().skip(n - 2).zip(last(2)) {
-            *slot = d;
-        }
-        masked.get(..n).unwrap_or_default()
-    } else {
-        masked.get(..n).unwrap_or_default()
-    };
-    // Digits and asterisks only: ASCII.
-    out.push_str(std::str::from_utf8(shown).unwrap_or_default());
 }
 
 /// The phone mask of the digits `digits()` yields.
