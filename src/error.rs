@@ -90,6 +90,13 @@ pub enum Error {
     /// A long run was cancelled through its cancel flag.
     #[error("cancelled")]
     Cancelled,
+    /// The query engine a scaled-out run is planned on failed (feature `datafusion`,
+    /// `clientele::scale`): out of memory within its pool, or out of disk to spill to.
+    #[error("query engine failure: {message}")]
+    Engine {
+        /// The engine's own description.
+        message: String,
+    },
     /// A storage back end failed.
     #[error("storage failure: {message}")]
     Storage {

@@ -77,6 +77,9 @@ mod prefetch;
 pub mod privacy;
 pub mod report;
 mod rng;
+#[cfg(feature = "datafusion")]
+#[cfg_attr(docsrs, doc(cfg(feature = "datafusion")))]
+pub mod scale;
 pub mod segment;
 pub mod store;
 #[cfg(feature = "synth")]

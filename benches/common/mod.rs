@@ -23,3 +23,16 @@ pub fn percentiles(mut micros: Vec<f64>) -> (f64, f64) {
     };
     (at(0.5), at(0.99))
 }
+
+/// The sizes given on the command line (`1_000_000` accepted), or `default` when none is.
+pub fn sizes(default: usize) -> Vec<usize> {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        vec![default]
+    } else {
+        sizes
+    }
+}

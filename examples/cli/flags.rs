@@ -23,6 +23,30 @@ fn finite(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A size in bytes, with an optional binary unit: `8GiB`, `512MiB`, `64KiB`, `1000` (at
+/// least 1 MiB, at most 1 TiB).
+pub fn bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        _ => return Err(format!("`{s}` is not a size (such as 8GiB, 512MiB)")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (such as 8GiB, 512MiB)"))?;
+    let v = n.saturating_mul(scale);
+    if ((1 << 20)..=(1 << 40)).contains(&v) {
+        usize::try_from(v).map_err(|_| format!("{s} is too large for this machine"))
+    } else {
+        Err(format!("{s} is not from 1MiB to 1TiB"))
+    }
+}
+
 /// A probability or share: a number from 0 to 1.
 pub fn probability(s: &str) -> Result<f64, String> {
     let v = finite(s)?;

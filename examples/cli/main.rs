@@ -276,6 +276,21 @@ struct DedupeArgs {
     /// docs/DEDUPE.md "Configuration"); without it, the built-in ones.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The engine: `memory` (in this process), or `datafusion` (blocking planned on Apache
+    /// DataFusion within `--memory-limit`, spilling past it; needs the crate's feature
+    /// `datafusion`). Both write the same pairs and clusters.
+    #[arg(long, value_enum, default_value_t = Engine::Memory)]
+    engine: Engine,
+    /// The memory pool of the `datafusion` engine (8GiB, 512MiB, ...).
+    #[arg(long, default_value = "8GiB", value_parser = flags::bytes)]
+    memory_limit: usize,
+}
+
+/// Engines of `dedupe`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Engine {
+    Memory,
+    Datafusion,
 }
 
 /// Value kinds of the `field` command.
@@ -510,10 +525,17 @@ fn dedupe(args: &DedupeArgs) -> Result<(), String> {
         d = d.config(dedupe_config(path)?);
     }
     let (result, records) = match args.input.file_input() {
-        Some(input) => dedupe_file(&d, &input, timings.as_ref())?,
+        Some(input) => dedupe_file(
+            &d,
+            &input,
+            timings.as_ref(),
+            (args.engine, args.memory_limit),
+        )?,
         None => {
             let loaded = store::load(&args.input)?;
-            let result = d.run(&loaded.customers).map_err(|e| e.to_string())?;
+            let mut batch = d.batch().map_err(|e| e.to_string())?;
+            batch.add(&loaded.customers);
+            let result = run_on(batch, (args.engine, args.memory_limit))?;
             (result, loaded.customers.len())
         }
     };
@@ -577,6 +599,7 @@ fn dedupe_file(
     d: &Deduplicator,
     input: &Input,
     timings: Option<&timings::Timings>,
+    engine: (Engine, usize),
 ) -> Result<(clientele::dedupe::DedupeResult, usize), String> {
     let options = io::options(input)?;
     let mut batch = d.batch().map_err(|e| e.to_string())?;
@@ -598,8 +621,35 @@ fn dedupe_file(
     }
     io::note_rejects(&input.file, &file, input.allow_rejects, true);
     let records = batch.len();
-    let result = batch.run().map_err(|e| e.to_string())?;
+    let result = run_on(batch, engine)?;
     Ok((result, records))
+}
+
+/// Runs a batch on the engine chosen (with the `datafusion` engine's memory pool).
+fn run_on(
+    batch: clientele::dedupe::Batch<'_>,
+    (engine, memory_limit): (Engine, usize),
+) -> Result<clientele::dedupe::DedupeResult, String> {
+    match engine {
+        Engine::Memory => batch.run().map_err(|e| e.to_string()),
+        #[cfg(feature = "datafusion")]
+        Engine::Datafusion => {
+            let options = clientele::scale::ScaleOptions {
+                memory_limit,
+                ..clientele::scale::ScaleOptions::default()
+            };
+            clientele::scale::run_batch(batch, &options).map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "datafusion"))]
+        Engine::Datafusion => {
+            let _ = (batch, memory_limit);
+            Err(
+                "`--engine datafusion` needs the crate's feature `datafusion`: build with \
+                 `cargo run --release --features datafusion --example cli -- dedupe ...`"
+                    .to_owned(),
+            )
+        }
+    }
 }
 
 fn link(

@@ -36,15 +36,15 @@ use crate::model::Customer;
 /// # Ok::<(), clientele::Error>(())
 /// ```
 pub struct Batch<'a> {
-    dedupe: &'a Deduplicator,
+    pub(crate) dedupe: &'a Deduplicator,
     /// The comparisons records are prepared for.
-    compiled: Compiled,
+    pub(crate) compiled: Compiled,
     /// The blocking rules (the detector's).
-    blocking: Compiled,
-    records: Vec<Prepared>,
+    pub(crate) blocking: Compiled,
+    pub(crate) records: Vec<Prepared>,
     /// The keys of each record under each rule keyed by text (the caller's keys, rules of
     /// fields; none without such rules).
-    keyed: Vec<KeyedRule>,
+    pub(crate) keyed: Vec<KeyedRule>,
 }
 
 impl std::fmt::Debug for Batch<'_> {

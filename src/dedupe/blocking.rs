@@ -679,10 +679,6 @@ fn rule_blocks(
     max_block: usize,
     skipped: &mut Vec<(usize, String)>,
 ) -> (Vec<u32>, Vec<(usize, usize)>) {
-    let keys_of = |i: usize, p: &Prepared, keys: &mut Vec<String>| match rule {
-        Some(rule) => rule.keys(p, keys),
-        None => keys.extend(custom.get(i).cloned().unwrap_or_default()),
-    };
     // (key hash, record), grouped by sorting. Keys are hashed as they are derived, without
     // building their text.
     let mut entries: Vec<(u64, u32)> = records
@@ -693,25 +689,7 @@ fn rule_blocks(
             let mut hashes = Vec::new();
             for (k, p) in chunk.iter().enumerate() {
                 let i = c * CHUNK + k;
-                hashes.clear();
-                match rule {
-                    Some(rule) => rule.emit(
-                        p,
-                        &mut Hashes {
-                            rule: r,
-                            out: &mut hashes,
-                        },
-                    ),
-                    None => hashes.extend(
-                        custom
-                            .get(i)
-                            .into_iter()
-                            .flatten()
-                            .map(|key| hash_key(r, key)),
-                    ),
-                }
-                hashes.sort_unstable();
-                hashes.dedup();
+                key_hashes((rule, r, custom.get(i)), p, &mut hashes);
                 let id = u32::try_from(i).unwrap_or(u32::MAX);
                 out.extend(hashes.iter().map(|&h| (h, id)));
             }
@@ -730,16 +708,8 @@ fn rule_blocks(
                 .map_or(0, |s| s.iter().take_while(|e| e.0 == key).count());
         let size = end - start;
         if size > max_block {
-            // Name the key: re-derive the keys of the block's first record.
-            let mut ks = Vec::new();
             let first = entries.get(start).map_or(0, |e| e.1 as usize);
-            if let Some(p) = records.get(first) {
-                keys_of(first, p, &mut ks);
-            }
-            let shown = ks
-                .iter()
-                .find(|k| hash_key(r, k) == key)
-                .map_or_else(|| format!("{key:016x}"), |k| mask(k));
+            let shown = shown_key((rule, r, custom.get(first)), records.get(first), key);
             skipped.push((size, shown));
         } else if size > 1 {
             let at = members.len();
@@ -753,9 +723,121 @@ fn rule_blocks(
     (members, blocks)
 }
 
+/// A record's key hashes under one rule, sorted and without repeats: the built-in `rule`'s,
+/// or else the caller's keys `custom` (`r` is the rule's number, which seeds the hashes).
+pub(crate) fn key_hashes(
+    (rule, r, custom): (Option<&BlockingRule>, usize, Option<&Vec<String>>),
+    p: &Prepared,
+    hashes: &mut Vec<u64>,
+) {
+    hashes.clear();
+    match rule {
+        Some(rule) => rule.emit(
+            p,
+            &mut Hashes {
+                rule: r,
+                out: hashes,
+            },
+        ),
+        None => hashes.extend(custom.into_iter().flatten().map(|key| hash_key(r, key))),
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+}
+
+/// The key of a skipped block as a report shows it: masked, re-derived from a member's keys
+/// (`first`, with its caller's keys `custom`), or the hash when none gives it.
+pub(crate) fn shown_key(
+    (rule, r, custom): (Option<&BlockingRule>, usize, Option<&Vec<String>>),
+    first: Option<&Prepared>,
+    key: u64,
+) -> String {
+    let mut ks = Vec::new();
+    match (rule, first) {
+        (Some(rule), Some(p)) => rule.keys(p, &mut ks),
+        _ => ks.extend(custom.cloned().unwrap_or_default()),
+    }
+    ks.iter()
+        .find(|k| hash_key(r, k) == key)
+        .map_or_else(|| format!("{key:016x}"), |k| mask(k))
+}
+
+/// The candidate pairs of one block (`members`, ascending), as [`candidate_pairs`] finds
+/// them, `(i, j)` with `i < j`, appended to `out`: all pairs of a small block, sorted
+/// neighbourhoods of a large one, a chain of a large block of exact copies (`copies`). For
+/// engines that group records by key themselves (`clientele::scale`).
+#[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+pub(crate) fn block_pairs(
+    records: &[Prepared],
+    ranks: &[u32],
+    (members, copies): (&[u32], bool),
+    out: &mut Vec<(u32, u32)>,
+) {
+    let kinds = |i: u32| records.get(i as usize).map(|p| p.company);
+    let mut push = |a: u32, b: u32| {
+        let (i, j) = (a.min(b), a.max(b));
+        if i != j && kinds(i).is_some() && kinds(i) == kinds(j) {
+            out.push((i, j));
+        }
+    };
+    if members.len() <= DENSE_BLOCK {
+        for (k, &i) in members.iter().enumerate() {
+            for &j in members.get(k + 1..).unwrap_or(&[]) {
+                push(i, j);
+            }
+        }
+        return;
+    }
+    let (ordered, window) = if copies {
+        (copy_order(records, ranks, members), 1)
+    } else {
+        (orders(records, ranks, members), WINDOW)
+    };
+    for run in ordered.chunks(members.len()) {
+        for (k, &i) in run.iter().enumerate() {
+            for &j in run
+                .get(k + 1..(k + 1 + window).min(run.len()))
+                .unwrap_or(&[])
+            {
+                push(i, j);
+            }
+        }
+    }
+}
+
+#[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+impl Pairs {
+    /// The pairs of a sorted list without repeats, `(i, j)` with `i < j`, among `n` records.
+    pub(crate) fn from_sorted(n: usize, pairs: &[(u32, u32)]) -> Self {
+        let mut out = Pairs::default();
+        let mut rest = pairs;
+        for lo in (0..n).step_by(CHUNK) {
+            let hi = (lo + CHUNK).min(n);
+            let mut part = PairPart {
+                first: u32::try_from(lo).unwrap_or(u32::MAX),
+                ends: Vec::with_capacity(hi - lo),
+                js: Vec::new(),
+            };
+            for i in lo..hi {
+                let here = rest.iter().take_while(|p| p.0 as usize == i).count();
+                let (run, after) = rest.split_at(here);
+                part.js.extend(run.iter().map(|p| p.1));
+                part.ends.push(part.js.len());
+                rest = after;
+            }
+            out.parts.push(part);
+        }
+        out
+    }
+}
+
 /// One warning for all of a rule's blocks over the cap: how many, the records in them, the
 /// largest.
-fn skipped_warning(rule: &str, skipped: &[(usize, String)], cap: usize) -> Option<String> {
+pub(crate) fn skipped_warning(
+    rule: &str,
+    skipped: &[(usize, String)],
+    cap: usize,
+) -> Option<String> {
     let (largest, key) = skipped.first()?;
     let records: usize = skipped.iter().map(|b| b.0).sum();
     let blocks = skipped.len();
@@ -972,5 +1054,40 @@ mod tests {
                 all.len()
             );
         }
+    }
+
+    #[test]
+    fn blocks_grouped_elsewhere_give_the_same_pairs() {
+        // What an engine that groups records by key does (`clientele::scale`): each record's
+        // key hashes per rule, grouped, blocks over the cap dropped, each block's pairs.
+        let (records, ranks, custom) = fixture(false, 2_500);
+        let rules = BlockingRule::ALL;
+        let cap = 2_500 / 4;
+        let (pairs, _) = candidate_pairs(&records, &ranks, rules, &custom, cap, false);
+        let mut groups: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
+        let mut hashes = Vec::new();
+        for r in 0..rules.len() + custom.len() {
+            let keyed = r.checked_sub(rules.len()).and_then(|k| custom.get(k));
+            for (i, p) in records.iter().enumerate() {
+                let mine = keyed.and_then(|k| k.keys.get(i));
+                key_hashes((rules.get(r), r, mine), p, &mut hashes);
+                for &h in &hashes {
+                    groups.entry((r, h)).or_default().push(i as u32);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        for ((r, _), members) in &groups {
+            let copies = rules.get(*r) == Some(&BlockingRule::Fingerprint);
+            if members.len() > 1 && (copies || members.len() <= cap) {
+                block_pairs(&records, &ranks, (members, copies), &mut found);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        let want: Vec<(u32, u32)> = pairs.iter().collect();
+        assert_eq!(found, want);
+        let rebuilt: Vec<(u32, u32)> = Pairs::from_sorted(records.len(), &found).iter().collect();
+        assert_eq!(rebuilt, want);
     }
 }

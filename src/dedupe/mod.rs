@@ -33,7 +33,9 @@ mod match_one;
 mod model;
 mod patterns;
 mod prepare;
+mod score;
 pub mod similarity;
+mod stats;
 
 use std::fmt;
 use std::sync::Arc;
@@ -44,9 +46,11 @@ use serde::{Deserialize, Serialize};
 
 pub use batch::Batch;
 pub use blocking::{BlockingReport, BlockingRule, RuleReport};
-use blocking::{KeyedRule, Pairs};
+pub(crate) use blocking::{KeyedRule, Pairs};
+#[cfg(feature = "datafusion")]
+pub(crate) use blocking::{block_pairs, key_hashes, shown_key, skipped_warning};
 pub use compare::{BuiltIn, Pattern};
-use compiled::Compiled;
+pub(crate) use compiled::Compiled;
 pub use config::{
     Blocking, Comparison, DedupeConfig, Evidence, FieldComparison, Level, MAX_COMPARISONS,
     MAX_PATTERNS,
@@ -56,14 +60,16 @@ pub use match_one::Match;
 pub use model::{
     ComparisonParams, Contribution, Explanation, LevelParams, TermFrequencies, TrainedModel,
 };
+pub(crate) use prepare::Prepared;
+use score::oriented;
+pub use stats::TrainingStats;
 
 use crate::error::Error;
 use crate::model::{Customer, CustomerId};
 use crate::normalize::Normalizer;
 use cluster::make_clusters;
 use layout::{check_size, layout, permute, positions_by_id, sorted_refs};
-use patterns::{CodeMap, comparable_pairs, count_patterns};
-use prepare::Prepared;
+use patterns::{CodeMap, count_patterns};
 
 /// Progress of a long run, given to the caller's callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +320,18 @@ impl Deduplicator {
         self
     }
 
+    /// The normalizer and default region records are prepared with.
+    #[cfg(feature = "datafusion")]
+    pub(crate) fn normalization(&self) -> (&Normalizer, Option<&str>) {
+        (&self.normalizer, self.region.as_deref())
+    }
+
+    /// The block cap ([`Deduplicator::max_block_size`]).
+    #[cfg(feature = "datafusion")]
+    pub(crate) fn block_cap(&self) -> usize {
+        self.max_block
+    }
+
     fn report(&self, stage: &'static str, done: u64, total: u64) {
         if let Some(f) = &self.progress {
             f(Progress { stage, done, total });
@@ -367,7 +385,7 @@ impl Deduplicator {
 
     /// One record prepared for comparison under a compiled configuration (its field
     /// comparisons' keys included).
-    fn prepare_one(&self, c: &Customer, compiled: &Compiled) -> Prepared {
+    pub(crate) fn prepare_one(&self, c: &Customer, compiled: &Compiled) -> Prepared {
         let mut p = prepare::prepare(c, &self.normalizer, self.region.as_deref());
         if !compiled.fields().is_empty() {
             p.fields = Some(Box::new(prepare::prepare_fields(
@@ -489,8 +507,9 @@ impl Deduplicator {
         Ok(out)
     }
 
-    /// `positions`: see [`model::estimate_u`].
-    /// Trains under the detector's configuration (`compiled` is it, compiled).
+    /// Trains under the detector's configuration (`compiled` is it, compiled), through the
+    /// statistics partitions would add ([`TrainingStats`]). `positions`: where each rank by id
+    /// is in `records` (see [`model::draw_u_pairs`]).
     fn train_on(
         &self,
         compiled: &Compiled,
@@ -498,24 +517,16 @@ impl Deduplicator {
         positions: &[u32],
         unique: &[(Pattern, u64)],
         cross: bool,
-    ) -> TrainedModel {
+    ) -> Result<TrainedModel, Error> {
         self.report("train", 0, 1);
-        let (u, u_pairs) = model::estimate_u(compiled, records, positions, self.u_pairs, self.seed);
-        let (m, prior, iterations) = model::train_sessions(
-            compiled,
-            unique,
-            &u,
-            self.em_iterations,
-            comparable_pairs(records, cross),
-        );
+        let drawn = model::draw_u_pairs(records.len(), positions, self.u_pairs, self.seed);
+        let levels = model::count_u_levels(compiled, records, &drawn);
+        let stats = TrainingStats::of_records(records)
+            + TrainingStats::of_patterns(compiled, unique)
+            + TrainingStats::of_u_levels(&levels, drawn.len() as u64);
+        let model = stats.model(self, compiled, cross);
         self.report("train", 1, 1);
-        TrainedModel::new(
-            (compiled, &self.config),
-            (m, u, prior),
-            model::term_frequencies(records),
-            iterations,
-            u_pairs,
-        )
+        model
     }
 
     /// Prepares, lays out, blocks and compares (what training and a run share).
@@ -533,9 +544,36 @@ impl Deduplicator {
     /// they lie in memory), and are laid out by name with ties by rank in id order.
     fn compare_prepared(
         &self,
+        records: Vec<Prepared>,
+        keyed: Vec<KeyedRule>,
+        compiled: (&Compiled, &Compiled),
+    ) -> Result<Compared, Error> {
+        self.compare_prepared_with(records, keyed, compiled, |records, ranks, rules, keyed| {
+            Ok(blocking::candidate_pairs(
+                records,
+                ranks,
+                rules,
+                keyed,
+                self.max_block,
+                false,
+            ))
+        })
+    }
+
+    /// [`Deduplicator::compare_prepared`] with the candidate pairs found by `block` (given the
+    /// records laid out, their ranks by id, the built-in rules and the keyed ones): the
+    /// in-memory blocking, or a query engine's (`clientele::scale`).
+    pub(crate) fn compare_prepared_with(
+        &self,
         mut records: Vec<Prepared>,
         mut keyed: Vec<KeyedRule>,
         (compiled, blocking): (&Compiled, &Compiled),
+        block: impl FnOnce(
+            &[Prepared],
+            &[u32],
+            &[BlockingRule],
+            &[KeyedRule],
+        ) -> Result<(Pairs, BlockingReport), Error>,
     ) -> Result<Compared, Error> {
         self.check_knobs()?;
         check_fields(&records, compiled)?;
@@ -559,14 +597,7 @@ impl Deduplicator {
         self.report("prepare", records.len() as u64, records.len() as u64);
         self.check_cancel()?;
         self.report("block", 0, 1);
-        let (pairs, blocking) = blocking::candidate_pairs(
-            &records,
-            &ranks,
-            blocking.blocking().0,
-            &keyed,
-            self.max_block,
-            false,
-        );
+        let (pairs, blocking) = block(&records, &ranks, blocking.blocking().0, &keyed)?;
         drop(keyed);
         self.report("block", 1, 1);
         self.check_cancel()?;
@@ -584,7 +615,7 @@ impl Deduplicator {
 
     /// Trains on compared records; u is drawn by rank in id order, so it does not depend on
     /// the layout.
-    fn train_compared(&self, compiled: &Compiled, c: &Compared) -> TrainedModel {
+    fn train_compared(&self, compiled: &Compiled, c: &Compared) -> Result<TrainedModel, Error> {
         // Where each rank by id is now.
         let mut positions = vec![0u32; c.ranks.len()];
         for (at, &rank) in c.ranks.iter().enumerate() {
@@ -603,7 +634,7 @@ impl Deduplicator {
     pub fn train(&self, customers: &[Customer]) -> Result<TrainedModel, Error> {
         let compiled = Compiled::new(&self.config)?;
         let compared = self.compare_all(customers, &compiled)?;
-        Ok(self.train_compared(&compiled, &compared))
+        self.train_compared(&compiled, &compared)
     }
 
     /// Deduplicates: block, compare, train (unless `model` is given), score, cluster.
@@ -647,7 +678,7 @@ impl Deduplicator {
     }
 
     /// Trains (unless `given`), scores and clusters compared records.
-    fn run_compared(
+    pub(crate) fn run_compared(
         &self,
         compiled: &Compiled,
         c: Compared,
@@ -655,7 +686,7 @@ impl Deduplicator {
     ) -> Result<DedupeResult, Error> {
         let model = match given {
             Some(m) => m.clone(),
-            None => self.train_compared(compiled, &c),
+            None => self.train_compared(compiled, &c)?,
         };
         self.check_cancel()?;
         self.report("score", 0, 1);
@@ -820,7 +851,7 @@ impl Deduplicator {
         drop(keyed);
         let codes = self.compare_pairs(&compiled, &records, &pairs)?;
         let unique = count_patterns(&compiled, &codes);
-        let model = self.train_on(&compiled, &records, &[], &unique, true);
+        let model = self.train_on(&compiled, &records, &[], &unique, true)?;
         let c = Compared {
             records,
             ranks: Vec::new(),
@@ -855,7 +886,7 @@ impl Deduplicator {
 }
 
 /// Records prepared, laid out, blocked and compared (see `Deduplicator::compare_all`).
-struct Compared {
+pub(crate) struct Compared {
     records: Vec<Prepared>,
     /// Each record's rank in id order.
     ranks: Vec<u32>,

@@ -188,27 +188,14 @@ pub(crate) use crate::rng::SplitMix;
 /// not on how they are laid out in memory. When the records have no more than `pairs` pairs in
 /// all, every pair is counted once instead (exact, and two records cost one comparison, not a
 /// million).
-pub(crate) fn estimate_u(
-    c: &Compiled,
-    records: &[Prepared],
-    positions: &[u32],
-    pairs: u64,
-    seed: u64,
-) -> (Vec<Vec<f64>>, u64) {
-    // One row per comparison, and a last one for the email levels the pairs would reach if
-    // their names agreed (`compare::email_given_name`).
-    let email_at = c.at(BuiltIn::Email);
-    let empty = || -> Vec<Vec<f64>> {
-        c.level_counts()
-            .map(|n| vec![0.0; n])
-            .chain([vec![0.0; EMAIL_LEVELS]])
-            .collect()
-    };
+///
+/// This draws the pairs, as places in the records (through `positions`), sorted; their levels
+/// are counted by [`count_u_levels`] and turned into u by [`u_from_counts`].
+pub(crate) fn draw_u_pairs(n: usize, positions: &[u32], pairs: u64, seed: u64) -> Vec<(u32, u32)> {
     // The pairs are drawn in sequence from the seed (so the estimate is reproducible), then
     // compared in parallel; level counts are integers, so their sum does not depend on the
     // order in which the threads add them.
     let mut rng = SplitMix(seed);
-    let n = records.len();
     let at = |k: usize| positions.get(k).map_or(k as u32, |&p| p);
     let mut drawn: Vec<(u32, u32)> = Vec::new();
     let all = (n as u64).saturating_mul(n.saturating_sub(1) as u64) / 2;
@@ -230,8 +217,25 @@ pub(crate) fn estimate_u(
     }
     // Compared in record order, for the cache (the counts do not depend on the order).
     drawn.par_sort_unstable();
-    let used = drawn.len() as u64;
-    let counts = drawn
+    drawn
+}
+
+/// The level counts of the pairs `drawn` (places in `records`): one row per comparison, and
+/// a last one for the email levels the pairs would reach if their names agreed
+/// (`compare::email_given_name`).
+pub(crate) fn count_u_levels(
+    c: &Compiled,
+    records: &[Prepared],
+    drawn: &[(u32, u32)],
+) -> Vec<Vec<f64>> {
+    let email_at = c.at(BuiltIn::Email);
+    let empty = || -> Vec<Vec<f64>> {
+        c.level_counts()
+            .map(|n| vec![0.0; n])
+            .chain([vec![0.0; EMAIL_LEVELS]])
+            .collect()
+    };
+    drawn
         .par_chunks(16_384)
         .fold(empty, |mut counts, chunk| {
             for (at, &(i, j)) in chunk.iter().enumerate() {
@@ -269,8 +273,12 @@ pub(crate) fn estimate_u(
                 }
             }
             a
-        });
-    let mut counts = counts;
+        })
+}
+
+/// The u probabilities from level counts ([`count_u_levels`]), smoothed.
+pub(crate) fn u_from_counts(c: &Compiled, mut counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+    let email_at = c.at(BuiltIn::Email);
     let given_name = counts.pop().unwrap_or_default();
     let mut u: Vec<Vec<f64>> = counts
         .into_iter()
@@ -296,7 +304,7 @@ pub(crate) fn estimate_u(
             }
         }
     }
-    (u, used)
+    u
 }
 
 /// Initial m: strong agreement likely among matches, decreasing with the level.
@@ -868,10 +876,16 @@ pub(crate) fn name_word(p: &Prepared, given: bool) -> Option<&str> {
     }
 }
 
-/// Term frequencies of names over the records.
-pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
+/// Records per value of the names term frequencies are counted on (given name, family name,
+/// company name, in the order of [`TF_NAMES`]).
+pub(crate) type NameCounts<'a> = [HashMap<&'a str, u64>; 3];
+
+/// The names of the term-frequency tables, in the order of [`NameCounts`].
+pub(crate) const TF_NAMES: [&str; 3] = ["given_name", "family_name", "company_name"];
+
+/// Counts the records holding each name value ([`NameCounts`]).
+pub(crate) fn name_counts(records: &[Prepared]) -> NameCounts<'_> {
     type Counts<'a> = HashMap<&'a str, u64>;
-    const NAMES: [&str; 3] = ["given_name", "family_name", "company_name"];
     fn values(p: &Prepared) -> [Option<&str>; 3] {
         [
             name_word(p, true),
@@ -880,7 +894,7 @@ pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
         ]
     }
     // Counted in parallel, a table per comparison, merged.
-    let counts: [Counts<'_>; 3] = records
+    records
         .par_chunks(1 << 15)
         .fold(
             || std::array::from_fn(|_| Counts::default()),
@@ -905,22 +919,27 @@ pub(crate) fn term_frequencies(records: &[Prepared]) -> TermFrequencies {
                 }
                 a
             },
-        );
-    let n = records.len().max(1) as f64;
-    let shares = NAMES
+        )
+}
+
+/// Term frequencies from the counts of names ([`name_counts`]) over `records` records: the
+/// values held by more than one record.
+pub(crate) fn term_frequencies(
+    counts: &[HashMap<String, u64>; 3],
+    records: u64,
+) -> TermFrequencies {
+    let n = records.max(1) as f64;
+    let shares = TF_NAMES
         .iter()
         .zip(counts)
         .map(|(name, counts)| {
             let table = counts
-                .into_iter()
-                .filter(|(_, c)| *c > 1)
-                .map(|(v, c)| (v.to_owned(), c as f64 / n))
+                .iter()
+                .filter(|(_, c)| **c > 1)
+                .map(|(v, &c)| (v.clone(), c as f64 / n))
                 .collect();
             ((*name).to_owned(), table)
         })
         .collect();
-    TermFrequencies {
-        records: records.len() as u64,
-        shares,
-    }
+    TermFrequencies { records, shares }
 }

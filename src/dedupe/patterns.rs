@@ -8,22 +8,32 @@ use super::compare::Pattern;
 use super::compiled::Compiled;
 use super::prepare::Prepared;
 
-/// How many pairs could be one customer: pairs of one kind (persons with persons, companies with
-/// companies), and in linkage only pairs across the two sources.
-pub(super) fn comparable_pairs(records: &[Prepared], cross: bool) -> f64 {
-    // counts[kind][source]
-    let mut counts = [[0f64; 2]; 2];
+/// Records per kind and source: `counts[kind][source]` (kind 1: a company; source 1: the
+/// second source of a linkage).
+pub(super) type KindCounts = [[u64; 2]; 2];
+
+/// The records of each kind and source.
+pub(super) fn kind_counts(records: &[Prepared]) -> KindCounts {
+    let mut counts = [[0u64; 2]; 2];
     for p in records {
         if let Some(c) = counts
             .get_mut(usize::from(p.company))
             .and_then(|k| k.get_mut(usize::from(p.source.min(1))))
         {
-            *c += 1.0;
+            *c += 1;
         }
     }
     counts
+}
+
+/// How many pairs could be one customer, from the records of each kind and source: pairs of
+/// one kind (persons with persons, companies with companies), and in linkage only pairs
+/// across the two sources.
+pub(super) fn comparable_of_kinds(counts: &KindCounts, cross: bool) -> f64 {
+    counts
         .iter()
-        .map(|[a, b]| {
+        .map(|&[a, b]| {
+            let (a, b) = (a as f64, b as f64);
             if cross {
                 a * b
             } else {
