@@ -44,12 +44,17 @@ pub(super) fn engine_error(e: impl std::fmt::Display) -> Error {
 
 /// A session whose operators share a fair spilling pool of the options' size.
 pub(super) fn session(options: &ScaleOptions) -> Result<SessionContext, Error> {
-    let pool = Arc::new(FairSpillPool::new(options.memory_limit.max(1 << 20)));
+    let limit = options.memory_limit.max(1 << 20);
+    let pool = Arc::new(FairSpillPool::new(limit));
     let mut runtime = RuntimeEnvBuilder::new().with_memory_pool(pool);
     if let Some(dir) = &options.spill_dir {
         runtime = runtime.with_temp_file_path(dir);
     }
-    let config = SessionConfig::new().with_target_partitions(options.partitions.max(1));
+    // What a sort keeps back for merging its spills: DataFusion's 10 MiB, or less in a small
+    // pool (a sixteenth of it), so that a small pool spills instead of failing.
+    let config = SessionConfig::new()
+        .with_target_partitions(options.partitions.max(1))
+        .with_sort_spill_reservation_bytes((limit / 16).min(10 << 20));
     Ok(SessionContext::new_with_config_rt(
         config,
         runtime.build_arc().map_err(engine_error)?,
