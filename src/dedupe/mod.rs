@@ -28,6 +28,7 @@ mod compiled;
 mod config;
 mod evaluate;
 mod evidence;
+mod features;
 mod layout;
 mod match_one;
 mod model;
@@ -146,6 +147,9 @@ pub struct Deduplicator {
     seed: u64,
     progress: Option<Arc<ProgressFn>>,
     cancel: Option<Arc<AtomicBool>>,
+    /// Stored records prepared for `match_one`, shared by the detectors of a region (see
+    /// `features`).
+    features: Arc<features::Features>,
 }
 
 impl fmt::Debug for Deduplicator {
@@ -184,6 +188,7 @@ impl Deduplicator {
             seed: 0x5EED,
             progress: None,
             cancel: None,
+            features: features::Features::shared(None),
         }
     }
 
@@ -192,6 +197,7 @@ impl Deduplicator {
     #[must_use]
     pub fn default_region(mut self, region: &str) -> Self {
         self.region = Some(region.trim().to_ascii_uppercase());
+        self.features = features::Features::shared(self.region.as_deref());
         self
     }
 
