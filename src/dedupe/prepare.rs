@@ -519,6 +519,36 @@ fn mix(state: u64, x: u64) -> u64 {
     (state.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
+/// A date's eight digits, `YYYYMMDD` (the year clamped to 0..=9999), written without
+/// formatting (once a record).
+fn date_digits(d: NaiveDate) -> [u8; 8] {
+    let (year, month, day) = (d.year().clamp(0, 9999) as u32, d.month(), d.day());
+    let mut out = [b'0'; 8];
+    for (slot, (value, unit)) in out.iter_mut().zip([
+        (year, 1000),
+        (year, 100),
+        (year, 10),
+        (year, 1),
+        (month, 10),
+        (month, 1),
+        (day, 10),
+        (day, 1),
+    ]) {
+        // Each digit is below 10, so the cast keeps it.
+        *slot = b'0' + (value / unit % 10) as u8;
+    }
+    out
+}
+
+/// `s` without its spaces, borrowed when it has none (most name keys).
+fn without_spaces(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(' ') {
+        std::borrow::Cow::Owned(s.replace(' ', ""))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Prepares a record. `region` is the default region for phones without a country code; phones
 /// that do not parse are compared on their digits.
 pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Prepared {
@@ -617,20 +647,12 @@ pub(crate) fn prepare(c: &Customer, n: &Normalizer, region: Option<&str>) -> Pre
     }
     p.dob = c.birth_date;
     if let Some(d) = p.dob {
-        let text = format!(
-            "{:04}{:02}{:02}",
-            d.year().clamp(0, 9999),
-            d.month(),
-            d.day()
-        );
-        for (slot, b) in p.dob_digits.iter_mut().zip(text.bytes()) {
-            *slot = b;
-        }
+        p.dob_digits = date_digits(d);
     }
     p.cross = match (&pinyin, &p.given, &p.family) {
         (Some((f, g)), _, _) => Text::new(g).zip(Text::new(f)),
         (None, Some(g), Some(f)) if !p.han => {
-            Text::new(&g.as_str().replace(' ', "")).zip(Text::new(&f.as_str().replace(' ', "")))
+            Text::new(&without_spaces(g.as_str())).zip(Text::new(&without_spaces(f.as_str())))
         }
         _ => None,
     };
@@ -735,6 +757,22 @@ mod tests {
             );
         }
         assert_eq!(soundex("张"), None);
+    }
+}
+
+#[cfg(test)]
+mod digit_tests {
+    use super::*;
+
+    #[test]
+    fn date_digits_are_the_formatted_date() {
+        for (y, m, d) in [(1984, 7, 3), (2001, 12, 31), (5, 1, 9), (9999, 2, 28)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+            let text = format!("{y:04}{m:02}{d:02}");
+            assert_eq!(&date_digits(date), text.as_bytes());
+        }
+        assert_eq!(without_spaces("de la cruz"), "delacruz");
+        assert_eq!(without_spaces("smith"), "smith");
     }
 }
 

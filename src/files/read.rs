@@ -240,6 +240,35 @@ struct Made {
     read: u64,
 }
 
+/// Adds the non-empty cells of `rows` to `filled` (one count per column), counting and
+/// dropping the rows on every core (the sums do not depend on the order).
+fn add_filled(filled: &mut [usize], rows: Vec<Vec<String>>) {
+    let width = filled.len();
+    let counts = rows
+        .into_par_iter()
+        .fold(
+            || vec![0usize; width],
+            |mut counts, cells| {
+                for (n, cell) in counts.iter_mut().zip(&cells) {
+                    *n += usize::from(!cell.trim().is_empty());
+                }
+                counts
+            },
+        )
+        .reduce(
+            || vec![0usize; width],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+    for (n, c) in filled.iter_mut().zip(counts) {
+        *n += c;
+    }
+}
+
 /// Makes the records of each chunk of rows: parsed in parallel, then admitted in file order
 /// (the repeated-id check), and given to `sink`.
 fn make_records(
@@ -262,6 +291,10 @@ fn make_records(
             })
             .collect();
         let mut chunk = Chunk::default();
+        // The admitted rows' cells, counted (non-empty cells per column) and dropped on every
+        // core once the rows are admitted: only the admission (the repeated-id check) needs
+        // file order.
+        let mut kept_cells: Vec<Vec<String>> = Vec::with_capacity(rows.len());
         for (row, parsed) in rows.into_iter().zip(parsed) {
             let (line, cells, parsed) = match (row, parsed) {
                 (RawRow::Row { line, cells, .. }, Some(p)) => (line, cells, p),
@@ -272,11 +305,8 @@ fn make_records(
                 (RawRow::Row { .. }, None) => continue,
             };
             match reader.admit(line, parsed) {
-                Ok(mut row) => {
-                    for (n, cell) in made.filled.iter_mut().zip(&cells) {
-                        *n += usize::from(!cell.trim().is_empty());
-                    }
-                    extras::decode(&mut row.customer, line, &mut row.problems);
+                Ok(row) => {
+                    kept_cells.push(cells);
                     chunk.lines.push(line);
                     chunk.problems.push(row.problems);
                     chunk.customers.push(row.customer);
@@ -290,6 +320,15 @@ fn make_records(
                 }),
             }
         }
+        add_filled(&mut made.filled, kept_cells);
+        chunk
+            .customers
+            .par_iter_mut()
+            .zip(chunk.problems.par_iter_mut())
+            .zip(chunk.lines.par_iter())
+            .for_each(|((customer, problems), &line)| {
+                extras::decode(customer, line, problems);
+            });
         made.read += chunk.customers.len() as u64;
         sink(chunk);
     }
