@@ -584,15 +584,18 @@ impl RowReader {
     /// As [`RowReader::read`].
     pub fn admit(&mut self, line: u64, parsed: ParsedRow) -> Result<ImportedRow> {
         let (id, row) = parsed.0?;
-        if let Some(first) = self.seen.get(&id) {
-            return Err(Error::Row {
+        // One hash of the id: the slot found is the one a first reading fills.
+        match self.seen.entry(id) {
+            std::collections::hash_map::Entry::Occupied(first) => Err(Error::Row {
                 line,
-                reason: format!("duplicate id, first read on line {first}"),
-            });
+                reason: format!("duplicate id, first read on line {}", first.get()),
+            }),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let row = row?;
+                slot.insert(line);
+                Ok(row)
+            }
         }
-        let row = row?;
-        self.seen.insert(id, line);
-        Ok(row)
     }
 }
 

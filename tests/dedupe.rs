@@ -324,6 +324,56 @@ fn match_one_finds_a_new_records_duplicate_through_the_store() {
     );
 }
 
+/// `match_one` keeps stored records' prepared features between calls: a record changed in the
+/// store is compared as it now is, as in a store that held the new version from the start.
+#[test]
+fn match_one_compares_a_changed_record_as_it_now_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let customers = load(&root.join("customers.csv"), &[]);
+    let d = Deduplicator::new();
+    let model = d.train(&customers).unwrap();
+    let (new, stored): (Vec<_>, Vec<_>) = customers
+        .into_iter()
+        .partition(|c| c.id.as_str() == "C0227");
+    let original = stored
+        .iter()
+        .find(|c| c.id.as_str() == "C0001")
+        .unwrap()
+        .clone();
+    // C0001 becomes someone else.
+    let mut other = original.clone();
+    other.person_name = new[0].person_name.clone().map(|mut n| {
+        n.full = Some("Zzyzx Qwerty".into());
+        n.given = None;
+        n.family = None;
+        n
+    });
+    other.birth_date = None;
+    other.addresses.clear();
+    let (store, changed) = (
+        MemoryStore::with_indexer(d.indexer()),
+        MemoryStore::with_indexer(d.indexer()),
+    );
+    for c in stored {
+        let in_changed = if c.id == other.id {
+            other.clone()
+        } else {
+            c.clone()
+        };
+        store.put(c).unwrap();
+        changed.put(in_changed).unwrap();
+    }
+    let before = d.match_one(&new[0], &store, &model).unwrap();
+    assert_eq!(before.first().map(|m| m.id.as_str()), Some("C0001"));
+    store.put(other).unwrap();
+    let after = d.match_one(&new[0], &store, &model).unwrap();
+    assert_eq!(after, d.match_one(&new[0], &changed, &model).unwrap());
+    assert_ne!(after, before);
+    // And back: the first version is compared again.
+    store.put(original).unwrap();
+    assert_eq!(d.match_one(&new[0], &store, &model).unwrap(), before);
+}
+
 #[test]
 fn linkage_pairs_only_across_sources() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");

@@ -56,7 +56,7 @@ impl Deduplicator {
         // The detector's blocking rules are checked with its configuration.
         Compiled::new(&self.config)?;
         let storage = |e: S::Error| Error::storage("match_one: reading the store", e);
-        let p = self.prepare_one(customer, &compiled);
+        let p = self.prepared(customer, &compiled);
         let candidates = self.candidates(&p, customer, store).map_err(storage)?;
         let weights = model.weights();
         let mut out = Vec::new();
@@ -69,10 +69,11 @@ impl Deduplicator {
                 if (other.kind == CustomerKind::Company) != p.company {
                     return;
                 }
-                let q = self.prepare_one(&other, &compiled);
-                let pattern = compiled.compare(&p, &q);
-                let w = model.score(&compiled, &weights, &pattern, &p);
-                let identical = p.identical(&q);
+                let q = self.prepared(&other, &compiled);
+                let (p, q) = (&*p, &*q);
+                let pattern = compiled.compare(p, q);
+                let w = model.score(&compiled, &weights, &pattern, p);
+                let identical = p.identical(q);
                 let prob = if identical {
                     1.0
                 } else {
@@ -80,7 +81,7 @@ impl Deduplicator {
                 };
                 let judged = evidence::Common::none();
                 if prob >= self.threshold
-                    && judged.has_evidence(&compiled, (&p, &q), &pattern, identical)
+                    && judged.has_evidence(&compiled, (p, q), &pattern, identical)
                 {
                     out.push(Match {
                         id: id.clone(),
@@ -135,7 +136,9 @@ impl Deduplicator {
         }
         let mut rare: Vec<CustomerId> = Vec::new();
         // Hashed, not ordered: a few thousand ids at most, and the ranking below sorts them.
-        let mut score: crate::hashing::IntMap<CustomerId, f64> = Default::default();
+        // Each record's score, and whether it is in a rare block (marked here, so that ranking
+        // never compares ids with the rare ones).
+        let mut score: crate::hashing::IntMap<CustomerId, (f64, bool)> = Default::default();
         // The small blocks are read in one call; the larger ones one by one, while they can
         // still change the ranking.
         let first = blocks
@@ -149,22 +152,33 @@ impl Deduplicator {
             let chunk = blocks.get(at..upto.min(blocks.len())).unwrap_or(&[]);
             let wanted: Vec<SecondaryKey> = chunk.iter().map(|(_, k)| (*k).clone()).collect();
             let limit = self.max_block.saturating_add(1);
-            for ((n, _), ids) in chunk.iter().zip(store.lookup_many(&wanted, limit)?) {
-                let weight = 1.0 / (*n).max(1) as f64;
-                for id in ids {
-                    if id == customer.id {
-                        continue;
-                    }
-                    if *n <= RARE_KEY_BLOCK {
-                        rare.push(id.clone());
-                    }
-                    *score.entry(id).or_default() += weight;
+            // The store's ids are lent: one is copied only the first time it is seen.
+            store.lookup_many_with(&wanted, limit, &mut |i, id| {
+                let Some((n, _)) = chunk.get(i) else {
+                    return;
+                };
+                if *id == customer.id {
+                    return;
                 }
-            }
+                let is_rare = *n <= RARE_KEY_BLOCK;
+                if is_rare {
+                    rare.push(id.clone());
+                }
+                let weight = 1.0 / (*n).max(1) as f64;
+                match score.get_mut(id) {
+                    Some((w, r)) => {
+                        *w += weight;
+                        *r |= is_rare;
+                    }
+                    None => {
+                        score.insert(id.clone(), (weight, is_rare));
+                    }
+                }
+            })?;
             at = upto;
             let left = rest.get(at).copied().unwrap_or(0.0);
             if left > 0.0
-                && let Some(n) = settled(&score, &rare, left)
+                && let Some(n) = settled(&score, left)
             {
                 take = n;
                 break;
@@ -174,8 +188,8 @@ impl Deduplicator {
         rare.dedup();
         let mut others: Vec<(f64, CustomerId)> = score
             .into_iter()
-            .filter(|(id, _)| rare.binary_search(id).is_err())
-            .map(|(id, w)| (w, id))
+            .filter(|(_, (_, is_rare))| !is_rare)
+            .map(|(id, (w, _))| (w, id))
             .collect();
         let best_first = |a: &(f64, CustomerId), b: &(f64, CustomerId)| {
             b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
@@ -187,6 +201,17 @@ impl Deduplicator {
         others.sort_unstable_by(best_first);
         rare.extend(others.into_iter().map(|(_, id)| id));
         Ok(rare)
+    }
+
+    /// A record prepared as [`Deduplicator::prepare_one`] prepares it: from the table of
+    /// prepared records when it serves this detector and the model compares no custom fields
+    /// (see `features`), else afresh.
+    fn prepared(&self, c: &Customer, compiled: &Compiled) -> PreparedRef {
+        if compiled.fields().is_empty() && self.features.serves(self.region.as_deref()) {
+            PreparedRef::Shared(self.features.prepared(c, &self.normalizer))
+        } else {
+            PreparedRef::Own(Box::new(self.prepare_one(c, compiled)))
+        }
     }
 
     fn keys_of_prepared(&self, p: &Prepared, c: &Customer) -> Vec<SecondaryKey> {
@@ -217,12 +242,17 @@ struct BlockingIndexer {
 
 impl KeyIndexer for BlockingIndexer {
     fn keys(&self, customer: &Customer, out: &mut Vec<SecondaryKey>) {
-        let p = prepare::prepare(
-            customer,
-            &self.dedupe.normalizer,
-            self.dedupe.region.as_deref(),
-        );
-        out.extend(self.dedupe.keys_of_prepared(&p, customer));
+        let d = &self.dedupe;
+        let p = if d.features.serves(d.region.as_deref()) {
+            d.features.prepared(customer, &d.normalizer)
+        } else {
+            Arc::new(prepare::prepare(
+                customer,
+                &d.normalizer,
+                d.region.as_deref(),
+            ))
+        };
+        out.extend(d.keys_of_prepared(&p, customer));
     }
 }
 
@@ -231,15 +261,11 @@ impl KeyIndexer for BlockingIndexer {
 /// how many of the best seen so far (other than those of rare keys) hold them all: every
 /// record whose score plus `left` reaches the score of the last of the best so far, when that
 /// is at most [`MAX_CONTENDERS`] records and no record not seen yet can reach it.
-fn settled(
-    score: &crate::hashing::IntMap<CustomerId, f64>,
-    rare: &[CustomerId],
-    left: f64,
-) -> Option<usize> {
+fn settled(score: &crate::hashing::IntMap<CustomerId, (f64, bool)>, left: f64) -> Option<usize> {
     let mut scores: Vec<f64> = score
-        .iter()
-        .filter(|(id, _)| !rare.contains(id))
-        .map(|(_, w)| *w)
+        .values()
+        .filter(|(_, is_rare)| !is_rare)
+        .map(|(w, _)| *w)
         .collect();
     if scores.len() < RANKED_CANDIDATES {
         return None;
@@ -267,3 +293,20 @@ const RARE_KEY_BLOCK: usize = 4;
 
 /// How many other records `match_one` compares, best ranked first.
 const RANKED_CANDIDATES: usize = 20;
+
+/// A prepared record, shared with the table of prepared records or made for one call.
+enum PreparedRef {
+    Shared(Arc<Prepared>),
+    Own(Box<Prepared>),
+}
+
+impl std::ops::Deref for PreparedRef {
+    type Target = Prepared;
+
+    fn deref(&self) -> &Prepared {
+        match self {
+            Self::Shared(p) => p,
+            Self::Own(p) => p,
+        }
+    }
+}

@@ -28,6 +28,7 @@ mod compiled;
 mod config;
 mod evaluate;
 mod evidence;
+mod features;
 mod layout;
 mod match_one;
 mod model;
@@ -152,6 +153,9 @@ pub struct Deduplicator {
     seed: u64,
     progress: Option<Arc<ProgressFn>>,
     cancel: Option<Arc<AtomicBool>>,
+    /// Stored records prepared for `match_one`, shared by the detectors of a region (see
+    /// `features`).
+    features: Arc<features::Features>,
 }
 
 impl fmt::Debug for Deduplicator {
@@ -190,6 +194,7 @@ impl Deduplicator {
             seed: 0x5EED,
             progress: None,
             cancel: None,
+            features: features::Features::shared(None),
         }
     }
 
@@ -198,6 +203,7 @@ impl Deduplicator {
     #[must_use]
     pub fn default_region(mut self, region: &str) -> Self {
         self.region = Some(region.trim().to_ascii_uppercase());
+        self.features = features::Features::shared(self.region.as_deref());
         self
     }
 

@@ -213,6 +213,16 @@ impl<S: CustomerStore + ?Sized> CustomerStore for Recording<'_, S> {
         self.inner.lookup_many(keys, limit)
     }
 
+    fn lookup_many_with(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+        f: &mut dyn FnMut(usize, &CustomerId),
+    ) -> Result<(), S::Error> {
+        self.keys(keys);
+        self.inner.lookup_many_with(keys, limit, f)
+    }
+
     fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, S::Error> {
         let counts = self.inner.key_counts(keys, limit)?;
         self.note(|r| {

@@ -160,6 +160,43 @@ pub trait CustomerStore: Send + Sync {
             .collect()
     }
 
+    /// [`CustomerStore::lookup_many`] without copying the answers out: `f(i, id)` for each id
+    /// of the answer to the key at `i`, keys in the order given and ids in ascending order, at
+    /// most `limit` per key. The default reads them with [`CustomerStore::lookup_many`]; a
+    /// store holding its index in memory lends its own ids.
+    ///
+    /// # Errors
+    /// Back-end failures only.
+    ///
+    /// # Examples
+    /// ```
+    /// use clientele::store::{CustomerStore, MemoryStore, SecondaryKey};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// let store = MemoryStore::new();
+    /// for id in ["A", "B"] {
+    ///     store.put(Customer::builder(CustomerId::new(id)?, CustomerKind::Person)
+    ///         .email("shared@example.com").build())?;
+    /// }
+    /// let shared = SecondaryKey::email("shared@example.com").unwrap();
+    /// let mut seen = Vec::new();
+    /// store.lookup_many_with(&[shared], 10, &mut |i, id| seen.push((i, id.to_string())))?;
+    /// assert_eq!(seen, vec![(0, "A".to_owned()), (0, "B".to_owned())]);
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    fn lookup_many_with(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+        f: &mut dyn FnMut(usize, &CustomerId),
+    ) -> Result<(), Self::Error> {
+        for (i, ids) in self.lookup_many(keys, limit)?.iter().enumerate() {
+            for id in ids {
+                f(i, id);
+            }
+        }
+        Ok(())
+    }
+
     /// How many records hold each key, counting at most `limit` (a larger block is answered
     /// `limit`): one answer per key, in the order given, equal to the lengths of
     /// [`CustomerStore::lookup_many`]'s answers. A caller sizes blocks with it before reading
@@ -354,6 +391,14 @@ macro_rules! delegate {
             limit: usize,
         ) -> Result<Vec<Vec<CustomerId>>, S::Error> {
             (**self).lookup_many(keys, limit)
+        }
+        fn lookup_many_with(
+            &self,
+            keys: &[SecondaryKey],
+            limit: usize,
+            f: &mut dyn FnMut(usize, &CustomerId),
+        ) -> Result<(), S::Error> {
+            (**self).lookup_many_with(keys, limit, f)
         }
         fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, S::Error> {
             (**self).key_counts(keys, limit)

@@ -57,13 +57,29 @@ impl Fingerprint {
         Self(n)
     }
 
+    /// A quick 128-bit hash of a record's content, for caches inside one process (the
+    /// prepared features of `match_one`): the same serde walk as [`Fingerprint::record`] into
+    /// two multiply-rotate lanes eight bytes at a time, about ten times faster than FNV-1a's
+    /// byte at a time. Not stable across versions: never store it.
+    pub(crate) fn quick_record(customer: &Customer) -> u128 {
+        let mut h = Fnv {
+            state: QUICK_START,
+            quick: true,
+        };
+        let _ = (0u8, customer).serialize(&mut h);
+        h.state
+    }
+
     fn of<T: Serialize + ?Sized>(value: &T) -> Self {
-        let mut h = Fnv(FNV128_START);
+        let mut h = Fnv {
+            state: FNV128_START,
+            quick: false,
+        };
         // Serializing into the hasher cannot fail for the crate's types (they have no
         // fallible `Serialize`); if a caller's type did, the partial hash is still a stable
         // function of the value.
         let _ = value.serialize(&mut h);
-        Self(h.0)
+        Self(h.state)
     }
 }
 
@@ -97,26 +113,86 @@ impl<'de> Deserialize<'de> for Fingerprint {
 const FNV128_START: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
 const FNV128_PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
 
-/// FNV-1a, 128 bits, fed by serde.
-struct Fnv(u128);
+const QUICK_START: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834;
+
+/// FNV-1a, 128 bits, fed by serde; or, `quick`, the in-process hash of
+/// [`Fingerprint::quick_record`].
+struct Fnv {
+    state: u128,
+    quick: bool,
+}
 
 impl Fnv {
     fn bytes(&mut self, bytes: &[u8]) {
+        if self.quick {
+            self.quick_chunks(bytes);
+            return;
+        }
         for &b in bytes {
-            self.0 = (self.0 ^ u128::from(b)).wrapping_mul(FNV128_PRIME);
+            self.state = (self.state ^ u128::from(b)).wrapping_mul(FNV128_PRIME);
         }
     }
 
-    /// A type tag, then the bytes.
+    /// One word into the quick hash's two multiply-rotate lanes.
+    fn quick_word(&mut self, w: u64) {
+        let (a, b) = ((self.state >> 64) as u64, self.state as u64);
+        let a = (a ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        let b = (b ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(31);
+        self.state = (u128::from(a) << 64) | u128::from(b);
+    }
+
+    /// Eight bytes at a time, the last word zero-padded (lengths are hashed by the callers).
+    fn quick_chunks(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            self.quick_word(u64::from_le_bytes(word));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (d, s) in word.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.quick_word(u64::from_le_bytes(word));
+        }
+    }
+
+    /// A type tag, then the bytes (the quick hash: the tag and the length in one word).
     fn tagged(&mut self, tag: u8, bytes: &[u8]) {
+        if self.quick {
+            self.quick_word(u64::from(tag) | ((bytes.len() as u64) << 8));
+            self.quick_chunks(bytes);
+            return;
+        }
         self.bytes(&[tag]);
         self.bytes(bytes);
     }
 
     /// A length-prefixed string (so that `("ab", "c")` and `("a", "bc")` differ).
     fn text(&mut self, tag: u8, s: &str) {
+        if self.quick {
+            self.tagged(tag, s.as_bytes());
+            return;
+        }
         self.tagged(tag, &(s.len() as u64).to_le_bytes());
         self.bytes(s.as_bytes());
+    }
+}
+
+/// Hashes what a value displays, piece by piece, without making a string (the quick hash's
+/// dates: serde writes them through `collect_str`).
+struct Pieces<'a> {
+    h: &'a mut Fnv,
+    len: u64,
+}
+
+impl fmt::Write for Pieces<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.len += s.len() as u64;
+        self.h.quick_chunks(s.as_bytes());
+        Ok(())
     }
 }
 
@@ -200,6 +276,16 @@ impl ser::Serializer for &mut Fnv {
     }
     fn serialize_str(self, v: &str) -> Result<(), Never> {
         self.text(8, v);
+        Ok(())
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Never> {
+        if !self.quick {
+            return self.serialize_str(&value.to_string());
+        }
+        let mut w = Pieces { h: self, len: 0 };
+        let _ = fmt::write(&mut w, format_args!("{value}"));
+        let len = w.len;
+        self.quick_word(8 | (len << 8));
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Never> {
@@ -335,7 +421,12 @@ impl ser::SerializeMap for &mut Fnv {
 
 /// A named field: its name, then its value.
 fn field<T: Serialize + ?Sized>(h: &mut Fnv, key: &'static str, value: &T) -> Result<(), Never> {
-    h.text(23, key);
+    if h.quick {
+        // Within one process a field's name is one static string: its address stands for it.
+        h.quick_word(23 ^ ((key.as_ptr() as u64) << 8) ^ (key.len() as u64));
+    } else {
+        h.text(23, key);
+    }
     value.serialize(h)
 }
 
@@ -395,6 +486,21 @@ mod tests {
         let c = Customer::builder(CustomerId::new("A").unwrap(), CustomerKind::Person).build();
         let a = Activity::default();
         assert_ne!(Fingerprint::record(&c), Fingerprint::with_activity(&c, &a));
+    }
+
+    #[test]
+    fn the_quick_hash_tells_records_apart() {
+        let a = Customer::builder(CustomerId::new("A").unwrap(), CustomerKind::Person)
+            .full_name("Li Na")
+            .build();
+        let mut b = a.clone();
+        assert_eq!(Fingerprint::quick_record(&a), Fingerprint::quick_record(&b));
+        b.person_name = None;
+        assert_ne!(Fingerprint::quick_record(&a), Fingerprint::quick_record(&b));
+        assert_ne!(
+            Fingerprint::quick_record(&a),
+            Fingerprint::record(&a).as_u128()
+        );
     }
 
     #[test]

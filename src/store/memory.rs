@@ -40,7 +40,10 @@ pub struct MemoryStore {
 /// What the lock guards.
 #[derive(Clone, Default)]
 struct Inner {
-    customers: BTreeMap<CustomerId, Customer>,
+    /// Records by id, hashed: a point read is one probe, not a walk down a tree of string
+    /// comparisons (the reads of `match_one`'s candidates); their ids in order, for scans.
+    customers: HashMap<CustomerId, Customer>,
+    order: BTreeSet<CustomerId>,
     activity: HashMap<CustomerId, Activity>,
     index: HashMap<SecondaryKey, BTreeSet<CustomerId>>,
     merges: BTreeMap<MergeId, MergeRecord>,
@@ -130,9 +133,19 @@ impl Inner {
                 for key in indexer.keys_of(&c) {
                     self.index.entry(key).or_default().insert(id.clone());
                 }
-                self.customers.insert(id.clone(), c)
+                let old = self.customers.insert(id.clone(), c);
+                if old.is_none() {
+                    self.order.insert(id.clone());
+                }
+                old
             }
-            None => self.customers.remove(id),
+            None => {
+                let old = self.customers.remove(id);
+                if old.is_some() {
+                    self.order.remove(id);
+                }
+                old
+            }
         };
         if let Some(old) = &old {
             let still: BTreeSet<SecondaryKey> = self
@@ -459,12 +472,11 @@ impl CustomerStore for MemoryStore {
     fn scan(&self, after: Option<&CustomerId>, limit: usize) -> Result<Vec<Customer>, Error> {
         use std::ops::Bound;
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
-        Ok(self
-            .read()?
-            .customers
+        let g = self.read()?;
+        Ok(g.order
             .range::<CustomerId, _>((lower, Bound::Unbounded))
+            .filter_map(|id| g.customers.get(id).cloned())
             .take(limit)
-            .map(|(_, c)| c.clone())
             .collect())
     }
 
@@ -487,6 +499,21 @@ impl CustomerStore for MemoryStore {
                     .unwrap_or_default()
             })
             .collect())
+    }
+
+    fn lookup_many_with(
+        &self,
+        keys: &[SecondaryKey],
+        limit: usize,
+        f: &mut dyn FnMut(usize, &CustomerId),
+    ) -> Result<(), Error> {
+        let g = self.read()?;
+        for (i, k) in keys.iter().enumerate() {
+            for id in g.index.get(k).into_iter().flatten().take(limit) {
+                f(i, id);
+            }
+        }
+        Ok(())
     }
 
     fn key_counts(&self, keys: &[SecondaryKey], limit: usize) -> Result<Vec<usize>, Error> {

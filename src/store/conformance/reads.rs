@@ -98,6 +98,25 @@ pub(super) fn checks<S: CustomerStore + ?Sized>(s: &mut Suite<'_, S>) -> Result<
         capped == firsts && single.iter().any(|ids| ids.len() == 3),
         || "lookup_many with a limit of 1 did not keep the first id of each answer".into(),
     )?;
+    // The visiting lookup lends the same ids, with and without a limit.
+    for limit in [usize::MAX, 2] {
+        let mut visited: Vec<Vec<CustomerId>> = vec![Vec::new(); keys.len()];
+        ok(
+            "reads.lookup_many_with",
+            s.store.lookup_many_with(&keys, limit, &mut |i, id| {
+                if let Some(v) = visited.get_mut(i) {
+                    v.push(id.clone());
+                }
+            }),
+        )?;
+        let wanted: Vec<Vec<CustomerId>> = single
+            .iter()
+            .map(|ids| ids.iter().take(limit).cloned().collect())
+            .collect();
+        s.expect("reads.lookup_many_with", visited == wanted, || {
+            format!("lookup_many_with with a limit of {limit} differs from lookup_many")
+        })?;
+    }
     // Counts agree with the answers' lengths, with and without a limit.
     for limit in [usize::MAX, 2] {
         let counts = ok("reads.key_counts", s.store.key_counts(&keys, limit))?;
