@@ -385,6 +385,13 @@ fn rendered() -> Vec<(&'static str, String)> {
     }
     out.push(debug("TrainedModel", &result.model));
     out.push(debug("TermFrequencies", &result.model.term_frequencies));
+    out.push(debug(
+        "TrainingStats",
+        &Deduplicator::new()
+            .default_region("CN")
+            .record_stats(&customers)
+            .unwrap(),
+    ));
     for c in &result.model.comparisons {
         out.push(debug("ComparisonParams", c));
         for l in &c.levels {
@@ -767,6 +774,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("AuditOp", "a kind of audited change"),
     ("BackupCounts", "counts of what a backup holds"),
     ("BackupOptions", "settings: frame size and a fixed time"),
+    (
+        "ScaleOptions",
+        "settings: a memory limit, partitions and a spill directory",
+    ),
     ("BackupSummary", "counts and a checksum of a backup"),
     ("RestoreOptions", "settings: batch size"),
     ("RestoreSummary", "counts of what a restore wrote"),
