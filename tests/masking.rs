@@ -447,6 +447,10 @@ fn rendered() -> Vec<(&'static str, String)> {
     for m in &matches {
         out.push(debug("Match", m));
     }
+    out.push(debug(
+        "Matcher",
+        &matcher.matcher(result.model.clone()).unwrap(),
+    ));
 
     // merge: a second record of the same person with another phone and WeChat id
     let mut other = planted_person("P7");

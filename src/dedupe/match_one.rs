@@ -51,14 +51,62 @@ impl Deduplicator {
         store: &S,
         model: &TrainedModel,
     ) -> Result<Vec<Match>, Error> {
-        self.check_knobs()?;
-        let compiled = model.compile()?;
-        // The detector's blocking rules are checked with its configuration.
-        Compiled::new(&self.config)?;
+        let ready = Ready::new(self, model)?;
+        self.match_ready(customer, store, model, &ready)
+    }
+
+    /// A [`Matcher`]: this detector and `model` made ready once for many
+    /// [`Matcher::match_one`] calls (a sign-up form, an import), which then skip what
+    /// [`Deduplicator::match_one`] does on every call: checking the knobs and the
+    /// configuration, compiling the model's comparisons and computing its weights.
+    ///
+    /// ```
+    /// use clientele::dedupe::Deduplicator;
+    /// use clientele::store::{CustomerStore, KeyIndexers, MemoryStore};
+    /// use clientele::{Customer, CustomerId, CustomerKind};
+    /// let person = |id: &str, name: &str, phone: &str| {
+    ///     Customer::builder(CustomerId::new(id).unwrap(), CustomerKind::Person)
+    ///         .full_name(name).phone(phone).build()
+    /// };
+    /// let dedupe = Deduplicator::new().default_region("CN");
+    /// let stored = vec![person("C1", "张伟", "13800138000"), person("C2", "王芳", "13900001111")];
+    /// let store = MemoryStore::with_indexers(KeyIndexers::contact().and(dedupe.indexer()));
+    /// for c in &stored {
+    ///     store.put(c.clone())?;
+    /// }
+    /// let matcher = dedupe.matcher(dedupe.train(&stored)?)?;
+    /// let arriving = person("NEW", "张伟", "+86 138 0013 8000");
+    /// let found = matcher.match_one(&arriving, &store)?;
+    /// assert_eq!(found, dedupe.match_one(&arriving, &store, matcher.model())?);
+    /// assert_eq!(found.first().map(|m| m.id.as_str()), Some("C1"));
+    /// # Ok::<(), clientele::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Deduplicator::match_one`] before it reads the store: [`Error::InvalidValue`] for a
+    /// knob out of range, or for the field `model` when the model has other comparison levels
+    /// than this version's.
+    pub fn matcher(&self, model: TrainedModel) -> Result<Matcher, Error> {
+        let ready = Ready::new(self, &model)?;
+        Ok(Matcher {
+            dedupe: self.clone(),
+            model,
+            ready,
+        })
+    }
+
+    /// [`Deduplicator::match_one`] with the model made ready.
+    fn match_ready<S: CustomerStore + ?Sized>(
+        &self,
+        customer: &Customer,
+        store: &S,
+        model: &TrainedModel,
+        ready: &Ready,
+    ) -> Result<Vec<Match>, Error> {
+        let Ready { compiled, weights } = ready;
         let storage = |e: S::Error| Error::storage("match_one: reading the store", e);
-        let p = self.prepared(customer, &compiled);
+        let p = self.prepared(customer, compiled);
         let candidates = self.candidates(&p, customer, store).map_err(storage)?;
-        let weights = model.weights();
         let mut out = Vec::new();
         // Lent, not copied: each candidate is prepared from the store's own record.
         store
@@ -69,10 +117,10 @@ impl Deduplicator {
                 if (other.kind == CustomerKind::Company) != p.company {
                     return;
                 }
-                let q = self.prepared(&other, &compiled);
+                let q = self.prepared(&other, compiled);
                 let (p, q) = (&*p, &*q);
                 let pattern = compiled.compare(p, q);
-                let w = model.score(&compiled, &weights, &pattern, p);
+                let w = model.score(compiled, weights, &pattern, p);
                 let identical = p.identical(q);
                 let prob = if identical {
                     1.0
@@ -81,7 +129,7 @@ impl Deduplicator {
                 };
                 let judged = evidence::Common::none();
                 if prob >= self.threshold
-                    && judged.has_evidence(&compiled, (p, q), &pattern, identical)
+                    && judged.has_evidence(compiled, (p, q), &pattern, identical)
                 {
                     out.push(Match {
                         id: id.clone(),
@@ -308,5 +356,61 @@ impl std::ops::Deref for PreparedRef {
             Self::Shared(p) => p,
             Self::Own(p) => p,
         }
+    }
+}
+
+/// A detector and a trained model made ready for [`Matcher::match_one`]
+/// ([`Deduplicator::matcher`]). Cheap to share between threads (`&Matcher` is `Sync`).
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    dedupe: Deduplicator,
+    model: TrainedModel,
+    ready: Ready,
+}
+
+impl Matcher {
+    /// [`Deduplicator::match_one`] of `customer` in `store` with the matcher's detector and
+    /// model: the same matches, without making the model ready again.
+    ///
+    /// # Errors
+    /// The store's errors, as [`Error::Storage`].
+    pub fn match_one<S: CustomerStore + ?Sized>(
+        &self,
+        customer: &Customer,
+        store: &S,
+    ) -> Result<Vec<Match>, Error> {
+        self.dedupe
+            .match_ready(customer, store, &self.model, &self.ready)
+    }
+
+    /// The detector.
+    pub fn detector(&self) -> &Deduplicator {
+        &self.dedupe
+    }
+
+    /// The trained model.
+    pub fn model(&self) -> &TrainedModel {
+        &self.model
+    }
+}
+
+/// What `match_one` needs of a model beside it, checked against the detector: its compiled
+/// comparisons and its level weights.
+#[derive(Debug, Clone)]
+struct Ready {
+    compiled: Compiled,
+    weights: Vec<Vec<f64>>,
+}
+
+impl Ready {
+    fn new(dedupe: &Deduplicator, model: &TrainedModel) -> Result<Self, Error> {
+        dedupe.check_knobs()?;
+        let compiled = model.compile()?;
+        // The detector's blocking rules are checked with its configuration.
+        Compiled::new(&dedupe.config)?;
+        Ok(Self {
+            compiled,
+            weights: model.weights(),
+        })
     }
 }

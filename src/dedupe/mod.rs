@@ -57,7 +57,7 @@ pub use config::{
     MAX_PATTERNS,
 };
 pub use evaluate::{Evaluation, evaluate, ordered_pair, pairs_from_entities};
-pub use match_one::Match;
+pub use match_one::{Match, Matcher};
 pub use model::{
     ComparisonParams, Contribution, Explanation, LevelParams, TermFrequencies, TrainedModel,
 };

@@ -12,7 +12,7 @@ use super::docs::{self, EXTERNAL, External, MODEL, REVIEW};
 use super::policy::{ImportReport, OnMatch, Outcome, Policy, RowOutcome};
 use super::review::{self, Candidate, ReviewItem};
 use super::speculate::{Footprint, Recording};
-use crate::dedupe::{Deduplicator, Match, TrainedModel};
+use crate::dedupe::{Deduplicator, Match, Matcher, TrainedModel};
 use crate::error::{Error, Result};
 use crate::merge::{AuditAction, AuditEvent, Merger, apply_event, merge_events};
 use crate::model::{Customer, CustomerId, RecordSnapshot};
@@ -103,8 +103,7 @@ impl Planned {
 
 /// What every row of one import shares.
 struct Run {
-    matcher: Deduplicator,
-    model: TrainedModel,
+    matcher: Matcher,
     at: DateTime<Utc>,
     total: usize,
 }
@@ -229,7 +228,7 @@ impl Importer {
         KeyIndexers::contact().and(self.dedupe.indexer())
     }
 
-    fn matcher(&self) -> Deduplicator {
+    fn detector(&self) -> Deduplicator {
         let p = self.policy.review_above.min(self.policy.merge_above);
         self.dedupe.clone().threshold(p.clamp(0.0, 1.0))
     }
@@ -330,8 +329,7 @@ impl Importer {
             }
         };
         let run = Run {
-            matcher: self.matcher(),
-            model,
+            matcher: self.detector().matcher(model)?,
             at,
             total: normalized.len(),
         };
@@ -381,14 +379,7 @@ impl Importer {
                 },
                 None => {
                     self.commit(store, run, &mut group, report)?;
-                    let p = self.plan_row(
-                        store,
-                        &run.matcher,
-                        &run.model,
-                        &row,
-                        customer.clone(),
-                        run.at,
-                    )?;
+                    let p = self.plan_row(store, &run.matcher, &row, customer.clone(), run.at)?;
                     let w = if i < last {
                         Footprint::of_changes(store, &p.changes)?
                     } else {
@@ -411,7 +402,7 @@ impl Importer {
         Error: From<S::Error>,
     {
         let recording = Recording::new(store);
-        let planned = self.plan_row(&recording, &run.matcher, &run.model, row, customer, run.at);
+        let planned = self.plan_row(&recording, &run.matcher, row, customer, run.at);
         let read = recording.into_read();
         let writes = match &planned {
             Ok(p) => Footprint::of_changes(store, &p.changes).map_err(Error::from),
@@ -451,8 +442,7 @@ impl Importer {
             let (outcome, audit) = if together {
                 (planned.outcome, planned.audit)
             } else if writing > 1 {
-                let again =
-                    self.plan_row(store, &run.matcher, &run.model, &row, customer, run.at)?;
+                let again = self.plan_row(store, &run.matcher, &row, customer, run.at)?;
                 self.apply_row(store, again)?
             } else {
                 self.apply_row(store, planned)?
@@ -494,8 +484,7 @@ impl Importer {
     fn plan_row<S>(
         &self,
         store: &S,
-        matcher: &Deduplicator,
-        model: &TrainedModel,
+        matcher: &Matcher,
         row: &Incoming,
         customer: Customer,
         at: DateTime<Utc>,
@@ -529,7 +518,7 @@ impl Importer {
             let candidates = item.candidates.iter().map(|c| c.id.clone()).collect();
             return Ok(Planned::nothing(Outcome::Held { candidates }));
         }
-        let mut planned = self.plan_new(store, matcher, model, row, customer, key.clone(), at)?;
+        let mut planned = self.plan_new(store, matcher, row, customer, key.clone(), at)?;
         // A row held before with other values: its stale item goes (or is replaced).
         if held.is_some()
             && !matches!(planned.outcome, Outcome::Held { .. })
@@ -548,8 +537,7 @@ impl Importer {
     fn plan_new<S>(
         &self,
         store: &S,
-        matcher: &Deduplicator,
-        model: &TrainedModel,
+        matcher: &Matcher,
         row: &Incoming,
         customer: Customer,
         key: String,
@@ -567,7 +555,7 @@ impl Importer {
             )));
         }
         let mut matches = Vec::new();
-        for m in matcher.match_one(&customer, store, model)? {
+        for m in matcher.match_one(&customer, store)? {
             if !docs::kept_apart(store, &customer.id, &m.id)? {
                 matches.push(m);
             }
@@ -594,7 +582,8 @@ impl Importer {
                 self.merge(store, customer, &ids, best, external, key, at)
             }
             _ => {
-                let item = self.review_item(store, model, row, customer, fingerprint, &matches)?;
+                let item =
+                    self.review_item(store, matcher.model(), row, customer, fingerprint, &matches)?;
                 let candidates = item.candidates.iter().map(|c| c.id.clone()).collect();
                 let event = AuditEvent::new(AuditAction::Apply, at)
                     .rule("import")
@@ -736,7 +725,7 @@ impl Importer {
         records.extend(store.get_many(&ids)?.into_iter().flatten());
         // Explanations with the same model, from a run over the record and its candidates.
         let pairs = self
-            .matcher()
+            .detector()
             .threshold(0.0)
             .run_with_model(&records, model)
             .map(|r| r.pairs)

@@ -28,7 +28,16 @@ impl SecondaryKey {
     /// A key in a namespace. A `:` in the namespace is replaced by `_` so the split stays
     /// unambiguous.
     pub fn new(namespace: &str, value: &str) -> Self {
-        Self(format!("{}:{value}", namespace.replace(':', "_")))
+        // Built in one allocation (a key is made per rule per record indexed or matched).
+        let mut key = String::with_capacity(namespace.len() + 1 + value.len());
+        if namespace.contains(':') {
+            key.push_str(&namespace.replace(':', "_"));
+        } else {
+            key.push_str(namespace);
+        }
+        key.push(':');
+        key.push_str(value);
+        Self(key)
     }
 
     /// The phone key: the last [`PHONE_TAIL_DIGITS`](crate::normalize::PHONE_TAIL_DIGITS) digits of the number's match key
