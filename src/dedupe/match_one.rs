@@ -414,3 +414,13 @@ impl Ready {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// What [`super::Matcher`]'s documentation promises: threads share one.
+    #[test]
+    fn a_matcher_is_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<super::Matcher>();
+    }
+}
